@@ -1,0 +1,96 @@
+// Package checkpoint reads and writes model directories in Hugging Face's layout: config.json, weights
+// in model.safetensors (F32, F16, BF16) or pytorch_model.bin, and the tokenizer's files.
+//
+// Everything is read from bytes so that the browser, which has no file system, loads a model the same way
+// the command line does: LoadFiles takes the files by name, LoadDir reads a directory into that map.
+package checkpoint
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"bertology/core/tensor"
+)
+
+// Checkpoint is a model directory in memory: its parsed config, its weights (by Hugging Face name,
+// widened to float32) and the remaining files (tokenizer vocabularies and the like) as raw bytes.
+type Checkpoint struct {
+	Config  *Config
+	Weights map[string]*tensor.Tensor
+	Files   map[string][]byte
+}
+
+// WeightFiles lists the weight file names LoadFiles looks for, in order of preference.
+var WeightFiles = []string{"model.safetensors", "pytorch_model.bin"}
+
+// LoadDir reads every regular file of dir (not its subdirectories) and loads it with LoadFiles.
+func LoadDir(dir string) (*Checkpoint, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint: %w", err)
+	}
+	files := map[string][]byte{}
+	for _, e := range entries {
+		if !e.Type().IsRegular() {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			return nil, fmt.Errorf("checkpoint: %w", err)
+		}
+		files[e.Name()] = b
+	}
+	ck, err := LoadFiles(files)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", dir, err)
+	}
+	return ck, nil
+}
+
+// LoadFiles builds a checkpoint from files given by base name. It needs config.json and one weight file.
+func LoadFiles(files map[string][]byte) (*Checkpoint, error) {
+	cfgBytes, ok := files["config.json"]
+	if !ok {
+		return nil, fmt.Errorf("checkpoint: no config.json among the files (%s)", fileNames(files))
+	}
+	cfg, err := ParseConfig(cfgBytes)
+	if err != nil {
+		return nil, err
+	}
+	var weights map[string]*tensor.Tensor
+	switch {
+	case files["model.safetensors"] != nil:
+		weights, _, err = ReadSafetensors(files["model.safetensors"])
+		if err != nil {
+			return nil, fmt.Errorf("model.safetensors: %w", err)
+		}
+	case files["pytorch_model.bin"] != nil:
+		weights, err = ReadPytorchBin(files["pytorch_model.bin"])
+		if err != nil {
+			return nil, fmt.Errorf("pytorch_model.bin: %w", err)
+		}
+	default:
+		return nil, fmt.Errorf("checkpoint: no weights: need model.safetensors or pytorch_model.bin among the files (%s)", fileNames(files))
+	}
+	rest := map[string][]byte{}
+	for name, b := range files {
+		if name != "config.json" && name != "model.safetensors" && name != "pytorch_model.bin" {
+			rest[name] = b
+		}
+	}
+	return &Checkpoint{Config: cfg, Weights: weights, Files: rest}, nil
+}
+
+func fileNames(files map[string][]byte) string {
+	if len(files) == 0 {
+		return "none given"
+	}
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return fmt.Sprint(names)
+}

@@ -1,0 +1,275 @@
+package checkpoint
+
+import (
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+)
+
+// Architecture names the four model families bertology understands, spelled as Hugging Face's model_type.
+type Architecture string
+
+const (
+	BERT       Architecture = "bert"
+	DistilBERT Architecture = "distilbert"
+	GPT2       Architecture = "gpt2"
+	OpenAIGPT  Architecture = "openai-gpt"
+)
+
+// Config is a model's config.json, with each family's own key names mapped onto one set of fields and
+// Hugging Face's defaults filled in for keys the file leaves out.
+type Config struct {
+	ModelType     Architecture
+	Architectures []string // e.g. ["BertForSequenceClassification"]; decides the head
+
+	VocabSize        int
+	HiddenSize       int
+	NumLayers        int
+	NumHeads         int
+	IntermediateSize int
+	MaxPositions     int
+	TypeVocabSize    int // BERT token types; 0 elsewhere
+	LayerNormEps     float64
+	Activation       string // "gelu" (erf), "gelu_new" (tanh), "relu", ...
+	NumLabels        int
+	ProblemType      string // "", "regression", "single_label_classification"
+	PadTokenID       int
+	// SinusoidalPositions is DistilBERT's sinusoidal_pos_embds (the table is still stored in the weights).
+	SinusoidalPositions bool
+	// ScaleAttnWeights is GPT-2's scale_attn_weights (divide scores by sqrt(head_dim)).
+	ScaleAttnWeights bool
+	// ScaleAttnByInverseLayerIdx is GPT-2's scale_attn_by_inverse_layer_idx.
+	ScaleAttnByInverseLayerIdx bool
+	TieWordEmbeddings          bool
+	// PrunedHeads maps a layer to the heads (original numbering) already removed from its weights.
+	PrunedHeads map[int][]int
+	ID2Label    map[int]string
+
+	// Raw keeps every key of the file as read, so that an exported config.json loses nothing.
+	Raw map[string]json.RawMessage
+}
+
+// HeadDim is the per-head width, HiddenSize / NumHeads.
+func (c *Config) HeadDim() int { return c.HiddenSize / c.NumHeads }
+
+// HeadsInLayer is the number of heads left in layer l after pruning.
+func (c *Config) HeadsInLayer(l int) int { return c.NumHeads - len(c.PrunedHeads[l]) }
+
+// ParseConfig reads a config.json. It fails on unknown model types, on missing or impossible sizes,
+// and on malformed pruned_heads, naming the key at fault.
+func ParseConfig(data []byte) (*Config, error) {
+	var raw map[string]json.RawMessage
+	if err := json.Unmarshal(data, &raw); err != nil {
+		return nil, fmt.Errorf("config.json: %w", err)
+	}
+	r := configReader{raw: raw}
+	c := &Config{Raw: raw}
+	mt := r.str("model_type", "")
+	c.ModelType = Architecture(mt)
+	c.Architectures = r.strs("architectures")
+	c.TieWordEmbeddings = r.boolean("tie_word_embeddings", true)
+	c.PadTokenID = r.integer("pad_token_id", 0)
+	switch c.ModelType {
+	case BERT:
+		c.VocabSize = r.integer("vocab_size", 30522)
+		c.HiddenSize = r.integer("hidden_size", 768)
+		c.NumLayers = r.integer("num_hidden_layers", 12)
+		c.NumHeads = r.integer("num_attention_heads", 12)
+		c.IntermediateSize = r.integer("intermediate_size", 3072)
+		c.MaxPositions = r.integer("max_position_embeddings", 512)
+		c.TypeVocabSize = r.integer("type_vocab_size", 2)
+		c.LayerNormEps = r.float("layer_norm_eps", 1e-12)
+		c.Activation = r.str("hidden_act", "gelu")
+		if pe := r.str("position_embedding_type", "absolute"); pe != "absolute" {
+			r.fail("position_embedding_type", fmt.Errorf("%q is not supported (only \"absolute\")", pe))
+		}
+	case DistilBERT:
+		c.VocabSize = r.integer("vocab_size", 30522)
+		c.HiddenSize = r.integer("dim", 768)
+		c.NumLayers = r.integer("n_layers", 6)
+		c.NumHeads = r.integer("n_heads", 12)
+		c.IntermediateSize = r.integer("hidden_dim", 3072)
+		c.MaxPositions = r.integer("max_position_embeddings", 512)
+		c.LayerNormEps = 1e-12 // DistilBERT hard-codes it
+		c.Activation = r.str("activation", "gelu")
+		c.SinusoidalPositions = r.boolean("sinusoidal_pos_embds", false)
+	case GPT2:
+		c.VocabSize = r.integer("vocab_size", 50257)
+		c.HiddenSize = r.integer("n_embd", 768)
+		c.NumLayers = r.integer("n_layer", 12)
+		c.NumHeads = r.integer("n_head", 12)
+		c.IntermediateSize = r.integer("n_inner", 4*c.HiddenSize) // null means 4 * n_embd
+		c.MaxPositions = r.integer("n_positions", 1024)
+		c.LayerNormEps = r.float("layer_norm_epsilon", 1e-5)
+		c.Activation = r.str("activation_function", "gelu_new")
+		c.ScaleAttnWeights = r.boolean("scale_attn_weights", true)
+		c.ScaleAttnByInverseLayerIdx = r.boolean("scale_attn_by_inverse_layer_idx", false)
+		if r.boolean("reorder_and_upcast_attn", false) {
+			r.fail("reorder_and_upcast_attn", fmt.Errorf("true is not supported"))
+		}
+	case OpenAIGPT:
+		c.VocabSize = r.integer("vocab_size", 40478)
+		c.HiddenSize = r.integer("n_embd", 768)
+		c.NumLayers = r.integer("n_layer", 12)
+		c.NumHeads = r.integer("n_head", 12)
+		c.IntermediateSize = 4 * c.HiddenSize
+		c.MaxPositions = r.integer("n_positions", 512)
+		c.LayerNormEps = r.float("layer_norm_epsilon", 1e-5)
+		c.Activation = r.str("afn", "gelu")
+	case "":
+		return nil, fmt.Errorf("config.json: no model_type (bertology reads bert, distilbert, gpt2 and openai-gpt)")
+	default:
+		return nil, fmt.Errorf("config.json: model_type %q is not supported (bertology reads bert, distilbert, gpt2 and openai-gpt)", mt)
+	}
+	c.ProblemType = r.str("problem_type", "")
+	c.ID2Label = r.labels()
+	c.NumLabels = r.integer("num_labels", 0)
+	if c.NumLabels == 0 {
+		c.NumLabels = len(c.ID2Label)
+	}
+	if c.NumLabels == 0 {
+		c.NumLabels = 2 // PretrainedConfig's default
+	}
+	c.PrunedHeads = r.prunedHeads()
+	if r.err != nil {
+		return nil, r.err
+	}
+	if err := c.validate(); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+func (c *Config) validate() error {
+	positive := []struct {
+		name string
+		v    int
+	}{
+		{"vocab size", c.VocabSize}, {"hidden size", c.HiddenSize}, {"layer count", c.NumLayers},
+		{"head count", c.NumHeads}, {"intermediate size", c.IntermediateSize}, {"max positions", c.MaxPositions},
+	}
+	for _, p := range positive {
+		if p.v <= 0 {
+			return fmt.Errorf("config.json: %s is %d, must be positive", p.name, p.v)
+		}
+	}
+	if c.HiddenSize%c.NumHeads != 0 {
+		return fmt.Errorf("config.json: hidden size %d is not a multiple of the head count %d", c.HiddenSize, c.NumHeads)
+	}
+	for l, heads := range c.PrunedHeads {
+		if l < 0 || l >= c.NumLayers {
+			return fmt.Errorf("config.json: pruned_heads names layer %d, the model has %d layers", l, c.NumLayers)
+		}
+		seen := map[int]bool{}
+		for _, h := range heads {
+			if h < 0 || h >= c.NumHeads || seen[h] {
+				return fmt.Errorf("config.json: pruned_heads[%d] has head %d (out of range or repeated; %d heads)", l, h, c.NumHeads)
+			}
+			seen[h] = true
+		}
+	}
+	return nil
+}
+
+// configReader reads typed keys from the raw map, remembering the first error with its key.
+type configReader struct {
+	raw map[string]json.RawMessage
+	err error
+}
+
+func (r *configReader) fail(key string, err error) {
+	if r.err == nil {
+		r.err = fmt.Errorf("config.json: key %q: %w", key, err)
+	}
+}
+
+// get decodes key into v and reports whether it was present and not null.
+func (r *configReader) get(key string, v any) bool {
+	msg, ok := r.raw[key]
+	if !ok || string(msg) == "null" {
+		return false
+	}
+	if err := json.Unmarshal(msg, v); err != nil {
+		r.fail(key, err)
+		return false
+	}
+	return true
+}
+
+func (r *configReader) integer(key string, def int) int {
+	var f float64
+	if !r.get(key, &f) {
+		return def
+	}
+	if f != float64(int(f)) {
+		r.fail(key, fmt.Errorf("%v is not a whole number", f))
+	}
+	return int(f)
+}
+
+func (r *configReader) float(key string, def float64) float64 {
+	var f float64
+	if !r.get(key, &f) {
+		return def
+	}
+	return f
+}
+
+func (r *configReader) str(key, def string) string {
+	var s string
+	if !r.get(key, &s) {
+		return def
+	}
+	return s
+}
+
+func (r *configReader) boolean(key string, def bool) bool {
+	var b bool
+	if !r.get(key, &b) {
+		return def
+	}
+	return b
+}
+
+func (r *configReader) strs(key string) []string {
+	var s []string
+	r.get(key, &s)
+	return s
+}
+
+func (r *configReader) labels() map[int]string {
+	var m map[string]string
+	if !r.get("id2label", &m) {
+		return nil
+	}
+	out := make(map[int]string, len(m))
+	for k, v := range m {
+		i, err := strconv.Atoi(k)
+		if err != nil {
+			r.fail("id2label", fmt.Errorf("label id %q is not a number", k))
+			return nil
+		}
+		out[i] = v
+	}
+	return out
+}
+
+func (r *configReader) prunedHeads() map[int][]int {
+	var m map[string][]int
+	if !r.get("pruned_heads", &m) {
+		return map[int][]int{}
+	}
+	out := make(map[int][]int, len(m))
+	for k, heads := range m {
+		l, err := strconv.Atoi(k)
+		if err != nil {
+			r.fail("pruned_heads", fmt.Errorf("layer %q is not a number", k))
+			return nil
+		}
+		hs := append([]int(nil), heads...)
+		sort.Ints(hs)
+		out[l] = hs
+	}
+	return out
+}

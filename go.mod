@@ -1,0 +1,3 @@
+module bertology
+
+go 1.26.8
