@@ -1,0 +1,100 @@
+package rollout
+
+import "fmt"
+
+// HeadReduce says how a layer's heads are combined into one attention matrix.
+type HeadReduce int
+
+const (
+	// MeanHeads averages the heads, as Abnar & Zuidema do.
+	MeanHeads HeadReduce = iota
+	// MaxHeads takes the element-wise maximum over the heads.
+	MaxHeads
+)
+
+// Options selects how each layer's attention is turned into the matrix A'_l that rollout and flow use.
+type Options struct {
+	// Reduce combines the heads.
+	Reduce HeadReduce
+	// Heads, when non-nil, restricts the combination to these head indices (the same in every layer).
+	Heads []int
+	// Residual is the weight w of the identity in A'_l = rownorm((1-w)·A_l + w·I), in [0, 1]. The paper's
+	// 0.5 gives 0.5·A + 0.5·I, which equals (A+I) row-normalised whenever the rows of A sum to one. Zero
+	// uses the attention alone.
+	Residual float64
+}
+
+// DefaultOptions are the paper's: mean over all heads, residual weight 0.5.
+func DefaultOptions() Options {
+	return Options{Reduce: MeanHeads, Residual: 0.5}
+}
+
+// Augment returns the residual-augmented matrix A'_l of every layer, each [T, T] row-major with rows that
+// sum to one.
+func Augment(a *Attention, opt Options) ([][]float64, error) {
+	if err := a.Validate(); err != nil {
+		return nil, err
+	}
+	if opt.Reduce != MeanHeads && opt.Reduce != MaxHeads {
+		return nil, fmt.Errorf("rollout: unknown head reduction %d", opt.Reduce)
+	}
+	if !(opt.Residual >= 0 && opt.Residual <= 1) {
+		return nil, fmt.Errorf("rollout: residual weight %v outside [0, 1]", opt.Residual)
+	}
+	heads := opt.Heads
+	if heads == nil {
+		heads = make([]int, a.Heads)
+		for h := range heads {
+			heads[h] = h
+		}
+	}
+	if len(heads) == 0 {
+		return nil, fmt.Errorf("rollout: empty head subset")
+	}
+	seen := make(map[int]bool, len(heads))
+	for _, h := range heads {
+		if h < 0 || h >= a.Heads {
+			return nil, fmt.Errorf("rollout: head %d outside 0..%d", h, a.Heads-1)
+		}
+		if seen[h] {
+			return nil, fmt.Errorf("rollout: head %d listed twice", h)
+		}
+		seen[h] = true
+	}
+	T := a.T
+	out := make([][]float64, len(a.Layers))
+	for l, w := range a.Layers {
+		m := make([]float64, T*T)
+		for k := range m {
+			var v float64
+			for _, h := range heads {
+				x := float64(w[h*T*T+k])
+				if opt.Reduce == MaxHeads {
+					v = max(v, x)
+				} else {
+					v += x
+				}
+			}
+			if opt.Reduce == MeanHeads {
+				v /= float64(len(heads))
+			}
+			m[k] = (1 - opt.Residual) * v
+		}
+		for i := 0; i < T; i++ {
+			row := m[i*T : (i+1)*T]
+			row[i] += opt.Residual
+			var sum float64
+			for _, v := range row {
+				sum += v
+			}
+			if sum == 0 {
+				return nil, fmt.Errorf("rollout: layer %d row %d has no attention and no residual to normalise", l, i)
+			}
+			for j := range row {
+				row[j] /= sum
+			}
+		}
+		out[l] = m
+	}
+	return out, nil
+}
