@@ -7,9 +7,10 @@ package checkpoint
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 
 	"bertology/core/tensor"
 )
@@ -19,7 +20,10 @@ import (
 type Checkpoint struct {
 	Config  *Config
 	Weights map[string]*tensor.Tensor
-	Files   map[string][]byte
+	// DTypes is the element type each weight had in its file before widening ("F32", "F16", "BF16",
+	// "I64", ...), by weight name; nil for a checkpoint built in memory.
+	DTypes map[string]string
+	Files  map[string][]byte
 }
 
 // WeightFiles lists the weight file names LoadFiles looks for, in order of preference.
@@ -49,7 +53,9 @@ func LoadDir(dir string) (*Checkpoint, error) {
 	return ck, nil
 }
 
-// LoadFiles builds a checkpoint from files given by base name. It needs config.json and one weight file.
+// LoadFiles builds a checkpoint from files given by base name. It needs config.json and one weight file;
+// model.safetensors is preferred when both are given. Weights that would decode to more than
+// MaxWeightBytes are refused before anything is allocated for them.
 func LoadFiles(files map[string][]byte) (*Checkpoint, error) {
 	cfgBytes, ok := files["config.json"]
 	if !ok {
@@ -60,14 +66,15 @@ func LoadFiles(files map[string][]byte) (*Checkpoint, error) {
 		return nil, err
 	}
 	var weights map[string]*tensor.Tensor
+	var dtypes map[string]string
 	switch {
 	case files["model.safetensors"] != nil:
-		weights, _, err = ReadSafetensors(files["model.safetensors"])
+		weights, dtypes, _, err = readSafetensors(files["model.safetensors"])
 		if err != nil {
 			return nil, fmt.Errorf("model.safetensors: %w", err)
 		}
 	case files["pytorch_model.bin"] != nil:
-		weights, err = ReadPytorchBin(files["pytorch_model.bin"])
+		weights, dtypes, err = readPytorchBin(files["pytorch_model.bin"])
 		if err != nil {
 			return nil, fmt.Errorf("pytorch_model.bin: %w", err)
 		}
@@ -80,17 +87,12 @@ func LoadFiles(files map[string][]byte) (*Checkpoint, error) {
 			rest[name] = b
 		}
 	}
-	return &Checkpoint{Config: cfg, Weights: weights, Files: rest}, nil
+	return &Checkpoint{Config: cfg, Weights: weights, DTypes: dtypes, Files: rest}, nil
 }
 
 func fileNames(files map[string][]byte) string {
 	if len(files) == 0 {
 		return "none given"
 	}
-	names := make([]string, 0, len(files))
-	for n := range files {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return fmt.Sprint(names)
+	return fmt.Sprint(slices.Sorted(maps.Keys(files)))
 }

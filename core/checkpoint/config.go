@@ -1,8 +1,10 @@
 package checkpoint
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"sort"
 	"strconv"
 )
@@ -66,6 +68,9 @@ func ParseConfig(data []byte) (*Config, error) {
 	r := configReader{raw: raw}
 	c := &Config{Raw: raw}
 	mt := r.str("model_type", "")
+	if r.err != nil {
+		return nil, r.err
+	}
 	c.ModelType = Architecture(mt)
 	c.Architectures = r.strs("architectures")
 	c.TieWordEmbeddings = r.boolean("tie_word_embeddings", true)
@@ -139,6 +144,32 @@ func ParseConfig(data []byte) (*Config, error) {
 		return nil, err
 	}
 	return c, nil
+}
+
+// JSON encodes the config as Hugging Face's save_pretrained writes config.json (keys sorted, two-space
+// indent, a final newline), from Raw so that no key is lost, with pruned_heads rewritten from PrunedHeads
+// as {"0": [1], "2": [0, 3]} (layer numbers as strings; the key is left out when nothing is pruned).
+func (c *Config) JSON() ([]byte, error) {
+	raw := make(map[string]json.RawMessage, len(c.Raw)+1)
+	maps.Copy(raw, c.Raw)
+	delete(raw, "pruned_heads")
+	if len(c.PrunedHeads) > 0 {
+		heads := make(map[string][]int, len(c.PrunedHeads))
+		for l, hs := range c.PrunedHeads {
+			sorted := append([]int{}, hs...)
+			sort.Ints(sorted)
+			heads[strconv.Itoa(l)] = sorted
+		}
+		raw["pruned_heads"], _ = json.Marshal(heads) // a map of int slices always encodes
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false) // Python's json.dumps does not escape <, > and &
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(raw); err != nil { // Encode ends with the newline save_pretrained writes
+		return nil, fmt.Errorf("config.json: %w", err)
+	}
+	return b.Bytes(), nil
 }
 
 func (c *Config) validate() error {
@@ -250,6 +281,10 @@ func (r *configReader) labels() map[int]string {
 			r.fail("id2label", fmt.Errorf("label id %q is not a number", k))
 			return nil
 		}
+		if _, dup := out[i]; dup { // "1" and "01"
+			r.fail("id2label", fmt.Errorf("label id %d is given twice", i))
+			return nil
+		}
 		out[i] = v
 	}
 	return out
@@ -265,6 +300,10 @@ func (r *configReader) prunedHeads() map[int][]int {
 		l, err := strconv.Atoi(k)
 		if err != nil {
 			r.fail("pruned_heads", fmt.Errorf("layer %q is not a number", k))
+			return nil
+		}
+		if _, dup := out[l]; dup { // "1" and "01"
+			r.fail("pruned_heads", fmt.Errorf("layer %d is given twice", l))
 			return nil
 		}
 		hs := append([]int(nil), heads...)

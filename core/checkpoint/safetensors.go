@@ -1,6 +1,7 @@
 package checkpoint
 
 import (
+	"bytes"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -13,6 +14,11 @@ import (
 // maxSafetensorsHeader bounds the JSON header; the reference implementation uses the same 100 MB limit.
 const maxSafetensorsHeader = 100 << 20
 
+// MaxWeightBytes bounds the float32 weights one file may decode to. The readers check it against the
+// sizes the file declares before allocating anything, so that a model too big for the browser (wasm32
+// has a 4 GiB heap, which also holds the file itself) is refused with an error instead of crashing.
+var MaxWeightBytes int64 = 3 << 30
+
 // safetensorsEntry is one tensor's line in a safetensors header.
 type safetensorsEntry struct {
 	DType       string   `json:"dtype"`
@@ -20,139 +26,193 @@ type safetensorsEntry struct {
 	DataOffsets [2]int64 `json:"data_offsets"`
 }
 
-// dtypeSize is the byte width of each element type bertology reads.
-var dtypeSize = map[string]int{"F32": 4, "F16": 2, "BF16": 2, "F64": 8, "I64": 8, "I32": 4, "U8": 1, "BOOL": 1}
-
 // ReadSafetensors parses a safetensors file held in memory and returns every tensor widened to float32,
 // with the file's __metadata__. Integer tensors (such as a stored position_ids buffer) are converted too.
 // It checks everything the header claims against the data before reading it, so a truncated or lying
 // file gets an error that names the tensor, never a panic.
+//
+// Like the reference implementation, it requires the tensors to cover the data section exactly: each
+// tensor's bytes start where the previous one's (in offset order) end, with no gap, no overlap and nothing
+// after the last. A file that breaks this was not written by a safetensors writer and is refused.
 func ReadSafetensors(data []byte) (map[string]*tensor.Tensor, map[string]string, error) {
+	tensors, _, meta, err := readSafetensors(data)
+	if err != nil {
+		return nil, nil, fmt.Errorf("safetensors: %w", err)
+	}
+	return tensors, meta, nil
+}
+
+// readSafetensors is ReadSafetensors that also returns each tensor's stored dtype; its errors leave
+// the caller to say which file they are about.
+func readSafetensors(data []byte) (tensors map[string]*tensor.Tensor, dtypes, meta map[string]string, err error) {
 	if len(data) < 8 {
-		return nil, nil, fmt.Errorf("safetensors: file is %d bytes, too short for the 8-byte header length", len(data))
+		return nil, nil, nil, fmt.Errorf("file is %d bytes, too short for the 8-byte header length", len(data))
 	}
 	n := binary.LittleEndian.Uint64(data[:8])
 	if n > maxSafetensorsHeader {
-		return nil, nil, fmt.Errorf("safetensors: header length %d is over the %d-byte limit", n, maxSafetensorsHeader)
+		return nil, nil, nil, fmt.Errorf("header length %d is over the %d-byte limit", n, maxSafetensorsHeader)
 	}
 	if n > uint64(len(data)-8) {
-		return nil, nil, fmt.Errorf("safetensors: header length %d runs past the end of the %d-byte file", n, len(data))
+		return nil, nil, nil, fmt.Errorf("header length %d runs past the end of the %d-byte file", n, len(data))
 	}
-	var raw map[string]json.RawMessage
-	if err := json.Unmarshal(data[8:8+n], &raw); err != nil {
-		return nil, nil, fmt.Errorf("safetensors: header is not a JSON object: %w", err)
+	names, raw, err := jsonObject(data[8 : 8+n])
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("header: %w", err)
 	}
 	body := data[8+n:]
-	var meta map[string]string
-	tensors := make(map[string]*tensor.Tensor, len(raw))
-	names := make([]string, 0, len(raw))
-	for name := range raw {
-		names = append(names, name)
-	}
+	entries := make(map[string]safetensorsEntry, len(raw))
 	sort.Strings(names) // deterministic error messages
 	for _, name := range names {
 		if name == "__metadata__" {
 			if err := json.Unmarshal(raw[name], &meta); err != nil {
-				return nil, nil, fmt.Errorf("safetensors: __metadata__ is not a string map: %w", err)
+				return nil, nil, nil, fmt.Errorf("__metadata__ is not a string map: %w", err)
 			}
 			continue
 		}
 		var e safetensorsEntry
 		if err := json.Unmarshal(raw[name], &e); err != nil {
-			return nil, nil, fmt.Errorf("safetensors: tensor %q: bad header entry: %w", name, err)
+			return nil, nil, nil, fmt.Errorf("tensor %q: bad header entry: %w", name, err)
 		}
-		t, err := decodeEntry(name, e, body)
-		if err != nil {
-			return nil, nil, err
+		if err := checkEntry(name, e, int64(len(body))); err != nil {
+			return nil, nil, nil, err
 		}
-		tensors[name] = t
+		entries[name] = e
 	}
-	return tensors, meta, nil
+	if err := checkCoverage(entries, int64(len(body))); err != nil {
+		return nil, nil, nil, err
+	}
+	var need int64
+	for _, e := range entries {
+		need += 4 * elementCount(e.Shape)
+	}
+	if need > MaxWeightBytes {
+		return nil, nil, nil, fmt.Errorf("the weights need %d bytes as float32, over the %d-byte limit (MaxWeightBytes)",
+			need, MaxWeightBytes)
+	}
+	tensors = make(map[string]*tensor.Tensor, len(entries))
+	dtypes = make(map[string]string, len(entries))
+	for name, e := range entries {
+		count := int(elementCount(e.Shape))
+		b := body[e.DataOffsets[0]:e.DataOffsets[1]]
+		tensors[name] = &tensor.Tensor{Shape: append([]int{}, e.Shape...), Data: decodeFloats(e.DType, b, count)}
+		dtypes[name] = e.DType
+	}
+	return tensors, dtypes, meta, nil
 }
 
-func decodeEntry(name string, e safetensorsEntry, body []byte) (*tensor.Tensor, error) {
+// jsonObject splits a JSON object into its members, in file order, refusing anything that is not an
+// object and any key given twice (encoding/json would silently keep the last).
+func jsonObject(b []byte) ([]string, map[string]json.RawMessage, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, nil, fmt.Errorf("not a JSON object: %w", err)
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return nil, nil, fmt.Errorf("not a JSON object: starts with %v", tok)
+	}
+	var names []string
+	raw := map[string]json.RawMessage{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, nil, fmt.Errorf("not a JSON object: %w", err)
+		}
+		name, ok := tok.(string)
+		if !ok {
+			return nil, nil, fmt.Errorf("not a JSON object: key %v is not a string", tok)
+		}
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return nil, nil, fmt.Errorf("not a JSON object: key %q: %w", name, err)
+		}
+		if _, dup := raw[name]; dup {
+			return nil, nil, fmt.Errorf("key %q appears twice", name)
+		}
+		names = append(names, name)
+		raw[name] = v
+	}
+	if _, err := dec.Token(); err != nil { // the closing brace
+		return nil, nil, fmt.Errorf("not a JSON object: %w", err)
+	}
+	if _, err := dec.Token(); err == nil {
+		return nil, nil, fmt.Errorf("data after the closing brace at byte %d", dec.InputOffset())
+	}
+	return names, raw, nil
+}
+
+// elementCount is the product of a shape that checkEntry has accepted.
+func elementCount(shape []int) int64 {
+	n := int64(1)
+	for _, d := range shape {
+		n *= int64(d)
+	}
+	return n
+}
+
+// checkEntry checks one header entry's dtype, shape and offsets against a data section of bodyLen bytes.
+func checkEntry(name string, e safetensorsEntry, bodyLen int64) error {
 	size, ok := dtypeSize[e.DType]
 	if !ok {
-		return nil, fmt.Errorf("safetensors: tensor %q: dtype %q is not supported", name, e.DType)
+		return fmt.Errorf("tensor %q: dtype %q is not supported", name, e.DType)
 	}
 	count := int64(1)
 	for _, d := range e.Shape {
 		if d < 0 {
-			return nil, fmt.Errorf("safetensors: tensor %q: negative dimension in shape %v", name, e.Shape)
+			return fmt.Errorf("tensor %q: negative dimension in shape %v", name, e.Shape)
 		}
 		if d > 0 && count > math.MaxInt32/int64(d) {
-			return nil, fmt.Errorf("safetensors: tensor %q: shape %v is too large", name, e.Shape)
+			return fmt.Errorf("tensor %q: shape %v is too large", name, e.Shape)
 		}
 		count *= int64(d)
 	}
 	begin, end := e.DataOffsets[0], e.DataOffsets[1]
-	if begin < 0 || end < begin || end > int64(len(body)) {
-		return nil, fmt.Errorf("safetensors: tensor %q: data offsets [%d, %d] lie outside the %d-byte data section",
-			name, begin, end, len(body))
+	if begin < 0 || end < begin || end > bodyLen {
+		return fmt.Errorf("tensor %q: data offsets [%d, %d] lie outside the %d-byte data section",
+			name, begin, end, bodyLen)
 	}
 	if end-begin != count*int64(size) {
-		return nil, fmt.Errorf("safetensors: tensor %q: shape %v of %s needs %d bytes, offsets give %d",
+		return fmt.Errorf("tensor %q: shape %v of %s needs %d bytes, offsets give %d",
 			name, e.Shape, e.DType, count*int64(size), end-begin)
 	}
-	return &tensor.Tensor{Shape: append([]int{}, e.Shape...), Data: decodeFloats(e.DType, body[begin:end], int(count))}, nil
+	return nil
 }
 
-// decodeFloats widens little-endian elements of the given dtype to float32.
-func decodeFloats(dtype string, b []byte, n int) []float32 {
-	out := make([]float32, n)
-	le := binary.LittleEndian
-	switch dtype {
-	case "F32":
-		for i := range out {
-			out[i] = math.Float32frombits(le.Uint32(b[4*i:]))
-		}
-	case "F16":
-		for i := range out {
-			out[i] = Float16ToFloat32(le.Uint16(b[2*i:]))
-		}
-	case "BF16":
-		for i := range out {
-			out[i] = math.Float32frombits(uint32(le.Uint16(b[2*i:])) << 16)
-		}
-	case "F64":
-		for i := range out {
-			out[i] = float32(math.Float64frombits(le.Uint64(b[8*i:])))
-		}
-	case "I64":
-		for i := range out {
-			out[i] = float32(int64(le.Uint64(b[8*i:])))
-		}
-	case "I32":
-		for i := range out {
-			out[i] = float32(int32(le.Uint32(b[4*i:])))
-		}
-	case "U8", "BOOL":
-		for i := range out {
-			out[i] = float32(b[i])
-		}
+// checkCoverage checks that the tensors tile the data section: in offset order each starts where the
+// previous one ended, the first at 0 and the last at the end.
+func checkCoverage(entries map[string]safetensorsEntry, bodyLen int64) error {
+	names := make([]string, 0, len(entries))
+	for name := range entries {
+		names = append(names, name)
 	}
-	return out
-}
-
-// Float16ToFloat32 converts an IEEE 754 half-precision value, subnormals, infinities and NaN included.
-func Float16ToFloat32(h uint16) float32 {
-	sign := uint32(h>>15) << 31
-	exp := uint32(h>>10) & 0x1f
-	mant := uint32(h) & 0x3ff
-	switch {
-	case exp == 0 && mant == 0:
-		return math.Float32frombits(sign)
-	case exp == 0: // subnormal: renormalise
-		e := uint32(127 - 15 + 1)
-		for mant&0x400 == 0 {
-			mant <<= 1
-			e--
+	sort.Slice(names, func(i, j int) bool {
+		a, b := entries[names[i]].DataOffsets, entries[names[j]].DataOffsets
+		if a[0] != b[0] {
+			return a[0] < b[0]
 		}
-		mant &= 0x3ff
-		return math.Float32frombits(sign | e<<23 | mant<<13)
-	case exp == 0x1f:
-		return math.Float32frombits(sign | 0xff<<23 | mant<<13)
-	default:
-		return math.Float32frombits(sign | (exp+127-15)<<23 | mant<<13)
+		if a[1] != b[1] {
+			return a[1] < b[1]
+		}
+		return names[i] < names[j]
+	})
+	var at int64
+	prev := ""
+	for _, name := range names {
+		off := entries[name].DataOffsets
+		switch {
+		case off[0] > at && prev == "":
+			return fmt.Errorf("bytes [0, %d) of the data section belong to no tensor (the first is %q)", off[0], name)
+		case off[0] > at:
+			return fmt.Errorf("bytes [%d, %d) of the data section, between tensors %q and %q, belong to no tensor",
+				at, off[0], prev, name)
+		case off[0] < at:
+			return fmt.Errorf("tensor %q (bytes [%d, %d)) overlaps tensor %q (which ends at %d)",
+				name, off[0], off[1], prev, at)
+		}
+		at, prev = off[1], name
 	}
+	if at != bodyLen {
+		return fmt.Errorf("the data section is %d bytes but the tensors cover only the first %d", bodyLen, at)
+	}
+	return nil
 }

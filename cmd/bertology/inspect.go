@@ -1,0 +1,90 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"text/tabwriter"
+
+	"bertology/core/checkpoint"
+)
+
+func init() {
+	register(&command{name: "inspect", summary: "print a model directory's config and every weight's name, dtype and shape", run: runInspect})
+}
+
+func runInspect(args []string) error { return inspectModel(args, os.Stdout) }
+
+// inspectModel is the inspect command with its output as a parameter.
+func inspectModel(args []string, out io.Writer) error {
+	flags := newFlagSet("inspect", "print a model directory's config and every weight's name, stored dtype and shape")
+	dir := flags.String("model", "", "model directory in Hugging Face's layout (config.json and model.safetensors or pytorch_model.bin)")
+	if err := flags.Parse(args); err != nil {
+		return err
+	}
+	if *dir == "" {
+		return errors.New("--model is required")
+	}
+	ck, err := checkpoint.LoadDir(*dir)
+	if err != nil {
+		return err
+	}
+	source := "?"
+	for _, name := range checkpoint.WeightFiles { // LoadDir reads the first one present
+		if _, err := os.Stat(filepath.Join(*dir, name)); err == nil {
+			source = name
+			break
+		}
+	}
+	c := ck.Config
+	names := make([]string, 0, len(ck.Weights))
+	params := 0
+	for name, w := range ck.Weights {
+		names = append(names, name)
+		params += w.Len()
+	}
+	sort.Strings(names)
+
+	// A line without a tab ends tabwriter's column block, so the header and the weights align separately.
+	w := tabwriter.NewWriter(out, 0, 8, 2, ' ', 0)
+	fmt.Fprintf(w, "model:\t%s\n", *dir)
+	fmt.Fprintf(w, "type:\t%s %v\n", c.ModelType, c.Architectures)
+	fmt.Fprintf(w, "layers:\t%d\n", c.NumLayers)
+	fmt.Fprintf(w, "heads:\t%d of width %d\n", c.NumHeads, c.HeadDim())
+	fmt.Fprintf(w, "hidden:\t%d, intermediate %d, activation %s, layer norm eps %g\n", c.HiddenSize, c.IntermediateSize, c.Activation, c.LayerNormEps)
+	fmt.Fprintf(w, "vocabulary:\t%d, positions %d, token types %d\n", c.VocabSize, c.MaxPositions, c.TypeVocabSize)
+	fmt.Fprintf(w, "labels:\t%d\n", c.NumLabels)
+	fmt.Fprintf(w, "pruned heads:\t%s\n", prunedHeads(c))
+	fmt.Fprintf(w, "weights: %d tensors, %d parameters, from %s\n", len(names), params, source)
+	for _, name := range names {
+		fmt.Fprintf(w, "  %s\t%s\t%v\n", name, ck.DTypes[name], ck.Weights[name].Shape)
+	}
+	others := make([]string, 0, len(ck.Files))
+	for name := range ck.Files {
+		others = append(others, name)
+	}
+	sort.Strings(others)
+	fmt.Fprintf(w, "other files: %s\n", strings.Join(others, " "))
+	return w.Flush()
+}
+
+// prunedHeads lists the pruned heads by layer, e.g. "layer 0: [1]; layer 2: [0 3]".
+func prunedHeads(c *checkpoint.Config) string {
+	if len(c.PrunedHeads) == 0 {
+		return "none"
+	}
+	layers := make([]int, 0, len(c.PrunedHeads))
+	for l := range c.PrunedHeads {
+		layers = append(layers, l)
+	}
+	sort.Ints(layers)
+	parts := make([]string, len(layers))
+	for i, l := range layers {
+		parts[i] = fmt.Sprintf("layer %d: %v", l, c.PrunedHeads[l])
+	}
+	return strings.Join(parts, "; ")
+}

@@ -1,0 +1,60 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+
+	"bertology/core/golden"
+)
+
+// TestInspectCommand runs `bertology inspect` on golden pruned models and checks what it prints against
+// what Hugging Face recorded: the parameter count after pruning and the shapes of pruned layers.
+func TestInspectCommand(t *testing.T) {
+	tests := []struct {
+		arch   string
+		weight string // a weight of pruned layer 0 (3 heads of 8 left) and its shape
+		shape  string
+	}{
+		{"bert", "bert.encoder.layer.0.attention.self.query.weight", "[24 32]"},
+		{"gpt2", "transformer.h.0.attn.c_attn.weight", "[32 72]"},
+	}
+	for _, tt := range tests {
+		var g struct {
+			Pruned struct {
+				NumParamsAfter int `json:"num_params_after"`
+			} `json:"pruned"`
+		}
+		golden.Decode(t, golden.Path(t, tt.arch, "golden_float32.json"), &g)
+		var out bytes.Buffer
+		if err := inspectModel([]string{"--model", golden.Path(t, tt.arch, "pruned_model")}, &out); err != nil {
+			t.Fatal(err)
+		}
+		s := out.String()
+		for _, want := range []string{
+			fmt.Sprintf("%d parameters, from model.safetensors", g.Pruned.NumParamsAfter),
+			"pruned heads:  layer 0: [1]; layer 2: [0 3]",
+			"layers:        3",
+		} {
+			if !strings.Contains(s, want) {
+				t.Errorf("%s: output does not contain %q:\n%s", tt.arch, want, s)
+			}
+		}
+		line := regexp.MustCompile(`(?m)^  ` + regexp.QuoteMeta(tt.weight) + ` +F32 +` + regexp.QuoteMeta(tt.shape) + `$`)
+		if !line.MatchString(s) {
+			t.Errorf("%s: no line for %s F32 %s:\n%s", tt.arch, tt.weight, tt.shape, s)
+		}
+	}
+}
+
+func TestInspectCommandErrors(t *testing.T) {
+	if err := inspectModel(nil, &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), "--model") {
+		t.Errorf("no --model: error %v", err)
+	}
+	dir := t.TempDir()
+	if err := inspectModel([]string{"--model", dir}, &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), "config.json") {
+		t.Errorf("empty directory: error %v", err)
+	}
+}

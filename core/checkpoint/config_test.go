@@ -1,0 +1,176 @@
+package checkpoint
+
+import (
+	"bytes"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// TestParseConfigGolden checks the unified values of every golden config.json against the sizes the
+// golden README gives (3 layers, hidden 32, 4 heads) and each family's own keys and defaults.
+func TestParseConfigGolden(t *testing.T) {
+	tests := []struct {
+		arch          string
+		modelType     Architecture
+		architecture  string
+		vocab         int
+		intermediate  int
+		typeVocab     int
+		eps           float64
+		activation    string
+		scaleAttn     bool
+		prunedProblem string // problem_type in pruned_model/config.json
+	}{
+		{"bert", BERT, "BertForSequenceClassification", 147, 64, 2, 1e-12, "gelu", false, "single_label_classification"},
+		{"bert-mlm", BERT, "BertForMaskedLM", 147, 64, 2, 1e-12, "gelu", false, ""},
+		{"distilbert", DistilBERT, "DistilBertForSequenceClassification", 147, 64, 0, 1e-12, "gelu", false, "single_label_classification"},
+		// gpt2: n_inner is null, so the MLP is 4 * n_embd wide.
+		{"gpt2", GPT2, "GPT2LMHeadModel", 337, 128, 0, 1e-5, "gelu_new", true, ""},
+		{"openai-gpt", OpenAIGPT, "OpenAIGPTLMHeadModel", 155, 128, 0, 1e-5, "gelu", false, ""},
+	}
+	for _, tt := range tests {
+		for _, dir := range goldenDirs {
+			c, err := ParseConfig(readGolden(t, tt.arch, dir, "config.json"))
+			if err != nil {
+				t.Fatalf("%s/%s: %v", tt.arch, dir, err)
+			}
+			got := []any{c.ModelType, c.Architectures, c.VocabSize, c.HiddenSize, c.NumLayers, c.NumHeads, c.HeadDim(),
+				c.IntermediateSize, c.MaxPositions, c.TypeVocabSize, c.LayerNormEps, c.Activation, c.SinusoidalPositions,
+				c.ScaleAttnWeights, c.ScaleAttnByInverseLayerIdx, c.PadTokenID, c.TieWordEmbeddings, c.NumLabels}
+			want := []any{tt.modelType, []string{tt.architecture}, tt.vocab, 32, 3, 4, 8,
+				tt.intermediate, 64, tt.typeVocab, tt.eps, tt.activation, false,
+				tt.scaleAttn, false, 0, true, 2}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("%s/%s:\n got %v\nwant %v", tt.arch, dir, got, want)
+			}
+			wantPruned, wantHeads, wantProblem := map[int][]int{}, []int{4, 4, 4}, ""
+			if dir == "pruned_model" {
+				wantPruned, wantHeads, wantProblem = map[int][]int{0: {1}, 2: {0, 3}}, []int{3, 4, 2}, tt.prunedProblem
+			}
+			if !reflect.DeepEqual(c.PrunedHeads, wantPruned) {
+				t.Errorf("%s/%s: pruned heads %v, want %v", tt.arch, dir, c.PrunedHeads, wantPruned)
+			}
+			for l, h := range wantHeads {
+				if c.HeadsInLayer(l) != h {
+					t.Errorf("%s/%s: layer %d keeps %d heads, want %d", tt.arch, dir, l, c.HeadsInLayer(l), h)
+				}
+			}
+			if c.ProblemType != wantProblem {
+				t.Errorf("%s/%s: problem type %q, want %q", tt.arch, dir, c.ProblemType, wantProblem)
+			}
+		}
+	}
+}
+
+// TestConfigJSON checks that JSON writes every golden config.json exactly as transformers did, and that
+// pruning a config writes pruned_heads the way transformers does and parses back.
+func TestConfigJSON(t *testing.T) {
+	for _, arch := range goldenArchs {
+		for _, dir := range goldenDirs {
+			file := readGolden(t, arch, dir, "config.json")
+			c, err := ParseConfig(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := c.JSON()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, file) {
+				t.Errorf("%s/%s: JSON() =\n%s\nwant\n%s", arch, dir, got, file)
+			}
+		}
+	}
+	c, err := ParseConfig(readGolden(t, "gpt2", "model", "config.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.PrunedHeads = map[int][]int{2: {3, 0}, 0: {1}}
+	got, err := c.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `  "pruned_heads": {
+    "0": [
+      1
+    ],
+    "2": [
+      0,
+      3
+    ]
+  },
+`
+	if !strings.Contains(string(got), want) {
+		t.Errorf("pruned config:\n%s\nwant it to contain\n%s", got, want)
+	}
+	back, err := ParseConfig(got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(back.PrunedHeads, map[int][]int{0: {1}, 2: {0, 3}}) {
+		t.Errorf("pruned heads %v after a round trip", back.PrunedHeads)
+	}
+	if _, ok := c.Raw["pruned_heads"]; ok {
+		t.Errorf("JSON changed Raw")
+	}
+}
+
+func TestParseConfigErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		json string
+		want []string
+	}{
+		{"not json", `{"model_type": `, []string{"config.json"}},
+		{"not an object", `[1]`, []string{"config.json"}},
+		{"no model_type", `{"hidden_size": 32}`, []string{"no model_type", "bert, distilbert, gpt2 and openai-gpt"}},
+		{"unknown model_type", `{"model_type": "roberta"}`, []string{`"roberta"`, "not supported"}},
+		{"model_type not a string", `{"model_type": 5}`, []string{`"model_type"`}},
+		{"size not a number", `{"model_type": "bert", "hidden_size": "32"}`, []string{`"hidden_size"`}},
+		{"size not whole", `{"model_type": "bert", "hidden_size": 32.5}`, []string{`"hidden_size"`, "32.5", "whole"}},
+		{"zero layers", `{"model_type": "gpt2", "n_layer": 0}`, []string{"layer count is 0"}},
+		{"heads do not divide", `{"model_type": "distilbert", "dim": 30, "n_heads": 4}`, []string{"hidden size 30", "head count 4"}},
+		{"relative positions", `{"model_type": "bert", "position_embedding_type": "relative_key"}`, []string{`"position_embedding_type"`, `"relative_key"`}},
+		{"reorder and upcast", `{"model_type": "gpt2", "reorder_and_upcast_attn": true}`, []string{`"reorder_and_upcast_attn"`}},
+		{"pruned layer not a number", `{"model_type": "bert", "pruned_heads": {"x": [1]}}`, []string{`"pruned_heads"`, `"x"`}},
+		{"pruned layer out of range", `{"model_type": "bert", "num_hidden_layers": 3, "pruned_heads": {"3": [1]}}`, []string{"pruned_heads", "layer 3", "3 layers"}},
+		{"pruned head out of range", `{"model_type": "bert", "num_attention_heads": 4, "hidden_size": 32, "pruned_heads": {"0": [4]}}`, []string{"pruned_heads[0]", "head 4"}},
+		{"pruned head repeated", `{"model_type": "bert", "pruned_heads": {"0": [1, 1]}}`, []string{"pruned_heads[0]", "head 1"}},
+		{"pruned layer twice", `{"model_type": "bert", "pruned_heads": {"1": [1], "01": [2]}}`, []string{"pruned_heads", "layer 1 is given twice"}},
+		{"pruned heads not a map", `{"model_type": "bert", "pruned_heads": [1]}`, []string{`"pruned_heads"`}},
+		{"label id not a number", `{"model_type": "bert", "id2label": {"a": "x"}}`, []string{`"id2label"`, `"a"`}},
+		{"label id twice", `{"model_type": "bert", "id2label": {"1": "x", "01": "y"}}`, []string{`"id2label"`, "label id 1 is given twice"}},
+	}
+	for _, tt := range tests {
+		_, err := ParseConfig([]byte(tt.json))
+		assertErrorMentions(t, tt.name, err, append(tt.want, "config.json")...)
+	}
+}
+
+// TestParseConfigDefaults checks Hugging Face's defaults for keys a config leaves out.
+func TestParseConfigDefaults(t *testing.T) {
+	tests := []struct {
+		json                             string
+		hidden, layers, heads, inter, np int
+		eps                              float64
+		act                              string
+	}{
+		{`{"model_type": "bert"}`, 768, 12, 12, 3072, 512, 1e-12, "gelu"},
+		{`{"model_type": "distilbert"}`, 768, 6, 12, 3072, 512, 1e-12, "gelu"},
+		{`{"model_type": "gpt2"}`, 768, 12, 12, 3072, 1024, 1e-5, "gelu_new"},
+		{`{"model_type": "gpt2", "n_embd": 64, "n_head": 2}`, 64, 12, 2, 256, 1024, 1e-5, "gelu_new"},
+		{`{"model_type": "openai-gpt"}`, 768, 12, 12, 3072, 512, 1e-5, "gelu"},
+	}
+	for _, tt := range tests {
+		c, err := ParseConfig([]byte(tt.json))
+		if err != nil {
+			t.Fatalf("%s: %v", tt.json, err)
+		}
+		got := []any{c.HiddenSize, c.NumLayers, c.NumHeads, c.IntermediateSize, c.MaxPositions, c.LayerNormEps, c.Activation, c.NumLabels}
+		want := []any{tt.hidden, tt.layers, tt.heads, tt.inter, tt.np, tt.eps, tt.act, 2}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: got %v, want %v", tt.json, got, want)
+		}
+	}
+}

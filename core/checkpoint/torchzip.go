@@ -1,0 +1,257 @@
+package checkpoint
+
+import (
+	"archive/zip"
+	"bytes"
+	"fmt"
+	"io"
+	"maps"
+	"math"
+	"path"
+	"slices"
+	"sort"
+	"strings"
+
+	"bertology/core/tensor"
+)
+
+// maxPickleBytes bounds data.pkl. A state dict's pickle takes about a hundred bytes per tensor, so
+// this is far more than any real model needs, while it bounds what a hostile pickle can make the
+// unpickler allocate (a few dozen bytes per input byte at most).
+const maxPickleBytes = 16 << 20
+
+// ReadPytorchBin reads a pytorch_model.bin in torch's zip format (torch.save since torch 1.6): an archive
+// whose <prefix>/data.pkl pickles the state dict and whose <prefix>/data/<key> files hold the storages,
+// little-endian. The pickle goes through a restricted unpickler that only builds dicts and tensors and
+// refuses any other global by name, so a hostile file cannot run anything. Each tensor is copied out of
+// its storage by walking its strides, so views with an offset and non-contiguous views read correctly,
+// and tied weights that share a storage (lm_head.weight) come back as separate tensors.
+func ReadPytorchBin(data []byte) (map[string]*tensor.Tensor, error) {
+	tensors, _, err := readPytorchBin(data)
+	if err != nil {
+		return nil, fmt.Errorf("torch archive: %w", err)
+	}
+	return tensors, nil
+}
+
+// readPytorchBin is ReadPytorchBin that also returns each tensor's stored dtype; its errors leave the
+// caller to say which file they are about.
+func readPytorchBin(data []byte) (map[string]*tensor.Tensor, map[string]string, error) {
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		if len(data) > 0 && data[0] == opProto {
+			return nil, nil, fmt.Errorf("a bare pickle, torch's legacy format from before torch 1.6, is not supported: re-save it with a newer torch")
+		}
+		return nil, nil, fmt.Errorf("not a zip archive as torch.save writes: %w", err)
+	}
+	files := map[string]*zip.File{}
+	var pkl string
+	for _, f := range zr.File {
+		if _, dup := files[f.Name]; dup {
+			return nil, nil, fmt.Errorf("the archive has two entries named %q", f.Name)
+		}
+		files[f.Name] = f
+		if path.Base(f.Name) == "data.pkl" && !strings.Contains(path.Dir(f.Name), "/") {
+			if pkl != "" {
+				return nil, nil, fmt.Errorf("the archive has two pickles, %q and %q", pkl, f.Name)
+			}
+			pkl = f.Name
+		}
+	}
+	if pkl == "" {
+		return nil, nil, fmt.Errorf("the archive has no <prefix>/data.pkl, so it is not a torch.save file")
+	}
+	prefix := strings.TrimSuffix(pkl, "data.pkl")
+	if f := files[prefix+"byteorder"]; f != nil {
+		order, err := readZipFile(f, 16)
+		if err != nil {
+			return nil, nil, err
+		}
+		if string(order) != "little" {
+			return nil, nil, fmt.Errorf("%s says %q; only little-endian storages are supported", f.Name, order)
+		}
+	}
+	pickle, err := readZipFile(files[pkl], maxPickleBytes)
+	if err != nil {
+		return nil, nil, err
+	}
+	refs, err := stateDict(pickle)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", pkl, err)
+	}
+
+	// Read each storage once, however many tensors view it, and copy its tensors out before the next.
+	users := map[string][]string{} // storage key -> names of the tensors viewing it
+	var need int64
+	for name, r := range refs {
+		count, err := checkView(r)
+		if err != nil {
+			return nil, nil, fmt.Errorf("tensor %q: %w", name, err)
+		}
+		need += 4 * count
+		users[r.storage.key] = append(users[r.storage.key], name)
+	}
+	if need > MaxWeightBytes {
+		return nil, nil, fmt.Errorf("the weights need %d bytes as float32, over the %d-byte limit (MaxWeightBytes)", need, MaxWeightBytes)
+	}
+	tensors := make(map[string]*tensor.Tensor, len(refs))
+	dtypes := make(map[string]string, len(refs))
+	for _, key := range slices.Sorted(maps.Keys(users)) {
+		names := users[key]
+		sort.Strings(names)
+		s := refs[names[0]].storage
+		for _, name := range names[1:] {
+			if refs[name].storage != s {
+				return nil, nil, fmt.Errorf("tensors %q and %q disagree on the type or size of storage %q", names[0], name, key)
+			}
+		}
+		f := files[prefix+"data/"+key]
+		if f == nil {
+			return nil, nil, fmt.Errorf("tensor %q: storage %q is missing (no %sdata/%s in the archive)", names[0], key, prefix, key)
+		}
+		nbytes := s.numel * int64(dtypeSize[s.dtype])
+		if f.UncompressedSize64 != uint64(nbytes) {
+			return nil, nil, fmt.Errorf("tensor %q: storage %s holds %d bytes, the pickle says %d elements of %s (%d bytes)",
+				names[0], f.Name, f.UncompressedSize64, s.numel, s.dtype, nbytes)
+		}
+		raw, err := readZipFile(f, nbytes)
+		if err != nil {
+			return nil, nil, fmt.Errorf("tensor %q: %w", names[0], err)
+		}
+		for _, name := range names {
+			tensors[name] = materialize(refs[name], raw)
+			dtypes[name] = s.dtype
+		}
+	}
+	return tensors, dtypes, nil
+}
+
+// stateDict unpickles data.pkl and checks that it is a dict from names to tensors.
+func stateDict(pickle []byte) (map[string]tensorRef, error) {
+	v, err := unpickle(pickle)
+	if err != nil {
+		return nil, err
+	}
+	d, ok := v.(*pyDict)
+	if !ok {
+		return nil, fmt.Errorf("the pickle holds a %s, not a state dict", describe(v))
+	}
+	refs := make(map[string]tensorRef, len(d.keys))
+	for i, k := range d.keys {
+		name, ok := k.(string)
+		if !ok {
+			return nil, fmt.Errorf("state dict key %s is not a string", describe(k))
+		}
+		r, ok := d.values[i].(tensorRef)
+		if !ok {
+			return nil, fmt.Errorf("state dict entry %q is a %s, not a tensor", name, describe(d.values[i]))
+		}
+		refs[name] = r
+	}
+	return refs, nil
+}
+
+// checkView checks that every element of the view lies inside its storage and returns the element count.
+// Sizes and strides are bounded first, so the sums below cannot overflow.
+func checkView(r tensorRef) (int64, error) {
+	if len(r.size) != len(r.stride) {
+		return 0, fmt.Errorf("size %v and stride %v have different lengths", r.size, r.stride)
+	}
+	if r.storage.numel > MaxWeightBytes/int64(dtypeSize[r.storage.dtype]) {
+		return 0, fmt.Errorf("storage %q of %d elements of %s is over the %d-byte limit (MaxWeightBytes)",
+			r.storage.key, r.storage.numel, r.storage.dtype, MaxWeightBytes)
+	}
+	count := int64(1)
+	for _, d := range r.size {
+		if d < 0 {
+			return 0, fmt.Errorf("negative dimension in size %v", r.size)
+		}
+		if d > 0 && count > math.MaxInt32/d {
+			return 0, fmt.Errorf("size %v is too large", r.size)
+		}
+		count *= d
+	}
+	if count == 0 {
+		return 0, nil
+	}
+	// The last element the view touches is offset + sum (size-1)*stride; it must be below numel.
+	if r.offset < 0 || r.offset >= r.storage.numel {
+		return 0, fmt.Errorf("storage offset %d is outside storage %q of %d elements", r.offset, r.storage.key, r.storage.numel)
+	}
+	last := r.offset
+	for i, d := range r.size {
+		s := r.stride[i]
+		if s < 0 {
+			return 0, fmt.Errorf("negative stride in %v", r.stride)
+		}
+		if d > 1 && s > 0 && d-1 > (r.storage.numel-1-last)/s {
+			return 0, fmt.Errorf("view (offset %d, size %v, stride %v) reaches past the end of storage %q of %d elements",
+				r.offset, r.size, r.stride, r.storage.key, r.storage.numel)
+		}
+		last += (d - 1) * s
+	}
+	return count, nil
+}
+
+// materialize copies a view that checkView accepted out of its storage's raw bytes into a row-major
+// tensor. A non-contiguous view's elements are first gathered, still encoded, by walking the strides.
+func materialize(r tensorRef, raw []byte) *tensor.Tensor {
+	shape := make([]int, len(r.size))
+	contiguous := true
+	step := int64(1)
+	for i := len(r.size) - 1; i >= 0; i-- {
+		shape[i] = int(r.size[i])
+		if r.size[i] != 1 && r.stride[i] != step {
+			contiguous = false
+		}
+		step *= r.size[i]
+	}
+	count := tensor.NumElements(shape)
+	if count == 0 {
+		return &tensor.Tensor{Shape: shape, Data: []float32{}}
+	}
+	size := int64(dtypeSize[r.storage.dtype])
+	if contiguous {
+		return &tensor.Tensor{Shape: shape, Data: decodeFloats(r.storage.dtype, raw[r.offset*size:], count)}
+	}
+	gathered := make([]byte, 0, int64(count)*size)
+	idx := make([]int64, len(r.size))
+	at := r.offset
+	for range count {
+		gathered = append(gathered, raw[at*size:(at+1)*size]...)
+		for d := len(idx) - 1; d >= 0; d-- { // advance the row-major index, innermost dimension first
+			idx[d]++
+			at += r.stride[d]
+			if idx[d] < r.size[d] {
+				break
+			}
+			at -= r.size[d] * r.stride[d]
+			idx[d] = 0
+		}
+	}
+	return &tensor.Tensor{Shape: shape, Data: decodeFloats(r.storage.dtype, gathered, count)}
+}
+
+// readZipFile reads one archive entry whole, refusing entries that claim to be larger than limit, and
+// checks its CRC.
+func readZipFile(f *zip.File, limit int64) ([]byte, error) {
+	if f.UncompressedSize64 > uint64(limit) {
+		return nil, fmt.Errorf("%s is %d bytes, over the %d-byte limit", f.Name, f.UncompressedSize64, limit)
+	}
+	rc, err := f.Open()
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", f.Name, err)
+	}
+	defer rc.Close()
+	b := make([]byte, f.UncompressedSize64)
+	if _, err := io.ReadFull(rc, b); err != nil {
+		return nil, fmt.Errorf("%s: %w", f.Name, err)
+	}
+	if n, err := rc.Read(make([]byte, 1)); n != 0 || err != io.EOF { // reading to EOF checks the CRC
+		if err == nil || err == io.EOF {
+			err = fmt.Errorf("longer than its declared %d bytes", f.UncompressedSize64)
+		}
+		return nil, fmt.Errorf("%s: %w", f.Name, err)
+	}
+	return b, nil
+}
