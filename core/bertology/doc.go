@@ -1,0 +1,12 @@
+// Package bertology computes what Hugging Face's run_bertology.py computes (after Michel, Levy & Neubig
+// 2019, "Are Sixteen Heads Really Better than One?"): attention entropy per head, head importance from the
+// gradient of the loss with respect to a head mask, the iterative masking loop, and the choice of heads to
+// prune.
+//
+// Importance has two modes. ModePerBatch, the default, sums |∂loss/∂mask| batch by batch, as the paper
+// describes. ModeScript reproduces the script exactly: it never zeroes the mask's gradient between batches,
+// so batch k adds |g_1 + … + g_k| and the result depends on the batch size.
+//
+// The model is reached through the Runner interface, so the same code runs natively, in the browser's
+// worker, and against recorded reference gradients in tests.
+package bertology

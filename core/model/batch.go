@@ -1,0 +1,157 @@
+package model
+
+import (
+	"fmt"
+
+	"bertology/core/checkpoint"
+	"bertology/core/tensor"
+)
+
+// Batch is a batch of right-padded sequences, Size of them, each SeqLen tokens long, with position
+// ids 0..SeqLen-1 as Hugging Face gives them.
+type Batch struct {
+	Size, SeqLen  int
+	InputIDs      []int // [Size*SeqLen]
+	AttentionMask []int // [Size*SeqLen], 1 for a real token, 0 for padding; nil means all ones
+	TokenTypeIDs  []int // [Size*SeqLen], BERT only; nil means all zeros
+	// Labels are class ids [Size] for sequence classification, or token ids [Size*SeqLen] for a language
+	// model (the causal LM shifts them by one itself), with -100 meaning ignore. nil: no loss.
+	Labels []int
+	// Targets are the regression targets [Size*NumLabels] of a sequence classifier with a regression
+	// problem type (num_labels 1, e.g. STS-B), used instead of Labels.
+	Targets []float32
+}
+
+// Options says what Forward returns beyond the logits and loss, and which heads it masks.
+type Options struct {
+	// HeadMask [NumLayers*NumHeads] multiplies each head's attention after the softmax, as Hugging
+	// Face's head_mask does; the returned attentions include it. Heads are numbered as in the unpruned
+	// model, and the entries of pruned heads are ignored. nil means all ones.
+	HeadMask []float32
+	// HiddenStates, Attentions and Contexts ask for the per-layer outputs of Output.
+	HiddenStates, Attentions, Contexts bool
+}
+
+// Output is what Forward computed.
+type Output struct {
+	// Logits are [Size, NumLabels] for a sequence classifier, [Size, SeqLen, VocabSize] for a language
+	// model, and nil for a bare model.
+	Logits  *tensor.Tensor
+	Loss    float32
+	HasLoss bool
+	// HiddenStates are NumLayers+1 tensors [Size, SeqLen, D]: the embeddings' output, then each
+	// layer's. GPT-2's last one is after its final LayerNorm, as in Hugging Face.
+	HiddenStates []*tensor.Tensor
+	// Attentions are NumLayers tensors [Size, heads in the layer, SeqLen, SeqLen]: each head's attention
+	// distribution over the keys, times its head-mask entry.
+	Attentions []*tensor.Tensor
+	// Contexts are NumLayers tensors [Size, heads in the layer, SeqLen, head_dim]: each head's output,
+	// attention times values, before the output projection mixes the heads.
+	Contexts []*tensor.Tensor
+}
+
+// validate checks a batch and its options against the model, so that Forward fails with a message
+// instead of computing nonsense or panicking.
+func (m *Model) validate(b *Batch, opt *Options) error {
+	c := m.cfg
+	if b.Size <= 0 || b.SeqLen <= 0 {
+		return fmt.Errorf("batch of %d sequences of %d tokens: both must be positive", b.Size, b.SeqLen)
+	}
+	if b.SeqLen > c.MaxPositions {
+		return fmt.Errorf("input is %d tokens, the model allows %d", b.SeqLen, c.MaxPositions)
+	}
+	n := b.Size * b.SeqLen
+	checkLen := func(what string, got, want int) error {
+		if got != want {
+			return fmt.Errorf("%s has %d values, want %d", what, got, want)
+		}
+		return nil
+	}
+	if err := checkLen("input_ids", len(b.InputIDs), n); err != nil {
+		return err
+	}
+	for i, id := range b.InputIDs {
+		if id < 0 || id >= c.VocabSize {
+			return fmt.Errorf("input_ids[%d][%d] is %d, outside the vocabulary of %d", i/b.SeqLen, i%b.SeqLen, id, c.VocabSize)
+		}
+	}
+	if b.AttentionMask != nil {
+		if err := checkLen("attention_mask", len(b.AttentionMask), n); err != nil {
+			return err
+		}
+		for i, v := range b.AttentionMask {
+			if v != 0 && v != 1 {
+				return fmt.Errorf("attention_mask[%d][%d] is %d, must be 0 or 1", i/b.SeqLen, i%b.SeqLen, v)
+			}
+		}
+	}
+	if b.TokenTypeIDs != nil {
+		if m.typeEmb == nil {
+			return fmt.Errorf("token_type_ids given, but %s has no token types", c.ModelType)
+		}
+		if err := checkLen("token_type_ids", len(b.TokenTypeIDs), n); err != nil {
+			return err
+		}
+		for i, v := range b.TokenTypeIDs {
+			if v < 0 || v >= c.TypeVocabSize {
+				return fmt.Errorf("token_type_ids[%d][%d] is %d, the model has %d token types", i/b.SeqLen, i%b.SeqLen, v, c.TypeVocabSize)
+			}
+		}
+	}
+	if m.head == SequenceClassification && m.cfg.ModelType == checkpoint.GPT2 && !m.hasPadID && b.Size != 1 {
+		return fmt.Errorf("GPT-2 sequence classification of %d sequences needs a pad_token_id in config.json to find where each ends", b.Size)
+	}
+	if opt.HeadMask != nil {
+		if err := checkLen("head mask", len(opt.HeadMask), c.NumLayers*c.NumHeads); err != nil {
+			return err
+		}
+	}
+	return m.validateLabels(b)
+}
+
+func (m *Model) validateLabels(b *Batch) error {
+	c := m.cfg
+	if b.Targets != nil {
+		if m.head != SequenceClassification || !m.regression() {
+			return fmt.Errorf("regression targets given, but the model is a %s without a regression problem type", m.head)
+		}
+		if len(b.Targets) != b.Size*c.NumLabels {
+			return fmt.Errorf("targets has %d values, want %d (%d sequences × %d labels)", len(b.Targets), b.Size*c.NumLabels, b.Size, c.NumLabels)
+		}
+		if b.Labels != nil {
+			return fmt.Errorf("both labels and regression targets given")
+		}
+		return nil
+	}
+	if b.Labels == nil {
+		return nil
+	}
+	if m.head == SequenceClassification && c.ProblemType == "multi_label_classification" {
+		return fmt.Errorf("problem type %q is not supported", c.ProblemType)
+	}
+	classes, want := c.VocabSize, b.Size*b.SeqLen
+	switch m.head {
+	case NoHead:
+		return fmt.Errorf("labels given, but the model has no head to compute a loss with")
+	case SequenceClassification:
+		if m.regression() {
+			return fmt.Errorf("the model does regression (problem type %q, %d labels): give Targets, not Labels", c.ProblemType, c.NumLabels)
+		}
+		classes, want = c.NumLabels, b.Size
+	}
+	if len(b.Labels) != want {
+		return fmt.Errorf("labels has %d values, want %d", len(b.Labels), want)
+	}
+	for i, v := range b.Labels {
+		if v != ignoreIndex && (v < 0 || v >= classes) {
+			return fmt.Errorf("labels[%d] is %d, want -100 or a class below %d", i, v, classes)
+		}
+	}
+	return nil
+}
+
+// regression reports whether a sequence classifier's loss is the mean squared error, which Hugging
+// Face picks for problem_type "regression" or, when it is unset, for a single label.
+func (m *Model) regression() bool {
+	return m.cfg.ProblemType == "regression" || (m.cfg.ProblemType == "" && m.cfg.NumLabels == 1)
+}

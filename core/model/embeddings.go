@@ -1,0 +1,42 @@
+package model
+
+import "bertology/core/checkpoint"
+
+// embedActs keeps what the embedding layer computed, for the backward pass.
+type embedActs struct {
+	sum        []float32 // [N, D] the summed embeddings before the LayerNorm (BERT, DistilBERT)
+	mean, rstd []float32 // [N] the LayerNorm's statistics
+}
+
+// embed writes the embedding layer's output [N, D] to out: word + token type + position embeddings,
+// then a LayerNorm for BERT and DistilBERT. Additions follow Hugging Face's order, (word + type) + pos.
+func (m *Model) embed(out []float32, e *embedActs, b *Batch, n, d int) {
+	sum := out
+	if m.embLN != nil {
+		e.sum, e.mean, e.rstd = make([]float32, n*d), make([]float32, n), make([]float32, n)
+		sum = e.sum
+	}
+	for r := 0; r < n; r++ {
+		t := r % b.SeqLen
+		row := sum[r*d : (r+1)*d]
+		word := m.wordEmb[b.InputIDs[r]*d : (b.InputIDs[r]+1)*d]
+		pos := m.posEmb[t*d : (t+1)*d]
+		if m.cfg.ModelType == checkpoint.BERT {
+			tt := 0
+			if b.TokenTypeIDs != nil {
+				tt = b.TokenTypeIDs[r]
+			}
+			typ := m.typeEmb[tt*d : (tt+1)*d]
+			for j := range row {
+				row[j] = (word[j] + typ[j]) + pos[j]
+			}
+			continue
+		}
+		for j := range row {
+			row[j] = word[j] + pos[j]
+		}
+	}
+	if m.embLN != nil {
+		m.k.LayerNorm(out, e.mean, e.rstd, e.sum, m.embLN.gamma, m.embLN.beta, n, d, m.cfg.LayerNormEps)
+	}
+}

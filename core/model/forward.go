@@ -1,0 +1,104 @@
+package model
+
+import (
+	"slices"
+
+	"bertology/core/tensor"
+)
+
+// tape is everything a forward pass computed, layer by layer, for the backward pass to read.
+type tape struct {
+	shape     shape
+	emb       embedActs
+	layers    []*layerActs
+	final     []float32 // [N, D] the head's input: GPT-2's ln_f output, else the last block's output
+	finalMean []float32 // [N] GPT-2's ln_f statistics
+	finalRstd []float32
+	head      headActs
+}
+
+// Forward runs the model on a batch. It fails, computing nothing, when the batch does not fit the
+// model: token ids outside the vocabulary, sequences longer than the position table, lengths that
+// disagree, labels out of range.
+func (m *Model) Forward(b *Batch, opt Options) (*Output, error) {
+	out, _, err := m.forward(b, opt, false)
+	return out, err
+}
+
+// forward is Forward that also returns the tape; with keep false the tape holds only the last layer's
+// activations, the buffers being reused from layer to layer.
+func (m *Model) forward(b *Batch, opt Options, keep bool) (*Output, *tape, error) {
+	if err := m.validate(b, &opt); err != nil {
+		return nil, nil, err
+	}
+	c := m.cfg
+	sh := shape{batch: b.Size, seqLen: b.SeqLen, rows: b.Size * b.SeqLen, hidden: c.HiddenSize, headDim: c.HeadDim()}
+	n, d := sh.rows, sh.hidden
+	tp := &tape{shape: sh}
+	out := &Output{}
+
+	x := make([]float32, n*d)
+	m.embed(x, &tp.emb, b, n, d)
+	if opt.HiddenStates {
+		out.HiddenStates = append(out.HiddenStates, tensor.FromData(slices.Clone(x), b.Size, b.SeqLen, d))
+	}
+	var a *layerActs
+	for l, blk := range m.layers {
+		if a == nil || keep {
+			a = &layerActs{}
+			tp.layers = append(tp.layers, a)
+		}
+		headMask := m.layerHeadMask(opt.HeadMask, l)
+		a.prepare(blk, sh, m.preLN(), headMask != nil)
+		m.blockForward(a, blk, l, x, sh, b.AttentionMask, headMask)
+		if keep {
+			x = a.out
+		} else {
+			copy(x, a.out)
+		}
+		nh, t := len(blk.heads), b.SeqLen
+		if opt.Attentions {
+			out.Attentions = append(out.Attentions, tensor.FromData(slices.Clone(a.attn), b.Size, nh, t, t))
+		}
+		if opt.Contexts {
+			out.Contexts = append(out.Contexts, tensor.FromData(slices.Clone(a.ctx), b.Size, nh, t, sh.headDim))
+		}
+		if opt.HiddenStates && (m.finalLN == nil || l < len(m.layers)-1) {
+			out.HiddenStates = append(out.HiddenStates, tensor.FromData(slices.Clone(x), b.Size, b.SeqLen, d))
+		}
+	}
+	tp.final = x
+	if m.finalLN != nil {
+		tp.final, tp.finalMean, tp.finalRstd = make([]float32, n*d), make([]float32, n), make([]float32, n)
+		m.k.LayerNorm(tp.final, tp.finalMean, tp.finalRstd, x, m.finalLN.gamma, m.finalLN.beta, n, d, c.LayerNormEps)
+		if opt.HiddenStates {
+			out.HiddenStates = append(out.HiddenStates, tensor.FromData(slices.Clone(tp.final), b.Size, b.SeqLen, d))
+		}
+	}
+	if m.head == NoHead {
+		return out, tp, nil
+	}
+	m.headForward(&tp.head, tp.final, b, sh)
+	if m.head == SequenceClassification {
+		out.Logits = tensor.FromData(tp.head.logits, b.Size, c.NumLabels)
+	} else {
+		out.Logits = tensor.FromData(tp.head.logits, b.Size, b.SeqLen, c.VocabSize)
+	}
+	loss, ok := m.loss(tp.head.logits, b)
+	out.Loss, out.HasLoss = float32(loss), ok
+	return out, tp, nil
+}
+
+// layerHeadMask picks layer l's entries of a head mask in original head numbering, one per head the
+// layer keeps; nil when there is no mask.
+func (m *Model) layerHeadMask(mask []float32, l int) []float32 {
+	if mask == nil {
+		return nil
+	}
+	heads := m.layers[l].heads
+	out := make([]float32, len(heads))
+	for i, h := range heads {
+		out[i] = mask[l*m.cfg.NumHeads+h]
+	}
+	return out
+}

@@ -1,0 +1,294 @@
+package model
+
+import (
+	"maps"
+	"math"
+	"math/rand/v2"
+	"regexp"
+	"slices"
+	"testing"
+
+	"bertology/core/checkpoint"
+)
+
+// The gradient checks compare the backward pass with central differences of the loss. The model
+// computes in float32, so the loss it returns carries rounding noise of about 1e-7 (relative) from the
+// forward pass; the loss is therefore taken in float64 from the float32 logits (Model.loss), so that
+// no further rounding is added, and the differences use the five-point stencil
+//
+//	f'(0) ≈ (-f(2h) + 8f(h) - 8f(-h) + f(-2h)) / 12h,
+//
+// whose truncation error is O(h⁴), along a random direction that perturbs every element of a tensor by
+// N(0, 1) times the tensor's RMS, h relative. The rounding noise contributes about 1e-7/h to the
+// estimate and the truncation grows with h, fastest where the loss bends sharply (near a ReLU's kink,
+// or a LayerNorm gain that steers a saturated softmax). No single step suits every tensor, so each
+// derivative is estimated at fdSteps in turn and passes when one estimate agrees with the backward pass
+// to fdTolerance: measured on these models the best step's estimate is within 4e-5 absolute, or 1e-4
+// relative, of the backward pass. A wrong sign, a missing term or a transposed index changes a random
+// directional derivative by a sizeable fraction of itself, far beyond that, at every step; to keep the
+// check meaningful each kind of parameter must have derivatives well above the absolute tolerance.
+var fdSteps = []float64{3e-3, 1e-2, 1e-3}
+
+// fdTolerance is how far a finite-difference estimate may be from the analytic derivative an.
+func fdTolerance(an float64) float64 { return 1e-3*math.Abs(an) + 5e-5 }
+
+// fdCheck estimates the derivative of f at 0 (f(s) is the loss with the input moved s along a
+// direction) and reports whether one of the estimates agrees with an; est is the closest.
+func fdCheck(an float64, f func(s float64) float64) (est float64, ok bool) {
+	est = math.Inf(1)
+	for _, h := range fdSteps {
+		fd := (-f(2*h) + 8*f(h) - 8*f(-h) + f(-2*h)) / (12 * h)
+		if math.Abs(fd-an) < math.Abs(est-an) {
+			est = fd
+		}
+		if math.Abs(fd-an) <= fdTolerance(an) {
+			return est, true
+		}
+	}
+	return est, false
+}
+
+// gradCheckModel is a small random model and a batch to check its gradients on.
+type gradCheckModel struct {
+	name   string
+	config string // config.json
+	labels func(ids []int, size, seqLen int) []int
+	kinds  []string // the parameter kinds it must have, from gradCheckKinds
+}
+
+func classLabels(_ []int, size, _ int) []int {
+	l := make([]int, size)
+	for i := range l {
+		l[i] = i % 2
+	}
+	return l
+}
+
+// tokenLabels labels every real token with its id (a causal LM shifts them itself).
+func tokenLabels(ids []int, _, _ int) []int { return slices.Clone(ids) }
+
+// maskedLabels labels every third token, as a masked LM's few masked positions.
+func maskedLabels(ids []int, _, _ int) []int {
+	l := slices.Repeat([]int{ignoreIndex}, len(ids))
+	for i := 1; i < len(ids); i += 3 {
+		l[i] = ids[i]
+	}
+	return l
+}
+
+var gradCheckModels = []gradCheckModel{
+	{"bert", `{"model_type": "bert", "architectures": ["BertForSequenceClassification"], "hidden_size": 16,
+		"num_hidden_layers": 2, "num_attention_heads": 4, "intermediate_size": 24, "vocab_size": 30,
+		"max_position_embeddings": 8, "initializer_range": 0.3, "pruned_heads": {"1": [0, 2]}}`,
+		classLabels, []string{"word", "position", "token type", "LN gain", "LN shift", "qkv weight", "qkv bias",
+			"attention output", "feed-forward", "pooler", "classifier"}},
+	{"bert regression", `{"model_type": "bert", "architectures": ["BertForSequenceClassification"],
+		"hidden_size": 16, "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 24,
+		"vocab_size": 30, "max_position_embeddings": 8, "initializer_range": 0.3, "num_labels": 1,
+		"hidden_act": "silu"}`,
+		nil, []string{"pooler", "classifier"}},
+	{"bert-mlm", `{"model_type": "bert", "architectures": ["BertForMaskedLM"], "hidden_size": 16,
+		"num_hidden_layers": 2, "num_attention_heads": 4, "intermediate_size": 24, "vocab_size": 30,
+		"max_position_embeddings": 8, "initializer_range": 0.3}`,
+		maskedLabels, []string{"word", "MLM transform", "MLM decoder bias"}},
+	{"distilbert", `{"model_type": "distilbert", "architectures": ["DistilBertForSequenceClassification"],
+		"dim": 16, "n_layers": 2, "n_heads": 4, "hidden_dim": 24, "vocab_size": 30,
+		"max_position_embeddings": 8, "initializer_range": 0.3}`,
+		classLabels, []string{"word", "position", "LN gain", "LN shift", "qkv weight", "qkv bias",
+			"attention output", "feed-forward", "pre-classifier", "classifier"}},
+	{"gpt2", `{"model_type": "gpt2", "architectures": ["GPT2LMHeadModel"], "n_embd": 16, "n_layer": 2,
+		"n_head": 4, "vocab_size": 30, "n_positions": 8, "initializer_range": 0.3,
+		"scale_attn_by_inverse_layer_idx": true}`,
+		tokenLabels, []string{"word", "position", "LN gain", "LN shift", "qkv weight", "qkv bias",
+			"attention output", "feed-forward"}},
+	{"gpt2 untied", `{"model_type": "gpt2", "architectures": ["GPT2LMHeadModel"], "n_embd": 16, "n_layer": 1,
+		"n_head": 2, "vocab_size": 30, "n_positions": 8, "initializer_range": 0.3, "tie_word_embeddings": false}`,
+		tokenLabels, []string{"word", "LM head"}},
+	{"gpt2 classifier", `{"model_type": "gpt2", "architectures": ["GPT2ForSequenceClassification"], "n_embd": 16,
+		"n_layer": 2, "n_head": 2, "vocab_size": 30, "n_positions": 8, "initializer_range": 0.3,
+		"pad_token_id": 0}`,
+		classLabels, []string{"classifier"}},
+	{"openai-gpt", `{"model_type": "openai-gpt", "architectures": ["OpenAIGPTLMHeadModel"], "n_embd": 16,
+		"n_layer": 2, "n_head": 4, "vocab_size": 30, "n_positions": 8, "initializer_range": 0.3}`,
+		tokenLabels, []string{"word", "position", "LN gain", "LN shift", "qkv weight", "qkv bias",
+			"attention output", "feed-forward"}},
+}
+
+// paramKinds sorts Hugging Face weight names into the kinds of parameter the backward pass treats
+// differently.
+var gradCheckKinds = []struct {
+	kind string
+	re   *regexp.Regexp
+}{
+	{"word", regexp.MustCompile(`(word_embeddings|wte|tokens_embed)\.weight$`)},
+	{"position", regexp.MustCompile(`(position_embeddings|wpe|positions_embed)\.weight$`)},
+	{"token type", regexp.MustCompile(`token_type_embeddings\.weight$`)},
+	{"MLM transform", regexp.MustCompile(`^cls\.predictions\.transform\.`)},
+	{"LN gain", regexp.MustCompile(`(LayerNorm|layer_norm|ln_\w+)\.weight$`)},
+	{"LN shift", regexp.MustCompile(`(LayerNorm|layer_norm|ln_\w+)\.bias$`)},
+	{"qkv weight", regexp.MustCompile(`(self\.(query|key|value)|[qkv]_lin|c_attn)\.weight$`)},
+	{"qkv bias", regexp.MustCompile(`(self\.(query|key|value)|[qkv]_lin|c_attn)\.bias$`)},
+	{"attention output", regexp.MustCompile(`(attention\.output\.dense|out_lin|attn\.c_proj)\.`)},
+	{"feed-forward", regexp.MustCompile(`(intermediate\.dense|\d\.output\.dense|lin[12]|c_fc|mlp\.c_proj)\.`)},
+	{"pooler", regexp.MustCompile(`pooler\.dense\.`)},
+	{"pre-classifier", regexp.MustCompile(`^pre_classifier\.`)},
+	{"classifier", regexp.MustCompile(`^(classifier|score)\.`)},
+	{"MLM decoder bias", regexp.MustCompile(`^cls\.predictions\.bias$`)},
+	{"LM head", regexp.MustCompile(`^lm_head\.weight$`)},
+}
+
+func paramKind(name string) string {
+	for _, k := range gradCheckKinds {
+		if k.re.MatchString(name) {
+			return k.kind
+		}
+	}
+	return ""
+}
+
+// gradCheckBatch is a batch of two sequences of six tokens, the second with two padding tokens, with
+// token types for BERT and labels as the model wants them (regression targets when labels is nil).
+func gradCheckBatch(cfg *checkpoint.Config, r *rand.Rand, labels func(ids []int, size, seqLen int) []int) *Batch {
+	const size, seqLen = 2, 6
+	b := &Batch{Size: size, SeqLen: seqLen, InputIDs: make([]int, size*seqLen),
+		AttentionMask: []int{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0}}
+	for i := range b.InputIDs {
+		b.InputIDs[i] = 1 + r.IntN(cfg.VocabSize-1) // 0 is the padding (GPT-2 classifier's pad_token_id)
+	}
+	b.InputIDs[10], b.InputIDs[11] = 0, 0
+	if cfg.ModelType == checkpoint.BERT {
+		b.TokenTypeIDs = []int{0, 0, 0, 1, 1, 1, 0, 0, 1, 1, 0, 0}
+	}
+	if labels == nil {
+		b.Targets = []float32{0.5, -1}
+		return b
+	}
+	b.Labels = labels(b.InputIDs, size, seqLen)
+	if len(b.Labels) == len(b.InputIDs) {
+		b.Labels[10], b.Labels[11] = ignoreIndex, ignoreIndex
+	}
+	return b
+}
+
+// randomHeadMask is a head mask of random entries around 1, one of them 0, so that the checks see the
+// mask scale each head's attention and its gradient.
+func randomHeadMask(cfg *checkpoint.Config, r *rand.Rand) []float32 {
+	mask := make([]float32, cfg.NumLayers*cfg.NumHeads)
+	for i := range mask {
+		mask[i] = 0.5 + r.Float32()
+	}
+	mask[1] = 0
+	return mask
+}
+
+// randomDirection returns n values N(0, scale²).
+func randomDirection(r *rand.Rand, n int, scale float64) []float32 {
+	v := make([]float32, n)
+	for i := range v {
+		v[i] = float32(r.NormFloat64() * scale)
+	}
+	return v
+}
+
+func rms(x []float32) float64 {
+	var ss float64
+	for _, v := range x {
+		ss += float64(v) * float64(v)
+	}
+	return math.Sqrt(ss / float64(len(x)))
+}
+
+func dot(a, b []float32) float64 {
+	var s float64
+	for i, v := range a {
+		s += float64(v) * float64(b[i])
+	}
+	return s
+}
+
+// TestGradientCheck checks every parameter's gradient, and the head mask's, against finite differences
+// of the loss, on small random models of each architecture and head, under a head mask and with padding.
+func TestGradientCheck(t *testing.T) {
+	for i, tc := range gradCheckModels {
+		t.Run(tc.name, func(t *testing.T) {
+			r := rand.New(rand.NewPCG(uint64(i), 1))
+			cfg, err := checkpoint.ParseConfig([]byte(tc.config))
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := randomModel(cfg, uint64(i))
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := gradCheckBatch(cfg, r, tc.labels)
+			opt := Options{HeadMask: randomHeadMask(cfg, r)}
+			_, grads, err := m.ForwardBackward(b, opt, GradOptions{HeadMask: true, Weights: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			loss := func() float64 {
+				out, err := m.Forward(b, opt)
+				if err != nil {
+					t.Fatal(err)
+				}
+				l, _ := m.loss(out.Logits.Data, b)
+				return l
+			}
+
+			weights := m.Weights()
+			if len(grads.Weights) != len(weights) {
+				t.Errorf("%d weight gradients for %d weights", len(grads.Weights), len(weights))
+			}
+			largest := map[string]float64{} // each kind's largest directional derivative
+			for _, name := range slices.Sorted(maps.Keys(weights)) {
+				w, g := weights[name], grads.Weights[name]
+				kind := paramKind(name)
+				if kind == "" {
+					t.Errorf("%s: no kind of parameter matches", name)
+				}
+				if g == nil || !slices.Equal(g.Shape, w.Shape) {
+					t.Fatalf("%s: gradient %v for a weight of shape %v", name, g, w.Shape)
+				}
+				dir := randomDirection(r, len(w.Data), rms(w.Data))
+				an := dot(g.Data, dir)
+				largest[kind] = max(largest[kind], math.Abs(an))
+				move := func(s float64) {
+					m.Update(func(p Param, v []float32) {
+						if p.Name == name {
+							for i := range v {
+								v[i] = float32(float64(w.Data[i]) + s*float64(dir[i]))
+							}
+						}
+					})
+				}
+				fd, ok := fdCheck(an, func(s float64) float64 { move(s); return loss() })
+				move(0)
+				if !ok {
+					t.Errorf("%s (%s): directional derivative %.6g, finite differences %.6g", name, kind, an, fd)
+				}
+			}
+			for _, kind := range tc.kinds {
+				if largest[kind] < 100*fdTolerance(0) {
+					t.Errorf("%s: largest directional derivative %.3g, too small for the check to mean much", kind, largest[kind])
+				}
+			}
+
+			mask := opt.HeadMask
+			for i, an := range grads.HeadMask {
+				l, h := i/cfg.NumHeads, i%cfg.NumHeads
+				if slices.Contains(cfg.PrunedHeads[l], h) && an != 0 {
+					t.Errorf("head mask [%d, %d]: pruned head has gradient %v", l, h, an)
+				}
+				orig := mask[i]
+				fd, ok := fdCheck(float64(an), func(s float64) float64 {
+					mask[i] = float32(float64(orig) + s)
+					return loss()
+				})
+				mask[i] = orig
+				if !ok {
+					t.Errorf("head mask [%d, %d]: gradient %.6g, finite differences %.6g", l, h, an, fd)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,51 @@
+package model
+
+import (
+	"fmt"
+	"slices"
+
+	"bertology/core/tensor"
+)
+
+// ResidualStream runs the model on a batch and returns the residual stream at every depth: NumLayers+1
+// tensors [Size, SeqLen, D], the embeddings' output and then each block's. They equal Output.HiddenStates
+// except for GPT-2's last one, which here is the last block's output before the final LayerNorm, so that
+// every depth can be read out the same way with HeadLogits (the logit lens).
+func (m *Model) ResidualStream(b *Batch) ([]*tensor.Tensor, error) {
+	out, tp, err := m.forward(b, Options{HiddenStates: true}, false)
+	if err != nil {
+		return nil, err
+	}
+	states := out.HiddenStates
+	if m.finalLN != nil {
+		// The tape keeps the last layer's activations; its output is the input of ln_f.
+		last := tp.layers[len(tp.layers)-1].out
+		states[len(states)-1] = tensor.FromData(slices.Clone(last), b.Size, b.SeqLen, m.cfg.HiddenSize)
+	}
+	return states, nil
+}
+
+// HeadLogits applies to rows vectors of the residual stream, hidden [rows, D], everything the model does
+// after its last block: GPT-2's final LayerNorm, then the language-model head (the tied or separate
+// vocabulary projection of a causal LM; BERT's MLM transform, LayerNorm, decoder and bias). It returns the
+// vocabulary logits [rows, VocabSize]. Applied to the last depth of ResidualStream it gives the model's own
+// logits; applied to earlier depths it is nostalgebraist's logit lens. It fails for a model without a
+// language-model head.
+func (m *Model) HeadLogits(hidden []float32, rows int) ([]float32, error) {
+	if m.head != CausalLM && m.head != MaskedLM {
+		return nil, fmt.Errorf("model: the logit lens needs a language-model head, the model has %s", m.head)
+	}
+	d := m.cfg.HiddenSize
+	if rows < 1 || len(hidden) != rows*d {
+		return nil, fmt.Errorf("model: head logits of %d values for %d rows, want rows ≥ 1 of width %d", len(hidden), rows, d)
+	}
+	x := hidden
+	if m.finalLN != nil {
+		x = make([]float32, rows*d)
+		mean, rstd := make([]float32, rows), make([]float32, rows)
+		m.k.LayerNorm(x, mean, rstd, hidden, m.finalLN.gamma, m.finalLN.beta, rows, d, m.cfg.LayerNormEps)
+	}
+	var h headActs
+	m.headForward(&h, x, nil, shape{rows: rows, hidden: d})
+	return h.logits, nil
+}

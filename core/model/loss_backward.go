@@ -1,0 +1,76 @@
+package model
+
+import (
+	"errors"
+	"math"
+)
+
+// lossBackward returns the gradient of the batch's loss, as loss computes it, with respect to the
+// logits [rows of logits, classes]. Only the rows that carry a label can have a nonzero gradient: rows
+// lists them, ascending, and dLogits [len(rows), classes] holds their gradients, so that a language
+// model's head, whose labels are often sparse (BERT's masked tokens), backpropagates only those. It
+// fails when the batch has no loss.
+func (m *Model) lossBackward(logits []float32, b *Batch) (rows []int, dLogits []float32, err error) {
+	switch {
+	case m.head == NoHead:
+		return nil, nil, errors.New("the model has no head, hence no loss to differentiate")
+	case b.Targets != nil:
+		return meanSquaredErrorBackward(logits, b.Targets, m.cfg.NumLabels)
+	case b.Labels == nil:
+		return nil, nil, errors.New("the batch has no labels, hence no loss to differentiate")
+	case m.head == CausalLM:
+		return crossEntropyBackward(logits, m.cfg.VocabSize, shiftedLabels(b))
+	case m.head == MaskedLM:
+		return crossEntropyBackward(logits, m.cfg.VocabSize, b.Labels)
+	}
+	return crossEntropyBackward(logits, m.cfg.NumLabels, b.Labels)
+}
+
+// crossEntropyBackward is the gradient of crossEntropy: (softmax(logits[row]) - onehot(label)) / count
+// for each of the count rows whose label is not ignoreIndex.
+func crossEntropyBackward(logits []float32, classes int, labels []int) (rows []int, dLogits []float32, err error) {
+	for r, label := range labels {
+		if label != ignoreIndex {
+			rows = append(rows, r)
+		}
+	}
+	if len(rows) == 0 {
+		return nil, nil, errors.New("every label is -100 (ignored): the loss is undefined")
+	}
+	inv := 1 / float64(len(rows))
+	dLogits = make([]float32, len(rows)*classes)
+	for i, r := range rows {
+		row, d := logits[r*classes:(r+1)*classes], dLogits[i*classes:(i+1)*classes]
+		mx := math.Inf(-1)
+		for _, v := range row {
+			mx = math.Max(mx, float64(v))
+		}
+		var z float64
+		for _, v := range row {
+			z += math.Exp(float64(v) - mx)
+		}
+		for j, v := range row {
+			p := math.Exp(float64(v)-mx) / z
+			if j == labels[r] {
+				p--
+			}
+			d[j] = float32(p * inv)
+		}
+	}
+	return rows, dLogits, nil
+}
+
+// meanSquaredErrorBackward is the gradient of meanSquaredError, 2·(logits - targets) / len(targets),
+// for logits [len(targets)/classes, classes].
+func meanSquaredErrorBackward(logits, targets []float32, classes int) (rows []int, dLogits []float32, err error) {
+	rows = make([]int, len(targets)/classes)
+	for i := range rows {
+		rows[i] = i
+	}
+	dLogits = make([]float32, len(targets))
+	scale := 2 / float64(len(targets))
+	for i, t := range targets {
+		dLogits[i] = float32((float64(logits[i]) - float64(t)) * scale)
+	}
+	return rows, dLogits, nil
+}

@@ -1,0 +1,290 @@
+// Package model runs BERT, DistilBERT, GPT-2 and OpenAI GPT checkpoints in Hugging Face's layout and
+// returns what BERTology looks at: logits and loss, every hidden state, every head's attention and
+// context, with heads masked or pruned.
+//
+// The numbers match Hugging Face transformers 4.31 in float32 to 1e-5 (see testdata/golden/README.md),
+// including its odd corners: padding masks that add float32's lowest value, OpenAI GPT's -1e4 causal
+// mask, DistilBERT scaling the queries rather than the scores.
+//
+// Each block's forward pass is an explicit function over plain slices that leaves every activation a
+// backward pass needs in a layerActs (llm.c style); the hot loops go through kernel.Kernels.
+package model
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"bertology/core/checkpoint"
+	"bertology/core/kernel"
+)
+
+// Head is the task layer a model carries on top of its transformer.
+type Head int
+
+const (
+	// NoHead is a bare base model (BertModel, GPT2Model, ...): hidden states and attentions, no logits.
+	NoHead Head = iota
+	// SequenceClassification gives one row of NumLabels logits per sequence: BERT's pooler and
+	// classifier, DistilBERT's pre-classifier and classifier on the first token, GPT-2's score on the last
+	// token before the padding.
+	SequenceClassification
+	// MaskedLM gives vocabulary logits at every position (BertForMaskedLM).
+	MaskedLM
+	// CausalLM gives next-token vocabulary logits at every position (GPT2LMHeadModel,
+	// OpenAIGPTLMHeadModel).
+	CausalLM
+)
+
+func (h Head) String() string {
+	switch h {
+	case SequenceClassification:
+		return "sequence classification"
+	case MaskedLM:
+		return "masked language model"
+	case CausalLM:
+		return "causal language model"
+	}
+	return "no head"
+}
+
+// Model is a loaded transformer. Its weights are kept in the layout the kernels want (every dense
+// layer as [in, out]); Weights gives them back in Hugging Face's names and layout. Forward keeps no
+// state between calls, so several goroutines may share a Model.
+type Model struct {
+	cfg  *checkpoint.Config
+	head Head
+	k    kernel.Kernels
+	act  activation // of the feed-forward layers and BERT's MLM transform
+
+	// prefix is the base model's weight-name prefix ("bert.", "distilbert.", "transformer.") when the
+	// model has a head, as Hugging Face saves it; a bare model's names have none.
+	prefix string
+	// padID is GPT-2's pad_token_id, which its sequence classifier uses to find the last token.
+	padID    int
+	hasPadID bool
+
+	wordEmb []float32 // [VocabSize, D]
+	posEmb  []float32 // [MaxPositions, D]
+	typeEmb []float32 // [TypeVocabSize, D], BERT only
+	embLN   *layerNorm
+
+	layers  []*block
+	finalLN *layerNorm // GPT-2's ln_f
+
+	pooler        *linear // BERT: tanh(dense(first token)); kept in a bare BertModel that has one
+	preClassifier *linear // DistilBERT: relu(pre_classifier(first token))
+	classifier    *linear // BERT and DistilBERT classifier, GPT-2 score (no bias)
+	mlmTransform  *linear // BERT MLM: dense, activation, LayerNorm
+	mlmLN         *layerNorm
+	decoder       []float32 // [VocabSize, D] vocabulary projection; the word embeddings when tied
+	decoderBias   []float32 // [VocabSize], BERT MLM's cls.predictions.bias
+}
+
+// block is one transformer layer. The attention projections of all its heads are fused into qkv,
+// whose output packs the queries, keys and values of the kept heads (in that order, each head_dim wide),
+// as GPT-2's c_attn does.
+type block struct {
+	heads   []int  // original numbers of the heads the layer keeps, ascending
+	qkv     linear // D → 3·A, A = len(heads)·head_dim
+	attnOut linear // A → D
+	ln1     layerNorm
+	ffnIn   linear // D → intermediate
+	ffnOut  linear // intermediate → D
+	ln2     layerNorm
+}
+
+// New builds a model from a checkpoint. The task head follows config.architectures[0]
+// (BertForSequenceClassification, BertForMaskedLM, BertModel, DistilBertForSequenceClassification,
+// DistilBertModel, GPT2LMHeadModel, GPT2ForSequenceClassification, GPT2Model, OpenAIGPTLMHeadModel,
+// OpenAIGPTModel); for another or no architecture it is guessed from the tensors present, and is NoHead
+// when none fits. Layers named in pruned_heads get that many fewer heads, and their weights must have
+// the shrunk shapes. Weight names are accepted with or without the base model's prefix ("bert.", ...),
+// and LayerNorm "gamma"/"beta" for "weight"/"bias", as Hugging Face accepts them; tensors the model does
+// not use are ignored. Errors name the first missing or mis-shaped tensor.
+//
+// The model copies the weights it uses; ck is not kept.
+func New(ck *checkpoint.Checkpoint) (*Model, error) {
+	ld := &loader{weights: ck.Weights, prefix: basePrefix[ck.Config.ModelType]}
+	head := headOf(ck)
+	// A bare BertModel has a pooler unless it was built without one; keep it when the checkpoint does,
+	// so that the parameter count and the export match Hugging Face's.
+	withPooler := ck.Config.ModelType == checkpoint.BERT && head == NoHead && ld.has("pooler.dense.weight")
+	m, err := build(ck.Config, head, withPooler)
+	if err != nil {
+		return nil, fmt.Errorf("model: %w", err)
+	}
+	m.walk(ld)
+	if ld.err != nil {
+		return nil, fmt.Errorf("model: %w", ld.err)
+	}
+	return m, nil
+}
+
+// build lays out a model for cfg with the given head, its parameters allocated and zero.
+func build(cfg *checkpoint.Config, head Head, withPooler bool) (*Model, error) {
+	act, err := activationFor(cfg)
+	if err != nil {
+		return nil, err
+	}
+	m := &Model{cfg: cfg, head: head, k: kernel.Default, act: act}
+	if head != NoHead {
+		m.prefix = basePrefix[cfg.ModelType]
+	}
+	if raw, ok := cfg.Raw["pad_token_id"]; ok && string(raw) != "null" {
+		m.padID, m.hasPadID = cfg.PadTokenID, true
+	}
+	m.layout(withPooler)
+	return m, nil
+}
+
+// basePrefix is the attribute name of the base model inside Hugging Face's task models.
+var basePrefix = map[checkpoint.Architecture]string{
+	checkpoint.BERT: "bert.", checkpoint.DistilBERT: "distilbert.", checkpoint.GPT2: "transformer.",
+	checkpoint.OpenAIGPT: "transformer.",
+}
+
+// architectureHeads maps the task classes bertology runs to their model type and head.
+var architectureHeads = map[string]struct {
+	modelType checkpoint.Architecture
+	head      Head
+}{
+	"BertModel":                           {checkpoint.BERT, NoHead},
+	"BertForSequenceClassification":       {checkpoint.BERT, SequenceClassification},
+	"BertForMaskedLM":                     {checkpoint.BERT, MaskedLM},
+	"DistilBertModel":                     {checkpoint.DistilBERT, NoHead},
+	"DistilBertForSequenceClassification": {checkpoint.DistilBERT, SequenceClassification},
+	"GPT2Model":                           {checkpoint.GPT2, NoHead},
+	"GPT2LMHeadModel":                     {checkpoint.GPT2, CausalLM},
+	"GPT2ForSequenceClassification":       {checkpoint.GPT2, SequenceClassification},
+	"OpenAIGPTModel":                      {checkpoint.OpenAIGPT, NoHead},
+	"OpenAIGPTLMHeadModel":                {checkpoint.OpenAIGPT, CausalLM},
+}
+
+// architectureHead is the head of the config's first architecture, if it is one bertology runs.
+func architectureHead(cfg *checkpoint.Config) (Head, bool) {
+	if len(cfg.Architectures) == 0 {
+		return NoHead, false
+	}
+	a, ok := architectureHeads[cfg.Architectures[0]]
+	return a.head, ok && a.modelType == cfg.ModelType
+}
+
+// headOf decides a checkpoint's head from its architecture, or else from the tensors it holds.
+func headOf(ck *checkpoint.Checkpoint) Head {
+	if h, ok := architectureHead(ck.Config); ok {
+		return h
+	}
+	has := func(name string) bool { _, ok := ck.Weights[name]; return ok }
+	switch ck.Config.ModelType {
+	case checkpoint.BERT:
+		switch {
+		case has("classifier.weight"):
+			return SequenceClassification
+		case has("cls.predictions.bias"):
+			return MaskedLM
+		}
+	case checkpoint.DistilBERT:
+		if has("classifier.weight") {
+			return SequenceClassification
+		}
+	case checkpoint.GPT2, checkpoint.OpenAIGPT:
+		if has("score.weight") && ck.Config.ModelType == checkpoint.GPT2 {
+			return SequenceClassification
+		}
+		if has("lm_head.weight") {
+			return CausalLM
+		}
+		for name := range ck.Weights {
+			if strings.HasPrefix(name, "transformer.") {
+				return CausalLM // saved from a model that wraps the base one, its LM head being tied
+			}
+		}
+	}
+	return NoHead
+}
+
+// layout allocates every parameter, sized from the config.
+func (m *Model) layout(withPooler bool) {
+	c := m.cfg
+	d, hd := c.HiddenSize, c.HeadDim()
+	m.wordEmb = make([]float32, c.VocabSize*d)
+	m.posEmb = make([]float32, c.MaxPositions*d)
+	if c.ModelType == checkpoint.BERT {
+		m.typeEmb = make([]float32, c.TypeVocabSize*d)
+	}
+	m.layers = make([]*block, c.NumLayers)
+	for l := range m.layers {
+		var heads []int
+		for h := 0; h < c.NumHeads; h++ {
+			if !slices.Contains(c.PrunedHeads[l], h) {
+				heads = append(heads, h)
+			}
+		}
+		a := len(heads) * hd
+		m.layers[l] = &block{
+			heads:   heads,
+			qkv:     *newLinear(d, 3*a, true),
+			attnOut: *newLinear(a, d, true),
+			ln1:     *newLayerNorm(d),
+			ffnIn:   *newLinear(d, c.IntermediateSize, true),
+			ffnOut:  *newLinear(c.IntermediateSize, d, true),
+			ln2:     *newLayerNorm(d),
+		}
+	}
+	if c.ModelType == checkpoint.BERT || c.ModelType == checkpoint.DistilBERT {
+		m.embLN = newLayerNorm(d)
+	}
+	if c.ModelType == checkpoint.GPT2 {
+		m.finalLN = newLayerNorm(d)
+	}
+	switch m.head {
+	case SequenceClassification:
+		switch c.ModelType {
+		case checkpoint.BERT:
+			m.pooler = newLinear(d, d, true)
+		case checkpoint.DistilBERT:
+			m.preClassifier = newLinear(d, d, true)
+		}
+		m.classifier = newLinear(d, c.NumLabels, c.ModelType != checkpoint.GPT2)
+	case MaskedLM:
+		m.mlmTransform = newLinear(d, d, true)
+		m.mlmLN = newLayerNorm(d)
+		m.decoderBias = make([]float32, c.VocabSize)
+	case NoHead:
+		if withPooler {
+			m.pooler = newLinear(d, d, true)
+		}
+	}
+	if m.head == MaskedLM || m.head == CausalLM {
+		m.decoder = m.wordEmb
+		if !c.TieWordEmbeddings {
+			m.decoder = make([]float32, c.VocabSize*d)
+		}
+	}
+}
+
+// preLN reports whether the blocks normalise before each sublayer (GPT-2) rather than after each
+// residual sum (BERT, DistilBERT, OpenAI GPT).
+func (m *Model) preLN() bool { return m.cfg.ModelType == checkpoint.GPT2 }
+
+// Config returns the model's configuration.
+func (m *Model) Config() *checkpoint.Config { return m.cfg }
+
+// Head returns the model's task head.
+func (m *Model) Head() Head { return m.head }
+
+// Shape returns the model's number of layers and of heads per layer before any pruning: the
+// dimensions of a head mask and of its gradient.
+func (m *Model) Shape() (layers, heads int) { return m.cfg.NumLayers, m.cfg.NumHeads }
+
+// Heads returns the original numbers of the heads layer l keeps (all of them unless pruned), in the
+// order its attentions and contexts list them.
+func (m *Model) Heads(l int) []int { return slices.Clone(m.layers[l].heads) }
+
+// NumParams counts the parameters as Hugging Face's num_parameters() does: tied weights once.
+func (m *Model) NumParams() int {
+	var c counter
+	m.walk(&c)
+	return c.n
+}
