@@ -1,0 +1,93 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+
+	"bertology/core/golden"
+)
+
+// TestForwardCommand runs `bertology forward` on the BERT golden, plain and with its head mask, and
+// compares the JSON it writes with Hugging Face's outputs.
+func TestForwardCommand(t *testing.T) {
+	var g struct {
+		Inputs  json.RawMessage `json:"inputs"`
+		Forward goldenForward   `json:"forward"`
+		Masked  struct {
+			HeadMask json.RawMessage `json:"head_mask"`
+			goldenForward
+		} `json:"masked"`
+	}
+	golden.Decode(t, golden.Path(t, "bert", "golden_float32.json"), &g)
+	dir := t.TempDir()
+	write := func(name string, data []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	inputs := write("inputs.json", g.Inputs)
+	mask := write("mask.json", g.Masked.HeadMask)
+	nested := write("nested.json", []byte("[[1, 0, 1, 1], [1, 1, 1, 1], [0, 1, 1, 0]]"))
+	for _, tc := range []struct {
+		name, inputs string
+		extra        []string
+		want         *goldenForward
+	}{
+		{"plain", inputs, nil, &g.Forward},
+		{"whole golden file", golden.Path(t, "bert", "golden_float32.json"), nil, &g.Forward},
+		{"head mask tensor", inputs, []string{"--head-mask", mask}, &g.Masked.goldenForward},
+		{"head mask lists", inputs, []string{"--head-mask", nested}, &g.Masked.goldenForward},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := filepath.Join(dir, "out.json")
+			args := append([]string{"--model", golden.Path(t, "bert", "model"), "--inputs", tc.inputs, "--out", out}, tc.extra...)
+			if err := runForward(args); err != nil {
+				t.Fatal(err)
+			}
+			var got goldenForward
+			golden.Decode(t, out, &got)
+			golden.AssertClose(t, "logits", got.Logits.F32(), tc.want.Logits, 1e-5)
+			if d := got.Loss - tc.want.Loss; d > 1e-5 || d < -1e-5 {
+				t.Errorf("loss %v, want %v", got.Loss, tc.want.Loss)
+			}
+			if len(got.HiddenStates) != 4 || len(got.Attentions) != 3 {
+				t.Fatalf("%d hidden states and %d attentions, want 4 and 3", len(got.HiddenStates), len(got.Attentions))
+			}
+			for i, a := range tc.want.Attentions {
+				golden.AssertClose(t, fmt.Sprint("attentions ", i), got.Attentions[i].F32(), a, 1e-5)
+			}
+		})
+	}
+	t.Run("bad head mask", func(t *testing.T) {
+		bad := write("bad.json", []byte("[[1, 0], [1, 1]]"))
+		err := runForward([]string{"--model", golden.Path(t, "bert", "model"), "--inputs", inputs, "--out", filepath.Join(dir, "x.json"), "--head-mask", bad})
+		if err == nil || !strings.Contains(err.Error(), "the model needs [3 4]") {
+			t.Fatalf("a [2 2] head mask for a 3×4 model: error %v", err)
+		}
+	})
+}
+
+type goldenForward struct {
+	Loss         float64          `json:"loss"`
+	Logits       *golden.Tensor   `json:"logits"`
+	HiddenStates []*golden.Tensor `json:"hidden_states"`
+	Attentions   []*golden.Tensor `json:"attentions"`
+}
+
+// TestFloat32RoundTrip checks that the JSON writer's decimals read back as the same float32.
+func TestFloat32RoundTrip(t *testing.T) {
+	for _, v := range []float32{0, 1, -0.1, 3.4028235e38, 1.17549435e-38, 1e-45, 0.70710677} {
+		s := string(appendFloat32(nil, v))
+		back, err := strconv.ParseFloat(s, 32)
+		if err != nil || float32(back) != v {
+			t.Errorf("%v written as %s reads back as %v (%v)", v, s, back, err)
+		}
+	}
+}
