@@ -1,0 +1,93 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"bertology/core/checkpoint"
+	"bertology/core/tokenizer"
+)
+
+func init() {
+	register(&command{name: "tokenize", summary: "tokenize lines of stdin with a model directory's tokenizer, one JSON object per line", run: runTokenize})
+}
+
+func runTokenize(args []string) error { return tokenizeLines(args, os.Stdin, os.Stdout) }
+
+// tokenizeLines is the tokenize command with its input and output as parameters.
+func tokenizeLines(args []string, in io.Reader, out io.Writer) error {
+	flags := newFlagSet("tokenize", "tokenize lines of stdin (tab-separated pairs with --pair) and write one JSON object per line")
+	dir := flags.String("model", "", "model directory (config.json and the tokenizer files; weights are not read)")
+	pair := flags.Bool("pair", false, "each line is a text pair separated by a tab")
+	maxLength := flags.Int("max-length", 0, "truncate to this many tokens, special tokens included (0: no limit)")
+	if err := flags.Parse(args); err != nil {
+		return err
+	}
+	if *dir == "" {
+		return errors.New("--model is required")
+	}
+	tok, err := loadTokenizer(*dir)
+	if err != nil {
+		return err
+	}
+	opt := tokenizer.Options{MaxLength: *maxLength, Truncate: *maxLength > 0}
+	sc := bufio.NewScanner(in)
+	sc.Buffer(make([]byte, 0, 64*1024), 64<<20)
+	enc := json.NewEncoder(out)
+	enc.SetEscapeHTML(false)
+	for line := 1; sc.Scan(); line++ {
+		text, second, hasPair := sc.Text(), "", false
+		if *pair {
+			if text, second, hasPair = strings.Cut(text, "\t"); !hasPair {
+				return fmt.Errorf("stdin line %d: no tab between the two texts of a pair", line)
+			}
+		}
+		e, err := tok.Encode(text, second, hasPair, opt)
+		if err != nil {
+			return fmt.Errorf("stdin line %d: %w", line, err)
+		}
+		if err := enc.Encode(struct {
+			Tokens       []string `json:"tokens"`
+			IDs          []int    `json:"ids"`
+			TokenTypeIDs []int    `json:"token_type_ids,omitempty"`
+		}{e.Tokens, e.IDs, e.TypeIDs}); err != nil {
+			return err
+		}
+	}
+	return sc.Err()
+}
+
+// loadTokenizer reads config.json and the tokenizer files of dir, leaving the weights alone.
+func loadTokenizer(dir string) (tokenizer.Tokenizer, error) {
+	cfgBytes, err := os.ReadFile(filepath.Join(dir, "config.json"))
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := checkpoint.ParseConfig(cfgBytes)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", dir, err)
+	}
+	files := map[string][]byte{}
+	for _, name := range tokenizer.Files {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if errors.Is(err, fs.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		files[name] = b
+	}
+	tok, err := tokenizer.FromFiles(string(cfg.ModelType), files)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", dir, err)
+	}
+	return tok, nil
+}
