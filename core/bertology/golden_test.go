@@ -29,6 +29,8 @@ type goldenFile struct {
 	Inputs struct {
 		InputIDs      *golden.Tensor `json:"input_ids"`
 		AttentionMask *golden.Tensor `json:"attention_mask"`
+		TokenTypeIDs  *golden.Tensor `json:"token_type_ids"`
+		Labels        *golden.Tensor `json:"labels"`
 	} `json:"inputs"`
 	Forward struct {
 		Attentions []*golden.Tensor `json:"attentions"`

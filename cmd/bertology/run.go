@@ -1,0 +1,321 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"bertology/core/bertology"
+	"bertology/core/checkpoint"
+	"bertology/core/dataset"
+	"bertology/core/glue"
+	"bertology/core/model"
+	"bertology/core/npy"
+	"bertology/core/prune"
+	"bertology/core/tokenizer"
+)
+
+func init() {
+	register(&command{name: "run", summary: "head importance, entropy, masking and pruning over a data set (run_bertology.py)", run: runRun})
+}
+
+// runArgs are run_bertology.py's flags, with its names and defaults.
+type runArgs struct {
+	model, dataDir, task, outputDir, metric, mode string
+	maxSeqLength, batchSize, dataSubset           int
+	tryMasking, noLayerNorm, noGlobalNorm         bool
+	threshold, amount                             float64
+}
+
+func runRun(args []string) error {
+	fs := newFlagSet("run", "compute head importance and attention entropy over a GLUE dev set or plain text, "+
+		"optionally mask heads until the metric drops and prune them (Hugging Face's run_bertology.py)")
+	var a runArgs
+	fs.StringVar(&a.model, "model_name_or_path", "", "model directory in Hugging Face layout (required; also --model)")
+	fs.StringVar(&a.model, "model", "", "same as --model_name_or_path")
+	fs.StringVar(&a.dataDir, "data_dir", "", "directory holding the task's dev TSV (dev.tsv; MNLI: dev_matched.tsv), or the file itself; for --task_name lm a text file or a directory of .txt/.tokens files (required)")
+	fs.StringVar(&a.task, "task_name", "", "GLUE task (sst-2, cola, mrpc, sts-b, qqp, mnli, mnli-mm, qnli, rte, wnli), or lm for a language-model loss over plain text (required)")
+	fs.StringVar(&a.outputDir, "output_dir", "", "where head_importance.npy, attn_entropy.npy, head_mask.npy and the pruned model go (required)")
+	fs.IntVar(&a.maxSeqLength, "max_seq_length", 128, "tokens per sequence after tokenization; longer inputs are truncated, shorter padded")
+	fs.IntVar(&a.batchSize, "batch_size", 1, "sequences per batch (changes the result in --mode script)")
+	fs.IntVar(&a.dataSubset, "data_subset", -1, "if > 0, use only the first data_subset examples")
+	fs.BoolVar(&a.tryMasking, "try_masking", false, "mask the least important heads until the metric falls below masking_threshold x the original, then prune them")
+	fs.Float64Var(&a.threshold, "masking_threshold", 0.9, "stop masking when the metric < threshold x the original metric (used when 0 < threshold < 1)")
+	fs.Float64Var(&a.amount, "masking_amount", 0.1, "fraction of all heads masked per round (at least one)")
+	fs.StringVar(&a.metric, "metric_name", "acc", "metric the masking loop watches (acc, f1, mcc, corr, ...; ignored for lm, which uses 1/perplexity)")
+	fs.BoolVar(&a.noLayerNorm, "dont_normalize_importance_by_layer", false, "don't divide each layer's importance by its L2 norm")
+	fs.BoolVar(&a.noGlobalNorm, "dont_normalize_global_importance", false, "don't min-max scale all importance scores to [0, 1]")
+	fs.StringVar(&a.mode, "mode", "paper", "importance: paper sums each batch's |gradient| (Michel et al.); script reproduces run_bertology.py, whose never-zeroed gradient makes the result depend on batch_size")
+	fs.Int("seed", 42, "accepted for compatibility; evaluation is deterministic")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if a.model == "" || a.dataDir == "" || a.task == "" || a.outputDir == "" {
+		fs.Usage()
+		return fmt.Errorf("--model_name_or_path, --data_dir, --task_name and --output_dir are required")
+	}
+	return run(a, os.Stdout, os.Stderr)
+}
+
+// run is the command without flag parsing, so tests can call it.
+func run(a runArgs, stdout, stderr io.Writer) error {
+	mode, err := bertology.ParseMode(a.mode)
+	if err != nil {
+		return err
+	}
+	ck, err := checkpoint.LoadDir(a.model)
+	if err != nil {
+		return err
+	}
+	m, err := model.New(ck)
+	if err != nil {
+		return err
+	}
+	tok, err := tokenizer.FromFiles(string(ck.Config.ModelType), ck.Files)
+	if err != nil {
+		return err
+	}
+	batches, score, report, err := loadData(a, ck.Config, tok)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(a.outputDir, 0o755); err != nil {
+		return err
+	}
+	logf := func(format string, v ...any) { fmt.Fprintf(stdout, format+"\n", v...) }
+	logLines := func(lines []string) {
+		for _, l := range lines {
+			fmt.Fprintln(stdout, l)
+		}
+	}
+	runner := bertology.ModelRunner{Model: m}
+	opt := bertology.Options{
+		Mode:          mode,
+		Normalization: bertology.Normalization{ByLayer: !a.noLayerNorm, Global: !a.noGlobalNorm},
+		Entropy:       true,
+		Importance:    true,
+		Progress:      newProgressBar(stderr, "Iteration").update,
+	}
+	imp, err := bertology.ComputeImportance(runner, batches, opt)
+	if err != nil {
+		return err
+	}
+	logLines(imp.Log())
+	if err := saveNpy(a.outputDir, "attn_entropy.npy", imp.Entropy, imp.Layers, imp.Heads); err != nil {
+		return err
+	}
+	if err := saveNpy(a.outputDir, "head_importance.npy", imp.Importance, imp.Layers, imp.Heads); err != nil {
+		return err
+	}
+	logf("%s", report(imp))
+
+	if !a.tryMasking || a.threshold <= 0 || a.threshold >= 1 {
+		return nil
+	}
+	mopt := bertology.MaskingOptions{
+		Threshold:  a.threshold,
+		Amount:     a.amount,
+		Importance: bertology.Options{Mode: mode, Normalization: opt.Normalization},
+		Score:      score,
+		Progress: func(r bertology.MaskingRound) error {
+			fmt.Fprintf(stderr, "masking: %d heads left, score %f\n", r.Remaining, r.Score)
+			return nil
+		},
+	}
+	masking, err := bertology.MaskHeads(runner, batches, mopt)
+	if err != nil {
+		return err
+	}
+	logLines(masking.Log)
+	logf("Masking ended: %s", masking.Ended)
+	maskValues := make([]float64, len(masking.Final))
+	for i, v := range masking.Final {
+		maskValues[i] = float64(v)
+	}
+	if err := saveNpy(a.outputDir, "head_mask.npy", maskValues, imp.Layers, imp.Heads); err != nil {
+		return err
+	}
+	return pruneAndCompare(a, ck, m, batches, masking.Final, score, logf)
+}
+
+// pruneAndCompare removes the masked heads from the weights and reports parameters, score and speed
+// before and after, as run_bertology.py's prune_heads does; it also saves the pruned model.
+func pruneAndCompare(a runArgs, ck *checkpoint.Checkpoint, m *model.Model, batches []*model.Batch, mask []float32,
+	score func(*bertology.Importance) (float64, error), logf func(string, ...any)) error {
+	layers, heads := ck.Config.NumLayers, ck.Config.NumHeads
+	evaluate := func(mm *model.Model, headMask []float32) (float64, time.Duration, error) {
+		start := time.Now()
+		imp, err := bertology.ComputeImportance(bertology.ModelRunner{Model: mm}, batches, bertology.Options{HeadMask: headMask})
+		if err != nil {
+			return 0, 0, err
+		}
+		elapsed := time.Since(start)
+		s, err := score(imp)
+		return s, elapsed, err
+	}
+	scoreMasked, timeMasked, err := evaluate(m, mask)
+	if err != nil {
+		return err
+	}
+	prunedCk, err := prune.Heads(ck, bertology.HeadsToPrune(mask, layers, heads))
+	if err != nil {
+		return err
+	}
+	pm, err := model.New(prunedCk)
+	if err != nil {
+		return err
+	}
+	scorePruned, timePruned, err := evaluate(pm, nil)
+	if err != nil {
+		return err
+	}
+	before, after := m.NumParams(), pm.NumParams()
+	logf("Pruning: original num of params: %.2e, after pruning %.2e (%.1f percents)", float64(before), float64(after), float64(after)/float64(before)*100)
+	logf("Pruning: score with masking: %f score with pruning: %f", scoreMasked, scorePruned)
+	logf("Pruning: speed ratio (original timing / new timing): %f percents", float64(timeMasked)/float64(timePruned)*100)
+	dir := filepath.Join(a.outputDir, "pruned_model")
+	if err := checkpoint.SaveDir(dir, prunedCk, "F32"); err != nil {
+		return err
+	}
+	logf("Pruned model saved to %s", dir)
+	return nil
+}
+
+// loadData reads the task's examples and batches them; it returns the masking loop's score function and
+// a one-line report of the metrics.
+func loadData(a runArgs, cfg *checkpoint.Config, tok tokenizer.Tokenizer) ([]*model.Batch,
+	func(*bertology.Importance) (float64, error), func(*bertology.Importance) string, error) {
+	if strings.EqualFold(a.task, "lm") {
+		texts, err := readTexts(a.dataDir)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		if a.dataSubset > 0 && a.dataSubset < len(texts) {
+			texts = texts[:a.dataSubset]
+		}
+		batches, err := dataset.LanguageModel(tok, texts, a.maxSeqLength, a.batchSize)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		if cfg.ModelType == checkpoint.BERT || cfg.ModelType == checkpoint.DistilBERT {
+			if err := dataset.MaskLanguageModel(batches, tok, 0.15, 42); err != nil {
+				return nil, nil, nil, err
+			}
+		}
+		report := func(imp *bertology.Importance) string {
+			s, _ := bertology.LanguageModelScore(imp)
+			return fmt.Sprintf("Language-model loss %f, perplexity %f", imp.Loss, 1/s)
+		}
+		return batches, bertology.LanguageModelScore, report, nil
+	}
+	task, err := glue.LookupTask(a.task)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if cfg.NumLabels != task.NumLabels() {
+		return nil, nil, nil, fmt.Errorf("the model has %d labels, task %s has %d", cfg.NumLabels, task.Name, task.NumLabels())
+	}
+	examples, err := readDev(a.dataDir, task)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if a.dataSubset > 0 && a.dataSubset < len(examples) {
+		examples = examples[:a.dataSubset]
+	}
+	batches, err := dataset.Classification(tok, task, examples, a.maxSeqLength, a.batchSize)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	report := func(imp *bertology.Importance) string {
+		all, err := bertology.TaskMetrics(task, imp.Logits, batches)
+		if err != nil {
+			return "metrics: " + err.Error()
+		}
+		keys := make([]string, 0, len(all))
+		for k := range all {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		parts := make([]string, len(keys))
+		for i, k := range keys {
+			parts[i] = fmt.Sprintf("%s = %f", k, all[k])
+		}
+		return fmt.Sprintf("%s on %d examples: %s", task.Name, len(examples), strings.Join(parts, ", "))
+	}
+	return batches, bertology.TaskScore(task, a.metric, batches), report, nil
+}
+
+// readDev reads the dev split of task from dir (or from dir itself when it is a file), with the file
+// names Hugging Face's GLUE processors use.
+func readDev(dir string, task *glue.Task) ([]glue.Example, error) {
+	path := dir
+	if st, err := os.Stat(dir); err == nil && st.IsDir() {
+		name := "dev.tsv"
+		switch task.Name {
+		case "mnli":
+			name = "dev_matched.tsv"
+		case "mnli-mm":
+			name = "dev_mismatched.tsv"
+		}
+		path = filepath.Join(dir, name)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	examples, err := glue.ReadTSV(f, task, "dev")
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return examples, nil
+}
+
+// readTexts reads plain text from a file, or from every .txt, .tokens and .raw file of a directory.
+func readTexts(path string) ([]string, error) {
+	files := []string{path}
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		files = nil
+		for _, pattern := range []string{"*.txt", "*.tokens", "*.raw"} {
+			m, _ := filepath.Glob(filepath.Join(path, pattern))
+			files = append(files, m...)
+		}
+		if len(files) == 0 {
+			return nil, fmt.Errorf("%s: no .txt, .tokens or .raw file", path)
+		}
+	}
+	var texts []string
+	for _, name := range files {
+		f, err := os.Open(name)
+		if err != nil {
+			return nil, err
+		}
+		t, err := glue.ReadText(f)
+		f.Close()
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		texts = append(texts, t...)
+	}
+	return texts, nil
+}
+
+func saveNpy(dir, name string, m []float64, layers, heads int) error {
+	data := make([]float32, len(m))
+	for i, v := range m {
+		data[i] = float32(v)
+	}
+	f, err := os.Create(filepath.Join(dir, name))
+	if err != nil {
+		return err
+	}
+	if err := npy.Write(f, []int{layers, heads}, data); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}

@@ -1,0 +1,116 @@
+package bertology
+
+import (
+	"fmt"
+	"testing"
+
+	"bertology/core/checkpoint"
+	"bertology/core/glue"
+	"bertology/core/golden"
+	"bertology/core/model"
+)
+
+// TestMaskHeadsMatchesScript runs the masking loop on the real tiny models and compares the final masks
+// with those of run_bertology.py's (patched) mask_heads: 12 sentences, batch 4, masking_amount 0.1.
+func TestMaskHeadsMatchesScript(t *testing.T) {
+	for _, arch := range []string{"bert", "distilbert"} {
+		var g struct {
+			IterativeMasking struct {
+				Inputs struct {
+					InputIDs      *golden.Tensor `json:"input_ids"`
+					AttentionMask *golden.Tensor `json:"attention_mask"`
+					TokenTypeIDs  *golden.Tensor `json:"token_type_ids"`
+					Labels        *golden.Tensor `json:"labels"`
+				} `json:"inputs"`
+				Runs []struct {
+					BatchSize int            `json:"batch_size"`
+					Threshold float64        `json:"masking_threshold"`
+					Amount    float64        `json:"masking_amount"`
+					Metric    string         `json:"metric_name"`
+					Final     *golden.Tensor `json:"final_head_mask"`
+				} `json:"runs"`
+			} `json:"iterative_masking"`
+		}
+		golden.Decode(t, golden.Path(t, arch, "golden_float32.json"), &g)
+		ck, err := checkpoint.LoadDir(golden.Path(t, arch, "model"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := model.New(ck)
+		if err != nil {
+			t.Fatal(err)
+		}
+		task, err := glue.LookupTask("sst-2")
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := g.IterativeMasking.Inputs
+		for _, run := range g.IterativeMasking.Runs {
+			t.Run(fmt.Sprintf("%s/threshold_%g", arch, run.Threshold), func(t *testing.T) {
+				batches := goldenBatches(in.InputIDs, in.AttentionMask, in.TokenTypeIDs, in.Labels, run.BatchSize)
+				res, err := MaskHeads(ModelRunner{Model: m}, batches, MaskingOptions{
+					Threshold:  run.Threshold,
+					Amount:     run.Amount,
+					Importance: Options{Mode: ModeScript, Normalization: BothNormalizations},
+					Score:      TaskScore(task, run.Metric, batches),
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := run.Final.F32()
+				for i := range want {
+					if res.Final[i] != want[i] {
+						t.Fatalf("final mask %v, want %v (%s)", res.Final, want, res.Ended)
+					}
+				}
+			})
+		}
+	}
+}
+
+// goldenBatches cuts golden inputs [N, T] into batches of size bs.
+func goldenBatches(ids, mask, types, labels *golden.Tensor, bs int) []*model.Batch {
+	n, t := ids.Shape[0], ids.Shape[1]
+	per := len(labels.Data) / n // one label per sequence, or one per token for a language model
+	var out []*model.Batch
+	for s := 0; s < n; s += bs {
+		e := min(s+bs, n)
+		b := &model.Batch{Size: e - s, SeqLen: t, InputIDs: ids.Ints()[s*t : e*t],
+			AttentionMask: mask.Ints()[s*t : e*t], Labels: labels.Ints()[s*per : e*per]}
+		if types != nil {
+			b.TokenTypeIDs = types.Ints()[s*t : e*t]
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
+// TestImportanceThroughModel computes importance and entropy end to end, the real model supplying
+// gradients and attentions, and compares with the script's numbers for every architecture.
+func TestImportanceThroughModel(t *testing.T) {
+	for _, arch := range []string{"bert", "bert-mlm", "distilbert", "gpt2", "openai-gpt"} {
+		var g goldenFile
+		golden.Decode(t, golden.Path(t, arch, "golden_float32.json"), &g)
+		ck, err := checkpoint.LoadDir(golden.Path(t, arch, "model"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := model.New(ck)
+		if err != nil {
+			t.Fatal(err)
+		}
+		in := g.Inputs
+		for _, run := range []goldenRun{g.Bertology.FullBatch, g.Bertology.BatchSize1} {
+			batches := goldenBatches(in.InputIDs, in.AttentionMask, in.TokenTypeIDs, in.Labels, run.BatchSize)
+			imp, err := ComputeImportance(ModelRunner{Model: m}, batches, Options{Mode: ModeScript,
+				Normalization: BothNormalizations, Entropy: true, Importance: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			v := run.VariantByKey["layer_and_global"]
+			what := fmt.Sprintf("%s batch size %d", arch, run.BatchSize)
+			golden.AssertClose(t, what+" importance", toFloat32(imp.Importance), v.Importance, 1e-5)
+			golden.AssertClose(t, what+" entropy", toFloat32(imp.Entropy), v.Entropy, 1e-5)
+		}
+	}
+}
