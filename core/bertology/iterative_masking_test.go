@@ -70,19 +70,12 @@ func TestMaskHeadsMatchesScript(t *testing.T) {
 
 // goldenBatches cuts golden inputs [N, T] into batches of size bs.
 func goldenBatches(ids, mask, types, labels *golden.Tensor, bs int) []*model.Batch {
-	n, t := ids.Shape[0], ids.Shape[1]
-	per := len(labels.Data) / n // one label per sequence, or one per token for a language model
-	var out []*model.Batch
-	for s := 0; s < n; s += bs {
-		e := min(s+bs, n)
-		b := &model.Batch{Size: e - s, SeqLen: t, InputIDs: ids.Ints()[s*t : e*t],
-			AttentionMask: mask.Ints()[s*t : e*t], Labels: labels.Ints()[s*per : e*per]}
-		if types != nil {
-			b.TokenTypeIDs = types.Ints()[s*t : e*t]
-		}
-		out = append(out, b)
+	all := &model.Batch{Size: ids.Shape[0], SeqLen: ids.Shape[1], InputIDs: ids.Ints(),
+		AttentionMask: mask.Ints(), Labels: labels.Ints()}
+	if types != nil {
+		all.TokenTypeIDs = types.Ints()
 	}
-	return out
+	return all.Split(bs)
 }
 
 // TestImportanceThroughModel computes importance and entropy end to end, the real model supplying

@@ -1,0 +1,118 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+
+	"bertology/core/bertology"
+	"bertology/core/checkpoint"
+	"bertology/core/model"
+	"bertology/core/tensor"
+)
+
+func init() {
+	register(&command{name: "importance", summary: "head importance and attention entropy for token-id inputs, in every normalisation, as JSON", run: runImportance})
+}
+
+// importanceVariant is one normalisation's result, as the goldens' bertology.*.variants entries.
+type importanceVariant struct {
+	HeadImportance *outTensor `json:"head_importance"`
+	AttnEntropy    *outTensor `json:"attn_entropy"`
+	HeadRanks      *intTensor `json:"head_ranks"`
+	Log            []string   `json:"log"`
+}
+
+type intTensor struct {
+	Shape []int  `json:"shape"`
+	DType string `json:"dtype"`
+	Data  []int  `json:"data"`
+}
+
+type importanceOut struct {
+	Mode       string                        `json:"mode"`
+	BatchSize  int                           `json:"batch_size"`
+	NumBatches int                           `json:"num_batches"`
+	TotTokens  float64                       `json:"tot_tokens"`
+	BatchGrads []*outTensor                  `json:"per_batch_fresh_head_mask_grad"`
+	Variants   map[string]*importanceVariant `json:"variants"`
+}
+
+// normalizations are the four variants the goldens record, by their names.
+var normalizations = map[string]bertology.Normalization{
+	"layer_and_global": {ByLayer: true, Global: true},
+	"raw":              {},
+	"layer_only":       {ByLayer: true},
+	"global_only":      {Global: true},
+}
+
+func runImportance(args []string) error {
+	fs := newFlagSet("importance", "head importance and attention entropy for token-id inputs")
+	modelDir := fs.String("model", "", "model directory in Hugging Face's layout")
+	inputs := fs.String("inputs", "", `JSON tensors input_ids, attention_mask, token_type_ids, labels (as the goldens' "inputs" section)`)
+	outPath := fs.String("out", "", `output JSON shaped as the goldens' "bertology" runs: every normalisation variant`)
+	batchSize := fs.Int("batch-size", 0, "sequences per batch (0: all in one batch)")
+	modeName := fs.String("mode", "paper", "paper: sum each batch's |gradient|; script: run_bertology.py's never-zeroed gradient")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *modelDir == "" || *inputs == "" || *outPath == "" {
+		fs.Usage()
+		return fmt.Errorf("--model, --inputs and --out are required")
+	}
+	mode, err := bertology.ParseMode(*modeName)
+	if err != nil {
+		return err
+	}
+	ck, err := checkpoint.LoadDir(*modelDir)
+	if err != nil {
+		return err
+	}
+	m, err := model.New(ck)
+	if err != nil {
+		return err
+	}
+	all, err := readBatch(*inputs, m)
+	if err != nil {
+		return err
+	}
+	if all.Labels == nil && all.Targets == nil {
+		return fmt.Errorf("%s: importance needs labels (the gradient of the loss)", *inputs)
+	}
+	batches := all.Split(*batchSize)
+	imp, err := bertology.ComputeImportance(bertology.ModelRunner{Model: m}, batches,
+		bertology.Options{Mode: mode, Entropy: true, Importance: true})
+	if err != nil {
+		return err
+	}
+	out := &importanceOut{Mode: mode.String(), BatchSize: batches[0].Size, NumBatches: len(batches),
+		TotTokens: imp.TotTokens, Variants: map[string]*importanceVariant{}}
+	for _, g := range imp.BatchGrads {
+		out.BatchGrads = append(out.BatchGrads, newOutTensor(tensor.FromData(g, imp.Layers, imp.Heads)))
+	}
+	for name, norm := range normalizations {
+		v := *imp
+		v.Importance = append([]float64(nil), imp.Raw...)
+		bertology.Normalize(v.Importance, v.Layers, v.Heads, norm)
+		v.Ranks = bertology.Ranks(v.Importance)
+		out.Variants[name] = &importanceVariant{
+			HeadImportance: matrix(v.Importance, v.Layers, v.Heads),
+			AttnEntropy:    matrix(v.Entropy, v.Layers, v.Heads),
+			HeadRanks:      &intTensor{Shape: []int{v.Layers, v.Heads}, DType: "int64", Data: v.Ranks},
+			Log:            v.Log(),
+		}
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(*outPath, append(b, '\n'), 0o644)
+}
+
+func matrix(x []float64, rows, cols int) *outTensor {
+	data := make([]float32, len(x))
+	for i, v := range x {
+		data[i] = float32(v)
+	}
+	return newOutTensor(tensor.FromData(data, rows, cols))
+}
