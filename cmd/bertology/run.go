@@ -226,7 +226,7 @@ func loadData(a runArgs, cfg *checkpoint.Config, tok tokenizer.Tokenizer) ([]*mo
 	if a.dataSubset > 0 && a.dataSubset < len(examples) {
 		examples = examples[:a.dataSubset]
 	}
-	batches, err := dataset.Classification(tok, task, examples, a.maxSeqLength, a.batchSize)
+	batches, err := dataset.Classification(tok, task, examples, a.maxSeqLength, a.batchSize, dataset.PadToLongest)
 	if err != nil {
 		return nil, nil, nil, err
 	}

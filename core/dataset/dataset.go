@@ -12,16 +12,27 @@ import (
 	"bertology/core/tokenizer"
 )
 
-// Classification encodes examples (a pair when the task has two texts), truncated longest-first and
-// padded to maxLen as GlueDataset does, and groups them in order into batches of batchSize (the last
-// one may be smaller). Labels are class ids, or Targets for a regression task.
-func Classification(tok tokenizer.Tokenizer, task *glue.Task, examples []glue.Example, maxLen, batchSize int) ([]*model.Batch, error) {
+// Padding says how long the sequences of a batch are made.
+type Padding int
+
+const (
+	// PadToMaxLength pads every sequence to the maximum length, as run_bertology.py's GlueDataset does.
+	PadToMaxLength Padding = iota
+	// PadToLongest pads each batch only to its longest sequence. The results are the same (a padded
+	// key gets exactly zero attention) and short sentences cost far less.
+	PadToLongest
+)
+
+// Classification encodes examples (a pair when the task has two texts), truncated longest-first to
+// maxLen, and groups them in order into padded batches of batchSize (the last one may be smaller).
+// Labels are class ids, or Targets for a regression task.
+func Classification(tok tokenizer.Tokenizer, task *glue.Task, examples []glue.Example, maxLen, batchSize int, pad Padding) ([]*model.Batch, error) {
 	if err := checkSizes(maxLen, batchSize); err != nil {
 		return nil, err
 	}
 	encs := make([]tokenizer.Encoding, len(examples))
 	for i, ex := range examples {
-		enc, err := tok.Encode(ex.TextA, ex.TextB, task.Pair, tokenizer.Options{MaxLength: maxLen, Truncate: true, Pad: true})
+		enc, err := tok.Encode(ex.TextA, ex.TextB, task.Pair, tokenizer.Options{MaxLength: maxLen, Truncate: true})
 		if err != nil {
 			return nil, fmt.Errorf("example %d (%s): %w", i, ex.GUID, err)
 		}
@@ -30,7 +41,14 @@ func Classification(tok tokenizer.Tokenizer, task *glue.Task, examples []glue.Ex
 	var batches []*model.Batch
 	for start := 0; start < len(examples); start += batchSize {
 		end := min(start+batchSize, len(examples))
-		b := pack(encs[start:end], maxLen)
+		t := maxLen
+		if pad == PadToLongest {
+			t = 0
+			for _, e := range encs[start:end] {
+				t = max(t, len(e.IDs))
+			}
+		}
+		b := pack(encs[start:end], t, tok)
 		for _, ex := range examples[start:end] {
 			if task.Regression() {
 				b.Targets = append(b.Targets, ex.Target)
@@ -125,10 +143,11 @@ func MaskLanguageModel(batches []*model.Batch, tok tokenizer.Tokenizer, rate flo
 	return nil
 }
 
-// pack lays encodings of equal length t side by side in one batch.
-func pack(encs []tokenizer.Encoding, t int) *model.Batch {
+// pack pads encodings to length t and lays them side by side in one batch.
+func pack(encs []tokenizer.Encoding, t int, tok tokenizer.Tokenizer) *model.Batch {
 	b := &model.Batch{Size: len(encs), SeqLen: t}
 	for _, e := range encs {
+		tokenizer.Pad(&e, t, tok.PadID(), tok.Token(tok.PadID()))
 		b.InputIDs = append(b.InputIDs, e.IDs...)
 		b.AttentionMask = append(b.AttentionMask, e.AttentionMask...)
 		if e.TypeIDs != nil {

@@ -45,7 +45,7 @@ func TestClassificationMatchesGlueDataset(t *testing.T) {
 	}
 	golden.Decode(t, golden.Path(t, "run_bertology", "features.json"), &want)
 
-	batches, err := Classification(tok, task, examples, 16, 5)
+	batches, err := Classification(tok, task, examples, 16, 5, PadToMaxLength)
 	if err != nil {
 		t.Fatal(err)
 	}
