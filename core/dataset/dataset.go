@@ -61,7 +61,8 @@ func Classification(tok tokenizer.Tokenizer, task *glue.Task, examples []glue.Ex
 	return batches, nil
 }
 
-// LanguageModel encodes each text without special tokens, cuts it into pieces of at most maxLen tokens
+// LanguageModel encodes each text as the tokenizer does by default (GPT-2 and OpenAI GPT add no special
+// tokens, BERT wraps each text in [CLS] … [SEP]), cuts it into pieces of at most maxLen tokens
 // (nothing is dropped), and batches the pieces in order, padded to the longest of each batch. Labels
 // are the input ids with -100 on padding; the model shifts them itself for a causal language model.
 func LanguageModel(tok tokenizer.Tokenizer, texts []string, maxLen, batchSize int) ([]*model.Batch, error) {

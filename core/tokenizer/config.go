@@ -15,6 +15,7 @@ type settings struct {
 	addPrefixSpace bool // GPT-2's add_prefix_space
 	addBOS         bool // GPT-2's add_bos_token
 	cleanUp        bool // clean_up_tokenization_spaces
+	typeIDs        bool // the class returns token_type_ids: BertTokenizer does, DistilBertTokenizer does not
 	// tokens holds the special tokens by attribute name ("unk_token", ...); "" means none.
 	tokens     map[string]string
 	additional []string // additional_special_tokens
@@ -28,7 +29,7 @@ func defaultSettings(modelType string) (settings, error) {
 	s := settings{cleanUp: true, tokens: map[string]string{}}
 	switch modelType {
 	case "bert", "distilbert":
-		s.lower, s.chineseChars = true, true
+		s.lower, s.chineseChars, s.typeIDs = true, true, modelType == "bert"
 		s.tokens["unk_token"], s.tokens["sep_token"], s.tokens["pad_token"] = "[UNK]", "[SEP]", "[PAD]"
 		s.tokens["cls_token"], s.tokens["mask_token"] = "[CLS]", "[MASK]"
 	case "gpt2":

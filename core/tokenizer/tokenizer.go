@@ -20,7 +20,7 @@ import (
 // Encoding is one encoded text or text pair, all slices of the same length (the padded length when
 // padding). Tokens are the vocabulary strings the model pieces were looked up by; a piece the
 // vocabulary lacks keeps its own text and gets the unknown token's id, as Hugging Face's tokenize
-// and convert_tokens_to_ids do. TypeIDs is nil for GPT-2 and OpenAI GPT, whose tokenizers return no
+// and convert_tokens_to_ids do. TypeIDs is nil for DistilBERT, GPT-2 and OpenAI GPT, whose tokenizers return no
 // token_type_ids: their models then add no token-type embedding.
 type Encoding struct {
 	Tokens        []string
@@ -174,7 +174,7 @@ func newBERT(vocabTxt []byte, s settings) (Tokenizer, error) {
 	t.model = newWordPiece(basic, v, s.tokens["unk_token"], newWordSet(s.neverSplit))
 	cls, sep := t.specialPiece("cls_token"), t.specialPiece("sep_token")
 	t.layout = layout{beforeA: []piece{cls}, afterA: []piece{sep}, afterB: []piece{sep}}
-	t.typeIDs = true
+	t.typeIDs = s.typeIDs
 	return t, nil
 }
 

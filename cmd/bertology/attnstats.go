@@ -1,0 +1,93 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"bertology/core/analysis"
+	"bertology/core/attnstats"
+	"bertology/core/tensor"
+)
+
+const attnStatsSummary = "per-head attention statistics over a data set: to [CLS], [SEP], punctuation, the previous and next token, distance, entropy (Clark et al.)"
+
+func init() {
+	register(&command{name: "attn-stats", summary: attnStatsSummary, run: func(args []string) error { return runAttnStats(args, os.Stderr) }})
+}
+
+// statisticKeys name the statistics in the JSON and the .npy files, in attnstats.Statistic order.
+var statisticKeys = [attnstats.NumStatistics]string{"to_first", "to_special", "to_punct", "to_prev", "to_next", "distance", "entropy"}
+
+// attnStatsOut is the attn-stats command's JSON.
+type attnStatsOut struct {
+	Data          string   `json:"data"`
+	Task          string   `json:"task"`
+	Examples      int      `json:"examples"`
+	Tokens        int      `json:"tokens"`
+	Layers        int      `json:"layers"`
+	Heads         int      `json:"heads"`
+	SpecialTokens []string `json:"special_tokens"`
+	// Statistics maps each statistic's key to its [layers, heads] values; NaN (null) where no query
+	// contributed.
+	Statistics map[string]*outTensor `json:"statistics"`
+	// Top maps each statistic's key to the heads with its highest values, highest first. For distance and
+	// entropy these are the broadest heads.
+	Top map[string][]headScore `json:"top"`
+}
+
+type headScore struct {
+	Layer int     `json:"layer"`
+	Head  int     `json:"head"`
+	Score float64 `json:"score"`
+}
+
+func runAttnStats(args []string, stderr io.Writer) error {
+	fs := newFlagSet("attn-stats", attnStatsSummary)
+	modelDir := fs.String("model", "", "model directory in Hugging Face's layout (required)")
+	data := fs.String("data", "", "GLUE-style TSV file (required)")
+	task := fs.String("task", "", "GLUE task of --data (sst-2, mrpc, ...); detected from the file when empty")
+	subset := fs.Int("subset", 0, "if > 0, use only the first N examples")
+	maxLen := fs.Int("max-seq-length", 128, "tokens per sequence; longer inputs are truncated")
+	batchSize := fs.Int("batch-size", 8, "sequences per forward pass")
+	top := fs.Int("top", 5, "heads listed per statistic")
+	outPath := fs.String("out", "", "output JSON; each statistic also goes to OUT.<statistic>.npy [layers, heads] (required)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *modelDir == "" || *data == "" || *outPath == "" {
+		fs.Usage()
+		return fmt.Errorf("--model, --data and --out are required")
+	}
+	m, tok, err := loadModelAndTokenizer(*modelDir)
+	if err != nil {
+		return err
+	}
+	t, examples, err := readExamples(*data, *task, *subset)
+	if err != nil {
+		return err
+	}
+	encs, err := analysis.EncodeExamples(tok, t, examples, min(*maxLen, m.Config().MaxPositions))
+	if err != nil {
+		return err
+	}
+	r, err := analysis.AttentionStats(m, tok, encs, *batchSize, barUpdate(stderr, "Attention statistics"))
+	if err != nil {
+		return err
+	}
+	out := &attnStatsOut{Data: *data, Task: t.Name, Examples: r.Examples, Tokens: r.Tokens, Layers: r.Layers, Heads: r.Heads,
+		SpecialTokens: analysis.SpecialTokens(tok), Statistics: map[string]*outTensor{}, Top: map[string][]headScore{}}
+	for s := range attnstats.NumStatistics {
+		key := statisticKeys[s]
+		values := newOutTensor(tensor.FromData(float32sOf(r.Mean[s]), r.Layers, r.Heads))
+		out.Statistics[key] = values
+		if err := writeMatrix(matrixPath(*outPath, key), values.Shape, values.Data); err != nil {
+			return err
+		}
+		out.Top[key] = []headScore{}
+		for _, h := range r.Top(s, *top) {
+			out.Top[key] = append(out.Top[key], headScore{Layer: h.Layer, Head: h.Head, Score: h.Score})
+		}
+	}
+	return writeJSON(*outPath, out)
+}

@@ -1,0 +1,111 @@
+package main
+
+import (
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"bertology/core/analysis"
+	"bertology/core/attnstats"
+	"bertology/core/golden"
+)
+
+type attnStatsJSON struct {
+	Task          string                    `json:"task"`
+	Examples      int                       `json:"examples"`
+	Tokens        int                       `json:"tokens"`
+	Layers        int                       `json:"layers"`
+	Heads         int                       `json:"heads"`
+	SpecialTokens []string                  `json:"special_tokens"`
+	Statistics    map[string]*golden.Tensor `json:"statistics"`
+	Top           map[string][]struct {
+		Layer int     `json:"layer"`
+		Head  int     `json:"head"`
+		Score float64 `json:"score"`
+	} `json:"top"`
+}
+
+// TestAttnStatsCommand runs attn-stats over the golden sentences, written as an SST-2 file and batched two
+// at a time, and expects the statistics of Hugging Face's attentions of those sentences.
+func TestAttnStatsCommand(t *testing.T) {
+	for _, tc := range []struct {
+		arch      string
+		sentences []string
+	}{
+		{"gpt2", []string{"the quick brown fox jumps over the lazy dog.", "hello world!", "this movie is great"}},
+		{"distilbert", []string{"the quick brown fox jumps over the lazy dog", "hello world!", "this movie is great"}},
+	} {
+		t.Run(tc.arch, func(t *testing.T) {
+			dir := t.TempDir()
+			data := filepath.Join(dir, "dev.tsv")
+			tsv := "sentence\tlabel\n" + strings.Join(tc.sentences, "\t0\n") + "\t0\n"
+			if err := os.WriteFile(data, []byte(tsv), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			out := filepath.Join(dir, "stats.json")
+			modelDir := golden.Path(t, tc.arch, "model")
+			args := []string{"--model", modelDir, "--data", data, "--batch-size", "2", "--top", "3", "--out", out}
+			if err := runAttnStats(args, io.Discard); err != nil {
+				t.Fatal(err)
+			}
+			var got attnStatsJSON
+			golden.Decode(t, out, &got)
+
+			g := loadGoldenRun(t, tc.arch)
+			_, tok, err := loadModelAndTokenizer(modelDir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			acc := attnstats.New(got.Layers, got.Heads, analysis.SpecialTokens(tok))
+			tokens := 0
+			for b := range tc.sentences {
+				ids := g.realIDs(b)
+				tokens += len(ids)
+				if err := acc.Add(analysis.TokenStrings(tok, ids), g.attention(t, b)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want := acc.Result()
+			if got.Task != "sst-2" || got.Examples != 3 || got.Tokens != tokens || got.Layers != 3 || got.Heads != 4 {
+				t.Fatalf("%s: %d examples, %d tokens, %d layers of %d heads; want sst-2, 3, %d, 3 of 4", got.Task, got.Examples, got.Tokens, got.Layers, got.Heads, tokens)
+			}
+			for s := range attnstats.NumStatistics {
+				key := statisticKeys[s]
+				values := got.Statistics[key]
+				golden.AssertClose(t, key, values.F32(), &golden.Tensor{Shape: []int{3, 4}, Data: want.Mean[s]}, 1e-5)
+				assertNpy(t, filepath.Join(dir, "stats."+key+".npy"), values)
+				top := got.Top[key]
+				if len(top) != 3 {
+					t.Fatalf("%s: %d top heads, want 3", key, len(top))
+				}
+				for r, h := range top {
+					if math.Abs(h.Score-want.At(s, h.Layer, h.Head)) > 1e-5 || (r > 0 && h.Score > top[r-1].Score) {
+						t.Errorf("%s: top %d is layer %d head %d with %v; Hugging Face's attentions give %v", key, r, h.Layer, h.Head, h.Score, want.At(s, h.Layer, h.Head))
+					}
+					if ref := want.Top(s, 3)[r].Score; math.Abs(h.Score-ref) > 1e-5 {
+						t.Errorf("%s: top %d score %v, want %v", key, r, h.Score, ref)
+					}
+				}
+			}
+		})
+	}
+	t.Run("errors", func(t *testing.T) {
+		out := filepath.Join(t.TempDir(), "x.json")
+		for _, tc := range []struct {
+			args []string
+			want string
+		}{
+			{[]string{"--model", golden.Path(t, "gpt2", "pruned_model"), "--data", golden.Path(t, "run_bertology", "data", "SST-2", "dev.tsv"), "--out", out},
+				"need the same number of heads in every layer; layer 1 has 4, layer 0 3"},
+			{[]string{"--model", golden.Path(t, "gpt2", "model"), "--data", golden.Path(t, "run_bertology", "data", "SST-2", "dev.tsv"), "--batch-size", "0", "--out", out},
+				"batch size 0"},
+		} {
+			if err := runAttnStats(tc.args, io.Discard); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("%q: error %v, want %q", tc.args, err, tc.want)
+			}
+		}
+	})
+}

@@ -1,0 +1,197 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"bertology/core/analysis"
+	"bertology/core/checkpoint"
+	"bertology/core/model"
+	"bertology/core/probe"
+	"bertology/core/tokenizer"
+)
+
+const probeSummary = "train a linear probe on every layer's hidden states and report its accuracy per layer (Tenney et al.)"
+
+func init() {
+	register(&command{name: "probe", summary: probeSummary, run: func(args []string) error { return runProbe(args, os.Stderr) }})
+}
+
+// probeLayer is one layer's probe in the output.
+type probeLayer struct {
+	Layer      int     `json:"layer"`
+	Train      float64 `json:"train_accuracy"`
+	HeldOut    float64 `json:"held_out_accuracy"`
+	NTrain     int     `json:"n_train"`
+	NHeldOut   int     `json:"n_held_out"`
+	Loss       float64 `json:"loss"`
+	Iterations int     `json:"iterations"`
+}
+
+// probeOut is the probe command's JSON.
+type probeOut struct {
+	ModelType string   `json:"model_type"`
+	Data      string   `json:"data"`
+	Task      string   `json:"task"` // the GLUE task, or "tags" for a token-tag file
+	Pool      string   `json:"pool,omitempty"`
+	Samples   int      `json:"samples"`
+	Dim       int      `json:"dim"`
+	Classes   []string `json:"classes"`
+	// Majority is the share of the most frequent class among all samples: the accuracy a probe that
+	// learnt nothing reaches.
+	Majority float64      `json:"majority_class_share"`
+	Layers   []probeLayer `json:"layers"`
+	// ExpectedLayer and CentreOfGravity summarise the held-out accuracies; null when undefined (see
+	// probe.ExpectedLayer), with the reason in Notes.
+	ExpectedLayer   *float64 `json:"expected_layer"`
+	CentreOfGravity *float64 `json:"centre_of_gravity"`
+	Notes           []string `json:"notes,omitempty"`
+}
+
+var poolNames = map[string]probe.Pool{"first": probe.First, "last": probe.Last, "mean": probe.Mean}
+
+func runProbe(args []string, stderr io.Writer) error {
+	fs := newFlagSet("probe", probeSummary)
+	modelDir := fs.String("model", "", "model directory in Hugging Face's layout (required)")
+	data := fs.String("data", "", "GLUE-style TSV file (sentence labels), or with --tags a token<TAB>tag file (required)")
+	task := fs.String("task", "", "GLUE task of --data (sst-2, cola, ...); detected from the file when empty")
+	tags := fs.Bool("tags", false, "--data holds token-level tags: one token<TAB>tag a line, blank lines between sentences; each word is probed at its first sub-word")
+	pool := fs.String("pool", "", "sentence vector: first (the [CLS] token), last, or mean of the real tokens; default first for BERT and DistilBERT, last for the GPTs")
+	maxLen := fs.Int("max-seq-length", 128, "tokens per sequence; longer sentences are truncated (tagged sentences must fit)")
+	subset := fs.Int("subset", 0, "if > 0, use only the first N examples or tagged sentences")
+	batchSize := fs.Int("batch-size", 8, "sequences per forward pass")
+	opt := probe.DefaultOptions()
+	fs.Float64Var(&opt.Lambda, "lambda", opt.Lambda, "L2 weight of the logistic regression")
+	fs.Float64Var(&opt.HeldOut, "held-out", opt.HeldOut, "fraction of the samples held out for the accuracy")
+	fs.Uint64Var(&opt.Seed, "seed", opt.Seed, "seed of the train/held-out split")
+	outPath := fs.String("out", "", "output JSON (required)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *modelDir == "" || *data == "" || *outPath == "" {
+		fs.Usage()
+		return fmt.Errorf("--model, --data and --out are required")
+	}
+	m, tok, err := loadModelAndTokenizer(*modelDir)
+	if err != nil {
+		return err
+	}
+	*maxLen = min(*maxLen, m.Config().MaxPositions)
+	out := &probeOut{ModelType: string(m.Config().ModelType), Data: *data}
+	var (
+		features *analysis.Features
+		labels   []int
+	)
+	if *tags {
+		out.Task = "tags"
+		features, labels, out.Classes, err = tagFeatures(m, tok, *data, *maxLen, *subset, *batchSize, stderr)
+	} else {
+		if *pool == "" {
+			*pool = "first"
+			if t := m.Config().ModelType; t == checkpoint.GPT2 || t == checkpoint.OpenAIGPT {
+				*pool = "last"
+			}
+		}
+		p, ok := poolNames[*pool]
+		if !ok {
+			return fmt.Errorf("--pool %q: want first, last or mean", *pool)
+		}
+		out.Pool = *pool
+		out.Task, features, labels, out.Classes, err = sentenceFeatures(m, tok, *data, *task, p, *maxLen, *subset, *batchSize, stderr)
+	}
+	if err != nil {
+		return err
+	}
+	out.Samples, out.Dim = features.N, features.D
+	out.Majority = majorityShare(labels, len(out.Classes))
+	scores, err := probe.EvaluateLayers(features.Layers, features.N, features.D, labels, len(out.Classes), opt, barUpdate(stderr, "Probing layers"))
+	if err != nil {
+		return err
+	}
+	for l, s := range scores {
+		out.Layers = append(out.Layers, probeLayer{Layer: l, Train: s.Train, HeldOut: s.HeldOut, NTrain: s.NTrain,
+			NHeldOut: s.NHeldOut, Loss: s.Loss, Iterations: s.Iterations})
+	}
+	curve := probe.HeldOutAccuracies(scores)
+	if e, err := probe.ExpectedLayer(curve); err == nil {
+		out.ExpectedLayer = &e
+	} else {
+		out.Notes = append(out.Notes, err.Error())
+	}
+	if c, err := probe.CentreOfGravity(curve); err == nil {
+		out.CentreOfGravity = &c
+	} else {
+		out.Notes = append(out.Notes, err.Error())
+	}
+	return writeJSON(*outPath, out)
+}
+
+// sentenceFeatures reads a GLUE file and pools every example's hidden states; it returns the task's name,
+// the features, the labels and the class names.
+func sentenceFeatures(m *model.Model, tok tokenizer.Tokenizer, path, taskName string, pool probe.Pool, maxLen, subset, batchSize int,
+	stderr io.Writer) (string, *analysis.Features, []int, []string, error) {
+	task, examples, err := readExamples(path, taskName, subset)
+	if err != nil {
+		return "", nil, nil, nil, err
+	}
+	if task.Regression() {
+		return "", nil, nil, nil, fmt.Errorf("task %s is a regression; a probe needs class labels", task.Name)
+	}
+	labels := make([]int, len(examples))
+	for i, ex := range examples {
+		if ex.Label < 0 {
+			return "", nil, nil, nil, fmt.Errorf("%s: example %d (%s) has no label", path, i, ex.GUID)
+		}
+		labels[i] = ex.Label
+	}
+	encs, err := analysis.EncodeExamples(tok, task, examples, maxLen)
+	if err != nil {
+		return "", nil, nil, nil, err
+	}
+	f, err := analysis.SentenceFeatures(m, encs, batchSize, tok.PadID(), pool, barUpdate(stderr, "Hidden states"))
+	if err != nil {
+		return "", nil, nil, nil, err
+	}
+	return task.Name, f, labels, task.Labels, nil
+}
+
+// tagFeatures reads a token-tag file and takes every word's first sub-word vector; it returns the
+// features, the labels and the tags in label order.
+func tagFeatures(m *model.Model, tok tokenizer.Tokenizer, path string, maxLen, subset, batchSize int, stderr io.Writer) (*analysis.Features, []int, []string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	sentences, err := probe.ReadTags(f)
+	f.Close()
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if subset > 0 && subset < len(sentences) {
+		sentences = sentences[:subset]
+	}
+	features, tags, err := analysis.WordFeatures(m, tok, sentences, maxLen, batchSize, barUpdate(stderr, "Hidden states"))
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	labels, classes := probe.Encode(tags)
+	return features, labels, classes, nil
+}
+
+// barUpdate returns a progress callback drawing a bar on w.
+func barUpdate(w io.Writer, desc string) func(done, total int) {
+	bar := newProgressBar(w, desc)
+	return func(done, total int) { bar.update(done, total) }
+}
+
+// majorityShare is the share of the most frequent of k classes among labels.
+func majorityShare(labels []int, k int) float64 {
+	counts := make([]int, k)
+	best := 0
+	for _, y := range labels {
+		counts[y]++
+		best = max(best, counts[y])
+	}
+	return float64(best) / float64(len(labels))
+}

@@ -1,0 +1,58 @@
+package analysis
+
+import (
+	"fmt"
+
+	"bertology/core/attnstats"
+	"bertology/core/model"
+	"bertology/core/rollout"
+	"bertology/core/tokenizer"
+)
+
+// Attention runs the model on one encoding (unpadded) and returns its attention maps, the input of
+// rollout.Rollout and rollout.Flow. A model pruned to different numbers of heads per layer has none that
+// the rollout package can hold, and gets an error.
+func Attention(m *model.Model, enc tokenizer.Encoding) (*rollout.Attention, error) {
+	if len(enc.IDs) == 0 {
+		return nil, fmt.Errorf("analysis: no tokens")
+	}
+	b := Batch(m, []tokenizer.Encoding{enc}, 0)
+	out, err := m.Forward(b, model.Options{Attentions: true})
+	if err != nil {
+		return nil, fmt.Errorf("analysis: %w", err)
+	}
+	a, err := rollout.Crop(out.Attentions, 0, b.AttentionMask)
+	if err != nil {
+		return nil, fmt.Errorf("analysis: %w", err)
+	}
+	return a, nil
+}
+
+// AttentionStats runs the model over the encodings, batchSize at a time, and accumulates Clark et al.'s
+// statistics of every head over their real tokens, read as TokenStrings gives them (so that GPT-2's " ,"
+// counts as punctuation) with SpecialTokens as the special set.
+func AttentionStats(m *model.Model, tok tokenizer.Tokenizer, encs []tokenizer.Encoding, batchSize int, progress func(done, total int)) (*attnstats.Result, error) {
+	c := m.Config()
+	for l := range c.NumLayers {
+		if c.HeadsInLayer(l) != c.HeadsInLayer(0) {
+			return nil, fmt.Errorf("analysis: attention statistics need the same number of heads in every layer; layer %d has %d, layer 0 %d", l, c.HeadsInLayer(l), c.HeadsInLayer(0))
+		}
+	}
+	acc := attnstats.New(c.NumLayers, c.HeadsInLayer(0), SpecialTokens(tok))
+	err := forEachBatch(m, encs, batchSize, tok.PadID(), model.Options{Attentions: true}, func(first int, b *model.Batch, out *model.Output) error {
+		for s := range b.Size {
+			a, err := rollout.Crop(out.Attentions, s, b.AttentionMask[s*b.SeqLen:(s+1)*b.SeqLen])
+			if err != nil {
+				return fmt.Errorf("analysis: sequence %d: %w", first+s, err)
+			}
+			if err := acc.Add(TokenStrings(tok, encs[first+s].IDs), a); err != nil {
+				return fmt.Errorf("analysis: sequence %d: %w", first+s, err)
+			}
+		}
+		return nil
+	}, progress)
+	if err != nil {
+		return nil, err
+	}
+	return acc.Result(), nil
+}

@@ -1,0 +1,8 @@
+// Package analysis runs a model over sentences or a data set and feeds what it computes to the analyses
+// beyond single attention maps: per-layer probe features (core/probe), attention rollout and flow of one
+// sentence (core/rollout), and attention statistics over a data set (core/attnstats): text and tokenizer in,
+// the analyses' inputs out, the same for the command line and for the browser.
+//
+// Sequences are encoded without padding and batched in order, each batch padded on the right to its longest
+// sequence, so that short sentences cost what they are; every result is cut back to the real tokens.
+package analysis

@@ -1,0 +1,113 @@
+package analysis
+
+import (
+	"fmt"
+	"slices"
+
+	"bertology/core/checkpoint"
+	"bertology/core/glue"
+	"bertology/core/model"
+	"bertology/core/tokenizer"
+)
+
+// EncodeExamples encodes GLUE examples as pairs when the task has two texts, truncated longest-first to
+// maxLen tokens and not padded.
+func EncodeExamples(tok tokenizer.Tokenizer, task *glue.Task, examples []glue.Example, maxLen int) ([]tokenizer.Encoding, error) {
+	if maxLen < 1 {
+		return nil, fmt.Errorf("analysis: maximum length %d, want at least 1", maxLen)
+	}
+	encs := make([]tokenizer.Encoding, len(examples))
+	for i, ex := range examples {
+		enc, err := tok.Encode(ex.TextA, ex.TextB, task.Pair, tokenizer.Options{MaxLength: maxLen, Truncate: true})
+		if err != nil {
+			return nil, fmt.Errorf("analysis: example %d (%s): %w", i, ex.GUID, err)
+		}
+		if len(enc.IDs) == 0 {
+			return nil, fmt.Errorf("analysis: example %d (%s) has no tokens", i, ex.GUID)
+		}
+		encs[i] = enc
+	}
+	return encs, nil
+}
+
+// Batch packs encodings, unpadded, into one batch for m, right-padded with padID to the longest of them.
+// Token types are kept only for a model that has them: DistilBERT shares BERT's tokenizer, which gives
+// them, but has no token-type embedding.
+func Batch(m *model.Model, encs []tokenizer.Encoding, padID int) *model.Batch {
+	t := 0
+	for _, e := range encs {
+		t = max(t, len(e.IDs))
+	}
+	b := &model.Batch{Size: len(encs), SeqLen: t}
+	withTypes := len(encs) > 0 && encs[0].TypeIDs != nil && m.Config().ModelType == checkpoint.BERT
+	for _, e := range encs {
+		for j := range t {
+			id, mask, typ := padID, 0, 0
+			if j < len(e.IDs) {
+				id, mask = e.IDs[j], 1
+				if withTypes {
+					typ = e.TypeIDs[j]
+				}
+			}
+			b.InputIDs = append(b.InputIDs, id)
+			b.AttentionMask = append(b.AttentionMask, mask)
+			if withTypes {
+				b.TokenTypeIDs = append(b.TokenTypeIDs, typ)
+			}
+		}
+	}
+	return b
+}
+
+// forEachBatch runs the model with opt on the encodings in order, batchSize at a time, and calls fn with
+// the index of each batch's first encoding; progress (when not nil) follows the batches.
+func forEachBatch(m *model.Model, encs []tokenizer.Encoding, batchSize, padID int, opt model.Options,
+	fn func(first int, b *model.Batch, out *model.Output) error, progress func(done, total int)) error {
+	if batchSize < 1 {
+		return fmt.Errorf("analysis: batch size %d, want at least 1", batchSize)
+	}
+	if len(encs) == 0 {
+		return fmt.Errorf("analysis: no sequences")
+	}
+	total := (len(encs) + batchSize - 1) / batchSize
+	for k := range total {
+		first := k * batchSize
+		b := Batch(m, encs[first:min(first+batchSize, len(encs))], padID)
+		out, err := m.Forward(b, opt)
+		if err != nil {
+			return fmt.Errorf("analysis: sequences %d..%d: %w", first, first+b.Size-1, err)
+		}
+		if err := fn(first, b, out); err != nil {
+			return err
+		}
+		if progress != nil {
+			progress(k+1, total)
+		}
+	}
+	return nil
+}
+
+// TokenStrings returns what each token reads as: the token decoded on its own, so that GPT-2's byte-level
+// "Ġ," becomes " ," and OpenAI GPT's "fox</w>" becomes "fox"; WordPiece tokens ("##ing", "[CLS]") stay as
+// they are.
+func TokenStrings(tok tokenizer.Tokenizer, ids []int) []string {
+	out := make([]string, len(ids))
+	for i, id := range ids {
+		out[i] = tok.Decode([]int{id})
+	}
+	return out
+}
+
+// SpecialTokens returns the strings, as TokenStrings gives them, of the tokenizer's special tokens that
+// mark structure rather than text: [CLS], [SEP], and the beginning and end of text (GPT-2's <|endoftext|>),
+// each once.
+func SpecialTokens(tok tokenizer.Tokenizer) []string {
+	s := tok.Special()
+	var out []string
+	for _, id := range []int{s.CLS, s.SEP, s.BOS, s.EOS} {
+		if str := tok.Decode([]int{id}); id >= 0 && !slices.Contains(out, str) {
+			out = append(out, str)
+		}
+	}
+	return out
+}

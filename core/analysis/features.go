@@ -1,0 +1,133 @@
+package analysis
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"bertology/core/model"
+	"bertology/core/probe"
+	"bertology/core/tokenizer"
+)
+
+// Features are probe inputs at every depth of a model: Layers[l] is [N, D] row-major, from hidden state l
+// (0: the embeddings' output; GPT-2's last after its final LayerNorm, as Hugging Face returns it).
+type Features struct {
+	Layers [][]float64
+	N, D   int
+}
+
+// SentenceFeatures runs the model on the encodings, batchSize at a time, and pools each sequence's hidden
+// states at every depth into one vector (probe.SentenceFeatures): one row per encoding.
+func SentenceFeatures(m *model.Model, encs []tokenizer.Encoding, batchSize, padID int, pool probe.Pool, progress func(done, total int)) (*Features, error) {
+	f := &Features{Layers: make([][]float64, m.Config().NumLayers+1), D: m.Config().HiddenSize}
+	err := forEachBatch(m, encs, batchSize, padID, model.Options{HiddenStates: true}, func(_ int, b *model.Batch, out *model.Output) error {
+		for l, h := range out.HiddenStates {
+			x, err := probe.SentenceFeatures(h.Data, b.Size, b.SeqLen, f.D, b.AttentionMask, pool)
+			if err != nil {
+				return fmt.Errorf("analysis: %w", err)
+			}
+			f.Layers[l] = append(f.Layers[l], x...)
+		}
+		f.N += b.Size
+		return nil
+	}, progress)
+	if err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// WordFeatures runs the model on tagged sentences, each encoded from its words joined by spaces (at most
+// maxLen tokens), and returns at every depth the hidden vector of each word's first sub-word token: one row
+// per word, in the order of the sentences' tags, which it also returns.
+func WordFeatures(m *model.Model, tok tokenizer.Tokenizer, sentences []probe.TaggedSentence, maxLen, batchSize int, progress func(done, total int)) (*Features, []string, error) {
+	encs := make([]tokenizer.Encoding, len(sentences))
+	firsts := make([][]int, len(sentences))
+	var tags []string
+	for i, s := range sentences {
+		enc, first, err := AlignWords(tok, s.Tokens)
+		if err != nil {
+			return nil, nil, fmt.Errorf("analysis: tagged sentence %d: %w", i, err)
+		}
+		if len(enc.IDs) > maxLen {
+			return nil, nil, fmt.Errorf("analysis: tagged sentence %d is %d tokens, more than the maximum of %d", i, len(enc.IDs), maxLen)
+		}
+		encs[i], firsts[i] = enc, first
+		tags = append(tags, s.Tags...)
+	}
+	f := &Features{Layers: make([][]float64, m.Config().NumLayers+1), D: m.Config().HiddenSize}
+	err := forEachBatch(m, encs, batchSize, tok.PadID(), model.Options{HiddenStates: true}, func(first int, b *model.Batch, out *model.Output) error {
+		positions := firsts[first : first+b.Size]
+		for l, h := range out.HiddenStates {
+			x, err := probe.TokenFeatures(h.Data, b.Size, b.SeqLen, f.D, positions)
+			if err != nil {
+				return fmt.Errorf("analysis: %w", err)
+			}
+			f.Layers[l] = append(f.Layers[l], x...)
+		}
+		for _, p := range positions {
+			f.N += len(p)
+		}
+		return nil
+	}, progress)
+	if err != nil {
+		return nil, nil, err
+	}
+	return f, tags, nil
+}
+
+// AlignWords encodes words joined by single spaces and returns the encoding with the position of each
+// word's first sub-word token. Each word is tokenized on its own (after a space, but for the first, as
+// GPT-2 sees it inside the sentence) and its pieces must appear, in order, in the sentence's encoding;
+// a word that tokenizes to nothing is an error, since it would have no vector.
+func AlignWords(tok tokenizer.Tokenizer, words []string) (tokenizer.Encoding, []int, error) {
+	if len(words) == 0 {
+		return tokenizer.Encoding{}, nil, fmt.Errorf("no words")
+	}
+	whole, err := tok.Encode(strings.Join(words, " "), "", false, tokenizer.Options{})
+	if err != nil {
+		return tokenizer.Encoding{}, nil, err
+	}
+	// The special tokens the tokenizer wraps every text in: [CLS] [SEP] for BERT, nothing for GPT-2.
+	bare, err := tok.Encode("", "", false, tokenizer.Options{})
+	if err != nil {
+		return tokenizer.Encoding{}, nil, err
+	}
+	var pieces []int
+	first := make([]int, len(words))
+	for i, w := range words {
+		text := w
+		if i > 0 {
+			text = " " + w
+		}
+		enc, err := tok.Encode(text, "", false, tokenizer.Options{})
+		if err != nil {
+			return tokenizer.Encoding{}, nil, fmt.Errorf("word %d %q: %w", i, w, err)
+		}
+		lead := 0
+		for lead < len(bare.IDs) && lead < len(enc.IDs) && enc.IDs[lead] == bare.IDs[lead] {
+			lead++
+		}
+		ids := enc.IDs[lead : len(enc.IDs)-(len(bare.IDs)-lead)]
+		if len(ids) == 0 {
+			return tokenizer.Encoding{}, nil, fmt.Errorf("word %d %q has no tokens", i, w)
+		}
+		first[i] = len(pieces)
+		pieces = append(pieces, ids...)
+	}
+	offset := -1
+	for o := 0; o+len(pieces) <= len(whole.IDs); o++ {
+		if slices.Equal(whole.IDs[o:o+len(pieces)], pieces) {
+			offset = o
+			break
+		}
+	}
+	if offset < 0 {
+		return tokenizer.Encoding{}, nil, fmt.Errorf("the words tokenized one by one do not give the sentence's tokens %q", whole.Tokens)
+	}
+	for i := range first {
+		first[i] += offset
+	}
+	return whole, first, nil
+}

@@ -1,0 +1,171 @@
+// Package lens implements the logit lens (nostalgebraist 2020, "interpreting GPT: the logit lens"): the
+// residual stream after every layer is read out through the model's own final LayerNorm and language-model
+// head, as if that layer were the last, to show how a prediction forms with depth. It works for causal
+// language models (GPT-2, OpenAI GPT), where each position predicts the next token, and for BERT's masked
+// language model, where a masked position predicts the token that was there.
+//
+// Depth 0 is the embeddings' output and depth NumLayers the last block's; the lens at the last depth is
+// exactly the model's own prediction.
+package lens
+
+import (
+	"fmt"
+	"math"
+
+	"bertology/core/model"
+)
+
+// Prediction is one vocabulary token and its probability under the lens.
+type Prediction struct {
+	ID   int
+	Prob float64
+}
+
+// Cell is the lens at one depth and position.
+type Cell struct {
+	// Top are the most probable tokens, most probable first (ties: lower id first).
+	Top []Prediction
+	// TargetRank is the rank of the position's target token among the whole vocabulary (1: the most
+	// probable; tokens of equal logit share the better rank) and TargetProb its probability; 0 and NaN
+	// when the position has no target.
+	TargetRank int
+	TargetProb float64
+}
+
+// Result is the lens of one sequence.
+type Result struct {
+	IDs     []int    // the input ids
+	Targets []int    // the target id of every position, -1 where there is none
+	Cells   [][]Cell // [NumLayers+1][len(IDs)]
+}
+
+// NoTarget marks a position without a target token.
+const NoTarget = -1
+
+// Compute runs the model on one sequence of token ids (typeIDs: BERT's token types, nil for zeros) and
+// reads every depth of its residual stream out through the model's head, keeping the topK most probable
+// tokens at every depth and position. targets (nil: none) gives each position's expected token or NoTarget;
+// NextTokens and Mask build them.
+func Compute(m *model.Model, ids, typeIDs, targets []int, topK int) (*Result, error) {
+	T, V := len(ids), m.Config().VocabSize
+	if T == 0 {
+		return nil, fmt.Errorf("lens: no tokens")
+	}
+	if topK < 1 {
+		return nil, fmt.Errorf("lens: top-k %d, want at least 1", topK)
+	}
+	if targets == nil {
+		targets = make([]int, T)
+		for i := range targets {
+			targets[i] = NoTarget
+		}
+	}
+	if len(targets) != T {
+		return nil, fmt.Errorf("lens: %d targets for %d tokens", len(targets), T)
+	}
+	for t, id := range targets {
+		if id != NoTarget && (id < 0 || id >= V) {
+			return nil, fmt.Errorf("lens: target %d at position %d is outside the vocabulary of %d", id, t, V)
+		}
+	}
+	stream, err := m.ResidualStream(&model.Batch{Size: 1, SeqLen: T, InputIDs: ids, TokenTypeIDs: typeIDs})
+	if err != nil {
+		return nil, fmt.Errorf("lens: %w", err)
+	}
+	r := &Result{IDs: ids, Targets: targets, Cells: make([][]Cell, len(stream))}
+	probs := make([]float64, V)
+	for d, s := range stream {
+		logits, err := m.HeadLogits(s.Data, T)
+		if err != nil {
+			return nil, fmt.Errorf("lens: %w", err)
+		}
+		r.Cells[d] = make([]Cell, T)
+		for t := range T {
+			row := logits[t*V : (t+1)*V]
+			softmax(probs, row)
+			c := Cell{Top: top(probs, topK), TargetProb: math.NaN()}
+			if id := targets[t]; id != NoTarget {
+				c.TargetRank, c.TargetProb = rank(row, id), probs[id]
+			}
+			r.Cells[d][t] = c
+		}
+	}
+	return r, nil
+}
+
+// NextTokens returns the targets of a causal language model: each position's next token, and NoTarget
+// for the last.
+func NextTokens(ids []int) []int {
+	targets := make([]int, len(ids))
+	for t := range ids {
+		targets[t] = NoTarget
+		if t+1 < len(ids) {
+			targets[t] = ids[t+1]
+		}
+	}
+	return targets
+}
+
+// Mask returns a copy of ids with the listed positions replaced by maskID, and the targets of a masked
+// language model: the original token at each masked position, NoTarget elsewhere.
+func Mask(ids, positions []int, maskID int) (masked, targets []int, err error) {
+	masked = append([]int(nil), ids...)
+	targets = make([]int, len(ids))
+	for t := range targets {
+		targets[t] = NoTarget
+	}
+	for _, p := range positions {
+		if p < 0 || p >= len(ids) {
+			return nil, nil, fmt.Errorf("lens: mask position %d outside 0..%d", p, len(ids)-1)
+		}
+		targets[p], masked[p] = ids[p], maskID
+	}
+	return masked, targets, nil
+}
+
+// softmax writes the probabilities of logits to p, in float64.
+func softmax(p []float64, logits []float32) {
+	hi := math.Inf(-1)
+	for _, v := range logits {
+		hi = max(hi, float64(v))
+	}
+	var sum float64
+	for i, v := range logits {
+		p[i] = math.Exp(float64(v) - hi)
+		sum += p[i]
+	}
+	for i := range p {
+		p[i] /= sum
+	}
+}
+
+// top returns the k most probable entries of p (fewer when p is shorter), most probable first, ties by
+// lower id.
+func top(p []float64, k int) []Prediction {
+	out := make([]Prediction, 0, min(k, len(p)))
+	for id, v := range p {
+		if len(out) == k && v <= out[k-1].Prob {
+			continue
+		}
+		if len(out) < k {
+			out = append(out, Prediction{})
+		}
+		i := len(out) - 1
+		for ; i > 0 && out[i-1].Prob < v; i-- {
+			out[i] = out[i-1]
+		}
+		out[i] = Prediction{ID: id, Prob: v}
+	}
+	return out
+}
+
+// rank returns 1 + the number of tokens whose logit is above the target's.
+func rank(logits []float32, target int) int {
+	r := 1
+	for _, v := range logits {
+		if v > logits[target] {
+			r++
+		}
+	}
+	return r
+}
