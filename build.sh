@@ -12,12 +12,43 @@ export PATH="$PATH:$GOROOT_WASM"
 
 log() { printf '\n== %s\n' "$*"; }
 
-# build_site compiles the wasm binaries and copies wasm_exec.js next to them in public/.
+# The model the page opens at once (the tiny golden BERT for now), copied into public/models/default/.
+DEFAULT_MODEL=testdata/golden/bert/model
+DEFAULT_MODEL_FILES="config.json model.safetensors vocab.txt"
+
+# generate_ui writes the Go code of the Vugu components (ui/*_gen.go, build output, not committed).
+generate_ui() {
+	go tool vugugen -s -skip-go-mod -skip-main ./ui
+	gofmt -w ui/*_gen.go # vugugen's output is not gofmt-clean
+}
+
+# build_site builds the static site in public/: the UI (ui.wasm), the lab (bertology.wasm), Go's
+# wasm_exec.js and the default model with its files.json (read by the worker and the service worker).
 build_site() {
-	log "build: wasm"
+	log "build: site in public/"
+	generate_ui
+	GOOS=js GOARCH=wasm go build -trimpath -ldflags="-s -w" -o public/bertology.wasm ./wasm
+	GOOS=js GOARCH=wasm go build -trimpath -ldflags="-s -w" -o public/ui.wasm ./ui
 	cp "$GOROOT_WASM/wasm_exec.js" public/wasm_exec.js
-	if [ -d wasm ] && ls wasm/*.go >/dev/null 2>&1; then
-		GOOS=js GOARCH=wasm go build -trimpath -ldflags="-s -w" -o public/bertology.wasm ./wasm
+	rm -rf public/models/default
+	mkdir -p public/models/default
+	local f list=""
+	for f in $DEFAULT_MODEL_FILES; do
+		cp "$DEFAULT_MODEL/$f" public/models/default/
+		list="$list${list:+, }\"$f\""
+	done
+	printf '[%s]\n' "$list" >public/models/default/files.json
+	for f in public/ui.wasm public/bertology.wasm; do
+		printf '%-22s %9d bytes, gzip -9 %9d bytes\n' "$f" "$(wc -c <"$f")" "$(gzip -9 -c "$f" | wc -c)"
+	done
+}
+
+# ensure_chromium installs Debian's chromium for the end-to-end tests when it is missing.
+ensure_chromium() {
+	if ! command -v chromium >/dev/null; then
+		log "install: chromium (apt)"
+		apt-get update
+		apt-get install -y chromium
 	fi
 }
 
@@ -32,6 +63,18 @@ test_wasm() {
 	GOOS=js GOARCH=wasm go test ./core/...
 }
 
+test_node() {
+	log "test: the JavaScript API (public/bertology.wasm) under Node"
+	node --test wasm/
+}
+
+test_e2e() {
+	log "test: end to end in headless Chromium"
+	ensure_chromium
+	go vet -tags e2e ./e2e/
+	go test -tags e2e -count=1 ./e2e/
+}
+
 case "${1:-}" in
 serve)
 	build_site
@@ -43,8 +86,12 @@ build)
 	build_site
 	;;
 test)
+	generate_ui # so that go vet sees the components as they are now
 	test_native
 	test_wasm
+	build_site
+	test_node
+	test_e2e
 	;;
 bench)
 	log "bench: native"

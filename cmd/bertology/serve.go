@@ -22,5 +22,14 @@ func runServe(args []string) error {
 		return err
 	}
 	fmt.Printf("bertology: serving %s at http://localhost:%d/\n", *dir, *port)
-	return http.Serve(ln, http.FileServer(http.Dir(*dir)))
+	return http.Serve(ln, noCache(http.FileServer(http.Dir(*dir))))
+}
+
+// noCache makes the browser check every file with the server, so that a rebuilt site shows on the next
+// reload; the page's service worker keeps its own copy for offline use.
+func noCache(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-cache")
+		h.ServeHTTP(w, r)
+	})
 }

@@ -1,0 +1,12 @@
+//go:build e2e
+
+// Package e2e tests bertology's page end to end in headless Chromium (chromedp): it serves public/ as
+// ./build.sh serve does, clicks through the UI, counts what the charts draw, feeds the page a corrupted
+// model, checks that nothing is requested outside the page's origin, and reloads it offline.
+//
+// The tests need the built site and a Chromium, so they sit behind the e2e build tag:
+//
+//	./build.sh build && go test -tags e2e ./e2e/
+//
+// ./build.sh test runs them. They save screenshots of each view to out/screenshots/.
+package e2e

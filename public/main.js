@@ -1,0 +1,20 @@
+// main.js starts bertology's page: it registers the service worker that keeps an offline copy of the
+// site and the default model, starts the lab's worker (so that bertology.wasm loads while ui.wasm does)
+// and runs the UI (ui.wasm), which talks to the worker.
+"use strict";
+
+const worker = new Worker("worker.js");
+// The UI sets its own handler once it runs; an error before that (worker.js missing) waits here for it.
+worker.onerror = e => { worker.startError = e.message || "worker.js could not be loaded"; };
+globalThis.bertologyWorker = worker;
+
+if ("serviceWorker" in navigator) {
+	navigator.serviceWorker.register("sw.js").catch(err => console.warn("bertology: no offline copy:", err));
+}
+
+const go = new Go();
+WebAssembly.instantiateStreaming(fetch("ui.wasm"), go.importObject)
+	.then(({ instance }) => go.run(instance))
+	.catch(err => {
+		document.getElementById("app").textContent = `bertology could not start: ${err.message}`;
+	});

@@ -1,0 +1,49 @@
+// sw.js is bertology's service worker: it keeps a copy of the site and of the default model, so that the
+// page works offline after one visit. Requests go to the network first, so a rebuilt site shows at once,
+// and every good answer refreshes the copy; when the network fails the copy answers. Requests to other
+// origins (a model URL the user typed) are left alone.
+"use strict";
+
+const cacheName = "bertology";
+const site = ["./", "index.html", "style.css", "main.js", "worker.js", "wasm_exec.js", "ui.wasm", "bertology.wasm"];
+const defaultModel = "models/default/";
+
+self.addEventListener("install", event => {
+	event.waitUntil((async () => {
+		const cache = await caches.open(cacheName);
+		await cache.addAll(site);
+		// files.json lists the default model's files (build.sh writes it).
+		const list = await fetch(defaultModel + "files.json");
+		await cache.put(defaultModel + "files.json", list.clone());
+		const files = await list.json();
+		await cache.addAll(files.map(f => defaultModel + f));
+		await self.skipWaiting();
+	})());
+});
+
+self.addEventListener("activate", event => {
+	event.waitUntil(self.clients.claim());
+});
+
+self.addEventListener("fetch", event => {
+	const req = event.request;
+	if (req.method !== "GET" || new URL(req.url).origin !== self.location.origin) {
+		return;
+	}
+	event.respondWith((async () => {
+		try {
+			const resp = await fetch(req);
+			if (resp.ok) {
+				const copy = resp.clone();
+				event.waitUntil(caches.open(cacheName).then(cache => cache.put(req, copy)));
+			}
+			return resp;
+		} catch (err) {
+			const cached = await caches.match(req, { ignoreSearch: true });
+			if (cached) {
+				return cached;
+			}
+			throw err;
+		}
+	})());
+});

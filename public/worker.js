@@ -1,0 +1,176 @@
+// worker.js runs bertology's lab (bertology.wasm) in a Web Worker, so that the page stays responsive
+// while the model computes. Messages:
+//   page → worker: {id, op, ...fields}            (ops of bertology/wasm/protocol, plus the two below)
+//   worker → page: {id, progress: {phase, done, total}}   zero or more times, then
+//                  {id, result}  or  {id, error: "message"}
+// Two ops are the worker's own, because they read files the wasm module cannot reach by itself:
+//   loadModelURL   {url, files: [names]}  fetches each file relative to url (a model directory), then loads
+//                  them. Without files, it reads the list from the directory's files.json if there is
+//                  one, else tries the usual Hugging Face names; only config.json and weights must exist.
+//   loadModelFiles {files: [File]}        reads File objects picked by the user, then loads them.
+// Typed arrays in results are transferred, not copied.
+"use strict";
+
+let lab = null; // Promise of bertologyHandle, replaced when the Go program has to be restarted
+let go = null;
+
+// start runs a fresh Go program; lab resolves once it has registered bertologyHandle, or rejects
+// with the reason it could not start, which each request then reports.
+function start() {
+	lab = new Promise((resolve, reject) => {
+		if (typeof Go === "undefined") {
+			throw new Error("could not load wasm_exec.js");
+		}
+		go = new Go();
+		globalThis.onBertologyReady = () => resolve(globalThis.bertologyHandle);
+		WebAssembly.instantiateStreaming(fetch("bertology.wasm"), go.importObject)
+			.then(({ instance }) => go.run(instance))
+			.then(() => reject(new Error("bertology.wasm exited while starting")))
+			.catch(err => reject(new Error(`could not start bertology.wasm: ${err.message}`)));
+	});
+	lab.catch(() => {}); // not unhandled: serve reports it
+}
+
+try {
+	importScripts("wasm_exec.js");
+} catch (err) {
+	console.error("bertology:", err);
+}
+start();
+
+// The files of a Hugging Face model directory the lab reads; others (TensorFlow, Flax or ONNX weights,
+// READMEs) are left alone, since they can be large. Only config.json and one weight file are required,
+// and model.safetensors is preferred to pytorch_model.bin.
+const weightFiles = ["model.safetensors", "pytorch_model.bin"];
+const modelFiles = ["config.json", ...weightFiles, "vocab.txt", "vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json"];
+
+async function fetchFile(url, name, id) {
+	const resp = await fetch(new URL(name, url));
+	if (!resp.ok) {
+		return null;
+	}
+	const total = Number(resp.headers.get("Content-Length")) || 0;
+	if (!resp.body || total === 0) {
+		return new Uint8Array(await resp.arrayBuffer());
+	}
+	// Read in chunks to report download progress on big weight files.
+	const data = new Uint8Array(total);
+	const reader = resp.body.getReader();
+	let done = 0;
+	for (;;) {
+		const { done: end, value } = await reader.read();
+		if (end) {
+			break;
+		}
+		if (done + value.length > total) {
+			throw new Error(`${name}: the server sent more bytes than its Content-Length (${total})`);
+		}
+		data.set(value, done);
+		done += value.length;
+		postMessage({ id, progress: { phase: `download ${name}`, done, total } });
+	}
+	return done === total ? data : data.subarray(0, done);
+}
+
+// listFiles reads a model directory's files.json (a JSON array of file names), or guesses.
+async function listFiles(base) {
+	const resp = await fetch(new URL("files.json", base)).catch(() => null);
+	if (resp && resp.ok) {
+		return resp.json();
+	}
+	return modelFiles;
+}
+
+async function loadModelURL(id, { url, files }) {
+	if (typeof url !== "string" || url === "") {
+		throw new Error("loadModelURL: url: want the URL of a model directory");
+	}
+	const base = new URL(url.endsWith("/") ? url : url + "/", location.href);
+	const names = Array.isArray(files) && files.length > 0 ? files : await listFiles(base);
+	const loaded = {};
+	for (const name of names) {
+		if (name !== "config.json" && weightFiles.includes(name) && weightFiles.some(w => loaded[w])) {
+			continue; // one weight file is enough
+		}
+		let data;
+		try {
+			data = await fetchFile(base, name, id);
+		} catch (err) {
+			throw new Error(`loadModelURL: fetching ${new URL(name, base)}: ${err.message}`);
+		}
+		if (data) {
+			loaded[name] = data;
+		}
+	}
+	if (!loaded["config.json"]) {
+		throw new Error(`loadModelURL: ${new URL("config.json", base)} could not be fetched`);
+	}
+	return loaded;
+}
+
+async function loadModelFiles({ files }) {
+	// A picked folder gives every file in it, subfolders too (webkitRelativePath "model/onnx/x"); keep
+	// the model files at its top.
+	const picked = new Map();
+	for (const f of files || []) {
+		const depth = (f.webkitRelativePath || f.name).split("/").length;
+		if (modelFiles.includes(f.name) && depth <= 2 && !picked.has(f.name)) {
+			picked.set(f.name, f);
+		}
+	}
+	if (picked.has("model.safetensors")) {
+		picked.delete("pytorch_model.bin");
+	}
+	if (picked.size === 0) {
+		const names = [...(files || [])].map(f => f.name).join(", ");
+		throw new Error(`loadModelFiles: none of the picked files (${names}) is a model file (${modelFiles.join(", ")})`);
+	}
+	const loaded = {};
+	for (const [name, f] of picked) {
+		loaded[name] = new Uint8Array(await f.arrayBuffer());
+	}
+	return loaded;
+}
+
+// transferables lists the buffers of every typed array in v, once each.
+function transferables(v, out = new Set()) {
+	if (ArrayBuffer.isView(v)) {
+		out.add(v.buffer);
+	} else if (Array.isArray(v)) {
+		v.forEach(e => transferables(e, out));
+	} else if (v && typeof v === "object") {
+		Object.values(v).forEach(e => transferables(e, out));
+	}
+	return out;
+}
+
+async function serve(msg) {
+	const { id } = msg;
+	const handle = await lab;
+	let request = msg;
+	if (msg.op === "loadModelURL") {
+		request = { op: "loadModel", id, files: await loadModelURL(id, msg) };
+	} else if (msg.op === "loadModelFiles") {
+		request = { op: "loadModel", id, files: await loadModelFiles(msg) };
+	}
+	const onProgress = progress => postMessage({ id, progress });
+	try {
+		return await handle(request, onProgress);
+	} finally {
+		if (go.exited) {
+			// Only running out of wasm memory ends the Go program; start a fresh one for the next request.
+			start();
+			throw new Error("the lab ran out of memory and was restarted: load a model again (a smaller one, or shorter inputs)");
+		}
+	}
+}
+
+onmessage = async e => {
+	const { id } = e.data;
+	try {
+		const result = await serve(e.data);
+		postMessage({ id, result }, [...transferables(result)]);
+	} catch (err) {
+		postMessage({ id, error: err && err.message ? err.message : String(err) });
+	}
+};

@@ -1,0 +1,82 @@
+package chart
+
+import "fmt"
+
+// ModelView is bertviz's model view drawn as heatmaps: a grid with one small attention map per layer
+// (rows) and head (columns).
+type ModelView struct {
+	Tokens  int         // T
+	Weights [][]float32 // per layer, [heads, T, T] row-major
+	Heads   []int       // heads in each layer (fewer than the model's after pruning)
+	// Thumb is the side of one map in pixels.
+	Thumb float64
+	// MaxCells bounds the cells along a map's side: a longer input is drawn in blocks of tokens, each
+	// as opaque as the strongest weight in it, so that a long input does not put millions of rects on
+	// the page. 0 draws every weight.
+	MaxCells int
+}
+
+const (
+	modelViewGap   = 8.0
+	modelViewLabel = 60.0
+)
+
+// SVG draws the grid. The map of layer l, head h is <g class="thumb" data-layer="l" data-head="h">,
+// whose cells are the rects of its <g class="cells">: T × T of them, or fewer blocks (see MaxCells).
+func (v *ModelView) SVG() (string, error) {
+	t := v.Tokens
+	if len(v.Heads) != len(v.Weights) {
+		return "", fmt.Errorf("model view: %d layers of weights, %d head counts", len(v.Weights), len(v.Heads))
+	}
+	maxHeads := 0
+	for l, h := range v.Heads {
+		if len(v.Weights[l]) != h*t*t {
+			return "", fmt.Errorf("model view: layer %d has %d attention weights, want heads × tokens × tokens = %d × %d × %d", l, len(v.Weights[l]), h, t, t)
+		}
+		maxHeads = max(maxHeads, h)
+	}
+	block := 1
+	if v.MaxCells > 0 && t > v.MaxCells {
+		block = (t + v.MaxCells - 1) / v.MaxCells
+	}
+	side := (t + block - 1) / block
+	cell := 1.0
+	if side > 0 {
+		cell = v.Thumb / float64(side)
+	}
+	step := v.Thumb + modelViewGap
+	left, top := modelViewLabel, 24.0
+	width := left + float64(maxHeads)*step + headViewMargin
+	height := top + float64(len(v.Heads))*step + headViewMargin
+	d := newSVG("model-view", width, height)
+	for h := range maxHeads {
+		d.text(left+float64(h)*step+v.Thumb/2, 12, "middle", "", fmt.Sprintf("Head %d", h))
+	}
+	for l, heads := range v.Heads {
+		y := top + float64(l)*step
+		d.text(left-8, y+v.Thumb/2, "end", "", fmt.Sprintf("Layer %d", l))
+		for h := range heads {
+			x := left + float64(h)*step
+			d.printf(`<g class="thumb" data-layer="%d" data-head="%d" cursor="pointer">`, l, h)
+			drawCells(d, x, y, cell, side, maxPool(v.Weights[l][h*t*t:(h+1)*t*t], t, block), HeadColor(h, heads))
+			d.printf(`</g>`)
+		}
+	}
+	return d.String(), nil
+}
+
+// maxPool shrinks a t × t matrix to blocks of block × block, keeping each block's largest value.
+func maxPool(w []float32, t, block int) []float32 {
+	if block == 1 {
+		return w
+	}
+	side := (t + block - 1) / block
+	out := make([]float32, side*side)
+	for i := range t {
+		for j := range t {
+			k := (i/block)*side + j/block
+			out[k] = max(out[k], w[i*t+j])
+		}
+	}
+	return out
+}

@@ -1,0 +1,31 @@
+package main
+
+import (
+	"github.com/vugu/vugu/js"
+
+	"bertology/wasm/protocol"
+)
+
+// Host is what the page needs from its surroundings: the lab, which runs in a Web Worker, and the
+// browser's downloads. host_js.go has the browser's; the tests use one that runs the lab in-process.
+type Host interface {
+	// Call sends op with the fields of req (a request struct, or nil) to the lab, waits for the answer
+	// and decodes it into result. progress receives the lab's progress reports. Call blocks, so it must
+	// not run in an event handler's goroutine.
+	Call(op string, req, result any, progress func(protocol.Progress)) error
+	// LoadFiles loads the model files picked in the file input element input.
+	LoadFiles(input js.Value, result *protocol.ModelInfo, progress func(protocol.Progress)) error
+	// Save offers an SVG document for download, as name.svg or, rendered, as name.png.
+	Save(name, svg string, png bool) error
+}
+
+// Operations the worker adds to the lab's (see public/worker.js).
+const (
+	opLoadModelURL = "loadModelURL" // loadModelURLRequest → protocol.ModelInfo
+)
+
+// loadModelURLRequest asks the worker to fetch a model directory and load it.
+type loadModelURLRequest struct {
+	URL   string   `js:"url"`
+	Files []string `js:"files,omitempty"` // without it, the directory's files.json or the usual names
+}

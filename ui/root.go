@@ -1,0 +1,408 @@
+package main
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/vugu/vugu"
+
+	"bertology/ui/chart"
+	"bertology/wasm/protocol"
+)
+
+// defaultModelURL is the model the page opens at once, served with the site and cached offline.
+const defaultModelURL = "models/default/"
+
+// Sizes of the views, in pixels.
+const (
+	thumbSize    = 72 // one map of the model view
+	thumbCells   = 24 // at most this many cells along a map of the model view (see chart.ModelView)
+	enlargedCell = 22 // one cell of the enlarged map
+)
+
+// Root is the page: the model panel, the input panel and the attention views. Its fields change only
+// under Env's lock: in event handlers, which Vugu calls with the lock held, or in update.
+type Root struct {
+	Host Host
+	Env  vugu.EventEnv
+
+	busy     string             // what the lab is doing; "" when idle
+	progress *protocol.Progress // the lab's last report on it
+	err      string             // the last failure, shown until the next action succeeds
+
+	info   *protocol.ModelInfo
+	source string // where the model came from
+	url    string // the "load from URL" field
+
+	text, pair string
+	result     *protocol.ForwardResult
+
+	view     string // "head" or "model"
+	layer    int    // the head view's layer
+	selected []bool // the head view's heads
+	focus    int    // the head view's focused query token, or -1
+	enlarged [2]int // layer and head of the enlarged map in the model view, or -1, -1
+
+	// The charts' SVG, drawn when what they show changes.
+	headSVG, modelSVG, mapSVG, barsSVG string
+}
+
+// Start opens the default model and runs the default input, so the views show at once.
+func (c *Root) Start() {
+	c.text = "the quick brown fox jumped over the lazy dog"
+	c.view = "head"
+	c.focus = -1
+	c.enlarged = [2]int{-1, -1}
+	c.do("Loading the default model", func() (func(), error) {
+		var info protocol.ModelInfo
+		if err := c.Host.Call(opLoadModelURL, &loadModelURLRequest{URL: defaultModelURL}, &info, c.report); err != nil {
+			return nil, fmt.Errorf("the default model did not load: %w", err)
+		}
+		return c.modelLoaded(&info, "default model"), nil
+	})
+}
+
+// do runs work on its own goroutine, since the lab's answers arrive as events that the current handler
+// would block. The function work returns applies the outcome under the lock.
+func (c *Root) do(what string, work func() (apply func(), err error)) {
+	c.busy, c.progress = what, nil
+	go func() {
+		apply, err := work()
+		c.update(func() {
+			c.busy, c.progress = "", nil
+			if err != nil {
+				c.err = err.Error()
+				return
+			}
+			c.err = ""
+			if apply != nil {
+				apply()
+			}
+		})
+	}()
+}
+
+// update changes the page from outside an event handler.
+func (c *Root) update(f func()) {
+	c.Env.Lock()
+	f()
+	c.Env.UnlockRender()
+}
+
+func (c *Root) report(p protocol.Progress) {
+	c.update(func() { c.progress = &p })
+}
+
+// modelLoaded runs the current input on the new model (still on the worker goroutine) and returns
+// the change to the page.
+func (c *Root) modelLoaded(info *protocol.ModelInfo, source string) func() {
+	result, err := c.forward()
+	return func() {
+		c.info, c.source = info, source
+		c.showResult(result, err)
+	}
+}
+
+func (c *Root) forward() (*protocol.ForwardResult, error) {
+	c.Env.RLock()
+	req := &protocol.ForwardRequest{Text: c.text, Pair: c.pair}
+	c.Env.RUnlock()
+	var result protocol.ForwardResult
+	if err := c.Host.Call(protocol.OpForward, req, &result, c.report); err != nil {
+		return nil, err
+	}
+	return &result, nil
+}
+
+func (c *Root) showResult(result *protocol.ForwardResult, err error) {
+	if err != nil {
+		c.result = nil
+		c.err = err.Error()
+		c.redraw()
+		return
+	}
+	c.result = result
+	layers := len(result.Attentions)
+	if c.layer >= layers {
+		c.layer = 0
+	}
+	c.selectAll(true)
+	c.focus = -1
+	if c.enlarged[0] >= layers || c.enlarged[0] >= 0 && c.enlarged[1] >= c.headsIn(c.enlarged[0]) {
+		c.enlarged = [2]int{-1, -1}
+	}
+	c.drawResult()
+}
+
+// headsIn is the number of heads of layer l in the current result.
+func (c *Root) headsIn(l int) int {
+	if c.result == nil || l < 0 || l >= len(c.result.Attentions) {
+		return 0
+	}
+	return c.result.Attentions[l].Shape[0]
+}
+
+func (c *Root) tokenCount() int {
+	if c.result == nil {
+		return 0
+	}
+	return len(c.result.Tokens)
+}
+
+// drawResult draws the charts that depend only on the result.
+func (c *Root) drawResult() {
+	c.modelSVG, c.barsSVG = "", ""
+	if c.result != nil {
+		mv := &chart.ModelView{Tokens: c.tokenCount(), Thumb: thumbSize, MaxCells: thumbCells}
+		for l, a := range c.result.Attentions {
+			mv.Weights = append(mv.Weights, a.Data)
+			mv.Heads = append(mv.Heads, c.headsIn(l))
+		}
+		c.modelSVG = c.draw(mv)
+		if len(c.result.Classes) > 0 {
+			b := &chart.Bars{Title: "Prediction"}
+			for _, cl := range c.result.Classes {
+				b.Labels = append(b.Labels, cl.Label)
+				b.Values = append(b.Values, cl.Probability)
+			}
+			c.barsSVG = c.draw(b)
+		}
+	}
+	c.redraw()
+}
+
+// redraw draws the charts that depend on the view's settings.
+func (c *Root) redraw() {
+	c.headSVG, c.mapSVG = "", ""
+	if c.result == nil {
+		return
+	}
+	hv := &chart.HeadView{Layer: c.layer, Tokens: c.result.Tokens, Heads: c.headsIn(c.layer),
+		Weights: c.result.Attentions[c.layer].Data, Focus: c.focus}
+	for h, on := range c.selected {
+		if on {
+			hv.Selected = append(hv.Selected, h)
+		}
+	}
+	c.headSVG = c.draw(hv)
+	if l, h := c.enlarged[0], c.enlarged[1]; l >= 0 {
+		t := c.tokenCount()
+		c.mapSVG = c.draw(&chart.AttentionMap{Layer: l, Head: h, Heads: c.headsIn(l), Size: t,
+			Tokens: c.result.Tokens, Weights: c.result.Attentions[l].Data[h*t*t : (h+1)*t*t], Cell: enlargedCell})
+	}
+}
+
+// draw returns the chart's SVG, or "" after reporting why it could not be drawn.
+func (c *Root) draw(ch interface{ SVG() (string, error) }) string {
+	s, err := ch.SVG()
+	if err != nil {
+		c.err = err.Error()
+		return ""
+	}
+	return s
+}
+
+func (c *Root) selectAll(on bool) {
+	c.selected = make([]bool, c.headsIn(c.layer))
+	for h := range c.selected {
+		c.selected[h] = on
+	}
+}
+
+// Event handlers. Vugu calls them with the lock held.
+
+// Run runs the model on the input fields.
+func (c *Root) Run(event vugu.DOMEvent) {
+	event.PreventDefault()
+	if c.info == nil {
+		c.err = "load a model first"
+		return
+	}
+	c.do("Running the model", func() (func(), error) {
+		result, err := c.forward()
+		return func() { c.showResult(result, err) }, nil
+	})
+}
+
+// SetText and SetPair follow the input fields.
+func (c *Root) SetText(event vugu.DOMEvent) { c.text = event.PropString("target", "value") }
+func (c *Root) SetPair(event vugu.DOMEvent) { c.pair = event.PropString("target", "value") }
+func (c *Root) SetURL(event vugu.DOMEvent)  { c.url = event.PropString("target", "value") }
+
+// PickFiles loads the model files (or the folder) picked in a file input.
+func (c *Root) PickFiles(event vugu.DOMEvent) {
+	input := event.JSEventTarget()
+	files := input.Get("files")
+	if files.Length() == 0 {
+		return // the user closed the picker without choosing
+	}
+	// A folder is named by its name, files by theirs.
+	source, _, inFolder := strings.Cut(files.Index(0).Get("webkitRelativePath").String(), "/")
+	if inFolder {
+		source += "/"
+	} else {
+		var names []string
+		for i := range files.Length() {
+			names = append(names, files.Index(i).Get("name").String())
+		}
+		source = strings.Join(names, ", ")
+	}
+	c.do("Loading "+source, func() (func(), error) {
+		var info protocol.ModelInfo
+		err := c.Host.LoadFiles(input, &info, c.report)
+		input.Set("value", "") // picking the same files again loads them again
+		if err != nil {
+			return nil, err
+		}
+		return c.modelLoaded(&info, source), nil
+	})
+}
+
+// LoadURL loads the model directory at the URL field's address. Nothing is fetched until the user
+// asks.
+func (c *Root) LoadURL(event vugu.DOMEvent) {
+	event.PreventDefault()
+	url := strings.TrimSpace(c.url)
+	if url == "" {
+		c.err = "type the URL of a model directory (the folder holding config.json) first"
+		return
+	}
+	c.do("Loading "+url, func() (func(), error) {
+		var info protocol.ModelInfo
+		if err := c.Host.Call(opLoadModelURL, &loadModelURLRequest{URL: url}, &info, c.report); err != nil {
+			return nil, err
+		}
+		return c.modelLoaded(&info, url), nil
+	})
+}
+
+// ShowView switches between the head view and the model view.
+func (c *Root) ShowView(view string) { c.view = view }
+
+// SetLayer follows the head view's layer selector.
+func (c *Root) SetLayer(event vugu.DOMEvent) {
+	l, err := strconv.Atoi(event.PropString("target", "value"))
+	if err != nil || c.result == nil || l < 0 || l >= len(c.result.Attentions) {
+		return
+	}
+	c.layer, c.focus = l, -1
+	if len(c.selected) != c.headsIn(l) {
+		c.selectAll(true)
+	}
+	c.redraw()
+}
+
+// ToggleHead shows or hides one head in the head view.
+func (c *Root) ToggleHead(h int) {
+	if h < len(c.selected) {
+		c.selected[h] = !c.selected[h]
+		c.redraw()
+	}
+}
+
+// SelectAllHeads shows or hides every head in the head view.
+func (c *Root) SelectAllHeads(on bool) {
+	c.selectAll(on)
+	c.redraw()
+}
+
+// FocusToken shows only the lines of the query token clicked in the head view; clicking it again, or
+// anywhere else, shows all tokens again.
+func (c *Root) FocusToken(event vugu.DOMEvent) {
+	target := event.JSEventTarget()
+	i, err := strconv.Atoi(target.Call("getAttribute", "data-index").String())
+	if err != nil || target.Call("getAttribute", "data-side").String() != "left" || i == c.focus {
+		i = -1
+	}
+	c.focus = i
+	c.redraw()
+}
+
+// Enlarge shows the map of the model view's thumbnail clicked, or closes it.
+func (c *Root) Enlarge(event vugu.DOMEvent) {
+	thumb := event.JSEventTarget().Call("closest", "g.thumb")
+	if thumb.Truthy() {
+		l, errL := strconv.Atoi(thumb.Call("getAttribute", "data-layer").String())
+		h, errH := strconv.Atoi(thumb.Call("getAttribute", "data-head").String())
+		if errL == nil && errH == nil && l < len(c.result.Attentions) && h < c.headsIn(l) {
+			c.enlarged = [2]int{l, h}
+			c.redraw()
+			return
+		}
+	}
+	c.CloseEnlarged()
+}
+
+// CloseEnlarged closes the enlarged map.
+func (c *Root) CloseEnlarged() {
+	c.enlarged = [2]int{-1, -1}
+	c.mapSVG = ""
+}
+
+// SaveChart saves a chart, reporting a failure on the page.
+func (c *Root) SaveChart(name, svg string, png bool) {
+	go func() {
+		if err := c.Host.Save(name, svg, png); err != nil {
+			c.update(func() { c.err = err.Error() })
+		}
+	}()
+}
+
+// Helpers for the template.
+
+func (c *Root) layers() []int {
+	if c.result == nil {
+		return nil
+	}
+	ls := make([]int, len(c.result.Attentions))
+	for l := range ls {
+		ls[l] = l
+	}
+	return ls
+}
+
+func (c *Root) headColor(h int) string { return chart.HeadColor(h, len(c.selected)) }
+
+func (c *Root) tabClass(view string) string {
+	if c.view == view {
+		return "tab active"
+	}
+	return "tab"
+}
+
+func topText(top []protocol.TokenScore) string {
+	parts := make([]string, len(top))
+	for i, t := range top {
+		parts[i] = fmt.Sprintf("%s %.1f%%", t.Token, 100*t.Probability)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func (c *Root) progressText() string {
+	p := c.progress
+	if p == nil || p.Total == 0 {
+		return c.busy + "…"
+	}
+	return fmt.Sprintf("%s: %s %d%%", c.busy, p.Phase, 100*p.Done/p.Total)
+}
+
+func (c *Root) progressValue() string {
+	if c.progress == nil || c.progress.Total == 0 {
+		return ""
+	}
+	return strconv.FormatFloat(float64(c.progress.Done)/float64(c.progress.Total), 'f', 3, 64)
+}
+
+func (c *Root) paramsText() string {
+	n := float64(c.info.Params)
+	switch {
+	case n >= 1e9:
+		return fmt.Sprintf("%.2fB", n/1e9)
+	case n >= 1e6:
+		return fmt.Sprintf("%.1fM", n/1e6)
+	case n >= 1e3:
+		return fmt.Sprintf("%.1fk", n/1e3)
+	}
+	return strconv.Itoa(c.info.Params)
+}

@@ -1,0 +1,165 @@
+package lab
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+
+	"bertology/core/model"
+	"bertology/core/tensor"
+	"bertology/wasm/protocol"
+)
+
+// defaultTopK is how many tokens per position a language-model head reports unless asked otherwise.
+const defaultTopK = 5
+
+// Forward runs the model on one input and returns its prediction and every head's attention.
+func (l *Lab) Forward(ctx context.Context, req *protocol.ForwardRequest, report Reporter) (*protocol.ForwardResult, error) {
+	if l.model == nil {
+		return nil, errNoModel
+	}
+	in, err := l.input(req)
+	if err != nil {
+		return nil, err
+	}
+	if req.TopK < 0 {
+		return nil, fmt.Errorf("topK is %d, must not be negative", req.TopK)
+	}
+	t := len(in.IDs)
+	batch := &model.Batch{Size: 1, SeqLen: t, InputIDs: ints(in.IDs), TokenTypeIDs: ints(in.TypeIDs)}
+	opt := model.Options{HeadMask: req.HeadMask, Attentions: true, HiddenStates: req.HiddenStates}
+	if len(req.HeadMask) == 0 {
+		opt.HeadMask = nil
+	}
+	report(protocol.Progress{Phase: "forward", Done: 0, Total: 1})
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	out, err := l.model.model.Forward(batch, opt)
+	if err != nil {
+		return nil, err
+	}
+	report(protocol.Progress{Phase: "forward", Done: 1, Total: 1})
+
+	res := &protocol.ForwardResult{Tokens: in.Tokens, IDs: in.IDs, TypeIDs: in.TypeIDs}
+	for _, a := range out.Attentions {
+		res.Attentions = append(res.Attentions, dropBatch(a))
+	}
+	for _, h := range out.HiddenStates {
+		res.HiddenStates = append(res.HiddenStates, dropBatch(h))
+	}
+	if out.Logits != nil {
+		res.Logits = dropBatch(out.Logits)
+		switch l.model.model.Head() {
+		case model.SequenceClassification:
+			res.Classes = l.classes(res.Logits.Data)
+		case model.MaskedLM, model.CausalLM:
+			k := req.TopK
+			if k == 0 {
+				k = defaultTopK
+			}
+			res.TopTokens = l.topTokens(res.Logits.Data, t, k)
+		}
+	}
+	return res, nil
+}
+
+// input is the request's tokens: encoded from its text, or its ids with the tokens they stand for.
+func (l *Lab) input(req *protocol.ForwardRequest) (*protocol.Tokens, error) {
+	var in *protocol.Tokens
+	switch {
+	case len(req.IDs) > 0 && (req.Text != "" || req.Pair != ""):
+		return nil, errors.New("give either text (and pair) or ids, not both")
+	case len(req.IDs) > 0:
+		if req.TypeIDs != nil && len(req.TypeIDs) != len(req.IDs) {
+			return nil, fmt.Errorf("typeIds has %d values for %d ids", len(req.TypeIDs), len(req.IDs))
+		}
+		in = &protocol.Tokens{IDs: req.IDs, TypeIDs: req.TypeIDs}
+		vocab := l.model.info.Vocab
+		for i, id := range req.IDs {
+			if id < 0 || int(id) >= vocab {
+				return nil, fmt.Errorf("ids[%d] is %d, outside the vocabulary of %d", i, id, vocab)
+			}
+			in.Tokens = append(in.Tokens, l.tokenName(int(id)))
+		}
+	default:
+		enc, err := l.encode(req.Text, req.Pair)
+		if err != nil {
+			return nil, err
+		}
+		in = tokensOf(enc)
+	}
+	if len(in.IDs) == 0 {
+		return nil, errors.New("the input has no tokens")
+	}
+	return in, nil
+}
+
+// tokenName is the vocabulary token of id, or "#id" when the model has no tokenizer.
+func (l *Lab) tokenName(id int) string {
+	if l.model.tok == nil {
+		return fmt.Sprintf("#%d", id)
+	}
+	return l.model.tok.Token(id)
+}
+
+// dropBatch returns the only sequence of a batch of one: t without its leading dimension of 1.
+func dropBatch(t *tensor.Tensor) protocol.Tensor {
+	return protocol.Tensor{Shape: append([]int(nil), t.Shape[1:]...), Data: t.Data}
+}
+
+func (l *Lab) classes(logits []float32) []protocol.ClassScore {
+	labels := l.model.info.Labels
+	probs := softmax(logits)
+	out := make([]protocol.ClassScore, len(logits))
+	for i, z := range logits {
+		out[i] = protocol.ClassScore{Label: labels[i], Logit: float64(z), Probability: probs[i]}
+	}
+	return out
+}
+
+// topTokens returns the k most probable tokens at each of t positions of [t, vocab] logits, most
+// probable first.
+func (l *Lab) topTokens(logits []float32, t, k int) [][]protocol.TokenScore {
+	vocab := len(logits) / t
+	k = min(k, vocab)
+	out := make([][]protocol.TokenScore, t)
+	for i := range t {
+		probs := softmax(logits[i*vocab : (i+1)*vocab])
+		// Insertion into a list of k: vocabularies are large and k is small.
+		top := make([]int, 0, k+1)
+		for id, p := range probs {
+			at := len(top)
+			for at > 0 && probs[top[at-1]] < p {
+				at--
+			}
+			if at < k {
+				top = slices.Insert(top, at, id)[:min(len(top)+1, k)]
+			}
+		}
+		for _, id := range top {
+			out[i] = append(out[i], protocol.TokenScore{Token: l.tokenName(id), ID: id, Probability: probs[id]})
+		}
+	}
+	return out
+}
+
+// softmax in float64, so that probabilities of large vocabularies still sum to 1.
+func softmax(z []float32) []float64 {
+	top := math.Inf(-1)
+	for _, v := range z {
+		top = max(top, float64(v))
+	}
+	p := make([]float64, len(z))
+	sum := 0.0
+	for i, v := range z {
+		p[i] = math.Exp(float64(v) - top)
+		sum += p[i]
+	}
+	for i := range p {
+		p[i] /= sum
+	}
+	return p
+}

@@ -1,0 +1,151 @@
+package lab
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+
+	"bertology/core/checkpoint"
+	"bertology/core/model"
+	"bertology/core/tokenizer"
+	"bertology/wasm/protocol"
+)
+
+// loaded is a model with everything the ops need beside it.
+type loaded struct {
+	model *model.Model
+	// tok is nil when the files had no usable tokenizer; tokErr then says why, and only ops given
+	// token ids work.
+	tok    tokenizer.Tokenizer
+	tokErr error
+	info   protocol.ModelInfo
+}
+
+var errNoModel = errors.New("no model is loaded: send loadModel first")
+
+// LoadModel loads a model from its files. The model loaded before stays in place if this one fails.
+func (l *Lab) LoadModel(ctx context.Context, req *protocol.LoadModelRequest, report Reporter) (*protocol.ModelInfo, error) {
+	report(protocol.Progress{Phase: "reading weights", Done: 0, Total: 2})
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	ck, err := checkpoint.LoadFiles(req.Files)
+	if err != nil {
+		return nil, err
+	}
+	report(protocol.Progress{Phase: "building the model", Done: 1, Total: 2})
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	m, err := model.New(ck)
+	if err != nil {
+		return nil, err
+	}
+	ld := &loaded{model: m}
+	ld.tok, ld.tokErr = tokenizer.FromFiles(string(ck.Config.ModelType), ck.Files)
+	ld.info = describe(m, req.Files)
+	report(protocol.Progress{Phase: "building the model", Done: 2, Total: 2})
+	l.model = ld
+	return l.ModelInfo()
+}
+
+// describe summarises a model for ModelInfo.
+func describe(m *model.Model, files map[string][]byte) protocol.ModelInfo {
+	cfg := m.Config()
+	info := protocol.ModelInfo{
+		Type:         string(cfg.ModelType),
+		Architecture: m.Head().String(),
+		Layers:       cfg.NumLayers,
+		Heads:        cfg.NumHeads,
+		Hidden:       cfg.HiddenSize,
+		Intermediate: cfg.IntermediateSize,
+		Vocab:        cfg.VocabSize,
+		MaxPositions: cfg.MaxPositions,
+		Params:       m.NumParams(),
+		Labels:       classLabels(m),
+	}
+	if len(cfg.Architectures) > 0 {
+		info.Architecture = cfg.Architectures[0]
+	}
+	for layer := range cfg.NumLayers {
+		info.HeadsPerLayer = append(info.HeadsPerLayer, len(m.Heads(layer)))
+	}
+	for name := range files {
+		info.Files = append(info.Files, name)
+	}
+	sort.Strings(info.Files)
+	return info
+}
+
+// classLabels names a sequence classifier's classes by config.json's id2label, or LABEL_i as Hugging
+// Face does where it has none.
+func classLabels(m *model.Model) []string {
+	if m.Head() != model.SequenceClassification {
+		return nil
+	}
+	cfg := m.Config()
+	labels := make([]string, cfg.NumLabels)
+	for i := range labels {
+		if name, ok := cfg.ID2Label[i]; ok {
+			labels[i] = name
+		} else {
+			labels[i] = fmt.Sprintf("LABEL_%d", i)
+		}
+	}
+	return labels
+}
+
+// ModelInfo describes the loaded model.
+func (l *Lab) ModelInfo() (*protocol.ModelInfo, error) {
+	if l.model == nil {
+		return nil, errNoModel
+	}
+	info := l.model.info
+	return &info, nil
+}
+
+// Tokenize encodes a text or text pair with the model's tokenizer.
+func (l *Lab) Tokenize(req *protocol.TokenizeRequest) (*protocol.Tokens, error) {
+	enc, err := l.encode(req.Text, req.Pair)
+	if err != nil {
+		return nil, err
+	}
+	return tokensOf(enc), nil
+}
+
+func (l *Lab) encode(text, pair string) (tokenizer.Encoding, error) {
+	if l.model == nil {
+		return tokenizer.Encoding{}, errNoModel
+	}
+	if l.model.tok == nil {
+		return tokenizer.Encoding{}, fmt.Errorf("the model has no tokenizer (%v); give token ids instead", l.model.tokErr)
+	}
+	return l.model.tok.Encode(text, pair, pair != "", tokenizer.Options{MaxLength: l.model.info.MaxPositions})
+}
+
+func tokensOf(enc tokenizer.Encoding) *protocol.Tokens {
+	return &protocol.Tokens{Tokens: enc.Tokens, IDs: int32s(enc.IDs), TypeIDs: int32s(enc.TypeIDs)}
+}
+
+func int32s(v []int) []int32 {
+	if v == nil {
+		return nil
+	}
+	out := make([]int32, len(v))
+	for i, x := range v {
+		out[i] = int32(x)
+	}
+	return out
+}
+
+func ints(v []int32) []int {
+	if v == nil {
+		return nil
+	}
+	out := make([]int, len(v))
+	for i, x := range v {
+		out[i] = int(x)
+	}
+	return out
+}

@@ -1,0 +1,134 @@
+// Package protocol defines the messages between bertology's lab, which runs the core in WebAssembly
+// (in a Web Worker in the browser, or in Node), and its callers: the page's UI, Node scripts and tests.
+//
+// The lab registers one JavaScript function,
+//
+//	globalThis.bertologyHandle(request, onProgress) → Promise
+//
+// where request is a plain object {op, id, ...fields}: op names the operation (the Op constants), id is
+// the caller's number for the request (needed only to cancel it), and the fields are those of the op's
+// request struct below, spelled as their `js` tags. The promise resolves to the op's result struct as a
+// plain object, or rejects with an Error whose message says what went wrong; the lab stays usable after
+// any error. onProgress, if given, receives Progress objects while long operations run. Float32 data
+// travels as Float32Array, token ids as Int32Array and file contents as Uint8Array.
+//
+// The Web Worker (public/worker.js) wraps this in messages: it receives {id, op, ...fields} and posts
+// {id, progress}, then {id, result} or {id, error}.
+package protocol
+
+// Operation names, the request's op field.
+const (
+	OpLoadModel = "loadModel" // LoadModelRequest → ModelInfo
+	OpModelInfo = "modelInfo" // no fields → ModelInfo of the loaded model
+	OpTokenize  = "tokenize"  // TokenizeRequest → Tokens
+	OpForward   = "forward"   // ForwardRequest → ForwardResult
+	OpCancel    = "cancel"    // CancelRequest → CancelResult; answered at once, even while other work runs
+)
+
+// LoadModelRequest carries a model directory in Hugging Face's layout, by file base name: config.json,
+// model.safetensors or pytorch_model.bin, and the tokenizer's files (vocab.txt, or vocab.json and
+// merges.txt). Loading replaces the model loaded before, but only once the new one has loaded.
+type LoadModelRequest struct {
+	Files map[string][]byte `js:"files"`
+}
+
+// ModelInfo summarises the loaded model.
+type ModelInfo struct {
+	Type          string   `js:"type"`          // model_type: bert, distilbert, gpt2, openai-gpt
+	Architecture  string   `js:"architecture"`  // e.g. BertForSequenceClassification
+	Layers        int      `js:"layers"`        // transformer layers
+	Heads         int      `js:"heads"`         // attention heads per layer before pruning
+	HeadsPerLayer []int    `js:"headsPerLayer"` // heads left in each layer
+	Hidden        int      `js:"hidden"`        // hidden size
+	Intermediate  int      `js:"intermediate"`  // feed-forward size
+	Vocab         int      `js:"vocab"`         // vocabulary size
+	MaxPositions  int      `js:"maxPositions"`  // longest input in tokens
+	Params        int      `js:"params"`        // number of parameters
+	Labels        []string `js:"labels"`        // class names of a classification head; empty otherwise
+	Files         []string `js:"files"`         // the files the model was loaded from, sorted
+}
+
+// TokenizeRequest asks for the tokens of a text, or of a text pair when Pair is not empty.
+type TokenizeRequest struct {
+	Text string `js:"text"`
+	Pair string `js:"pair"`
+}
+
+// Tokens is a tokenized input, with special tokens.
+type Tokens struct {
+	Tokens  []string `js:"tokens"`
+	IDs     []int32  `js:"ids"`
+	TypeIDs []int32  `js:"typeIds"`
+}
+
+// ForwardRequest runs the model on one input: either Text (and Pair, when not empty), which the model's
+// tokenizer encodes, or IDs (and TypeIDs, optional) given directly.
+type ForwardRequest struct {
+	Text    string  `js:"text"`
+	Pair    string  `js:"pair"`
+	IDs     []int32 `js:"ids"`
+	TypeIDs []int32 `js:"typeIds"`
+	// HeadMask is [layers × heads] row-major: 1 keeps a head, 0 silences it, values between scale it.
+	// Empty keeps every head.
+	HeadMask []float32 `js:"headMask"`
+	// HiddenStates asks for every layer's hidden states, which can be large.
+	HiddenStates bool `js:"hiddenStates"`
+	// TopK is how many tokens per position a language-model head reports (default 5).
+	TopK int `js:"topK"`
+}
+
+// ForwardResult is what the model computed for one input.
+type ForwardResult struct {
+	Tokens  []string `js:"tokens"`
+	IDs     []int32  `js:"ids"`
+	TypeIDs []int32  `js:"typeIds"`
+	// Logits is the head's output: [labels] for a classification head, [tokens, vocab] for a
+	// language-model head.
+	Logits Tensor `js:"logits"`
+	// Classes holds a classification head's labels with their softmax probabilities.
+	Classes []ClassScore `js:"classes,omitempty"`
+	// TopTokens holds, for each position, a language-model head's most probable tokens.
+	TopTokens [][]TokenScore `js:"topTokens,omitempty"`
+	// Attentions holds each layer's attention weights, [heads, tokens, tokens] (query, key).
+	Attentions []Tensor `js:"attentions"`
+	// HiddenStates holds the embeddings' output and each layer's, [tokens, hidden], when asked for.
+	HiddenStates []Tensor `js:"hiddenStates,omitempty"`
+}
+
+// Tensor is a dense row-major float32 array.
+type Tensor struct {
+	Shape []int     `js:"shape"`
+	Data  []float32 `js:"data"`
+}
+
+// ClassScore is one class of a classification head.
+type ClassScore struct {
+	Label       string  `js:"label"`
+	Logit       float64 `js:"logit"`
+	Probability float64 `js:"probability"`
+}
+
+// TokenScore is one candidate token of a language-model head.
+type TokenScore struct {
+	Token       string  `js:"token"`
+	ID          int     `js:"id"`
+	Probability float64 `js:"probability"`
+}
+
+// CancelRequest stops the request whose id is Target. The cancelled request rejects with an error
+// saying it was cancelled.
+type CancelRequest struct {
+	Target int `js:"target"`
+}
+
+// CancelResult says whether Target was running (or waiting) and is now cancelled.
+type CancelResult struct {
+	Cancelled bool `js:"cancelled"`
+}
+
+// Progress reports how far a long operation has come: Done of Total steps of its current Phase.
+type Progress struct {
+	Phase string `js:"phase"`
+	Done  int    `js:"done"`
+	Total int    `js:"total"`
+}
