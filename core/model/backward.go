@@ -95,7 +95,7 @@ func (m *Model) ForwardBackward(b *Batch, opt Options, want GradOptions) (*Outpu
 // gradients in: its walk, and so Weights, names and shapes them as m's own parameters, and its decoder
 // shares the word embeddings' gradient when m's decoder shares their weights.
 func (m *Model) gradientModel() *Model {
-	g := &Model{cfg: m.cfg, head: m.head, k: m.k, act: m.act, prefix: m.prefix}
+	g := &Model{cfg: m.cfg, head: m.head, prefix: m.prefix}
 	g.layout(m.head == NoHead && m.pooler != nil)
 	return g
 }

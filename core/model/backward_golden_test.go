@@ -3,6 +3,7 @@ package model
 import (
 	"fmt"
 	"math"
+	"slices"
 	"testing"
 
 	"bertology/core/golden"
@@ -33,30 +34,32 @@ type goldenFreshGrads struct {
 
 // TestGoldenHeadMaskGrad compares dLoss/dHeadMask with PyTorch's head_mask.grad: at a mask of ones, under
 // the golden head mask (whose zeroed heads still have a gradient), and per batch as run_bertology.py
-// takes it, for the whole batch and for each sequence alone. The float32 model must match both the
-// float32 and the float64 references to 1e-5.
+// takes it, for the whole batch and for each sequence alone. The model with the masked heads pruned
+// computes the same function of its kept heads' mask entries, so it must give them the same gradient,
+// and 0 to its pruned heads. The float32 model must match both the float32 and the float64 references
+// to 1e-5.
 func TestGoldenHeadMaskGrad(t *testing.T) {
 	for _, arch := range goldenArchs {
 		t.Run(arch, func(t *testing.T) {
-			m := loadModel(t, arch, "model")
+			m, pruned := loadModel(t, arch, "model"), loadModel(t, arch, "pruned_model")
 			t.Run("float32", func(t *testing.T) {
 				var g goldenGradFile
 				golden.Decode(t, golden.Path(t, arch, "golden_float32.json"), &g)
-				assertGoldenHeadMaskGrads(t, m, &g)
+				assertGoldenHeadMaskGrads(t, m, pruned, &g)
 			})
 			t.Run("float64", func(t *testing.T) {
 				var g goldenGradFile
 				golden.Decode(t, golden.SharedPath(t, "golden", arch, "golden_float64.json"), &g)
-				assertGoldenHeadMaskGrads(t, m, &g)
+				assertGoldenHeadMaskGrads(t, m, pruned, &g)
 			})
 		})
 	}
 }
 
-func assertGoldenHeadMaskGrads(t *testing.T, m *Model, g *goldenGradFile) {
+func assertGoldenHeadMaskGrads(t *testing.T, m, pruned *Model, g *goldenGradFile) {
 	t.Helper()
 	b := goldenBatch(g.Inputs)
-	grad := func(b *Batch, mask []float32) (*Output, []float32) {
+	grad := func(m *Model, b *Batch, mask []float32) (*Output, []float32) {
 		t.Helper()
 		out, grads, err := m.ForwardBackward(b, Options{HeadMask: mask}, GradOptions{HeadMask: true})
 		if err != nil {
@@ -67,20 +70,30 @@ func assertGoldenHeadMaskGrads(t *testing.T, m *Model, g *goldenGradFile) {
 		}
 		return out, grads.HeadMask
 	}
-	out, got := grad(b, nil)
+	out, got := grad(m, b, nil)
 	golden.AssertClose(t, "head_mask_grad", got, g.HeadMaskGrad.Grad, tolerance)
 	if math.Abs(float64(out.Loss)-g.HeadMaskGrad.Loss) > tolerance {
 		t.Errorf("loss %v, want %v", out.Loss, g.HeadMaskGrad.Loss)
 	}
-	_, got = grad(b, g.Masked.HeadMask.F32())
+	mask := g.Masked.HeadMask.F32()
+	_, got = grad(m, b, mask)
 	golden.AssertClose(t, "masked head_mask_grad", got, g.Masked.HeadMaskGrad, tolerance)
+
+	_, got = grad(pruned, b, nil)
+	want := &golden.Tensor{Shape: g.Masked.HeadMaskGrad.Shape, Data: slices.Clone(g.Masked.HeadMaskGrad.Data)}
+	for i, v := range mask {
+		if v == 0 {
+			want.Data[i] = 0
+		}
+	}
+	golden.AssertClose(t, "pruned model's head_mask_grad", got, want, tolerance)
 
 	for _, run := range []struct {
 		name string
 		goldenFreshGrads
 	}{{"full batch", g.Bertology.FullBatch}, {"batch size 1", g.Bertology.BatchSize1}} {
 		for k, want := range run.Grads {
-			_, got := grad(sliceBatch(b, k*run.BatchSize, min((k+1)*run.BatchSize, b.Size)), nil)
+			_, got := grad(m, sliceBatch(b, k*run.BatchSize, min((k+1)*run.BatchSize, b.Size)), nil)
 			golden.AssertClose(t, fmt.Sprintf("%s: batch %d's head_mask_grad", run.name, k), got, want, tolerance)
 		}
 	}

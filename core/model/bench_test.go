@@ -7,9 +7,9 @@ import (
 	"bertology/core/checkpoint"
 )
 
-// benchmarkForward times one forward pass of a random BERT classifier of the given shape on a batch
-// of one 128-token sequence, and reports the rate of the matrix products and attention it does.
-func benchmarkForward(b *testing.B, layers, hidden, heads, intermediate, vocab int) {
+// randomBERT is a random BERT classifier of the given shape, and a batch of size sequences of seqLen
+// tokens for it, labelled.
+func randomBERT(b *testing.B, layers, hidden, heads, intermediate, vocab, size, seqLen int) (*Model, *Batch) {
 	cfg, err := checkpoint.ParseConfig(fmt.Appendf(nil, `{"model_type": "bert",
 		"architectures": ["BertForSequenceClassification"], "num_hidden_layers": %d, "hidden_size": %d,
 		"num_attention_heads": %d, "intermediate_size": %d, "vocab_size": %d}`, layers, hidden, heads, intermediate, vocab))
@@ -20,11 +20,21 @@ func benchmarkForward(b *testing.B, layers, hidden, heads, intermediate, vocab i
 	if err != nil {
 		b.Fatal(err)
 	}
-	const seqLen = 128
-	batch := &Batch{Size: 1, SeqLen: seqLen, InputIDs: make([]int, seqLen)}
+	batch := &Batch{Size: size, SeqLen: seqLen, InputIDs: make([]int, size*seqLen), Labels: make([]int, size)}
 	for i := range batch.InputIDs {
 		batch.InputIDs[i] = (i * 7919) % vocab
 	}
+	for i := range batch.Labels {
+		batch.Labels[i] = i % 2
+	}
+	return m, batch
+}
+
+// benchmarkForward times one forward pass of a random BERT classifier of the given shape on a batch
+// of one 128-token sequence, and reports the rate of the matrix products and attention it does.
+func benchmarkForward(b *testing.B, layers, hidden, heads, intermediate, vocab int) {
+	const seqLen = 128
+	m, batch := randomBERT(b, layers, hidden, heads, intermediate, vocab, 1, seqLen)
 	for b.Loop() {
 		if _, err := m.Forward(batch, Options{}); err != nil {
 			b.Fatal(err)

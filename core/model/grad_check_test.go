@@ -12,21 +12,27 @@ import (
 )
 
 // The gradient checks compare the backward pass with central differences of the loss. The model
-// computes in float32, so the loss it returns carries rounding noise of about 1e-7 (relative) from the
-// forward pass; the loss is therefore taken in float64 from the float32 logits (Model.loss), so that
-// no further rounding is added, and the differences use the five-point stencil
+// computes in float32 throughout (the kernels are float32), and a float64 copy of it would be a second
+// model to keep in step, so the differences are taken of the float32 model itself, as carefully as
+// float32 allows: the loss is accumulated and returned in float64 from the float32 logits (Model.loss),
+// adding no rounding of its own, and the derivative along a random direction, which moves every element
+// of a tensor by N(0, 1) times the tensor's RMS times a relative step h, is estimated with the five-point
+// stencil
 //
 //	f'(0) ≈ (-f(2h) + 8f(h) - 8f(-h) + f(-2h)) / 12h,
 //
-// whose truncation error is O(h⁴), along a random direction that perturbs every element of a tensor by
-// N(0, 1) times the tensor's RMS, h relative. The rounding noise contributes about 1e-7/h to the
-// estimate and the truncation grows with h, fastest where the loss bends sharply (near a ReLU's kink,
-// or a LayerNorm gain that steers a saturated softmax). No single step suits every tensor, so each
-// derivative is estimated at fdSteps in turn and passes when one estimate agrees with the backward pass
-// to fdTolerance: measured on these models the best step's estimate is within 4e-5 absolute, or 1e-4
-// relative, of the backward pass. A wrong sign, a missing term or a transposed index changes a random
-// directional derivative by a sizeable fraction of itself, far beyond that, at every step; to keep the
-// check meaningful each kind of parameter must have derivatives well above the absolute tolerance.
+// whose truncation error is O(h⁴). The forward pass's float32 rounding leaves about 1e-7 of noise in the
+// loss, which contributes about 1e-7/h to the estimate, while the truncation grows with h, fastest where
+// the loss bends sharply (near a ReLU's kink, or where a LayerNorm gain steers a saturated softmax). No
+// single step suits every tensor, so each derivative is estimated at fdSteps in turn and passes when one
+// estimate agrees with the backward pass to fdTolerance; on these models the best step's estimate is
+// within 4e-5 absolute, or 1e-4 relative, of the backward pass. A wrong sign, a missing term or a
+// transposed index moves a random directional derivative by a sizeable fraction of itself at every
+// step, far beyond that: deliberately broken backward passes (a LayerNorm shift's gradient negated, a
+// term of the LayerNorm or GELU derivative dropped, dK computed untransposed, DistilBERT's query scaling
+// or GPT-2's layer scaling forgotten, the head-mask gradient taken from the masked attention, one weight
+// gradient entry off by 0.01, a residual's gradient dropped, ...) each fail it. To keep the check
+// meaningful, each kind of parameter must have derivatives well above the absolute tolerance.
 var fdSteps = []float64{3e-3, 1e-2, 1e-3}
 
 // fdTolerance is how far a finite-difference estimate may be from the analytic derivative an.
@@ -48,12 +54,12 @@ func fdCheck(an float64, f func(s float64) float64) (est float64, ok bool) {
 	return est, false
 }
 
-// gradCheckModel is a small random model and a batch to check its gradients on.
+// gradCheckModel is a small random model to check the gradients of.
 type gradCheckModel struct {
 	name   string
-	config string // config.json
-	labels func(ids []int, size, seqLen int) []int
-	kinds  []string // the parameter kinds it must have, from gradCheckKinds
+	config string                                  // config.json
+	labels func(ids []int, size, seqLen int) []int // nil: regression targets
+	kinds  []string                                // the parameter kinds it must have, from gradCheckKinds
 }
 
 func classLabels(_ []int, size, _ int) []int {
@@ -76,6 +82,9 @@ func maskedLabels(ids []int, _, _ int) []int {
 	return l
 }
 
+// gradCheckModels cover between them every head and loss (cross-entropy, masked, causal, mean squared
+// error), every activation (erf and tanh GELU, SiLU, the pooler's tanh, the pre-classifier's ReLU),
+// pruned heads, an untied LM head and GPT-2's scaling by the inverse layer index.
 var gradCheckModels = []gradCheckModel{
 	{"bert", `{"model_type": "bert", "architectures": ["BertForSequenceClassification"], "hidden_size": 16,
 		"num_hidden_layers": 2, "num_attention_heads": 4, "intermediate_size": 24, "vocab_size": 30,
@@ -114,8 +123,8 @@ var gradCheckModels = []gradCheckModel{
 			"attention output", "feed-forward"}},
 }
 
-// paramKinds sorts Hugging Face weight names into the kinds of parameter the backward pass treats
-// differently.
+// gradCheckKinds sorts Hugging Face weight names into the kinds of parameter the backward pass treats
+// differently; the first match wins (the MLM transform's LayerNorm is the MLM transform's).
 var gradCheckKinds = []struct {
 	kind string
 	re   *regexp.Regexp
@@ -287,6 +296,73 @@ func TestGradientCheck(t *testing.T) {
 				mask[i] = orig
 				if !ok {
 					t.Errorf("head mask [%d, %d]: gradient %.6g, finite differences %.6g", l, h, an, fd)
+				}
+			}
+		})
+	}
+}
+
+// TestBlockInputGradient checks the gradient of each kind of block with respect to its input
+// activations and its head mask, the block taken alone: the loss is a fixed random linear function of
+// its output, Σ out ⊙ R, so that the gradient fed back is R. The second layer is taken, where the BERT
+// model has pruned heads and GPT-2 scales by the inverse layer index.
+func TestBlockInputGradient(t *testing.T) {
+	for i, tc := range gradCheckModels {
+		if !slices.Contains([]string{"bert", "distilbert", "gpt2", "openai-gpt"}, tc.name) {
+			continue
+		}
+		t.Run(tc.name, func(t *testing.T) {
+			r := rand.New(rand.NewPCG(uint64(i), 2))
+			cfg, err := checkpoint.ParseConfig([]byte(tc.config))
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := randomModel(cfg, uint64(i))
+			if err != nil {
+				t.Fatal(err)
+			}
+			const l = 1
+			blk := m.layers[l]
+			b := gradCheckBatch(cfg, r, tc.labels)
+			sh := shape{batch: b.Size, seqLen: b.SeqLen, rows: b.Size * b.SeqLen, hidden: cfg.HiddenSize, headDim: cfg.HeadDim()}
+			n, d := sh.rows, sh.hidden
+			x := randomDirection(r, n*d, 1)
+			weight := randomDirection(r, n*d, 1/math.Sqrt(float64(n*d))) // R, scaled to keep the loss about 1
+			headMask := m.layerHeadMask(randomHeadMask(cfg, r), l)
+			run := func(x []float32) (*layerActs, float64) {
+				a := &layerActs{}
+				a.prepare(blk, sh, m.preLN(), true)
+				m.blockForward(a, blk, l, x, sh, b.AttentionMask, headMask)
+				return a, dot(a.out, weight)
+			}
+
+			a, _ := run(x)
+			dx, dMask := make([]float32, n*d), make([]float32, cfg.NumHeads)
+			m.blockBackward(&blockScratch{}, a, blk, nil, l, weight, dx, sh, b.AttentionMask, headMask, dMask)
+
+			dir := randomDirection(r, n*d, 1)
+			an := dot(dx, dir)
+			moved := make([]float32, n*d)
+			fd, ok := fdCheck(an, func(s float64) float64 {
+				for j, v := range x {
+					moved[j] = float32(float64(v) + s*float64(dir[j]))
+				}
+				_, f := run(moved)
+				return f
+			})
+			if !ok {
+				t.Errorf("input: directional derivative %.6g, finite differences %.6g", an, fd)
+			}
+			for k, h := range blk.heads {
+				orig := headMask[k]
+				fd, ok := fdCheck(float64(dMask[h]), func(s float64) float64 {
+					headMask[k] = float32(float64(orig) + s)
+					_, f := run(x)
+					return f
+				})
+				headMask[k] = orig
+				if !ok {
+					t.Errorf("head %d: mask gradient %.6g, finite differences %.6g", h, dMask[h], fd)
 				}
 			}
 		})

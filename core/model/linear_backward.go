@@ -35,7 +35,7 @@ func (ln *layerNorm) backward(dx []float32, g *layerNorm, dy, x, mean, rstd []fl
 		if g != nil {
 			for j, v := range dyr {
 				g.gamma[j] += float32(float64(v) * (float64(xr[j]) - mu) * rs)
-				g.beta[j] -= v
+				g.beta[j] += v
 			}
 		}
 		if dx == nil {

@@ -6,18 +6,14 @@ import (
 )
 
 // lossBackward returns the gradient of the batch's loss, as loss computes it, with respect to the
-// logits [rows of logits, classes]. Only the rows that carry a label can have a nonzero gradient: rows
-// lists them, ascending, and dLogits [len(rows), classes] holds their gradients, so that a language
-// model's head, whose labels are often sparse (BERT's masked tokens), backpropagates only those. It
-// fails when the batch has no loss.
+// logits [rows of logits, classes], for a model with a head and a batch with labels or targets. Only the
+// rows that carry a label can have a nonzero gradient: rows lists them, ascending, and dLogits
+// [len(rows), classes] holds their gradients, so that a language model's head, whose labels are often
+// sparse (BERT's masked tokens), backpropagates only those. It fails when every label is ignored.
 func (m *Model) lossBackward(logits []float32, b *Batch) (rows []int, dLogits []float32, err error) {
 	switch {
-	case m.head == NoHead:
-		return nil, nil, errors.New("the model has no head, hence no loss to differentiate")
 	case b.Targets != nil:
 		return meanSquaredErrorBackward(logits, b.Targets, m.cfg.NumLabels)
-	case b.Labels == nil:
-		return nil, nil, errors.New("the batch has no labels, hence no loss to differentiate")
 	case m.head == CausalLM:
 		return crossEntropyBackward(logits, m.cfg.VocabSize, shiftedLabels(b))
 	case m.head == MaskedLM:

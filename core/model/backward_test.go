@@ -1,0 +1,206 @@
+package model
+
+import (
+	"math"
+	"slices"
+	"strings"
+	"testing"
+
+	"bertology/core/checkpoint"
+)
+
+// TestForwardBackwardModes checks that the forward half of ForwardBackward is Forward, and that asking
+// for the head mask's gradient alone, which skips the first layer's attention backward, gives exactly
+// the gradient that the full backward pass gives.
+func TestForwardBackwardModes(t *testing.T) {
+	for _, arch := range goldenArchs {
+		t.Run(arch, func(t *testing.T) {
+			g := loadGolden(t, arch)
+			m := loadModel(t, arch, "model")
+			b := goldenBatch(g.Inputs)
+			opt := Options{HeadMask: g.Masked.HeadMask.F32(), Attentions: true}
+			want, err := m.Forward(b, opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			headOnly, hg, err := m.ForwardBackward(b, opt, GradOptions{HeadMask: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			full, fg, err := m.ForwardBackward(b, opt, GradOptions{HeadMask: true, Weights: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, out := range []*Output{headOnly, full} {
+				if out.Loss != want.Loss || !slices.Equal(out.Logits.Data, want.Logits.Data) ||
+					!slices.Equal(out.Attentions[2].Data, want.Attentions[2].Data) {
+					t.Fatal("ForwardBackward's outputs differ from Forward's")
+				}
+			}
+			if !slices.Equal(hg.HeadMask, fg.HeadMask) {
+				t.Errorf("head-mask gradient alone %v, with the weights' %v", hg.HeadMask, fg.HeadMask)
+			}
+			if hg.Weights != nil || len(fg.Weights) != len(m.Weights()) {
+				t.Errorf("%d weight gradients when not asked, %d when asked, for %d weights", len(hg.Weights), len(fg.Weights), len(m.Weights()))
+			}
+			_, none, err := m.ForwardBackward(b, opt, GradOptions{})
+			if err != nil || none.HeadMask != nil || none.Weights != nil {
+				t.Errorf("nothing asked: gradients %+v, error %v", none, err)
+			}
+		})
+	}
+}
+
+func TestForwardBackwardErrors(t *testing.T) {
+	m := loadModel(t, "bert-mlm", "model")
+	b := goldenBatch(loadGolden(t, "bert-mlm").Inputs)
+	unlabelled := *b
+	unlabelled.Labels = nil
+	ignored := *b
+	ignored.Labels = slices.Repeat([]int{ignoreIndex}, len(b.Labels))
+	tooLong := *b
+	tooLong.SeqLen = 70
+	bare, err := New(withConfig(loadCheckpoint(t, "bert", "model"), func(c *checkpoint.Config) {
+		c.Architectures = []string{"BertModel"}
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		m    *Model
+		b    *Batch
+		want string
+	}{
+		{"no labels", m, &unlabelled, "the batch has no labels"},
+		{"every label ignored", m, &ignored, "every label is -100"},
+		{"invalid batch", m, &tooLong, "input is 70 tokens"},
+		{"bare model", bare, b, "the model has no head"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, _, err := tc.m.ForwardBackward(tc.b, Options{}, GradOptions{HeadMask: true})
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v, want one containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// TestBatchDecomposition checks the gradients of a batch against those of its sequences taken one at a
+// time: the batch loss is the mean over its labels, so its gradient is the mean of the sequences'
+// gradients weighted by their numbers of labels. One sequence is entirely padding: its attention rows
+// are those the float32-min masks flatten (uniform in torch, or over the causal keys), which must give
+// finite gradients, and, having no labels in a language model, nothing at all.
+func TestBatchDecomposition(t *testing.T) {
+	for _, arch := range goldenArchs {
+		t.Run(arch, func(t *testing.T) {
+			m := loadModel(t, arch, "model")
+			b := goldenBatch(loadGolden(t, arch).Inputs)
+			padded := b.Size - 1
+			b.AttentionMask = slices.Clone(b.AttentionMask)
+			clear(b.AttentionMask[padded*b.SeqLen:])
+			if m.Head() != SequenceClassification {
+				b.Labels = slices.Clone(b.Labels)
+				for i := padded * b.SeqLen; i < b.Size*b.SeqLen; i++ {
+					b.Labels[i] = ignoreIndex
+				}
+			}
+			all := GradOptions{HeadMask: true, Weights: true}
+			_, got, err := m.ForwardBackward(b, Options{}, all)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := &Gradients{HeadMask: make([]float32, len(got.HeadMask)), Weights: m.Weights()}
+			for _, w := range want.Weights {
+				clear(w.Data)
+			}
+			var total float64
+			for i := range b.Size {
+				one := sliceBatch(b, i, i+1)
+				labels := labelCount(m, one)
+				if labels == 0 {
+					continue
+				}
+				_, g, err := m.ForwardBackward(one, Options{}, all)
+				if err != nil {
+					t.Fatal(err)
+				}
+				total += labels
+				addScaled(want.HeadMask, g.HeadMask, labels)
+				for name, w := range want.Weights {
+					addScaled(w.Data, g.Weights[name].Data, labels)
+				}
+			}
+			assertGradientsNear(t, got.HeadMask, want.HeadMask, 1/total, "head mask")
+			for name, w := range want.Weights {
+				assertGradientsNear(t, got.Weights[name].Data, w.Data, 1/total, name)
+			}
+		})
+	}
+}
+
+// labelCount is how many labels a batch's loss averages over.
+func labelCount(m *Model, b *Batch) float64 {
+	labels := b.Labels
+	if m.Head() == SequenceClassification {
+		return float64(b.Size)
+	}
+	if m.Head() == CausalLM {
+		labels = shiftedLabels(b)
+	}
+	n := 0
+	for _, l := range labels {
+		if l != ignoreIndex {
+			n++
+		}
+	}
+	return float64(n)
+}
+
+func addScaled(dst, x []float32, scale float64) {
+	for i, v := range x {
+		dst[i] += float32(float64(v) * scale)
+	}
+}
+
+// assertGradientsNear compares got with want·scale, to 1e-5 of the gradient's largest entry: the
+// float32 sums over the batch's rows run in another order.
+func assertGradientsNear(t *testing.T, got, want []float32, scale float64, what string) {
+	t.Helper()
+	var largest float64
+	for _, v := range want {
+		largest = max(largest, math.Abs(float64(v)*scale))
+	}
+	for i, v := range want {
+		w := float64(v) * scale
+		if d := math.Abs(float64(got[i]) - w); !(d <= 1e-5*largest+1e-7) {
+			t.Fatalf("%s[%d]: batch gradient %v, from its sequences %v", what, i, got[i], w)
+		}
+	}
+}
+
+// BenchmarkForwardBackwardBERTTiny times a BERT-tiny-shaped classifier (2 layers, hidden 128, 2 heads,
+// intermediate 512) on 8 sequences of 128 tokens: the forward pass alone, with the head mask's gradient
+// (what head importance costs), and with every weight's gradient.
+func BenchmarkForwardBackwardBERTTiny(b *testing.B) {
+	m, batch := randomBERT(b, 2, 128, 2, 512, 30522, 8, 128)
+	for _, mode := range []struct {
+		name string
+		want *GradOptions
+	}{{"forward", nil}, {"head mask", &GradOptions{HeadMask: true}}, {"weights", &GradOptions{HeadMask: true, Weights: true}}} {
+		b.Run(mode.name, func(b *testing.B) {
+			for b.Loop() {
+				var err error
+				if mode.want == nil {
+					_, err = m.Forward(batch, Options{})
+				} else {
+					_, _, err = m.ForwardBackward(batch, Options{}, *mode.want)
+				}
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(b.Elapsed().Seconds()*1e3/float64(b.N), "ms/op")
+		})
+	}
+}
