@@ -94,10 +94,21 @@ test)
 	test_e2e
 	;;
 bench)
-	log "bench: native"
-	go test -run '^$' -bench . -benchtime 3x ./core/...
-	log "bench: js/wasm under Node"
-	GOOS=js GOARCH=wasm go test -run '^$' -bench . -benchtime 3x ./core/...
+	# Each line: benchmark, then ms/op (ns/op / 1e6) and its own metrics (GFLOP/s, examples/s, ...).
+	bench_go() { # $1: label, $2..: go test arguments
+		local label=$1
+		shift
+		log "bench: $label"
+		go test -run '^$' "$@" | awk '/^Benchmark/ { printf "%-55s %10.1f ms/op", $1, $3/1e6; for (i = 5; i < NF; i += 2) printf "  %s %s", $i, $(i+1); print "" } /^(ok|FAIL)/'
+	}
+	for target in native js/wasm; do
+		if [ "$target" = js/wasm ]; then export GOOS=js GOARCH=wasm; fi
+		bench_go "$target: kernels" -bench 'MatMul' -benchtime 5x ./core/kernel/
+		bench_go "$target: forward and backward" -bench 'Forward' -benchtime 3x ./core/model/
+		bench_go "$target: tokenizers (SST-2 dev, real vocabularies)" -bench . -benchtime 3x ./core/tokenizer/
+		bench_go "$target: importance over 200 SST-2 dev sentences" -bench 'Importance' -benchtime 1x ./core/bertology/
+		unset GOOS GOARCH
+	done
 	;;
 *)
 	echo "usage: $0 serve [PORT] | test | bench | build" >&2

@@ -71,7 +71,6 @@ func BenchmarkImportance(b *testing.B) {
 				}
 			}
 			b.ReportMetric(float64(len(examples))*float64(b.N)/b.Elapsed().Seconds(), "examples/s")
-			b.ReportMetric(0, "ns/op")
 		})
 	}
 }
