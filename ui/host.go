@@ -17,6 +17,8 @@ type Host interface {
 	LoadFiles(input js.Value, result *protocol.ModelInfo, progress func(protocol.Progress)) error
 	// Save offers an SVG document for download, as name.svg or, rendered, as name.png.
 	Save(name, svg string, png bool) error
+	// Cancel asks the lab to stop every call in flight, which then fail saying so. It does not block.
+	Cancel()
 }
 
 // Operations the worker adds to the lab's (see public/worker.js).

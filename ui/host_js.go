@@ -161,6 +161,20 @@ func (h *browserHost) Call(op string, req, result any, progress func(protocol.Pr
 	return nil
 }
 
+// Cancel sends the lab a cancel request for every call in flight. Each goes from its own goroutine,
+// since sending waits for the answer.
+func (h *browserHost) Cancel() {
+	h.mu.Lock()
+	targets := make([]int, 0, len(h.calls))
+	for id := range h.calls {
+		targets = append(targets, id)
+	}
+	h.mu.Unlock()
+	for _, id := range targets {
+		go h.send(protocol.OpCancel, &protocol.CancelRequest{Target: id}, nil)
+	}
+}
+
 func (h *browserHost) LoadFiles(input vjs.Value, result *protocol.ModelInfo, progress func(protocol.Progress)) error {
 	files := js.Value(input).Get("files")
 	if files.Length() == 0 {

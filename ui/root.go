@@ -44,6 +44,10 @@ type Root struct {
 	focus    int    // the head view's focused query token, or -1
 	enlarged [2]int // layer and head of the enlarged map in the model view, or -1, -1
 
+	analysis string // the panel shown in "Beyond attention maps" (analyses.go)
+
+	work *Workflow // data set, importance, masking and pruning (workflow.go)
+
 	// The charts' SVG, drawn when what they show changes.
 	headSVG, modelSVG, mapSVG, barsSVG string
 }
@@ -54,6 +58,7 @@ func (c *Root) Start() {
 	c.view = "head"
 	c.focus = -1
 	c.enlarged = [2]int{-1, -1}
+	c.work = newWorkflow(c)
 	c.do("Loading the default model", func() (func(), error) {
 		var info protocol.ModelInfo
 		if err := c.Host.Call(opLoadModelURL, &loadModelURLRequest{URL: defaultModelURL}, &info, c.report); err != nil {
@@ -97,6 +102,7 @@ func (c *Root) report(p protocol.Progress) {
 // modelLoaded runs the current input on the new model (still on the worker goroutine) and returns
 // the change to the page.
 func (c *Root) modelLoaded(info *protocol.ModelInfo, source string) func() {
+	c.update(c.work.modelChanged)
 	result, err := c.forward()
 	return func() {
 		c.info, c.source = info, source
@@ -106,7 +112,7 @@ func (c *Root) modelLoaded(info *protocol.ModelInfo, source string) func() {
 
 func (c *Root) forward() (*protocol.ForwardResult, error) {
 	c.Env.RLock()
-	req := &protocol.ForwardRequest{Text: c.text, Pair: c.pair}
+	req := &protocol.ForwardRequest{Text: c.text, Pair: c.pair, HeadMask: c.work.headMask()}
 	c.Env.RUnlock()
 	var result protocol.ForwardResult
 	if err := c.Host.Call(protocol.OpForward, req, &result, c.report); err != nil {

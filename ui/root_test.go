@@ -24,8 +24,9 @@ type labHost struct {
 	lab  *lab.Lab
 	dirs map[string]map[string][]byte // URL → files
 
-	mu    sync.Mutex
-	saved []string
+	mu     sync.Mutex
+	saved  []string
+	cancel context.CancelFunc // of the call in flight
 }
 
 func (h *labHost) Call(op string, req, result any, progress func(protocol.Progress)) error {
@@ -41,7 +42,12 @@ func (h *labHost) Call(op string, req, result any, progress func(protocol.Progre
 		}
 		op, fields = protocol.OpLoadModel, map[string]any{"files": tree}
 	}
-	res, err := h.lab.Handle(context.Background(), op, fields, progress)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	h.mu.Lock()
+	h.cancel = cancel
+	h.mu.Unlock()
+	res, err := h.lab.Handle(ctx, op, fields, progress)
 	if err != nil {
 		return err
 	}
@@ -50,6 +56,14 @@ func (h *labHost) Call(op string, req, result any, progress func(protocol.Progre
 
 func (h *labHost) LoadFiles(js.Value, *protocol.ModelInfo, func(protocol.Progress)) error {
 	return errors.New("file inputs exist only in the browser")
+}
+
+func (h *labHost) Cancel() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.cancel != nil {
+		h.cancel()
+	}
 }
 
 func (h *labHost) Save(name, svg string, png bool) error {

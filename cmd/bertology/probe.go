@@ -104,7 +104,7 @@ func runProbe(args []string, stderr io.Writer) error {
 		return err
 	}
 	out.Samples, out.Dim = features.N, features.D
-	out.Majority = majorityShare(labels, len(out.Classes))
+	out.Majority = probe.MajorityShare(labels, len(out.Classes))
 	scores, err := probe.EvaluateLayers(features.Layers, features.N, features.D, labels, len(out.Classes), opt, barUpdate(stderr, "Probing layers"))
 	if err != nil {
 		return err
@@ -183,15 +183,4 @@ func tagFeatures(m *model.Model, tok tokenizer.Tokenizer, path string, maxLen, s
 func barUpdate(w io.Writer, desc string) func(done, total int) {
 	bar := newProgressBar(w, desc)
 	return func(done, total int) { bar.update(done, total) }
-}
-
-// majorityShare is the share of the most frequent of k classes among labels.
-func majorityShare(labels []int, k int) float64 {
-	counts := make([]int, k)
-	best := 0
-	for _, y := range labels {
-		counts[y]++
-		best = max(best, counts[y])
-	}
-	return float64(best) / float64(len(labels))
 }

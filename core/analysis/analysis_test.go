@@ -329,9 +329,19 @@ func TestAttentionStatsMatchesGolden(t *testing.T) {
 		t.Run(arch, func(t *testing.T) {
 			ck, m, tok := load(t, arch)
 			g, encs := goldenEncodings(t, arch)
-			got, err := AttentionStats(m, tok, encs, 2, nil)
+			whole, err := AttentionStats(m, tok, encs, 2, nil)
 			if err != nil {
 				t.Fatal(err)
+			}
+			// Added one sequence a call, as the browser does to be able to stop, the result is the same.
+			parts, err := NewAttentionStats(m, tok)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for s := range encs {
+				if err := AddAttentionStats(parts, m, tok, encs[s:s+1], 2, nil); err != nil {
+					t.Fatal(err)
+				}
 			}
 			acc := attnstats.New(ck.Config.NumLayers, ck.Config.NumHeads, SpecialTokens(tok))
 			for s, a := range goldenAttentions(t, g) {
@@ -340,13 +350,15 @@ func TestAttentionStatsMatchesGolden(t *testing.T) {
 				}
 			}
 			want := acc.Result()
-			if got.Examples != want.Examples || got.Tokens != want.Tokens {
-				t.Fatalf("%d examples of %d tokens, want %d of %d", got.Examples, got.Tokens, want.Examples, want.Tokens)
-			}
-			for s := range attnstats.NumStatistics {
-				for k, v := range got.Mean[s] {
-					if math.Abs(v-want.Mean[s][k]) > tolerance {
-						t.Errorf("%s of head %d: %v, want %v", s, k, v, want.Mean[s][k])
+			for how, got := range map[string]*attnstats.Result{"at once": whole, "in parts": parts.Result()} {
+				if got.Examples != want.Examples || got.Tokens != want.Tokens {
+					t.Fatalf("%s: %d examples of %d tokens, want %d of %d", how, got.Examples, got.Tokens, want.Examples, want.Tokens)
+				}
+				for s := range attnstats.NumStatistics {
+					for k, v := range got.Mean[s] {
+						if math.Abs(v-want.Mean[s][k]) > tolerance {
+							t.Errorf("%s: %s of head %d: %v, want %v", how, s, k, v, want.Mean[s][k])
+						}
 					}
 				}
 			}

@@ -29,17 +29,36 @@ func Attention(m *model.Model, enc tokenizer.Encoding) (*rollout.Attention, erro
 }
 
 // AttentionStats runs the model over the encodings, batchSize at a time, and accumulates Clark et al.'s
-// statistics of every head over their real tokens, read as TokenStrings gives them (so that GPT-2's " ,"
-// counts as punctuation) with SpecialTokens as the special set.
+// statistics of every head over their real tokens (see NewAttentionStats and AddAttentionStats).
 func AttentionStats(m *model.Model, tok tokenizer.Tokenizer, encs []tokenizer.Encoding, batchSize int, progress func(done, total int)) (*attnstats.Result, error) {
+	acc, err := NewAttentionStats(m, tok)
+	if err != nil {
+		return nil, err
+	}
+	if err := AddAttentionStats(acc, m, tok, encs, batchSize, progress); err != nil {
+		return nil, err
+	}
+	return acc.Result(), nil
+}
+
+// NewAttentionStats returns an empty accumulator of the statistics of the model's heads, with
+// SpecialTokens as the special set.
+func NewAttentionStats(m *model.Model, tok tokenizer.Tokenizer) (*attnstats.Accumulator, error) {
 	c := m.Config()
 	for l := range c.NumLayers {
 		if c.HeadsInLayer(l) != c.HeadsInLayer(0) {
 			return nil, fmt.Errorf("analysis: attention statistics need the same number of heads in every layer; layer %d has %d, layer 0 %d", l, c.HeadsInLayer(l), c.HeadsInLayer(0))
 		}
 	}
-	acc := attnstats.New(c.NumLayers, c.HeadsInLayer(0), SpecialTokens(tok))
-	err := forEachBatch(m, encs, batchSize, tok.PadID(), model.Options{Attentions: true}, func(first int, b *model.Batch, out *model.Output) error {
+	return attnstats.New(c.NumLayers, c.HeadsInLayer(0), SpecialTokens(tok)), nil
+}
+
+// AddAttentionStats runs the model over the encodings, batchSize at a time, and adds each one's attention
+// over its real tokens, read as TokenStrings gives them (so that GPT-2's " ," counts as punctuation), to
+// acc. Adding a data set in parts, one call each, gives the same statistics as adding it at once, so a
+// caller can stop between parts.
+func AddAttentionStats(acc *attnstats.Accumulator, m *model.Model, tok tokenizer.Tokenizer, encs []tokenizer.Encoding, batchSize int, progress func(done, total int)) error {
+	return forEachBatch(m, encs, batchSize, tok.PadID(), model.Options{Attentions: true}, func(first int, b *model.Batch, out *model.Output) error {
 		for s := range b.Size {
 			a, err := rollout.Crop(out.Attentions, s, b.AttentionMask[s*b.SeqLen:(s+1)*b.SeqLen])
 			if err != nil {
@@ -51,8 +70,4 @@ func AttentionStats(m *model.Model, tok tokenizer.Tokenizer, encs []tokenizer.En
 		}
 		return nil
 	}, progress)
-	if err != nil {
-		return nil, err
-	}
-	return acc.Result(), nil
 }

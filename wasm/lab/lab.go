@@ -19,7 +19,8 @@ type Reporter func(protocol.Progress)
 
 // Lab holds the loaded model. It is not safe for concurrent use: the module runs one request at a time.
 type Lab struct {
-	model *loaded // nil until a model loads
+	model *loaded  // nil until a model loads
+	work  workflow // the data set and what was computed on it
 }
 
 // New returns a lab with no model loaded.
@@ -48,6 +49,21 @@ var handlers = map[string]handler{
 		return l.Tokenize(req)
 	}),
 	protocol.OpForward: handle((*Lab).Forward),
+
+	protocol.OpLoadDataset:  handle((*Lab).LoadDataset),
+	protocol.OpImportance:   handle((*Lab).Importance),
+	protocol.OpEvaluate:     handle((*Lab).Evaluate),
+	protocol.OpMaskingLoop:  handle((*Lab).MaskingLoop),
+	protocol.OpPrune:        handle((*Lab).Prune),
+	protocol.OpRestoreModel: handle((*Lab).RestoreModel),
+	protocol.OpExportModel:  handle((*Lab).ExportModel),
+	protocol.OpExportNpy:    handle((*Lab).ExportNpy),
+
+	protocol.OpHiddenStates: handle((*Lab).HiddenStates),
+	protocol.OpProbe:        handle((*Lab).Probe),
+	protocol.OpAttnStats:    handle((*Lab).AttnStats),
+	protocol.OpRollout:      handle((*Lab).Rollout),
+	protocol.OpLens:         handle((*Lab).Lens),
 }
 
 // Knows reports whether op names an operation of the lab.

@@ -20,6 +20,9 @@ type loaded struct {
 	tok    tokenizer.Tokenizer
 	tokErr error
 	info   protocol.ModelInfo
+	// files are the checkpoint's files besides its config and weights (the tokenizer's), which an
+	// exported model carries along.
+	files map[string][]byte
 }
 
 var errNoModel = errors.New("no model is loaded: send loadModel first")
@@ -42,7 +45,7 @@ func (l *Lab) LoadModel(ctx context.Context, req *protocol.LoadModelRequest, rep
 	if err != nil {
 		return nil, err
 	}
-	ld := &loaded{model: m}
+	ld := &loaded{model: m, files: ck.Files}
 	ld.tok, ld.tokErr = tokenizer.FromFiles(string(ck.Config.ModelType), ck.Files)
 	ld.info = describe(m, req.Files)
 	report(protocol.Progress{Phase: "building the model", Done: 2, Total: 2})

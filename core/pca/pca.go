@@ -1,0 +1,110 @@
+// Package pca projects points onto their principal components: the directions of largest variance of
+// the centred points, found from the singular value decomposition of the centred data matrix (gonum's
+// SVD). The hidden-state view uses it to draw a layer's token vectors in two dimensions.
+//
+// Signs follow scikit-learn's PCA: each component points so that its entry of largest magnitude is
+// positive, which makes the result the same wherever the decomposition runs.
+package pca
+
+import (
+	"fmt"
+	"math"
+
+	"gonum.org/v1/gonum/mat"
+)
+
+// Result is the principal component analysis of N points in D dimensions, kept to K components.
+type Result struct {
+	N, D, K int
+	// Mean [D] is the mean of the points, the origin of the projection.
+	Mean []float64
+	// Components [K, D] row-major are the unit directions, largest variance first.
+	Components []float64
+	// Coords [N, K] row-major are the coordinates of each centred point along each component.
+	Coords []float64
+	// Variance [K] is the sample variance (sum of squares over N−1) along each component; 0 when N is 1.
+	Variance []float64
+	// Explained [K] is each component's share of the points' total variance, in [0, 1]; 0 when all the
+	// points coincide.
+	Explained []float64
+}
+
+// Compute analyses the N points x ([N, D] row-major) and keeps the first K components,
+// 1 ≤ K ≤ min(N, D).
+func Compute(x []float64, N, D, K int) (*Result, error) {
+	switch {
+	case N < 1 || D < 1:
+		return nil, fmt.Errorf("pca: %d points of dimension %d, want at least one of at least one", N, D)
+	case len(x) != N*D:
+		return nil, fmt.Errorf("pca: %d values for %d points of dimension %d", len(x), N, D)
+	case K < 1 || K > min(N, D):
+		return nil, fmt.Errorf("pca: %d components of %d points of dimension %d, want 1 to %d", K, N, D, min(N, D))
+	}
+	for i, v := range x {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, fmt.Errorf("pca: point %d, dimension %d is %v", i/D, i%D, v)
+		}
+	}
+	r := &Result{N: N, D: D, K: K, Mean: make([]float64, D)}
+	for i := range N {
+		for j := range D {
+			r.Mean[j] += x[i*D+j]
+		}
+	}
+	for j := range D {
+		r.Mean[j] /= float64(N)
+	}
+	centred := mat.NewDense(N, D, nil)
+	total := 0.0 // sum of squares of the centred points
+	for i := range N {
+		for j := range D {
+			v := x[i*D+j] - r.Mean[j]
+			centred.Set(i, j, v)
+			total += v * v
+		}
+	}
+
+	var svd mat.SVD
+	if !svd.Factorize(centred, mat.SVDThinV) {
+		return nil, fmt.Errorf("pca: the singular value decomposition of %d points of dimension %d did not converge", N, D)
+	}
+	sigma := svd.Values(nil)
+	var v mat.Dense // [D, min(N, D)]: the right singular vectors as columns
+	svd.VTo(&v)
+
+	r.Components = make([]float64, K*D)
+	r.Variance = make([]float64, K)
+	r.Explained = make([]float64, K)
+	for k := range K {
+		comp := r.Components[k*D : (k+1)*D]
+		largest := 0
+		for j := range D {
+			comp[j] = v.At(j, k)
+			if math.Abs(comp[j]) > math.Abs(comp[largest]) {
+				largest = j
+			}
+		}
+		if comp[largest] < 0 {
+			for j := range comp {
+				comp[j] = -comp[j]
+			}
+		}
+		if N > 1 {
+			r.Variance[k] = sigma[k] * sigma[k] / float64(N-1)
+		}
+		if total > 0 {
+			r.Explained[k] = sigma[k] * sigma[k] / total
+		}
+	}
+	r.Coords = make([]float64, N*K)
+	for i := range N {
+		for k := range K {
+			s := 0.0
+			for j := range D {
+				s += centred.At(i, j) * r.Components[k*D+j]
+			}
+			r.Coords[i*K+k] = s
+		}
+	}
+	return r, nil
+}

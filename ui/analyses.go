@@ -1,0 +1,139 @@
+package main
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/vugu/vugu"
+)
+
+// The section "Beyond attention maps": one panel per analysis (hidden.vugu, rollout.vugu, lens.vugu on
+// the input sentence; probe.vugu and attn-stats.vugu on the loaded data set), shown one at a time by
+// tabs. Every panel stays on the page while hidden, so that what it computed survives switching tabs.
+
+// analyses are the panels' names, in the order of their tabs, with the tabs' labels.
+var analyses = []struct{ name, label string }{
+	{"hidden", "Hidden states"},
+	{"rollout", "Rollout & flow"},
+	{"lens", "Logit lens"},
+	{"probe", "Probes"},
+	{"attnstats", "Attention statistics"},
+}
+
+// ShowAnalysis switches to the named panel.
+func (c *Root) ShowAnalysis(name string) { c.analysis = name }
+
+func (c *Root) analysisTabClass(name string) string {
+	if c.currentAnalysis() == name {
+		return "tab active"
+	}
+	return "tab"
+}
+
+// currentAnalysis is the panel shown: the one chosen, or the first.
+func (c *Root) currentAnalysis() string {
+	if c.analysis == "" {
+		return analyses[0].name
+	}
+	return c.analysis
+}
+
+// panelStyle hides a panel that is not the current one.
+func (c *Root) panelStyle(name string) string {
+	if c.currentAnalysis() == name {
+		return ""
+	}
+	return "display:none"
+}
+
+// dataLoaded reports whether a data set is loaded (by the data panel, workflow.go), which the probe
+// and the attention statistics run over.
+func (c *Root) dataLoaded() bool { return c.work != nil && c.work.dataset != nil }
+
+// Cancel asks the lab to stop what it is doing; the work then fails with an error that says so.
+func (c *Root) Cancel() { c.Host.Cancel() }
+
+// Helpers of the panels.
+
+// setField stores an input element's value in a panel's field.
+func setField(dst *string, event vugu.DOMEvent) { *dst = event.PropString("target", "value") }
+
+// depthName names depth d of a model's hidden states: 0 is the embeddings' output, d > 0 the output of
+// layer d−1 (layers are counted from 0 on this page, as in the head and model views).
+func depthName(d int) string {
+	if d == 0 {
+		return "embeddings"
+	}
+	return fmt.Sprintf("layer %d", d-1)
+}
+
+// depthNames names depths 0 to n-1.
+func depthNames(n int) []string {
+	names := make([]string, n)
+	for d := range names {
+		names[d] = depthName(d)
+	}
+	return names
+}
+
+// maxOf is the largest of values that is not NaN, and at least floor.
+func maxOf(values []float64, floor float64) float64 {
+	for _, v := range values {
+		if v > floor { // false for NaN
+			floor = v
+		}
+	}
+	return floor
+}
+
+// tokenCell is the side of one cell of a token × token map: large for short inputs, small enough for
+// long ones to fit the page.
+func tokenCell(tokens int) float64 {
+	return max(8, min(24, 380/float64(max(tokens, 1))))
+}
+
+// orDefault is a field's text, or def while it is empty.
+func orDefault(field, def string) string {
+	if field == "" {
+		return def
+	}
+	return field
+}
+
+// parseInt reads a whole number typed into a field named what; empty is 0.
+func parseInt(what, s string) (int, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, nil
+	}
+	v, err := strconv.Atoi(s)
+	if err != nil || v < 0 {
+		return 0, fmt.Errorf("%s: %q is not a whole number of 0 or more", what, s)
+	}
+	return v, nil
+}
+
+// parseFloat reads a number typed into a field named what, which must lie in [lo, hi].
+func parseFloat(what, s string, lo, hi float64) (float64, error) {
+	v, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	if err != nil || !(v >= lo && v <= hi) {
+		return 0, fmt.Errorf("%s: %q is not a number from %g to %g", what, s, lo, hi)
+	}
+	return v, nil
+}
+
+// indexOf reads a select element's value as an index below n.
+func indexOf(event vugu.DOMEvent, n int) (int, bool) {
+	i, err := strconv.Atoi(event.PropString("target", "value"))
+	return i, err == nil && i >= 0 && i < n
+}
+
+// seq is 0, 1, …, n-1, for the templates' loops.
+func seq(n int) []int {
+	s := make([]int, n)
+	for i := range s {
+		s[i] = i
+	}
+	return s
+}

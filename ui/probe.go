@@ -1,0 +1,114 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/vugu/vugu"
+
+	"bertology/ui/chart"
+	"bertology/wasm/protocol"
+)
+
+// Probe trains a linear probe on every depth's hidden states of the loaded data set and draws the
+// accuracy against depth (Tenney et al. 2019), with the majority-class baseline.
+type Probe struct {
+	Page *Root
+
+	// The settings' fields, as typed.
+	pool, subset, maxLen, heldOut, lambda string
+
+	result *protocol.ProbeResult
+	model  *protocol.ModelInfo
+	svg    string
+}
+
+// Defaults of the settings, shown in their fields.
+const (
+	probeHeldOut = "0.2"
+	probeLambda  = "0.001"
+	probeMaxLen  = "128"
+)
+
+// Run asks the lab to train the probes.
+func (c *Probe) Run() {
+	p := c.Page
+	if p.info == nil {
+		p.err = "load a model first"
+		return
+	}
+	req, err := c.request()
+	if err != nil {
+		p.err = err.Error()
+		return
+	}
+	model := p.info
+	p.do("Training probes", func() (func(), error) {
+		var res protocol.ProbeResult
+		if err := p.Host.Call(protocol.OpProbe, req, &res, p.report); err != nil {
+			return nil, err
+		}
+		return func() {
+			c.result, c.model = &res, model
+			c.draw()
+		}, nil
+	})
+}
+
+func (c *Probe) request() (*protocol.ProbeRequest, error) {
+	req := &protocol.ProbeRequest{Pool: c.pool}
+	var err error
+	if req.Subset, err = parseInt("examples", c.subset); err != nil {
+		return nil, err
+	}
+	if req.MaxSeqLength, err = parseInt("tokens per example", orDefault(c.maxLen, probeMaxLen)); err != nil {
+		return nil, err
+	}
+	if req.HeldOut, err = parseFloat("held-out share", orDefault(c.heldOut, probeHeldOut), 0.01, 0.99); err != nil {
+		return nil, err
+	}
+	lambda, err := parseFloat("λ", orDefault(c.lambda, probeLambda), 0, 1e6)
+	if err != nil {
+		return nil, err
+	}
+	req.Lambda = &lambda
+	return req, nil
+}
+
+func (c *Probe) current() bool { return c.result != nil && c.model == c.Page.info }
+
+// SetPool follows the pooling selector.
+func (c *Probe) SetPool(event vugu.DOMEvent) { c.pool = event.PropString("target", "value") }
+
+func (c *Probe) draw() {
+	r := c.result
+	held := chart.Series{Name: "held-out accuracy", Colour: chart.HeadColor(0, 2)}
+	train := chart.Series{Name: "training accuracy", Colour: "#9aa3b5"}
+	var ticks []string
+	for _, l := range r.Layers {
+		ticks = append(ticks, strings.TrimPrefix(depthName(l.Layer), "layer "))
+		held.Values = append(held.Values, l.HeldOut)
+		train.Values = append(train.Values, l.Train)
+	}
+	c.svg = c.Page.draw(&chart.LineChart{Title: fmt.Sprintf("Probe accuracy by depth (%s, %s pooling)", r.Task, r.Pool),
+		XLabel: "hidden state: the embeddings, or the output of layer", YLabel: "accuracy", XTicks: ticks, Series: []chart.Series{held, train},
+		References: []chart.Reference{{Name: "majority class", Value: r.Majority}}, YMin: 0, YMax: 1, Width: 420, Height: 220})
+}
+
+// summary says what the probe found, in one line.
+func (c *Probe) summary() string {
+	r := c.result
+	s := fmt.Sprintf("%d examples of %d dimensions, %d held out; majority class %.0f%%.", r.Samples, r.Dim, r.Layers[0].NHeldOut, 100*r.Majority)
+	if r.ExpectedLayer != nil {
+		s += fmt.Sprintf(" Expected layer %.2f.", *r.ExpectedLayer)
+	}
+	if r.CentreOfGravity != nil {
+		s += fmt.Sprintf(" Centre of gravity %.2f.", *r.CentreOfGravity)
+	}
+	for _, n := range r.Notes {
+		s += " " + n + "."
+	}
+	return s
+}
+
+func percentText(v float64) string { return fmt.Sprintf("%.1f%%", 100*v) }

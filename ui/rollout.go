@@ -1,0 +1,98 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/vugu/vugu"
+
+	"bertology/ui/chart"
+	"bertology/wasm/protocol"
+)
+
+// rolloutResidual is the residual weight of Abnar & Zuidema, the field's default.
+const rolloutResidual = "0.5"
+
+// Rollout shows where each position's information comes from, for the input sentence: one layer's
+// attention with its heads combined, the attention rollout up to that layer, and the attention flow
+// through the whole model (Abnar & Zuidema 2020), side by side.
+type Rollout struct {
+	Page *Root
+
+	residual string // the residual weight field
+	reduce   string // "mean" or "max"
+
+	result *protocol.RolloutResult
+	model  *protocol.ModelInfo
+	layer  int
+	svg    string
+}
+
+// Run asks the lab for the rollout and flow of the page's input.
+func (c *Rollout) Run() {
+	p := c.Page
+	if p.info == nil {
+		p.err = "load a model first"
+		return
+	}
+	residual, err := parseFloat("residual weight", orDefault(c.residual, rolloutResidual), 0, 1)
+	if err != nil {
+		p.err = err.Error()
+		return
+	}
+	req := &protocol.RolloutRequest{Text: p.text, Pair: p.pair, Residual: &residual, Reduce: c.reduce}
+	model := p.info
+	p.do("Computing rollout and flow", func() (func(), error) {
+		var res protocol.RolloutResult
+		if err := p.Host.Call(protocol.OpRollout, req, &res, p.report); err != nil {
+			return nil, err
+		}
+		return func() {
+			c.result, c.model = &res, model
+			c.layer = res.Layers - 1
+			c.draw()
+		}, nil
+	})
+}
+
+func (c *Rollout) current() bool { return c.result != nil && c.model == c.Page.info }
+
+// SetReduce follows the head-combination selector.
+func (c *Rollout) SetReduce(event vugu.DOMEvent) { c.reduce = event.PropString("target", "value") }
+
+// SetLayer follows the layer selector.
+func (c *Rollout) SetLayer(event vugu.DOMEvent) {
+	if c.result == nil {
+		return
+	}
+	if l, ok := indexOf(event, c.result.Layers); ok {
+		c.layer = l
+		c.draw()
+	}
+}
+
+func (c *Rollout) draw() {
+	r := c.result
+	T := len(r.Tokens)
+	cell := tokenCell(T)
+	slice := func(t protocol.Tensor, l int) []float64 {
+		out := make([]float64, T*T)
+		for k := range out {
+			out[k] = float64(t.Data[l*T*T+k])
+		}
+		return out
+	}
+	// Each map runs from 0 to its own largest weight: spread over many tokens, the weights are small.
+	heat := func(name, title string, values []float64) *chart.Heatmap {
+		return &chart.Heatmap{Name: name, Title: title, Rows: r.Tokens, Cols: r.Tokens, Values: values,
+			Scale: chart.Scale{Min: 0, Max: maxOf(values, 1e-9)}, Cell: cell}
+	}
+	maps := []*chart.Heatmap{
+		heat("attention", fmt.Sprintf("Attention, layer %d (%s of %d heads)", c.layer, r.Reduce, r.Heads), slice(r.Attention, c.layer)),
+		heat("rollout", fmt.Sprintf("Rollout up to layer %d", c.layer), slice(r.Rollout, c.layer)),
+	}
+	if len(r.Flow.Shape) == 2 {
+		maps = append(maps, heat("flow", fmt.Sprintf("Flow through all %d layers", r.Layers), slice(r.Flow, 0)))
+	}
+	c.svg = c.Page.draw(&chart.SmallMultiples{Class: "rollout-maps",
+		Title: fmt.Sprintf("Rows: output positions; columns: input tokens (residual weight %g)", r.Residual), Maps: maps})
+}

@@ -1,0 +1,48 @@
+//go:build js && wasm
+
+package main
+
+import (
+	"errors"
+	"syscall/js"
+
+	vjs "github.com/vugu/vugu/js"
+)
+
+// ReadFile reads the first file picked in a file input: a data file, small enough to read whole.
+func (h *browserHost) ReadFile(input vjs.Value) (string, []byte, error) {
+	files := js.Value(input).Get("files")
+	if files.Length() == 0 {
+		return "", nil, errors.New("no file picked")
+	}
+	file := files.Index(0)
+	name := file.Get("name").String()
+	type read struct {
+		buf js.Value
+		err error
+	}
+	done := make(chan read, 1)
+	then := js.FuncOf(func(_ js.Value, args []js.Value) any { done <- read{buf: args[0]}; return nil })
+	fail := js.FuncOf(func(_ js.Value, args []js.Value) any {
+		done <- read{err: errors.New(name + ": " + args[0].Call("toString").String())}
+		return nil
+	})
+	defer then.Release()
+	defer fail.Release()
+	file.Call("arrayBuffer").Call("then", then, fail)
+	r := <-done
+	if r.err != nil {
+		return "", nil, r.err
+	}
+	data := make([]byte, r.buf.Get("byteLength").Int())
+	js.CopyBytesToGo(data, js.Global().Get("Uint8Array").New(r.buf))
+	return name, data, nil
+}
+
+// SaveFile offers data for download as name.
+func (h *browserHost) SaveFile(name string, data []byte) error {
+	u8 := js.Global().Get("Uint8Array").New(len(data))
+	js.CopyBytesToJS(u8, data)
+	download(js.Global().Get("Blob").New([]any{u8}, map[string]any{"type": "application/octet-stream"}), name)
+	return nil
+}

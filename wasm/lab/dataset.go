@@ -1,0 +1,151 @@
+package lab
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"path"
+	"strings"
+
+	"bertology/core/glue"
+	"bertology/wasm/protocol"
+)
+
+// dataFile is a loaded data file: the examples of a GLUE task, or lines of plain text.
+type dataFile struct {
+	info     protocol.DatasetInfo
+	task     *glue.Task // nil for plain text
+	examples []glue.Example
+	texts    []string
+}
+
+// previewRows is how many examples DatasetInfo shows.
+const previewRows = 5
+
+// taskLM is the task name that asks for plain text scored by a language model's loss.
+const taskLM = "lm"
+
+var errNoData = errors.New("no data set is loaded: send loadDataset first")
+
+// LoadDataset reads a data file. The data set loaded before stays in place if this one fails.
+func (l *Lab) LoadDataset(ctx context.Context, req *protocol.LoadDatasetRequest, report Reporter) (*protocol.DatasetInfo, error) {
+	report(protocol.Progress{Phase: "reading " + req.Name, Done: 0, Total: 1})
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var d *dataFile
+	var err error
+	if isText(req.Name, req.Task) {
+		d, err = readText(req)
+	} else {
+		d, err = readGLUE(req)
+	}
+	if err != nil {
+		return nil, err
+	}
+	report(protocol.Progress{Phase: "reading " + req.Name, Done: 1, Total: 1})
+	l.syncWorkflow()
+	l.work = workflow{data: d, model: l.model, original: l.work.original}
+	info := d.info
+	return &info, nil
+}
+
+// isText reports whether a file is plain text: when asked for, or, with no task chosen, when its name
+// says so.
+func isText(name, task string) bool {
+	if task != "" {
+		return strings.EqualFold(task, taskLM)
+	}
+	switch strings.ToLower(path.Ext(name)) {
+	case ".txt", ".raw", ".tokens":
+		return true
+	}
+	return false
+}
+
+func readText(req *protocol.LoadDatasetRequest) (*dataFile, error) {
+	texts, err := glue.ReadText(bytes.NewReader(req.Bytes))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", req.Name, err)
+	}
+	d := &dataFile{texts: texts, info: protocol.DatasetInfo{
+		Name: req.Name, Task: taskLM, TaskTitle: "plain text", Detected: req.Task == "",
+		Count: len(texts), Metric: "perplexity",
+	}}
+	for _, t := range texts[:min(previewRows, len(texts))] {
+		d.info.Preview = append(d.info.Preview, protocol.DatasetRow{TextA: t})
+	}
+	return d, nil
+}
+
+// readGLUE reads a GLUE file as the chosen task, or as the task it looks like.
+func readGLUE(req *protocol.LoadDatasetRequest) (*dataFile, error) {
+	var task *glue.Task
+	split := "dev"
+	var err error
+	if req.Task != "" {
+		if task, err = glue.LookupTask(req.Task); err != nil {
+			return nil, err
+		}
+		// A chosen task still reads an unlabelled file as a test file.
+		if detected, s, err := glue.DetectTask(req.Bytes, req.Name); err == nil && detected == task {
+			split = s
+		}
+	} else if task, split, err = glue.DetectTask(req.Bytes, req.Name); err != nil {
+		return nil, closestFit(req, err)
+	}
+	examples, err := glue.ReadTSV(bytes.NewReader(req.Bytes), task, split)
+	if err != nil {
+		return nil, fmt.Errorf("%s as %s: %w", req.Name, task.Title, err)
+	}
+	if len(examples) == 0 {
+		return nil, fmt.Errorf("%s has no %s examples", req.Name, task.Title)
+	}
+	d := &dataFile{task: task, examples: examples, info: protocol.DatasetInfo{
+		Name: req.Name, Task: task.Name, TaskTitle: task.Title, Detected: req.Task == "", Split: split,
+		Count: len(examples), Labels: task.Labels, Metric: task.Metric,
+	}}
+	for _, e := range examples[:min(previewRows, len(examples))] {
+		d.info.Preview = append(d.info.Preview, protocol.DatasetRow{TextA: e.TextA, TextB: e.TextB, Label: labelOf(task, e)})
+	}
+	return d, nil
+}
+
+// closestFit explains why a file fits no GLUE task by reading it as the task whose reading gets
+// furthest before failing: its error names the line that does not fit.
+func closestFit(req *protocol.LoadDatasetRequest, detectErr error) error {
+	var best *glue.LineError
+	var bestTask *glue.Task
+	for _, t := range glue.Tasks() {
+		_, err := glue.ReadTSV(bytes.NewReader(req.Bytes), t, "dev")
+		var le *glue.LineError
+		if errors.As(err, &le) && (best == nil || le.Line > best.Line) {
+			best, bestTask = le, t
+		}
+	}
+	if best == nil {
+		return detectErr
+	}
+	return fmt.Errorf("%w; read as %s, the closest fit: %w", detectErr, bestTask.Title, best)
+}
+
+// labelOf is an example's label as the file writes it, its score for a regression task, or "" when
+// the file has none.
+func labelOf(task *glue.Task, e glue.Example) string {
+	switch {
+	case e.Label < 0:
+		return ""
+	case task.Regression():
+		return fmt.Sprint(e.Target)
+	}
+	return task.Labels[e.Label]
+}
+
+// data returns the loaded data set.
+func (l *Lab) data() (*dataFile, error) {
+	if l.work.data == nil {
+		return nil, errNoData
+	}
+	return l.work.data, nil
+}

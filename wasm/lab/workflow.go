@@ -1,0 +1,154 @@
+package lab
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"bertology/core/bertology"
+	"bertology/core/glue"
+	"bertology/core/model"
+	"bertology/wasm/protocol"
+)
+
+// workflow is what the steps of run_bertology.py's workflow leave for the next ones: the data set,
+// the batches and settings of the last importance request (which evaluate, the masking loop and
+// pruning reuse), its result, the masking loop's final mask, and the model before pruning.
+type workflow struct {
+	data *dataFile
+
+	// model is the loaded model that everything below belongs to. When another model is loaded, it
+	// all goes; pruning and restoring the model carry it over.
+	model      *loaded
+	eval       *evaluation // nil until importance has run
+	importance *bertology.Importance
+	finalMask  []float32 // the last masking loop's, or nil
+	original   *loaded   // the model before the first prune, or nil when it is not pruned
+}
+
+// evaluation is a data set in batches for one model, with how to score the model on them.
+type evaluation struct {
+	task     *glue.Task // nil for plain text
+	batches  []*model.Batch
+	examples int
+	opt      bertology.Options // the importance request's mode and normalisation
+	reported []string          // the names of the metrics the data reports, sorted
+}
+
+var errNoImportance = errors.New("compute importance first: it sets the data's batches that this step uses")
+
+// syncWorkflow drops what was computed for a model that is no longer loaded.
+func (l *Lab) syncWorkflow() {
+	if l.work.model != l.model {
+		l.work = workflow{data: l.work.data, model: l.model}
+	}
+}
+
+// evaluation returns the batches of the last importance request.
+func (l *Lab) evaluation() (*evaluation, error) {
+	if l.model == nil {
+		return nil, errNoModel
+	}
+	l.syncWorkflow()
+	if l.work.eval == nil {
+		return nil, errNoImportance
+	}
+	return l.work.eval, nil
+}
+
+// progressEvery is how often a long pass over the data reports progress. Each report costs the
+// browser a message and the page a render, and gives a cancel request its chance to get in, so it is
+// neither every batch of a fast model nor rare.
+const progressEvery = 25 * time.Millisecond
+
+// progress adapts the lab's reporter to the core's progress callbacks, which stop the work when the
+// request is cancelled. It reports the first and the last step, and the others at most every
+// progressEvery.
+func progress(ctx context.Context, report Reporter, phase string) func(done, total int) error {
+	var last time.Time
+	return func(done, total int) error {
+		if now := time.Now(); done <= 1 || done == total || now.Sub(last) >= progressEvery {
+			last = now
+			report(protocol.Progress{Phase: phase, Done: done, Total: total})
+		}
+		return ctx.Err()
+	}
+}
+
+// evaluate runs the model over the batches under headMask and returns its metrics, and the time the
+// model itself took (not the time spent reporting progress).
+func (l *Lab) evaluate(ctx context.Context, m *model.Model, e *evaluation, headMask []float32, report Reporter, phase string) (*protocol.Evaluation, time.Duration, error) {
+	r := &timedRunner{Runner: bertology.ModelRunner{Model: m}}
+	imp, err := bertology.ComputeImportance(r, e.batches, bertology.Options{HeadMask: headMask, Progress: progress(ctx, report, phase)})
+	if err != nil {
+		return nil, 0, err
+	}
+	ev, err := e.evaluationOf(imp)
+	return ev, r.elapsed, err
+}
+
+// evaluationOf turns an importance pass into the model's metrics.
+func (e *evaluation) evaluationOf(imp *bertology.Importance) (*protocol.Evaluation, error) {
+	ev := &protocol.Evaluation{Metrics: map[string]*float64{"loss": finite(imp.Loss)}, Examples: e.examples}
+	if e.task == nil {
+		ev.Metric = "perplexity"
+		ev.Metrics["perplexity"] = finite(math.Exp(imp.Loss))
+		return ev, nil
+	}
+	all, err := bertology.TaskMetrics(e.task, imp.Logits, e.batches)
+	if err != nil {
+		return nil, err
+	}
+	ev.Metric = e.task.Metric
+	for name, v := range all {
+		ev.Metrics[name] = finite(v)
+	}
+	return ev, nil
+}
+
+// score returns the masking loop's score, higher is better, and what it is: the named metric (the
+// task's main one when empty), or 1/perplexity for text.
+func (e *evaluation) score(metric string) (string, func(*bertology.Importance) (float64, error), error) {
+	if e.task == nil {
+		return "1/perplexity", bertology.LanguageModelScore, nil
+	}
+	if metric == "" {
+		metric = e.task.Metric
+	}
+	if metric == "loss" || !slices.Contains(e.reported, metric) {
+		return "", nil, fmt.Errorf("metric %q: %s reports %s", metric, e.task.Title, strings.Join(e.reported, ", "))
+	}
+	return metric, bertology.TaskScore(e.task, metric, e.batches), nil
+}
+
+// finite is v, or nil when v is NaN or infinite, which JSON cannot hold.
+func finite(v float64) *float64 {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return nil
+	}
+	return &v
+}
+
+// timedRunner measures the time its Runner spends on batches.
+type timedRunner struct {
+	bertology.Runner
+	elapsed time.Duration
+}
+
+func (r *timedRunner) Run(b *model.Batch, headMask []float32, want bertology.Want) (*bertology.Step, error) {
+	start := time.Now()
+	defer func() { r.elapsed += time.Since(start) }()
+	return r.Runner.Run(b, headMask, want)
+}
+
+func float32s(v []float64) []float32 {
+	out := make([]float32, len(v))
+	for i, x := range v {
+		out[i] = float32(x)
+	}
+	return out
+}

@@ -1,0 +1,180 @@
+package protocol
+
+// The analyses beyond single attention maps: hidden states, probes, attention statistics, rollout and
+// flow, and the logit lens. Probe and attention statistics run over the loaded data set; the others over
+// one input.
+const (
+	OpHiddenStates = "hiddenStates" // HiddenStatesRequest → HiddenStatesResult
+	OpProbe        = "probe"        // ProbeRequest → ProbeResult
+	OpAttnStats    = "attnStats"    // AttnStatsRequest → AttnStatsResult
+	OpRollout      = "rollout"      // RolloutRequest → RolloutResult
+	OpLens         = "lens"         // LensRequest → LensResult
+)
+
+// HiddenStatesRequest asks how the token vectors of one input relate at every depth of the model.
+type HiddenStatesRequest struct {
+	Text string `js:"text"`
+	Pair string `js:"pair"`
+}
+
+// HiddenStatesResult describes the hidden states of one input, T tokens.
+type HiddenStatesResult struct {
+	Tokens []string `js:"tokens"`
+	// Layers holds the embeddings' output (depth 0), then each layer's: Layers+1 entries.
+	Layers []HiddenLayer `js:"layers"`
+}
+
+// HiddenLayer is one depth's hidden states, seen two ways.
+type HiddenLayer struct {
+	// Cosine [T, T] is the cosine similarity of every pair of token vectors (0 where a vector is zero).
+	Cosine Tensor `js:"cosine"`
+	// PCA [T, K] holds each token's coordinates on the first K = min(2, T) principal components of the
+	// depth's T vectors, and Explained [K] the share of their variance each component explains.
+	PCA       Tensor    `js:"pca"`
+	Explained []float64 `js:"explained"`
+	// Norms [T] are the lengths of the token vectors.
+	Norms []float32 `js:"norms"`
+}
+
+// ProbeRequest trains a linear probe on every depth's pooled hidden states of the loaded data set's
+// examples (a classification task with labels) and reports its accuracy.
+type ProbeRequest struct {
+	// Pool is how a sequence becomes one vector: "first" ([CLS]), "last" or "mean" of the real tokens;
+	// empty means first for BERT and DistilBERT, last for the GPTs.
+	Pool string `js:"pool"`
+	// Subset, if > 0, keeps the first Subset examples.
+	Subset int `js:"subset"`
+	// MaxSeqLength truncates longer examples (default 128, at most the model's maximum).
+	MaxSeqLength int `js:"maxSeqLength"`
+	// HeldOut is the fraction of the examples kept out of training, in (0, 1) (default 0.2).
+	HeldOut float64 `js:"heldOut"`
+	// Lambda is the L2 weight of the logistic regression (default 1e-3; 0 is allowed).
+	Lambda *float64 `js:"lambda"`
+	// Seed chooses the held-out examples (default 1).
+	Seed int `js:"seed"`
+}
+
+// ProbeResult is a probe's accuracy at every depth.
+type ProbeResult struct {
+	Task    string   `js:"task"`
+	Pool    string   `js:"pool"`
+	Samples int      `js:"samples"`
+	Dim     int      `js:"dim"`
+	Classes []string `js:"classes"`
+	// Majority is the share of the most frequent class: what a probe that learnt nothing reaches.
+	Majority float64 `js:"majority"`
+	// Layers holds depth 0 (the embeddings) to the last layer.
+	Layers []ProbeLayer `js:"layers"`
+	// ExpectedLayer and CentreOfGravity summarise the held-out accuracies as one depth (Tenney et al.);
+	// null when undefined, with the reason in Notes.
+	ExpectedLayer   *float64 `js:"expectedLayer"`
+	CentreOfGravity *float64 `js:"centreOfGravity"`
+	Notes           []string `js:"notes"`
+}
+
+// ProbeLayer is the probe of one depth.
+type ProbeLayer struct {
+	Layer      int     `js:"layer"`
+	Train      float64 `js:"train"`   // accuracy on the training split
+	HeldOut    float64 `js:"heldOut"` // accuracy on the held-out split
+	NTrain     int     `js:"nTrain"`
+	NHeldOut   int     `js:"nHeldOut"`
+	Loss       float64 `js:"loss"`
+	Iterations int     `js:"iterations"`
+}
+
+// AttnStatsRequest computes Clark et al.'s per-head attention statistics over the loaded data set.
+type AttnStatsRequest struct {
+	Subset       int `js:"subset"`       // if > 0, the first Subset examples
+	MaxSeqLength int `js:"maxSeqLength"` // default 128, at most the model's maximum
+	Top          int `js:"top"`          // heads listed per statistic (default 5)
+}
+
+// AttnStatsResult holds every statistic of every head.
+type AttnStatsResult struct {
+	Task          string   `js:"task"`
+	Examples      int      `js:"examples"`
+	Tokens        int      `js:"tokens"` // query tokens seen over all examples
+	Layers        int      `js:"layers"`
+	Heads         int      `js:"heads"`
+	SpecialTokens []string `js:"specialTokens"`
+	// Statistics, in a fixed order: toFirst, toSpecial, toPunct, toPrev, toNext, distance, entropy.
+	Statistics []AttnStatistic `js:"statistics"`
+}
+
+// AttnStatistic is one statistic of every head.
+type AttnStatistic struct {
+	Key   string `js:"key"`   // e.g. "toPrev"
+	Title string `js:"title"` // e.g. "Attention to the previous token"
+	// Values [layers, heads]; NaN where no query contributed.
+	Values Tensor `js:"values"`
+	// Top are the heads with the highest values, highest first (for distance and entropy, the broadest).
+	Top []HeadScore `js:"top"`
+}
+
+// HeadScore is one head's value of a statistic.
+type HeadScore struct {
+	Layer int     `js:"layer"`
+	Head  int     `js:"head"`
+	Score float64 `js:"score"`
+}
+
+// RolloutRequest traces where the information of one input's positions comes from (Abnar & Zuidema).
+type RolloutRequest struct {
+	Text string `js:"text"`
+	Pair string `js:"pair"`
+	// Residual is the weight of the identity mixed into each layer's attention, in [0, 1] (default 0.5).
+	Residual *float64 `js:"residual"`
+	// Reduce combines a layer's heads: "mean" (default) or "max".
+	Reduce string `js:"reduce"`
+	// MaxFlowTokens skips attention flow, whose cost grows as tokens⁴ × layers, for longer inputs
+	// (default 32).
+	MaxFlowTokens int `js:"maxFlowTokens"`
+}
+
+// RolloutResult holds T × T maps, rows for output positions and columns for input tokens.
+type RolloutResult struct {
+	Tokens   []string `js:"tokens"`
+	Layers   int      `js:"layers"`
+	Heads    int      `js:"heads"`
+	Residual float64  `js:"residual"`
+	Reduce   string   `js:"reduce"`
+	// Attention [layers, T, T] is each layer's raw attention with its heads combined.
+	Attention Tensor `js:"attention"`
+	// Rollout [layers, T, T] is the rollout after each layer; the last is the whole model's.
+	Rollout Tensor `js:"rollout"`
+	// Flow [T, T] is the maximum flow from the inputs through every layer, each row divided by its sum
+	// as Abnar & Zuidema show it; empty (no shape) when skipped, with the reason in FlowNote.
+	Flow     Tensor `js:"flow"`
+	FlowNote string `js:"flowNote"`
+}
+
+// LensRequest reads every depth of a language model's residual stream through its own head (the logit
+// lens). For a masked language model, MaskPositions (0 is [CLS]) are replaced by [MASK] and predicted.
+type LensRequest struct {
+	Text          string  `js:"text"`
+	Pair          string  `js:"pair"`
+	TopK          int     `js:"topK"` // tokens kept per cell (default 5)
+	MaskPositions []int32 `js:"maskPositions"`
+}
+
+// LensResult is the lens of one input: Layers+1 depths × T positions.
+type LensResult struct {
+	// Objective is "next token" for a causal language model, "masked token" for a masked one.
+	Objective string   `js:"objective"`
+	Tokens    []string `js:"tokens"` // the input as the model reads it ([MASK] where masked)
+	IDs       []int32  `js:"ids"`
+	// Targets are each position's expected token (-1: none) and TargetTokens their text ("" for none).
+	Targets      []int32  `js:"targets"`
+	TargetTokens []string `js:"targetTokens"`
+	// Cells[d][t] is depth d (0: the embeddings; the last is the model's own prediction) at position t.
+	Cells [][]LensCell `js:"cells"`
+}
+
+// LensCell is the lens at one depth and position.
+type LensCell struct {
+	Top []TokenScore `js:"top"` // most probable first
+	// TargetRank (1: most probable) and TargetProb are the target's; 0 and NaN where there is none.
+	TargetRank int     `js:"targetRank"`
+	TargetProb float64 `js:"targetProb"`
+}
