@@ -12,8 +12,8 @@ export PATH="$PATH:$GOROOT_WASM"
 
 log() { printf '\n== %s\n' "$*"; }
 
-# The model the page opens at once (the tiny golden BERT for now), copied into public/models/default/.
-DEFAULT_MODEL=testdata/golden/bert/model
+# The model the page opens at once: the project's BERT trained on SST-2, copied into public/models/default/.
+DEFAULT_MODEL=public/models/bert-tiny-sst2
 DEFAULT_MODEL_FILES="config.json model.safetensors vocab.txt"
 
 # generate_ui writes the Go code of the Vugu components (ui/*_gen.go, build output, not committed).

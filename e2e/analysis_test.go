@@ -12,11 +12,12 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// TestAnalyses clicks through "Beyond attention maps" on the default model (the golden tiny BERT) with
-// the golden SST-2 dev file loaded: hidden states, rollout and flow, probes and attention statistics,
+// TestAnalyses clicks through "Beyond attention maps" on the default model with the golden SST-2 dev
+// file loaded: hidden states, rollout and flow, probes and attention statistics,
 // then the logit lens of the golden GPT-2. It counts what each chart draws and saves a picture of each
 // panel to out/screenshots/analysis-*.png.
 func TestAnalyses(t *testing.T) {
+	def := loadModel(t, defaultModelDir).Config
 	s := startSite(t)
 	b := startBrowser(t, s)
 	b.run(t, "opening the page", chromedp.Navigate(s.URL+"/"))
@@ -26,7 +27,7 @@ func TestAnalyses(t *testing.T) {
 	if tokens == 0 {
 		t.Fatal("no tokens shown")
 	}
-	depths := defaultLayers + 1
+	depths := def.NumLayers + 1 // the embeddings and each layer's output
 
 	t.Run("hidden states", func(t *testing.T) {
 		click(t, b, "#tab-hidden", "#hidden-run")
@@ -41,8 +42,10 @@ func TestAnalyses(t *testing.T) {
 		if n := b.count(t, "#hidden-depth option"); n != depths {
 			t.Errorf("%d depths to choose from, want %d", n, depths)
 		}
-		choose(t, b, "#hidden-depth", "2")
-		b.waitFor(t, "the output of layer 1 is drawn", `document.querySelector("figure[data-chart=hidden-cosine] svg").textContent.includes("layer 1")`, pageState, 10*time.Second)
+		last := def.NumLayers - 1
+		choose(t, b, "#hidden-depth", fmt.Sprint(last+1))
+		b.waitFor(t, fmt.Sprintf("the output of layer %d is drawn", last),
+			fmt.Sprintf(`document.querySelector("figure[data-chart=hidden-cosine] svg").textContent.includes("layer %d")`, last), pageState, 10*time.Second)
 		b.shoot(t, "#hidden-view", "analysis-hidden-states")
 	})
 
@@ -97,8 +100,8 @@ func TestAnalyses(t *testing.T) {
 			t.Fatalf("%d maps, want one per statistic, 7", len(cells))
 		}
 		for k, n := range cells {
-			if n != defaultLayers*defaultHeads {
-				t.Errorf("map %d: %d cells, want layers × heads = %d", k, n, defaultLayers*defaultHeads)
+			if n != def.NumLayers*def.NumHeads {
+				t.Errorf("map %d: %d cells, want layers × heads = %d", k, n, def.NumLayers*def.NumHeads)
 			}
 		}
 		var top []string
@@ -113,14 +116,16 @@ func TestAnalyses(t *testing.T) {
 		click(t, b, "#tab-lens", "#lens-run")
 		b.waitFor(t, "an error shows", `document.querySelector("#error") && `+idle, pageState, 30*time.Second)
 		names := []string{"config.json", "model.safetensors", "vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json"}
-		b.run(t, "picking GPT-2", chromedp.SetUploadFiles("#files", modelPaths(filepath.Join(goldenDir, "gpt2", "model"), names...)))
+		dir := filepath.Join(goldenDir, "gpt2", "model")
+		gptDepths := loadModel(t, dir).Config.NumLayers + 1
+		b.run(t, "picking GPT-2", chromedp.SetUploadFiles("#files", modelPaths(dir, names...)))
 		b.waitFor(t, "GPT-2 loads", `(document.querySelector("#model-source") || {}).textContent.includes("merges.txt") && `+idle, pageState, 30*time.Second)
 		gptTokens := b.count(t, "#tokens .token")
 		click(t, b, "#lens-run")
 		cells := "figure[data-chart=logit-lens] svg g.cells g.cell"
 		b.waitFor(t, "the lens is drawn", fmt.Sprintf(`document.querySelectorAll(%q).length > 0 && %s`, cells, idle), pageState, 30*time.Second)
-		if n := b.count(t, cells); n != depths*gptTokens {
-			t.Errorf("lens: %d cells, want depths × tokens = %d × %d", n, depths, gptTokens)
+		if n := b.count(t, cells); n != gptDepths*gptTokens {
+			t.Errorf("lens: %d cells, want depths × tokens = %d × %d", n, gptDepths, gptTokens)
 		}
 		if b.count(t, "#error") != 0 {
 			t.Errorf("an error still shows: %q", b.text(t, "#error"))

@@ -12,6 +12,8 @@ import (
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+
+	"bertology/core/checkpoint"
 )
 
 // pageState is a JavaScript expression summarising what the page shows, for failure messages.
@@ -25,16 +27,12 @@ const pageState = `JSON.stringify({
 	body: document.body.innerText.slice(0, 400),
 })`
 
-// The default model (testdata/golden/bert/model): 3 layers of 4 heads, 2 labels.
-const (
-	defaultLayers = 3
-	defaultHeads  = 4
-)
-
 // idle is true when the lab is not working and no error is shown.
 const idle = `!document.querySelector("#status")`
 
 func TestPage(t *testing.T) {
+	def := loadModel(t, defaultModelDir)
+	layers, heads := def.Config.NumLayers, def.Config.NumHeads
 	s := startSite(t)
 	b := startBrowser(t, s)
 
@@ -45,62 +43,70 @@ func TestPage(t *testing.T) {
 	if got := b.text(t, "#model-source"); got != "default model" {
 		t.Errorf("model source %q, want %q", got, "default model")
 	}
-	if got := b.text(t, "#model-shape"); got != fmt.Sprintf("%d × %d", defaultLayers, defaultHeads) {
+	if got := b.text(t, "#model-shape"); got != fmt.Sprintf("%d × %d", layers, heads) {
 		t.Errorf("model shape %q", got)
 	}
 
 	t.Run("run a sentence", func(t *testing.T) {
+		const sentence = "hello world, this movie is great!"
 		b.run(t, "typing a sentence",
 			chromedp.Evaluate(`(() => { const el = document.querySelector("#text"); el.value = ""; el.dispatchEvent(new Event("input", {bubbles: true})); })()`, nil),
-			chromedp.SendKeys("#text", "hello world, this movie is great!"),
+			chromedp.SendKeys("#text", sentence),
 			chromedp.Click("#run"),
 		)
-		want := []string{"[CLS]", "hello", "world", ",", "this", "movie", "is", "great", "!", "[SEP]"}
-		b.waitFor(t, "the new tokens show", fmt.Sprintf(`document.querySelectorAll("#tokens .token").length == %d && %s`, len(want), idle), pageState, 30*time.Second)
-		var tokens []string
-		b.eval(t, `[...document.querySelectorAll("#tokens .token")].map(e => e.textContent)`, &tokens)
-		if strings.Join(tokens, " ") != strings.Join(want, " ") {
-			t.Fatalf("tokens %q, want %q", tokens, want)
+		want := tokenize(t, def, sentence)
+		if want[0] != "[CLS]" || want[len(want)-1] != "[SEP]" {
+			t.Fatalf("the default model tokenizes %q as %q: not a BERT", sentence, want)
 		}
-		assertHeadView(t, b, 0, defaultHeads, len(want))
-		if n := b.count(t, "figure[data-chart=prediction] svg g.bars rect"); n != 2 {
-			t.Errorf("%d prediction bars, want 2 (the model's labels)", n)
+		b.waitFor(t, "the new tokens show", fmt.Sprintf(`document.querySelectorAll("#tokens .token").length == %d && %s`, len(want), idle), pageState, 30*time.Second)
+		if shown := shownTokens(t, b); strings.Join(shown, " ") != strings.Join(want, " ") {
+			t.Fatalf("tokens %q, want %q", shown, want)
+		}
+		assertHeadView(t, b, 0, heads, len(want))
+		if n := b.count(t, "figure[data-chart=prediction] svg g.bars rect"); n != def.Config.NumLabels {
+			t.Errorf("%d prediction bars, want %d (the model's labels)", n, def.Config.NumLabels)
 		}
 		b.screenshot(t, "head-view")
 	})
 
 	t.Run("head view controls", func(t *testing.T) {
+		if heads < 2 || layers < 2 {
+			t.Fatalf("the default model has %d × %d heads: these controls need two layers of two heads", layers, heads)
+		}
 		tokens := b.count(t, "#tokens .token")
 		b.run(t, "unticking head 1", chromedp.Click(`input[type=checkbox][data-head="1"]`))
 		b.waitFor(t, "head 1 disappears", `!document.querySelector("figure[data-chart=head-view] svg g.head[data-head='1']")`, pageState, 10*time.Second)
-		assertHeadView(t, b, 0, defaultHeads-1, tokens)
-		b.run(t, "choosing layer 2", chromedp.SetValue("#layer", "2"), chromedp.Evaluate(`document.querySelector("#layer").dispatchEvent(new Event("change", {bubbles: true}))`, nil))
-		b.waitFor(t, "layer 2 shows", `[...document.querySelectorAll("figure[data-chart=head-view] svg text")].some(e => e.textContent == "Layer 2")`, pageState, 10*time.Second)
-		assertHeadView(t, b, 2, defaultHeads-1, tokens)
+		assertHeadView(t, b, 0, heads-1, tokens)
+		last := layers - 1
+		b.run(t, fmt.Sprintf("choosing layer %d", last), chromedp.SetValue("#layer", fmt.Sprint(last)), chromedp.Evaluate(`document.querySelector("#layer").dispatchEvent(new Event("change", {bubbles: true}))`, nil))
+		b.waitFor(t, fmt.Sprintf("layer %d shows", last), fmt.Sprintf(`[...document.querySelectorAll("figure[data-chart=head-view] svg text")].some(e => e.textContent == "Layer %d")`, last), pageState, 10*time.Second)
+		assertHeadView(t, b, last, heads-1, tokens)
 		b.run(t, "focusing token 1", chromedp.Click(`figure[data-chart=head-view] svg text[data-side=left][data-index="1"]`))
-		b.waitFor(t, "only token 1's lines show", fmt.Sprintf(`document.querySelectorAll("figure[data-chart=head-view] svg line").length == %d`, (defaultHeads-1)*tokens), pageState, 10*time.Second)
+		b.waitFor(t, "only token 1's lines show", fmt.Sprintf(`document.querySelectorAll("figure[data-chart=head-view] svg line").length == %d`, (heads-1)*tokens), pageState, 10*time.Second)
 		b.run(t, "ticking all heads", chromedp.Click(`//button[text()="All"]`))
-		b.waitFor(t, "all heads show", `document.querySelectorAll("figure[data-chart=head-view] svg g.head").length == 4`, pageState, 10*time.Second)
+		b.waitFor(t, "all heads show", fmt.Sprintf(`document.querySelectorAll("figure[data-chart=head-view] svg g.head").length == %d`, heads), pageState, 10*time.Second)
 	})
 
 	t.Run("model view", func(t *testing.T) {
 		tokens := b.count(t, "#tokens .token")
 		b.run(t, "opening the model view", chromedp.Click("#tab-model"))
 		b.waitFor(t, "the model view is drawn", `document.querySelectorAll("svg.model-view g.thumb").length > 0`, pageState, 10*time.Second)
-		if n := b.count(t, "svg.model-view g.thumb"); n != defaultLayers*defaultHeads {
-			t.Fatalf("%d attention maps, want layers × heads = %d", n, defaultLayers*defaultHeads)
+		if n := b.count(t, "svg.model-view g.thumb"); n != layers*heads {
+			t.Fatalf("%d attention maps, want layers × heads = %d", n, layers*heads)
 		}
-		if n := b.count(t, "svg.model-view g.thumb g.cells rect"); n != defaultLayers*defaultHeads*tokens*tokens {
-			t.Errorf("%d cells, want layers × heads × tokens² = %d", n, defaultLayers*defaultHeads*tokens*tokens)
+		if n := b.count(t, "svg.model-view g.thumb g.cells rect"); n != layers*heads*tokens*tokens {
+			t.Errorf("%d cells, want layers × heads × tokens² = %d", n, layers*heads*tokens*tokens)
 		}
 		b.screenshot(t, "model-view")
-		b.run(t, "enlarging layer 1 head 2", chromedp.Click(`svg.model-view g.thumb[data-layer="1"][data-head="2"] rect.frame`))
+		// The last head of the last layer: the far corner of the grid.
+		l, h := layers-1, heads-1
+		b.run(t, fmt.Sprintf("enlarging layer %d head %d", l, h), chromedp.Click(fmt.Sprintf(`svg.model-view g.thumb[data-layer="%d"][data-head="%d"] rect.frame`, l, h)))
 		b.waitFor(t, "the enlarged map shows", `document.querySelector("#enlarged svg.attn-map")`, pageState, 10*time.Second)
 		if n := b.count(t, "#enlarged svg.attn-map g.cells rect"); n != tokens*tokens {
 			t.Errorf("enlarged map has %d cells, want %d", n, tokens*tokens)
 		}
-		if got := b.text(t, "#enlarged svg.attn-map text"); got != "Layer 1, head 2" {
-			t.Errorf("enlarged map's title %q", got)
+		if got, want := b.text(t, "#enlarged svg.attn-map text"), fmt.Sprintf("Layer %d, head %d", l, h); got != want {
+			t.Errorf("enlarged map's title %q, want %q", got, want)
 		}
 		b.screenshot(t, "model-view-enlarged")
 		b.run(t, "back to the head view", chromedp.Click("#tab-head"))
@@ -132,36 +138,37 @@ func TestPage(t *testing.T) {
 		good := filepath.Join(dir, "gpt2")
 		names := []string{"config.json", "model.safetensors", "vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json"}
 		copyModel(t, filepath.Join(goldenDir, "gpt2", "model"), good, names...)
+		gpt2 := loadModel(t, good).Config
 		b.run(t, "picking a good model", chromedp.SetUploadFiles("#files", modelPaths(good, names...)))
 		b.waitFor(t, "the good model loads", `(document.querySelector("#model-source") || {}).textContent.includes("merges.txt") && `+idle, pageState, 30*time.Second)
 		if b.count(t, "#error") != 0 {
 			t.Errorf("the error still shows: %q", b.text(t, "#error"))
 		}
-		tokens := b.count(t, "#tokens .token")
-		assertHeadView(t, b, 0, defaultHeads, tokens)
-		if n := b.count(t, "#top-tokens tr"); n != tokens+1 {
-			t.Errorf("language model: %d rows of top tokens, want a header and one per token (%d)", n, tokens)
-		}
+		assertLanguageModel(t, b, gpt2)
 		b.screenshot(t, "gpt2")
 	})
 
 	t.Run("load from a URL", func(t *testing.T) {
-		setURL := func(u string) chromedp.Action {
-			return chromedp.Evaluate(fmt.Sprintf(`(() => { const el = document.querySelector("#url"); el.value = %q; el.dispatchEvent(new Event("input", {bubbles: true})); })()`, u), nil)
-		}
 		missing := s.URL + "/no-model-here/"
 		b.run(t, "asking for a URL without a model", setURL(missing), chromedp.Click("#load-url"))
 		b.waitFor(t, "an error shows", `document.querySelector("#error") && `+idle, pageState, 30*time.Second)
 		if got, want := b.text(t, "#error"), "loadModelURL: "+missing+"config.json could not be fetched"; got != want {
 			t.Errorf("error %q, want %q", got, want)
 		}
-		u := s.URL + "/models/default/"
-		b.run(t, "loading the default model by its URL", setURL(u), chromedp.Click("#load-url"))
+		// The GPT-2 served with the site has no files.json: the worker finds its files by their usual names.
+		gpt2 := loadModel(t, filepath.Join(siteDir, bundledGPT2))
+		u := s.URL + bundledGPT2
+		b.run(t, "loading the bundled GPT-2 by its URL", setURL(u), chromedp.Click("#load-url"))
 		b.waitFor(t, "the model loads", fmt.Sprintf(`(document.querySelector("#model-source") || {}).textContent == %q && `+idle, u), pageState, 30*time.Second)
 		if b.count(t, "#error") != 0 {
 			t.Errorf("the error still shows: %q", b.text(t, "#error"))
 		}
-		assertHeadView(t, b, 0, defaultHeads, b.count(t, "#tokens .token"))
+		var text string
+		b.eval(t, `document.querySelector("#text").value`, &text)
+		if shown, want := shownTokens(t, b), tokenize(t, gpt2, text); strings.Join(shown, " ") != strings.Join(want, " ") {
+			t.Errorf("tokens %q, want GPT-2's %q", shown, want)
+		}
+		assertLanguageModel(t, b, gpt2.Config)
 	})
 
 	t.Run("save charts", func(t *testing.T) {
@@ -177,7 +184,7 @@ func TestPage(t *testing.T) {
 		if len(browser) > 0 {
 			t.Logf("Chromium's own service requests (refused, not the page's): %d", len(browser))
 		}
-		for _, p := range []string{"/", "/ui.wasm", "/worker.js", "/bertology.wasm", "/sw.js", "/models/default/model.safetensors"} {
+		for _, p := range []string{"/", "/ui.wasm", "/worker.js", "/bertology.wasm", "/sw.js", "/models/default/model.safetensors", bundledGPT2 + "model.safetensors"} {
 			if !s.served(p) {
 				t.Errorf("the proxy never saw a request for %s: it does not see everything", p)
 			}
@@ -204,9 +211,45 @@ func TestPage(t *testing.T) {
 		b.waitFor(t, "the default model loads and the head view is drawn offline",
 			`(document.querySelector("#model-source") || {}).textContent == "default model" && document.querySelectorAll("figure[data-chart=head-view] svg line").length > 0 && `+idle,
 			pageState, 60*time.Second)
-		assertHeadView(t, b, 0, defaultHeads, b.count(t, "#tokens .token"))
+		assertHeadView(t, b, 0, heads, b.count(t, "#tokens .token"))
 		b.screenshot(t, "offline")
+
+		// The bundled GPT-2, opened by its URL before, opens offline too.
+		u := s.URL + bundledGPT2
+		b.run(t, "loading the bundled GPT-2 by its URL offline", setURL(u), chromedp.Click("#load-url"))
+		b.waitFor(t, "the model loads offline", fmt.Sprintf(`(document.querySelector("#model-source") || {}).textContent == %q && `+idle, u), pageState, 30*time.Second)
+		if b.count(t, "#error") != 0 {
+			t.Errorf("an error shows: %q", b.text(t, "#error"))
+		}
+		assertLanguageModel(t, b, loadModel(t, filepath.Join(siteDir, bundledGPT2)).Config)
 	})
+}
+
+// setURL types u into the "load from URL" field.
+func setURL(u string) chromedp.Action {
+	return chromedp.Evaluate(fmt.Sprintf(`(() => { const el = document.querySelector("#url"); el.value = %q; el.dispatchEvent(new Event("input", {bubbles: true})); })()`, u), nil)
+}
+
+// shownTokens returns the tokens the page shows for its input.
+func shownTokens(t *testing.T, b *browser) []string {
+	t.Helper()
+	var shown []string
+	b.eval(t, `[...document.querySelectorAll("#tokens .token")].map(e => e.textContent)`, &shown)
+	return shown
+}
+
+// assertLanguageModel checks that the page shows the language model with config cfg: its shape, the
+// head view of its first layer, and the most probable next tokens at each token.
+func assertLanguageModel(t *testing.T, b *browser, cfg *checkpoint.Config) {
+	t.Helper()
+	if got, want := b.text(t, "#model-shape"), fmt.Sprintf("%d × %d", cfg.NumLayers, cfg.NumHeads); got != want {
+		t.Errorf("model shape %q, want %q", got, want)
+	}
+	tokens := b.count(t, "#tokens .token")
+	assertHeadView(t, b, 0, cfg.NumHeads, tokens)
+	if n := b.count(t, "#top-tokens tr"); n != tokens+1 {
+		t.Errorf("language model: %d rows of top tokens, want a header and one per token (%d)", n, tokens)
+	}
 }
 
 // assertHeadView checks that the head view shows layer with heads heads, each with a line from every

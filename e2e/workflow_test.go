@@ -45,13 +45,14 @@ func isMasked(layer, head int) string {
 }
 
 func TestWorkflow(t *testing.T) {
+	def := loadModel(t, defaultModelDir).Config
 	s := startSite(t)
 	b := startBrowser(t, s)
 	downloads := t.TempDir()
 	b.run(t, "opening the page", chromedp.Navigate(s.URL+"/"),
 		cdpbrowser.SetDownloadBehavior(cdpbrowser.SetDownloadBehaviorBehaviorAllow).WithDownloadPath(downloads))
 	b.waitFor(t, "the default model loads", `document.querySelector("#model-source") && `+idle, pageState, 60*time.Second)
-	layers, heads := defaultLayers, defaultHeads
+	layers, heads := def.NumLayers, def.NumHeads
 
 	t.Run("data set and heatmaps", func(t *testing.T) {
 		b.run(t, "picking the SST-2 file", chromedp.SetUploadFiles("#dataset-file", modelPaths(filepath.Dir(sst2Dev), "dev.tsv")))
@@ -84,6 +85,12 @@ func TestWorkflow(t *testing.T) {
 	})
 
 	t.Run("clicking a head masks it", func(t *testing.T) {
+		const rows = 200
+		words := wordsFile(t, filepath.Join(defaultModelDir, "vocab.txt"), rows)
+		b.run(t, "picking the file of words", chromedp.SetUploadFiles("#dataset-file", []string{words}))
+		b.waitFor(t, "the words load", fmt.Sprintf(`(document.querySelector("#dataset-count") || {}).textContent == "%d" && %s`, rows, idle), workflowState, 30*time.Second)
+		b.run(t, "computing importance", chromedp.Click("#run-importance"))
+		b.waitFor(t, "both heatmaps are drawn", `document.querySelectorAll("svg.head-map").length == 2 && `+idle, workflowState, 30*time.Second)
 		before := b.text(t, "#metric-value")
 		prediction := b.text(t, "figure[data-chart=prediction] svg")
 		// Find a head whose masking changes the accuracy on this data; unmask the others again.
@@ -109,9 +116,12 @@ func TestWorkflow(t *testing.T) {
 			}
 			b.run(t, "clicking the cell again", chromedp.Click(cellSelector("attention-entropy", l, h)))
 			b.waitFor(t, "the head is back", `!document.querySelector("svg.head-map g.cell.masked") && `+idle, workflowState, 20*time.Second)
+			if got := b.text(t, "#metric-value"); got != before {
+				t.Errorf("with every head back the metric is %q, want %q again", got, before)
+			}
 		}
 		if !found {
-			t.Fatal("no single head changes the metric on this data")
+			t.Fatalf("no single head changes the metric on %d words", rows)
 		}
 	})
 
@@ -135,8 +145,9 @@ func TestWorkflow(t *testing.T) {
 
 	t.Run("prune and download", func(t *testing.T) {
 		if b.count(t, "svg.head-map g.cell.masked") == 0 {
-			b.run(t, "masking a head", chromedp.Click(cellSelector("head-importance", 1, 2)))
-			b.waitFor(t, "the head is masked", isMasked(1, 2)+" && "+idle, workflowState, 20*time.Second)
+			l, h := layers-1, heads-1
+			b.run(t, "masking a head", chromedp.Click(cellSelector("head-importance", l, h)))
+			b.waitFor(t, "the head is masked", isMasked(l, h)+" && "+idle, workflowState, 20*time.Second)
 		}
 		masked := b.count(t, "figure[data-chart=head-importance] svg g.cell.masked")
 		b.run(t, "pruning", chromedp.Click("#prune"))
@@ -241,4 +252,37 @@ func TestWorkflow(t *testing.T) {
 			t.Errorf("after cancelling the error says %q", got)
 		}
 	})
+}
+
+// wordsFile writes an SST-2 dev file of n one-word sentences, the first whole words of a WordPiece
+// vocabulary, labelled 0 and 1 in turn. Among so many inputs some sit near the decision boundary, so
+// that masking a single head flips a prediction and moves the accuracy, whichever model the page
+// opens; the 12 golden sentences need not hold one such.
+func wordsFile(t *testing.T, vocab string, n int) string {
+	t.Helper()
+	data, err := os.ReadFile(vocab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	whole := regexp.MustCompile(`^[a-z]+$`)
+	var rows strings.Builder
+	rows.WriteString("sentence\tlabel\n")
+	k := 0
+	for _, w := range strings.Split(string(data), "\n") {
+		if k == n {
+			break
+		}
+		if whole.MatchString(w) {
+			fmt.Fprintf(&rows, "%s\t%d\n", w, k%2)
+			k++
+		}
+	}
+	if k < n {
+		t.Fatalf("%s has %d whole words, want %d", vocab, k, n)
+	}
+	path := filepath.Join(t.TempDir(), "dev.tsv")
+	if err := os.WriteFile(path, []byte(rows.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }

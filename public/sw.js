@@ -1,7 +1,7 @@
 // sw.js is bertology's service worker: it keeps a copy of the site and of the default model, so that the
 // page works offline after one visit. Requests go to the network first, so a rebuilt site shows at once,
-// and every good answer refreshes the copy; when the network fails the copy answers. Requests to other
-// origins (a model URL the user typed) are left alone.
+// and every good answer refreshes the copy (a model of the site opened by its URL is kept too); when the
+// network fails the copy answers. Requests to other origins (a model URL the user typed) are left alone.
 "use strict";
 
 const cacheName = "bertology";
@@ -33,7 +33,9 @@ self.addEventListener("fetch", event => {
 	event.respondWith((async () => {
 		try {
 			const resp = await fetch(req);
-			if (resp.ok) {
+			// A file the site lacks is kept as missing too: the worker guesses the files of a model directory
+			// without files.json by name, and offline must find the same ones missing, not fail to fetch them.
+			if (resp.ok || resp.status === 404) {
 				const copy = resp.clone();
 				event.waitUntil(caches.open(cacheName).then(cache => cache.put(req, copy)));
 			}

@@ -4,8 +4,8 @@
 //
 //	import { loadBertology, readModelDir } from "./wasm/node/bertology.mjs";
 //	const lab = await loadBertology();
-//	const info = await lab.handle({ op: "loadModel", files: await readModelDir("testdata/golden/bert/model") });
-//	const out = await lab.handle({ op: "forward", text: "the quick brown fox" }, p => console.log(p));
+//	const info = await lab.handle({ op: "loadModel", files: await readModelDir("public/models/bert-tiny-sst2") });
+//	const out = await lab.handle({ op: "forward", text: "a gripping, funny and moving film" }, p => console.log(p));
 //
 // One lab lives in one JavaScript realm: it registers globalThis.bertologyHandle.
 import { readFile, readdir } from "node:fs/promises";

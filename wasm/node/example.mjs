@@ -4,12 +4,13 @@
 //	./build.sh build
 //	node wasm/node/example.mjs [model-dir] [text] [pair]
 //
-// The defaults are the tiny test model testdata/golden/bert/model and a sentence pair from its vocabulary.
+// The defaults are the page's default model, the project's BERT trained on SST-2
+// (public/models/bert-tiny-sst2), and a sentence to classify; public/models/gpt2-tiny-sst2 is a language model.
 import { loadBertology, readModelDir } from "./bertology.mjs";
 import { fileURLToPath } from "node:url";
 
-const [dir = fileURLToPath(new URL("../../testdata/golden/bert/model/", import.meta.url)),
-	text = "the quick brown fox jumped over the lazy dog",
+const [dir = fileURLToPath(new URL("../../public/models/bert-tiny-sst2/", import.meta.url)),
+	text = "a gripping, funny and moving film",
 	pair = ""] = process.argv.slice(2);
 
 const lab = await loadBertology();
@@ -27,7 +28,7 @@ for (const [i, top] of (out.topTokens ?? []).entries()) {
 console.log(`attentions: ${out.attentions.length} layers of [${out.attentions[0].shape}] (heads, query, key)`);
 
 try {
-	await lab.handle({ op: "forward", text, headMask: [1, 0] });
+	await lab.handle({ op: "forward", text, headMask: Array(info.layers * info.heads + 1).fill(1) }); // one value too many
 } catch (err) {
 	console.log(`a bad request is rejected with a clear message: ${err.message}`);
 }
