@@ -54,7 +54,7 @@ type Root struct {
 
 // Start opens the default model and runs the default input, so the views show at once.
 func (c *Root) Start() {
-	c.text = "a gripping, funny and deeply moving film"
+	c.text = "the quick brown fox jumped over the lazy dog"
 	c.view = "head"
 	c.focus = -1
 	c.enlarged = [2]int{-1, -1}
