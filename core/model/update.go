@@ -29,6 +29,24 @@ func (m *Model) Update(f func(p Param, w []float32)) {
 	m.walk(&updater{f: f})
 }
 
+// Params lists the parameters Update hands over, in the same order, without touching them.
+func (m *Model) Params() []Param {
+	var l lister
+	m.walk(&l)
+	return l
+}
+
+// lister is the paramVisitor behind Params.
+type lister []Param
+
+func (l *lister) param(_ []float32, name string, init initKind, shape ...int) {
+	*l = append(*l, Param{Name: name, Shape: shape, Kind: paramKinds[init]})
+}
+
+func (l *lister) linearWeight(_ []float32, _ int, name string, in, out int) {
+	*l = append(*l, Param{Name: name, Shape: []int{out, in}, Kind: WeightParam})
+}
+
 // updater is the paramVisitor behind Update.
 type updater struct {
 	f       func(p Param, w []float32)

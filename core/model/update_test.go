@@ -7,7 +7,7 @@ import (
 )
 
 // TestUpdate: Update hands over every parameter Weights exports, under the same name, shape and
-// layout, and what f writes is what Weights then reads, for every architecture, pruned or not; the
+// layout, in the order Params lists them, and what f writes is what Weights then reads, for every architecture, pruned or not; the
 // kinds follow Hugging Face's grouping for weight decay.
 func TestUpdate(t *testing.T) {
 	for _, arch := range goldenArchs {
@@ -17,6 +17,7 @@ func TestUpdate(t *testing.T) {
 				t.Fatal(err)
 			}
 			before := m.Weights()
+			params := m.Params()
 			seen := map[string]bool{}
 			m.Update(func(p Param, w []float32) {
 				want, ok := before[p.Name]
@@ -27,6 +28,9 @@ func TestUpdate(t *testing.T) {
 					t.Fatalf("%s/%s: Update visits %s twice", arch, dir, p.Name)
 				case !slices.Equal(p.Shape, want.Shape) || !slices.Equal(w, want.Data):
 					t.Fatalf("%s/%s: %s is handed over as %v, not as Weights gives it", arch, dir, p.Name, p.Shape)
+				}
+				if i := len(seen); i >= len(params) || params[i].Name != p.Name || !slices.Equal(params[i].Shape, p.Shape) || params[i].Kind != p.Kind {
+					t.Fatalf("%s/%s: Update's parameter %d is %v, Params lists otherwise", arch, dir, i, p)
 				}
 				seen[p.Name] = true
 				wantKind := WeightParam
@@ -43,7 +47,7 @@ func TestUpdate(t *testing.T) {
 					w[i] = 2*w[i] + float32(i%7)
 				}
 			})
-			if len(seen) != len(before) {
+			if len(seen) != len(before) || len(params) != len(before) {
 				t.Errorf("%s/%s: Update visits %d parameters, Weights has %d", arch, dir, len(seen), len(before))
 			}
 			for name, w := range m.Weights() {
