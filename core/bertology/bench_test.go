@@ -35,14 +35,6 @@ func BenchmarkImportance(b *testing.B) {
 		b.Fatal(err)
 	}
 	examples = examples[:200]
-	tok, err := tokenizer.FromFiles("bert", map[string][]byte{"vocab.txt": vocab})
-	if err != nil {
-		b.Fatal(err)
-	}
-	batches, err := dataset.Classification(tok, task, examples, 128, 8, dataset.PadToLongest)
-	if err != nil {
-		b.Fatal(err)
-	}
 	shapes := []struct {
 		name   string
 		config string
@@ -53,6 +45,14 @@ func BenchmarkImportance(b *testing.B) {
 	for _, s := range shapes {
 		b.Run(s.name, func(b *testing.B) {
 			cfg, err := checkpoint.ParseConfig([]byte(s.config))
+			if err != nil {
+				b.Fatal(err)
+			}
+			tok, err := tokenizer.FromFiles(string(cfg.ModelType), map[string][]byte{"vocab.txt": vocab})
+			if err != nil {
+				b.Fatal(err)
+			}
+			batches, err := dataset.Classification(tok, task, examples, 128, 8, dataset.PadToLongest)
 			if err != nil {
 				b.Fatal(err)
 			}
