@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"io"
 	"os"
 
@@ -55,9 +54,8 @@ func runAttnStats(args []string, stderr io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *modelDir == "" || *data == "" || *outPath == "" {
-		fs.Usage()
-		return fmt.Errorf("--model, --data and --out are required")
+	if err := requireFlags(fs, "model", "data", "out"); err != nil {
+		return err
 	}
 	m, tok, err := loadModelAndTokenizer(*modelDir)
 	if err != nil {

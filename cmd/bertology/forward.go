@@ -26,9 +26,8 @@ func runForward(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *modelDir == "" || *inputs == "" || *outPath == "" {
-		fs.Usage()
-		return fmt.Errorf("--model, --inputs and --out are required")
+	if err := requireFlags(fs, "model", "inputs", "out"); err != nil {
+		return err
 	}
 	ck, err := checkpoint.LoadDir(*modelDir)
 	if err != nil {

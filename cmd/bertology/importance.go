@@ -56,9 +56,8 @@ func runImportance(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *modelDir == "" || *inputs == "" || *outPath == "" {
-		fs.Usage()
-		return fmt.Errorf("--model, --inputs and --out are required")
+	if err := requireFlags(fs, "model", "inputs", "out"); err != nil {
+		return err
 	}
 	mode, err := bertology.ParseMode(*modeName)
 	if err != nil {

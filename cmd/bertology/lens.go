@@ -60,9 +60,8 @@ func runLens(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *modelDir == "" || *text == "" || *outPath == "" {
-		fs.Usage()
-		return fmt.Errorf("--model, --text and --out are required")
+	if err := requireFlags(fs, "model", "text", "out"); err != nil {
+		return err
 	}
 	m, tok, err := loadModelAndTokenizer(*modelDir)
 	if err != nil {

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"sort"
+	"strings"
 )
 
 // command is one subcommand. Each lives in its own file and registers itself in init.
@@ -55,6 +56,24 @@ func usage(w *os.File) {
 		fmt.Fprintf(w, "  %-12s %s\n", n, commands[n].summary)
 	}
 	fmt.Fprintln(w, "\nbertology <command> -h explains a command's flags.")
+}
+
+// requireFlags fails, after printing the command's usage, when any of the named flags is empty.
+func requireFlags(fs *flag.FlagSet, names ...string) error {
+	for _, n := range names {
+		if f := fs.Lookup(n); f == nil || f.Value.String() == "" {
+			fs.Usage()
+			quoted := make([]string, len(names))
+			for i, n := range names {
+				quoted[i] = "--" + n
+			}
+			if len(quoted) == 1 {
+				return fmt.Errorf("%s is required", quoted[0])
+			}
+			return fmt.Errorf("%s and %s are required", strings.Join(quoted[:len(quoted)-1], ", "), quoted[len(quoted)-1])
+		}
+	}
+	return nil
 }
 
 // newFlagSet returns a flag set whose -h prints the command's summary and flags.

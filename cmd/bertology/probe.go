@@ -69,9 +69,8 @@ func runProbe(args []string, stderr io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *modelDir == "" || *data == "" || *outPath == "" {
-		fs.Usage()
-		return fmt.Errorf("--model, --data and --out are required")
+	if err := requireFlags(fs, "model", "data", "out"); err != nil {
+		return err
 	}
 	m, tok, err := loadModelAndTokenizer(*modelDir)
 	if err != nil {

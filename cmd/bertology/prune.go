@@ -23,9 +23,8 @@ func runPrune(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *modelDir == "" || *headsJSON == "" || *outDir == "" {
-		fs.Usage()
-		return fmt.Errorf("--model, --heads and --out are required")
+	if err := requireFlags(fs, "model", "heads", "out"); err != nil {
+		return err
 	}
 	heads, err := parseHeads(*headsJSON)
 	if err != nil {

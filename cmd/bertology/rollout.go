@@ -51,9 +51,8 @@ func runRollout(args []string, stderr io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *modelDir == "" || *text == "" || *outPath == "" {
-		fs.Usage()
-		return fmt.Errorf("--model, --text and --out are required")
+	if err := requireFlags(fs, "model", "text", "out"); err != nil {
+		return err
 	}
 	var ok bool
 	if opt.Reduce, ok = reduceNames[*reduce]; !ok {

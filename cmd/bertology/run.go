@@ -54,9 +54,8 @@ func runRun(args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if a.model == "" || a.dataDir == "" || a.task == "" || a.outputDir == "" {
-		fs.Usage()
-		return fmt.Errorf("--model_name_or_path, --data_dir, --task_name and --output_dir are required")
+	if err := requireFlags(fs, "model_name_or_path", "data_dir", "task_name", "output_dir"); err != nil {
+		return err
 	}
 	return run(a, os.Stdout, os.Stderr)
 }
