@@ -7,7 +7,6 @@ import (
 	"os"
 	"strings"
 
-	"bertology/core/checkpoint"
 	"bertology/core/glue"
 	"bertology/core/model"
 	"bertology/core/npy"
@@ -19,11 +18,7 @@ import (
 
 // loadModelAndTokenizer loads a model directory's weights and its tokenizer.
 func loadModelAndTokenizer(dir string) (*model.Model, tokenizer.Tokenizer, error) {
-	ck, err := checkpoint.LoadDir(dir)
-	if err != nil {
-		return nil, nil, err
-	}
-	m, err := model.New(ck)
+	ck, m, err := loadModel(dir)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -29,11 +29,7 @@ func runForward(args []string) error {
 	if err := requireFlags(fs, "model", "inputs", "out"); err != nil {
 		return err
 	}
-	ck, err := checkpoint.LoadDir(*modelDir)
-	if err != nil {
-		return err
-	}
-	m, err := model.New(ck)
+	_, m, err := loadModel(*modelDir)
 	if err != nil {
 		return err
 	}

@@ -6,8 +6,6 @@ import (
 	"os"
 
 	"bertology/core/bertology"
-	"bertology/core/checkpoint"
-	"bertology/core/model"
 	"bertology/core/tensor"
 )
 
@@ -63,11 +61,7 @@ func runImportance(args []string) error {
 	if err != nil {
 		return err
 	}
-	ck, err := checkpoint.LoadDir(*modelDir)
-	if err != nil {
-		return err
-	}
-	m, err := model.New(ck)
+	_, m, err := loadModel(*modelDir)
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,9 @@ import (
 	"os"
 	"sort"
 	"strings"
+
+	"bertology/core/checkpoint"
+	"bertology/core/model"
 )
 
 // command is one subcommand. Each lives in its own file and registers itself in init.
@@ -56,6 +59,19 @@ func usage(w *os.File) {
 		fmt.Fprintf(w, "  %-12s %s\n", n, commands[n].summary)
 	}
 	fmt.Fprintln(w, "\nbertology <command> -h explains a command's flags.")
+}
+
+// loadModel reads a model directory and builds the model it holds.
+func loadModel(dir string) (*checkpoint.Checkpoint, *model.Model, error) {
+	ck, err := checkpoint.LoadDir(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err := model.New(ck)
+	if err != nil {
+		return nil, nil, err
+	}
+	return ck, m, nil
 }
 
 // requireFlags fails, after printing the command's usage, when any of the named flags is empty.

@@ -30,11 +30,7 @@ func runPrune(args []string) error {
 	if err != nil {
 		return err
 	}
-	ck, err := checkpoint.LoadDir(*modelDir)
-	if err != nil {
-		return err
-	}
-	before, err := model.New(ck)
+	ck, before, err := loadModel(*modelDir)
 	if err != nil {
 		return err
 	}

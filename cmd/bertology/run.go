@@ -66,11 +66,7 @@ func run(a runArgs, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ck, err := checkpoint.LoadDir(a.model)
-	if err != nil {
-		return err
-	}
-	m, err := model.New(ck)
+	ck, m, err := loadModel(a.model)
 	if err != nil {
 		return err
 	}

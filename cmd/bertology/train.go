@@ -155,11 +155,7 @@ func trainModel(a trainArgs, stdout, stderr io.Writer) error {
 func startingModel(a trainArgs, task *glue.Task) (*model.Model, map[string][]byte, error) {
 	files := map[string][]byte{}
 	if a.model != "" {
-		ck, err := checkpoint.LoadDir(a.model)
-		if err != nil {
-			return nil, nil, err
-		}
-		m, err := model.New(ck)
+		ck, m, err := loadModel(a.model)
 		if err != nil {
 			return nil, nil, err
 		}
