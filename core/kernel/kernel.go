@@ -1,32 +1,68 @@
-// Package kernel holds the hot loops of a transformer forward pass: matrix products, softmax and layer
-// normalisation, behind one small interface so that a faster implementation (SIMD, threads) can replace
-// the default one without touching the model.
+// Package kernel holds the hot loops of a transformer's forward and backward passes: the matrix product
+// (a BLAS-style Sgemm with transposes and strides), softmax, layer normalisation and GELU, each with its
+// backward beside it, behind one interface so that a faster implementation replaces the default one
+// without touching the model.
 //
-// The default, Go, is plain Go tuned for WebAssembly, which has neither SIMD nor threads: there the
-// matrix product reaches about 4 GFLOP/s on one core, gonum's about 1. All matrices are dense and
-// row-major, with their dimensions passed explicitly, in the style of BLAS and llm.c.
+// Two implementations exist. Go is plain Go, the same code natively and in WebAssembly, where Go emits
+// neither SIMD nor threads and the product reaches 1-5 GFLOP/s. SIMD (js/wasm only, see simd_wasm.go)
+// calls a WebAssembly SIMD128 module that build.sh assembles from the WAT that ./simdgen writes; it shares
+// Go's linear memory and reaches 15-30 GFLOP/s. Default is SIMD when the host loaded that module, else Go.
+// The package kerneltest holds the conformance suite both must pass.
+//
+// All matrices are dense and row-major, with their dimensions and leading dimensions passed explicitly,
+// in the style of BLAS (gonum's blas.Float32Level3) and llm.c.
 package kernel
+
+import "gonum.org/v1/gonum/blas"
 
 // Kernels is the set of hot loops the model calls.
 type Kernels interface {
-	// MatMul adds a·b to dst: dst[m,n] += a[m,k] · b[k,n].
-	MatMul(dst, a, b []float32, m, k, n int)
-	// MatMulTransB adds a·bᵀ to dst: dst[m,n] += a[m,k] · b[n,k]ᵀ.
-	MatMulTransB(dst, a, b []float32, m, k, n int)
-	// MatMulTransA adds aᵀ·b to dst: dst[m,n] += a[k,m]ᵀ · b[k,n]. Backward passes need it for weight
-	// gradients, xᵀ·dy.
-	MatMulTransA(dst, a, b []float32, m, k, n int)
+	// Name says which implementation this is ("go", "simd128", "relaxed-simd"), for benchmarks and
+	// reports.
+	Name() string
+
+	// Sgemm computes c = alpha·op(a)·op(b) + beta·c for row-major c [m, n], op(a) [m, k] and op(b) [k, n],
+	// as gonum's blas.Float32Level3.Sgemm: op(x) is x or xᵀ as tA and tB say, and lda, ldb, ldc are the
+	// row strides of a, b and c as stored. With beta = 0, c is overwritten and never read.
+	Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int)
+
 	// Softmax replaces each row of x [rows, cols] by its softmax.
 	Softmax(x []float32, rows, cols int)
+	// SoftmaxBackward turns dp, the gradient of the softmax p of each row [rows, cols], into the
+	// gradient with respect to the softmax's input, in place: dx = p ⊙ (dp - Σ p ⊙ dp).
+	SoftmaxBackward(dp, p []float32, rows, cols int)
+
 	// LayerNorm writes dst[r,:] = (x[r,:] - mean_r) / sqrt(var_r + eps) * gamma + beta for each row of
-	// x [rows, cols], with the biased variance. When mean and rstd are not nil they receive each row's mean
-	// and 1/sqrt(var+eps) [rows], which a backward pass needs.
+	// x [rows, cols], with the biased variance. When mean and rstd are not nil they receive each row's
+	// mean and 1/sqrt(var+eps) [rows], which LayerNormBackward needs. dst may be x.
 	LayerNorm(dst, mean, rstd, x, gamma, beta []float32, rows, cols int, eps float64)
+	// LayerNormBackward is the backward pass of LayerNorm over x [rows, cols], given the row
+	// statistics it returned and the output gradient dy. It adds the input gradient to dx unless dx is
+	// nil, and the gain and shift gradients to dgamma and dbeta unless they are nil.
+	LayerNormBackward(dx, dgamma, dbeta, dy, x, mean, rstd, gamma []float32, rows, cols int)
+
+	// GELU writes gelu(x) to dst, which may be x: the exact x·Φ(x) (torch's gelu), or with tanh set
+	// the tanh approximation (gelu_new).
+	GELU(dst, x []float32, tanh bool)
+	// GELUBackward multiplies the output gradient dy in place by GELU's derivative at x.
+	GELUBackward(dy, x []float32, tanh bool)
 }
 
-// Default is the implementation the model uses.
+// Default is the implementation the model uses unless it is given another.
 var Default Kernels = Go{}
+
+// Implementations lists every implementation this build can run, Go first: the conformance tests and
+// the benchmarks run each of them.
+func Implementations() []Kernels {
+	if Default.Name() == (Go{}).Name() {
+		return []Kernels{Go{}}
+	}
+	return []Kernels{Go{}, Default}
+}
 
 // Go is the pure-Go implementation of Kernels: single-threaded, no assembly, the same code natively and
 // in WebAssembly.
 type Go struct{}
+
+// Name implements Kernels.
+func (Go) Name() string { return "go" }

@@ -2,7 +2,7 @@ package kernel
 
 import "math"
 
-// Softmax replaces each row of x [rows, cols] by its softmax.
+// Softmax implements Kernels.
 //
 // As PyTorch does, it subtracts the row's maximum in float32 before exponentiating, so a row whose
 // entries were all pushed to float32's lowest value by a padding mask comes out uniform, and a row of
@@ -28,6 +28,21 @@ func (Go) Softmax(x []float32, rows, cols int) {
 		inv := 1 / sum
 		for j, v := range row {
 			row[j] = float32(float64(v) * inv)
+		}
+	}
+}
+
+// SoftmaxBackward implements Kernels. A key that a mask gave zero probability gets zero gradient, with
+// no Inf or NaN from the float32-min scores.
+func (Go) SoftmaxBackward(dp, p []float32, rows, cols int) {
+	for r := 0; r < rows; r++ {
+		dr, pr := dp[r*cols:(r+1)*cols], p[r*cols:(r+1)*cols]
+		var s float64
+		for j, v := range pr {
+			s += float64(v) * float64(dr[j])
+		}
+		for j, v := range pr {
+			dr[j] = float32(float64(v) * (float64(dr[j]) - s))
 		}
 	}
 }

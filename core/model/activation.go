@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"bertology/core/checkpoint"
+	"bertology/core/kernel"
 )
 
 // activation is a feed-forward nonlinearity, applied elementwise.
@@ -38,20 +39,11 @@ func activationFor(cfg *checkpoint.Config) (activation, error) {
 }
 
 // apply writes act(x) to dst, which may be x.
-func (a activation) apply(dst, x []float32) {
+func (a activation) apply(k kernel.Kernels, dst, x []float32) {
 	dst = dst[:len(x)]
 	switch a {
-	case geluErf:
-		for i, v := range x {
-			f := float64(v)
-			dst[i] = float32(0.5 * f * (1 + math.Erf(f/math.Sqrt2)))
-		}
-	case geluTanh:
-		const c = 0.7978845608028654 // sqrt(2/π)
-		for i, v := range x {
-			f := float64(v)
-			dst[i] = float32(0.5 * f * (1 + math.Tanh(c*(f+0.044715*f*f*f))))
-		}
+	case geluErf, geluTanh:
+		k.GELU(dst, x, a == geluTanh)
 	case relu:
 		for i, v := range x {
 			dst[i] = max(v, 0)
@@ -60,6 +52,28 @@ func (a activation) apply(dst, x []float32) {
 		for i, v := range x {
 			f := float64(v)
 			dst[i] = float32(f / (1 + math.Exp(-f)))
+		}
+	}
+}
+
+// backward multiplies the output gradient dy in place by the activation's derivative at the
+// pre-activation x, turning it into the gradient with respect to x.
+func (a activation) backward(k kernel.Kernels, dy, x []float32) {
+	dy = dy[:len(x)]
+	switch a {
+	case geluErf, geluTanh:
+		k.GELUBackward(dy, x, a == geluTanh)
+	case relu:
+		for i, v := range x {
+			if v <= 0 {
+				dy[i] = 0
+			}
+		}
+	case silu:
+		for i, v := range x {
+			f := float64(v)
+			s := 1 / (1 + math.Exp(-f))
+			dy[i] = float32(float64(dy[i]) * s * (1 + f*(1-s)))
 		}
 	}
 }

@@ -3,6 +3,8 @@ package model
 import (
 	"math"
 
+	"gonum.org/v1/gonum/blas"
+
 	"bertology/core/checkpoint"
 )
 
@@ -13,26 +15,22 @@ const lowest = -math.MaxFloat32
 // attention runs a layer's multi-head self-attention on x [N, D] (the layer input, or its LayerNorm for
 // GPT-2) and leaves the heads' concatenated outputs in a.merged [N, A], before the output projection.
 // mask is the batch's attention mask (nil: no padding); headMask has one entry per kept head (nil: ones).
+//
+// The heads' queries, keys and values are read in place from the fused projection a.qkv [N, 3A], whose
+// rows hold q|k|v of every head, by passing its row stride 3A to Sgemm, and each head's context is
+// written straight into its columns of a.merged: nothing is copied per head.
 func (m *Model) attention(a *layerActs, blk *block, l int, x []float32, sh shape, mask []int, headMask []float32) {
 	nh, hd, t := len(blk.heads), sh.headDim, sh.seqLen
 	width := nh * hd
+	ld := 3 * width
 	blk.qkv.forward(m.k, a.qkv, x, sh.rows)
-
-	// Split the fused projection into per-head [T, head_dim] blocks, laid out [B, heads, T, head_dim].
-	for r := 0; r < sh.rows; r++ {
-		bi, ti := r/t, r%t
-		row := a.qkv[r*3*width : (r+1)*3*width]
-		for h := 0; h < nh; h++ {
-			at := ((bi*nh+h)*t + ti) * hd
-			copy(a.q[at:at+hd], row[h*hd:])
-			copy(a.k[at:at+hd], row[width+h*hd:])
-			copy(a.v[at:at+hd], row[2*width+h*hd:])
-		}
-	}
 	scale := float32(math.Sqrt(float64(hd)))
 	if m.cfg.ModelType == checkpoint.DistilBERT { // DistilBERT scales the queries, not the scores
-		for i := range a.q {
-			a.q[i] /= scale
+		for r := 0; r < sh.rows; r++ {
+			q := a.qkv[r*ld : r*ld+width]
+			for i := range q {
+				q[i] /= scale
+			}
 		}
 	}
 
@@ -41,12 +39,12 @@ func (m *Model) attention(a *layerActs, blk *block, l int, x []float32, sh shape
 		if mask != nil {
 			keyMask = mask[bi*t : (bi+1)*t]
 		}
+		seq := a.qkv[bi*t*ld:]
 		for h := 0; h < nh; h++ {
 			bh := bi*nh + h
-			q, k, v := a.q[bh*t*hd:(bh+1)*t*hd], a.k[bh*t*hd:(bh+1)*t*hd], a.v[bh*t*hd:(bh+1)*t*hd]
+			q, k, v := seq[h*hd:], seq[width+h*hd:], seq[2*width+h*hd:]
 			scores := a.probs[bh*t*t : (bh+1)*t*t]
-			clear(scores)
-			m.k.MatMulTransB(scores, q, k, t, hd, t)
+			m.k.Sgemm(blas.NoTrans, blas.Trans, t, t, hd, 1, q, ld, k, ld, 0, scores, t)
 			m.maskScores(scores, t, l, scale, keyMask)
 			m.k.Softmax(scores, t, t)
 			attn := a.attn[bh*t*t : (bh+1)*t*t]
@@ -55,20 +53,79 @@ func (m *Model) attention(a *layerActs, blk *block, l int, x []float32, sh shape
 					attn[i] = p * headMask[h]
 				}
 			}
-			ctx := a.ctx[bh*t*hd : (bh+1)*t*hd]
-			clear(ctx)
-			m.k.MatMul(ctx, attn, v, t, t, hd)
+			m.k.Sgemm(blas.NoTrans, blas.NoTrans, t, hd, t, 1, attn, t, v, ld, 0, a.merged[bi*t*width+h*hd:], width)
 		}
 	}
+}
 
-	// Merge the heads back: merged[b, t, h*head_dim + i] = ctx[b, h, t, i].
-	for r := 0; r < sh.rows; r++ {
-		bi, ti := r/t, r%t
-		row := a.merged[r*width : (r+1)*width]
-		for h := 0; h < nh; h++ {
-			at := ((bi*nh+h)*t + ti) * hd
-			copy(row[h*hd:(h+1)*hd], a.ctx[at:at+hd])
+// attentionBackward is the backward pass of attention. Given dMerged [N, A], the gradient of the heads'
+// merged outputs, it adds to dHeadMask[h] (original head numbering, one layer's entries) the gradient of
+// each head's mask entry, Σ dAttn ⊙ probs over the head's scores, unless dHeadMask is nil. It then, unless
+// dx and g are both nil, backpropagates through the softmax and the fused query|key|value projection of
+// x [N, D], adding the gradient with respect to x to dx (unless nil) and the projection's parameter
+// gradients to g (unless nil). Like the forward pass it reads q, k, v and the heads' slices of dMerged by
+// stride, and writes dq|dk|dv straight into the fused projection's gradient.
+func (m *Model) attentionBackward(a *layerActs, blk *block, g *linear, l int, x, dMerged, dx []float32, sh shape, mask []int, headMask, dHeadMask []float32) {
+	nh, hd, t := len(blk.heads), sh.headDim, sh.seqLen
+	width := nh * hd
+	ld := 3 * width
+	throughScores := dx != nil || g != nil
+	scale := float32(math.Sqrt(float64(hd)))
+	var dQKV []float32
+	if throughScores {
+		dQKV = make([]float32, sh.rows*ld)
+	}
+	dAttn := make([]float32, t*t)
+	for bi := 0; bi < sh.batch; bi++ {
+		var keyMask []int
+		if mask != nil {
+			keyMask = mask[bi*t : (bi+1)*t]
 		}
+		seq := a.qkv[bi*t*ld:]
+		for h := 0; h < nh; h++ {
+			bh := bi*nh + h
+			dCtx := dMerged[bi*t*width+h*hd:] // [T, head_dim] with stride A
+			q, k, v := seq[h*hd:], seq[width+h*hd:], seq[2*width+h*hd:]
+			probs, attn := a.probs[bh*t*t:(bh+1)*t*t], a.attn[bh*t*t:(bh+1)*t*t]
+
+			// ctx = attn · v
+			m.k.Sgemm(blas.NoTrans, blas.Trans, t, t, hd, 1, dCtx, width, v, ld, 0, dAttn, t)
+			if dHeadMask != nil { // attn = probs · headMask[h]
+				var s float64
+				for i, p := range probs {
+					s += float64(dAttn[i]) * float64(p)
+				}
+				dHeadMask[blk.heads[h]] += float32(s)
+			}
+			if !throughScores {
+				continue
+			}
+			dSeq := dQKV[bi*t*ld:]
+			dQ, dK, dV := dSeq[h*hd:], dSeq[width+h*hd:], dSeq[2*width+h*hd:]
+			m.k.Sgemm(blas.Trans, blas.NoTrans, t, hd, t, 1, attn, t, dCtx, width, 0, dV, ld)
+			if headMask != nil {
+				for i := range dAttn {
+					dAttn[i] *= headMask[h]
+				}
+			}
+			m.k.SoftmaxBackward(dAttn, probs, t, t)
+			m.maskScoresBackward(dAttn, t, l, scale, keyMask)
+
+			// scores = q · kᵀ
+			m.k.Sgemm(blas.NoTrans, blas.NoTrans, t, hd, t, 1, dAttn, t, k, ld, 0, dQ, ld)
+			m.k.Sgemm(blas.Trans, blas.NoTrans, t, hd, t, 1, dAttn, t, q, ld, 0, dK, ld)
+			if m.cfg.ModelType == checkpoint.DistilBERT { // q was divided by scale
+				for ti := 0; ti < t; ti++ {
+					row := dQ[ti*ld : ti*ld+hd]
+					for i := range row {
+						row[i] /= scale
+					}
+				}
+			}
+		}
+	}
+	if throughScores {
+		blk.qkv.backward(m.k, dx, g, dQKV, x, sh.rows)
 	}
 }
 
@@ -112,6 +169,46 @@ func (m *Model) maskScores(s []float32, t, l int, scale float32, keyMask []int) 
 				if padded {
 					v += lowest
 				}
+			}
+			row[j] = v
+		}
+	}
+}
+
+// maskScoresBackward is the backward pass of maskScores on one head's score gradient [T, T], in place:
+// it undoes the scaling, and zeroes the gradient of every score that maskScores overwrote (DistilBERT's
+// padding, GPT-2's and OpenAI GPT's causal masks), where torch's masked_fill, where and w·b give none.
+// Where the mask adds float32's lowest value the gradient passes, as it does in torch, even though in
+// float32 the sum no longer depends on the score: that only matters in a row whose every key is padded,
+// where torch's softmax backward still sees its uniform distribution.
+func (m *Model) maskScoresBackward(ds []float32, t, l int, scale float32, keyMask []int) {
+	c := m.cfg
+	for i := 0; i < t; i++ {
+		row := ds[i*t : (i+1)*t]
+		for j, v := range row {
+			padded := keyMask != nil && keyMask[j] == 0
+			switch c.ModelType {
+			case checkpoint.BERT:
+				v /= scale
+			case checkpoint.DistilBERT:
+				if padded {
+					v = 0
+				}
+			case checkpoint.GPT2:
+				if j > i {
+					v = 0
+				}
+				if c.ScaleAttnByInverseLayerIdx {
+					v /= float32(l + 1)
+				}
+				if c.ScaleAttnWeights {
+					v /= scale
+				}
+			case checkpoint.OpenAIGPT:
+				if j > i {
+					v = 0
+				}
+				v /= scale
 			}
 			row[j] = v
 		}

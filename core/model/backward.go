@@ -65,7 +65,7 @@ func (m *Model) ForwardBackward(b *Batch, opt Options, want GradOptions) (*Outpu
 			gLN = g.finalLN
 		}
 		last := tp.layers[len(tp.layers)-1].out
-		m.finalLN.backward(dx, gLN, dFinal, last, tp.finalMean, tp.finalRstd, n, d)
+		m.finalLN.backward(m.k, dx, gLN, dFinal, last, tp.finalMean, tp.finalRstd, n, d)
 	}
 	if want.HeadMask {
 		grads.HeadMask = make([]float32, c.NumLayers*c.NumHeads)

@@ -15,13 +15,11 @@ type layerActs struct {
 	ln1     []float32 // [N, D] GPT-2: ln_1(x), the attention's input
 	ln1Mean []float32 // [N] statistics of the block's first LayerNorm
 	ln1Rstd []float32
-	qkv     []float32 // [N, 3A] the fused query|key|value projection
-	q, k, v []float32 // [B, heads, T, head_dim]; DistilBERT's q is already divided by sqrt(head_dim)
+	qkv     []float32 // [N, 3A] the fused query|key|value projection; DistilBERT's q divided by sqrt(head_dim)
 	probs   []float32 // [B, heads, T, T] softmax of the masked scores
 	masked  []float32 // [B, heads, T, T] probs times the head mask, when there is one
 	attn    []float32 // the attention distributions returned: masked, or probs without a head mask
-	ctx     []float32 // [B, heads, T, head_dim] attn · v
-	merged  []float32 // [N, A] the heads' contexts side by side
+	merged  []float32 // [N, A] the heads' contexts attn · v side by side
 	attnRes []float32 // [N, D] x + output projection of merged: the first residual sum
 	h1      []float32 // [N, D] post-LN blocks: LayerNorm(attnRes), the feed-forward's input
 	ln2     []float32 // [N, D] GPT-2: ln_2(attnRes), the feed-forward's input
@@ -54,14 +52,13 @@ func (a *layerActs) prepare(blk *block, sh shape, preLN, headMask bool) {
 	a.ln1Mean, a.ln1Rstd = grow(a.ln1Mean, n), grow(a.ln1Rstd, n)
 	a.ln2Mean, a.ln2Rstd = grow(a.ln2Mean, n), grow(a.ln2Rstd, n)
 	a.qkv = grow(a.qkv, n*3*width)
-	a.q, a.k, a.v = grow(a.q, n*width), grow(a.k, n*width), grow(a.v, n*width)
 	a.probs = grow(a.probs, sh.batch*nh*t*t)
 	a.attn = a.probs
 	if headMask {
 		a.masked = grow(a.masked, len(a.probs))
 		a.attn = a.masked
 	}
-	a.ctx, a.merged = grow(a.ctx, n*width), grow(a.merged, n*width)
+	a.merged = grow(a.merged, n*width)
 	a.attnRes = grow(a.attnRes, n*d)
 	a.ffnPre, a.ffnAct = grow(a.ffnPre, n*inter), grow(a.ffnAct, n*inter)
 	a.out = grow(a.out, n*d)
@@ -73,11 +70,11 @@ func (m *Model) blockForward(a *layerActs, blk *block, l int, x []float32, sh sh
 	a.x = x
 	n, d, eps := sh.rows, sh.hidden, m.cfg.LayerNormEps
 	if m.preLN() {
-		m.k.LayerNorm(a.ln1, a.ln1Mean, a.ln1Rstd, x, blk.ln1.gamma, blk.ln1.beta, n, d, eps)
+		blk.ln1.forward(m.k, a.ln1, a.ln1Mean, a.ln1Rstd, x, n, d, eps)
 		m.attention(a, blk, l, a.ln1, sh, mask, headMask)
 		blk.attnOut.forward(m.k, a.attnRes, a.merged, n)
 		addInPlace(a.attnRes, x)
-		m.k.LayerNorm(a.ln2, a.ln2Mean, a.ln2Rstd, a.attnRes, blk.ln2.gamma, blk.ln2.beta, n, d, eps)
+		blk.ln2.forward(m.k, a.ln2, a.ln2Mean, a.ln2Rstd, a.attnRes, n, d, eps)
 		m.feedForward(a, blk, a.ln2, a.out, n)
 		addInPlace(a.out, a.attnRes)
 		return
@@ -85,17 +82,17 @@ func (m *Model) blockForward(a *layerActs, blk *block, l int, x []float32, sh sh
 	m.attention(a, blk, l, x, sh, mask, headMask)
 	blk.attnOut.forward(m.k, a.attnRes, a.merged, n)
 	addInPlace(a.attnRes, x)
-	m.k.LayerNorm(a.h1, a.ln1Mean, a.ln1Rstd, a.attnRes, blk.ln1.gamma, blk.ln1.beta, n, d, eps)
+	blk.ln1.forward(m.k, a.h1, a.ln1Mean, a.ln1Rstd, a.attnRes, n, d, eps)
 	m.feedForward(a, blk, a.h1, a.ffnRes, n)
 	addInPlace(a.ffnRes, a.h1)
-	m.k.LayerNorm(a.out, a.ln2Mean, a.ln2Rstd, a.ffnRes, blk.ln2.gamma, blk.ln2.beta, n, d, eps)
+	blk.ln2.forward(m.k, a.out, a.ln2Mean, a.ln2Rstd, a.ffnRes, n, d, eps)
 }
 
 // feedForward writes the block's position-wise feed-forward network of in [N, D] to out [N, D],
 // keeping the intermediate activations in a.
 func (m *Model) feedForward(a *layerActs, blk *block, in, out []float32, n int) {
 	blk.ffnIn.forward(m.k, a.ffnPre, in, n)
-	m.act.apply(a.ffnAct, a.ffnPre)
+	m.act.apply(m.k, a.ffnAct, a.ffnPre)
 	blk.ffnOut.forward(m.k, out, a.ffnAct, n)
 }
 

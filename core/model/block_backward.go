@@ -38,7 +38,7 @@ func (m *Model) blockBackward(s *blockScratch, a *layerActs, blk, g *block, l in
 		copy(s.dAttnRes, dOut)
 		clear(s.dNorm)
 		m.feedForwardBackward(s, a, blk, g, a.ln2, dOut, s.dNorm, n)
-		blk.ln2.backward(s.dAttnRes, gLN2, s.dNorm, a.attnRes, a.ln2Mean, a.ln2Rstd, n, d)
+		blk.ln2.backward(m.k, s.dAttnRes, gLN2, s.dNorm, a.attnRes, a.ln2Mean, a.ln2Rstd, n, d)
 		// attnRes = x + attnOut(attention(ln_1(x)))
 		clear(s.dMerged)
 		blk.attnOut.backward(m.k, s.dMerged, gAttnOut, s.dAttnRes, a.merged, n)
@@ -52,7 +52,7 @@ func (m *Model) blockBackward(s *blockScratch, a *layerActs, blk, g *block, l in
 			copy(dx, s.dAttnRes)
 		}
 		if dLN1 != nil {
-			blk.ln1.backward(dx, gLN1, dLN1, a.x, a.ln1Mean, a.ln1Rstd, n, d)
+			blk.ln1.backward(m.k, dx, gLN1, dLN1, a.x, a.ln1Mean, a.ln1Rstd, n, d)
 		}
 		return
 	}
@@ -60,13 +60,13 @@ func (m *Model) blockBackward(s *blockScratch, a *layerActs, blk, g *block, l in
 	// out = ln2(ffnRes), ffnRes = h1 + ffn(h1)
 	s.dFfnRes = grow(s.dFfnRes, n*d)
 	clear(s.dFfnRes)
-	blk.ln2.backward(s.dFfnRes, gLN2, dOut, a.ffnRes, a.ln2Mean, a.ln2Rstd, n, d)
+	blk.ln2.backward(m.k, s.dFfnRes, gLN2, dOut, a.ffnRes, a.ln2Mean, a.ln2Rstd, n, d)
 	dH1 := s.dNorm
 	copy(dH1, s.dFfnRes)
 	m.feedForwardBackward(s, a, blk, g, a.h1, s.dFfnRes, dH1, n)
 	// h1 = ln1(attnRes), attnRes = x + attnOut(attention(x))
 	clear(s.dAttnRes)
-	blk.ln1.backward(s.dAttnRes, gLN1, dH1, a.attnRes, a.ln1Mean, a.ln1Rstd, n, d)
+	blk.ln1.backward(m.k, s.dAttnRes, gLN1, dH1, a.attnRes, a.ln1Mean, a.ln1Rstd, n, d)
 	clear(s.dMerged)
 	blk.attnOut.backward(m.k, s.dMerged, gAttnOut, s.dAttnRes, a.merged, n)
 	if dx != nil {
@@ -86,6 +86,6 @@ func (m *Model) feedForwardBackward(s *blockScratch, a *layerActs, blk, g *block
 	s.dInter = grow(s.dInter, n*blk.ffnIn.out)
 	clear(s.dInter)
 	blk.ffnOut.backward(m.k, s.dInter, gOut, dOut, a.ffnAct, n)
-	m.act.backward(s.dInter, a.ffnPre)
+	m.act.backward(m.k, s.dInter, a.ffnPre)
 	blk.ffnIn.backward(m.k, dIn, gIn, s.dInter, in, n)
 }

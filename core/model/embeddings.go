@@ -37,6 +37,6 @@ func (m *Model) embed(out []float32, e *embedActs, b *Batch, n, d int) {
 		}
 	}
 	if m.embLN != nil {
-		m.k.LayerNorm(out, e.mean, e.rstd, e.sum, m.embLN.gamma, m.embLN.beta, n, d, m.cfg.LayerNormEps)
+		m.embLN.forward(m.k, out, e.mean, e.rstd, e.sum, n, d, m.cfg.LayerNormEps)
 	}
 }

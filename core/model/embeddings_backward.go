@@ -9,7 +9,7 @@ func (m *Model) embedBackward(g *Model, e *embedActs, dOut []float32, b *Batch, 
 	dSum := dOut
 	if m.embLN != nil {
 		dSum = make([]float32, n*d)
-		m.embLN.backward(dSum, g.embLN, dOut, e.sum, e.mean, e.rstd, n, d)
+		m.embLN.backward(m.k, dSum, g.embLN, dOut, e.sum, e.mean, e.rstd, n, d)
 	}
 	for r := 0; r < n; r++ {
 		row := dSum[r*d : (r+1)*d]

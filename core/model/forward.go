@@ -61,7 +61,7 @@ func (m *Model) forward(b *Batch, opt Options, keep bool) (*Output, *tape, error
 			out.Attentions = append(out.Attentions, tensor.FromData(slices.Clone(a.attn), b.Size, nh, t, t))
 		}
 		if opt.Contexts {
-			out.Contexts = append(out.Contexts, tensor.FromData(slices.Clone(a.ctx), b.Size, nh, t, sh.headDim))
+			out.Contexts = append(out.Contexts, headContexts(a.merged, b.Size, nh, t, sh.headDim))
 		}
 		if opt.HiddenStates && (m.finalLN == nil || l < len(m.layers)-1) {
 			out.HiddenStates = append(out.HiddenStates, tensor.FromData(slices.Clone(x), b.Size, b.SeqLen, d))
@@ -70,7 +70,7 @@ func (m *Model) forward(b *Batch, opt Options, keep bool) (*Output, *tape, error
 	tp.final = x
 	if m.finalLN != nil {
 		tp.final, tp.finalMean, tp.finalRstd = make([]float32, n*d), make([]float32, n), make([]float32, n)
-		m.k.LayerNorm(tp.final, tp.finalMean, tp.finalRstd, x, m.finalLN.gamma, m.finalLN.beta, n, d, c.LayerNormEps)
+		m.finalLN.forward(m.k, tp.final, tp.finalMean, tp.finalRstd, x, n, d, c.LayerNormEps)
 		if opt.HiddenStates {
 			out.HiddenStates = append(out.HiddenStates, tensor.FromData(slices.Clone(tp.final), b.Size, b.SeqLen, d))
 		}
@@ -99,6 +99,20 @@ func (m *Model) layerHeadMask(mask []float32, l int) []float32 {
 	out := make([]float32, len(heads))
 	for i, h := range heads {
 		out[i] = mask[l*m.cfg.NumHeads+h]
+	}
+	return out
+}
+
+// headContexts lays the heads' merged contexts [B·T, heads·head_dim] out as [B, heads, T, head_dim].
+func headContexts(merged []float32, batch, heads, t, hd int) *tensor.Tensor {
+	out := tensor.New(batch, heads, t, hd)
+	for bi := 0; bi < batch; bi++ {
+		for h := 0; h < heads; h++ {
+			for ti := 0; ti < t; ti++ {
+				at := ((bi*heads+h)*t + ti) * hd
+				copy(out.Data[at:at+hd], merged[(bi*t+ti)*heads*hd+h*hd:])
+			}
+		}
 	}
 	return out
 }

@@ -3,6 +3,8 @@ package model
 import (
 	"math"
 
+	"gonum.org/v1/gonum/blas"
+
 	"bertology/core/checkpoint"
 )
 
@@ -42,7 +44,7 @@ func (m *Model) headForward(h *headActs, x []float32, b *Batch, sh shape) {
 		case checkpoint.DistilBERT:
 			h.pooledPre, h.pooled = make([]float32, b.Size*d), make([]float32, b.Size*d)
 			m.preClassifier.forward(m.k, h.pooledPre, h.pooledIn, b.Size)
-			relu.apply(h.pooled, h.pooledPre)
+			relu.apply(m.k, h.pooled, h.pooledPre)
 		}
 		h.logits = make([]float32, b.Size*c.NumLabels)
 		m.classifier.forward(m.k, h.logits, h.pooled, b.Size)
@@ -50,16 +52,16 @@ func (m *Model) headForward(h *headActs, x []float32, b *Batch, sh shape) {
 		h.mlmPre, h.mlmAct, h.mlmNorm = make([]float32, n*d), make([]float32, n*d), make([]float32, n*d)
 		h.mlmMean, h.mlmRstd = make([]float32, n), make([]float32, n)
 		m.mlmTransform.forward(m.k, h.mlmPre, x, n)
-		m.act.apply(h.mlmAct, h.mlmPre)
-		m.k.LayerNorm(h.mlmNorm, h.mlmMean, h.mlmRstd, h.mlmAct, m.mlmLN.gamma, m.mlmLN.beta, n, d, c.LayerNormEps)
+		m.act.apply(m.k, h.mlmAct, h.mlmPre)
+		m.mlmLN.forward(m.k, h.mlmNorm, h.mlmMean, h.mlmRstd, h.mlmAct, n, d, c.LayerNormEps)
 		h.logits = make([]float32, n*c.VocabSize)
 		for r := 0; r < n; r++ {
 			copy(h.logits[r*c.VocabSize:(r+1)*c.VocabSize], m.decoderBias)
 		}
-		m.k.MatMulTransB(h.logits, h.mlmNorm, m.decoder, n, d, c.VocabSize)
+		m.k.Sgemm(blas.NoTrans, blas.Trans, n, c.VocabSize, d, 1, h.mlmNorm, d, m.decoder, d, 1, h.logits, c.VocabSize)
 	case CausalLM:
 		h.logits = make([]float32, n*c.VocabSize)
-		m.k.MatMulTransB(h.logits, x, m.decoder, n, d, c.VocabSize)
+		m.k.Sgemm(blas.NoTrans, blas.Trans, n, c.VocabSize, d, 1, x, d, m.decoder, d, 0, h.logits, c.VocabSize)
 	}
 }
 

@@ -1,6 +1,10 @@
 package model
 
-import "bertology/core/checkpoint"
+import (
+	"gonum.org/v1/gonum/blas"
+
+	"bertology/core/checkpoint"
+)
 
 // headBackward is the backward pass of headForward from the final hidden states x [N, D]. dLogits
 // [len(rows), classes] are the loss gradients of the logits rows listed in rows, every other row's being
@@ -28,7 +32,7 @@ func (m *Model) headBackward(h *headActs, g *Model, rows []int, dLogits, x, dx [
 			dPooledIn = make([]float32, b.Size*d)
 			m.pooler.backward(m.k, dPooledIn, gPooler, dPooled, h.pooledIn, b.Size)
 		case checkpoint.DistilBERT: // pooled = relu(preClassifier(pooledIn))
-			relu.backward(dPooled, h.pooledPre)
+			relu.backward(m.k, dPooled, h.pooledPre)
 			dPooledIn = make([]float32, b.Size*d)
 			m.preClassifier.backward(m.k, dPooledIn, gPreClassifier, dPooled, h.pooledIn, b.Size)
 		}
@@ -44,9 +48,9 @@ func (m *Model) headBackward(h *headActs, g *Model, rows []int, dLogits, x, dx [
 		}
 		dNorm := m.decoderBackward(g, rows, dLogits, h.mlmNorm, d)
 		dAct := make([]float32, r*d)
-		m.mlmLN.backward(dAct, gLN, dNorm, gatherRows(h.mlmAct, rows, d), gatherRows(h.mlmMean, rows, 1),
+		m.mlmLN.backward(m.k, dAct, gLN, dNorm, gatherRows(h.mlmAct, rows, d), gatherRows(h.mlmMean, rows, 1),
 			gatherRows(h.mlmRstd, rows, 1), r, d)
-		m.act.backward(dAct, gatherRows(h.mlmPre, rows, d))
+		m.act.backward(m.k, dAct, gatherRows(h.mlmPre, rows, d))
 		dIn := make([]float32, r*d)
 		m.mlmTransform.backward(m.k, dIn, gTransform, dAct, gatherRows(x, rows, d), r)
 		scatterAddRows(dx, dIn, rows, d)
@@ -63,9 +67,9 @@ func (m *Model) headBackward(h *headActs, g *Model, rows []int, dLogits, x, dx [
 func (m *Model) decoderBackward(g *Model, rows []int, dLogits, in []float32, d int) []float32 {
 	r, vocab := len(rows), m.cfg.VocabSize
 	dIn := make([]float32, r*d)
-	m.k.MatMul(dIn, dLogits, m.decoder, r, vocab, d)
+	m.k.Sgemm(blas.NoTrans, blas.NoTrans, r, d, vocab, 1, dLogits, vocab, m.decoder, d, 0, dIn, d)
 	if g != nil {
-		m.k.MatMulTransA(g.decoder, dLogits, gatherRows(in, rows, d), vocab, r, d)
+		m.k.Sgemm(blas.Trans, blas.NoTrans, vocab, d, r, 1, dLogits, vocab, gatherRows(in, rows, d), d, 1, g.decoder, d)
 		if g.decoderBias != nil {
 			for i := 0; i < r; i++ {
 				addInPlace(g.decoderBias, dLogits[i*vocab:(i+1)*vocab])

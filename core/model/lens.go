@@ -43,7 +43,7 @@ func (m *Model) HeadLogits(hidden []float32, rows int) ([]float32, error) {
 	if m.finalLN != nil {
 		x = make([]float32, rows*d)
 		mean, rstd := make([]float32, rows), make([]float32, rows)
-		m.k.LayerNorm(x, mean, rstd, hidden, m.finalLN.gamma, m.finalLN.beta, rows, d, m.cfg.LayerNormEps)
+		m.finalLN.forward(m.k, x, mean, rstd, hidden, rows, d, m.cfg.LayerNormEps)
 	}
 	var h headActs
 	m.headForward(&h, x, nil, shape{rows: rows, hidden: d})

@@ -1,8 +1,12 @@
 package model
 
-import "bertology/core/kernel"
+import (
+	"gonum.org/v1/gonum/blas"
 
-// linear is a dense layer y = x·w + b with w stored [in, out], the layout kernel.MatMul streams fastest.
+	"bertology/core/kernel"
+)
+
+// linear is a dense layer y = x·w + b with w stored [in, out], the layout a plain Sgemm streams fastest.
 type linear struct {
 	w       []float32 // [in, out]
 	b       []float32 // [out]; nil for a layer without bias
@@ -20,21 +24,33 @@ func newLinear(in, out int, bias bool) *linear {
 // forward computes y[rows, out] = x[rows, in]·w + b.
 func (l *linear) forward(k kernel.Kernels, y, x []float32, rows int) {
 	y = y[:rows*l.out]
-	if l.b == nil {
-		clear(y)
-	} else {
+	var beta float32
+	if l.b != nil {
 		for r := 0; r < rows; r++ {
 			copy(y[r*l.out:(r+1)*l.out], l.b)
 		}
+		beta = 1
 	}
-	k.MatMul(y, x, l.w, rows, l.in, l.out)
+	k.Sgemm(blas.NoTrans, blas.NoTrans, rows, l.out, l.in, 1, x, l.in, l.w, l.out, beta, y, l.out)
 }
 
-// layerNorm holds a LayerNorm's gain and shift.
-type layerNorm struct {
-	gamma, beta []float32 // [D]
-}
-
-func newLayerNorm(d int) *layerNorm {
-	return &layerNorm{gamma: make([]float32, d), beta: make([]float32, d)}
+// backward is the backward pass of forward, y = x·w + b, for x [rows, in] and the output gradient dy
+// [rows, out]. It adds the input gradient dy·wᵀ to dx unless dx is nil, and the parameter gradients
+// xᵀ·dy and Σ_rows dy to g unless g is nil.
+func (l *linear) backward(k kernel.Kernels, dx []float32, g *linear, dy, x []float32, rows int) {
+	if rows == 0 {
+		return
+	}
+	if dx != nil {
+		k.Sgemm(blas.NoTrans, blas.Trans, rows, l.in, l.out, 1, dy, l.out, l.w, l.out, 1, dx, l.in)
+	}
+	if g == nil {
+		return
+	}
+	k.Sgemm(blas.Trans, blas.NoTrans, l.in, l.out, rows, 1, x, l.in, dy, l.out, 1, g.w, l.out)
+	if g.b != nil {
+		for r := 0; r < rows; r++ {
+			addInPlace(g.b, dy[r*l.out:(r+1)*l.out])
+		}
+	}
 }

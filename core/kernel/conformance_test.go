@@ -1,0 +1,16 @@
+package kernel_test
+
+import (
+	"testing"
+
+	"bertology/core/kernel"
+	"bertology/core/kernel/kerneltest"
+)
+
+// TestConformance runs the conformance suite on every implementation this build has: Go everywhere,
+// and the SIMD module too under js/wasm when the host loaded it.
+func TestConformance(t *testing.T) {
+	for _, k := range kernel.Implementations() {
+		t.Run(k.Name(), func(t *testing.T) { kerneltest.Run(t, k) })
+	}
+}
