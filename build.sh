@@ -22,11 +22,32 @@ generate_ui() {
 	gofmt -w ui/*_gen.go # vugugen's output is not gofmt-clean
 }
 
+# apt_install installs Debian packages, waiting for another apt run's lock rather than failing on it.
+apt_install() {
+	log "install: $* (apt)"
+	apt-get -o DPkg::Lock::Timeout=900 update
+	apt-get -o DPkg::Lock::Timeout=900 install -y "$@"
+}
+
+# build_kernels assembles the SIMD128 kernel module (public/kernels-simd.wasm) and its relaxed-SIMD build
+# (public/kernels-relaxed.wasm) from the WebAssembly text that core/kernel/simdgen writes.
+build_kernels() {
+	command -v wat2wasm >/dev/null || apt_install wabt
+	local wat
+	wat="$(mktemp -d)"
+	go run ./core/kernel/simdgen >"$wat/simd.wat"
+	go run ./core/kernel/simdgen -relaxed >"$wat/relaxed.wat"
+	wat2wasm "$wat/simd.wat" -o public/kernels-simd.wasm
+	wat2wasm --enable-relaxed-simd "$wat/relaxed.wat" -o public/kernels-relaxed.wasm
+	rm -rf "$wat"
+}
+
 # build_site builds the static site in public/: the UI (ui.wasm), the lab (bertology.wasm), Go's
 # wasm_exec.js and the default model with its files.json (read by the worker and the service worker).
 build_site() {
 	log "build: site in public/"
 	generate_ui
+	build_kernels
 	GOOS=js GOARCH=wasm go build -trimpath -ldflags="-s -w" -o public/bertology.wasm ./wasm
 	GOOS=js GOARCH=wasm go build -trimpath -ldflags="-s -w" -o public/ui.wasm ./ui
 	cp "$GOROOT_WASM/wasm_exec.js" public/wasm_exec.js
@@ -45,11 +66,7 @@ build_site() {
 
 # ensure_chromium installs Debian's chromium for the end-to-end tests when it is missing.
 ensure_chromium() {
-	if ! command -v chromium >/dev/null; then
-		log "install: chromium (apt)"
-		apt-get update
-		apt-get install -y chromium
-	fi
+	command -v chromium >/dev/null || apt_install chromium
 }
 
 test_native() {
@@ -58,9 +75,18 @@ test_native() {
 	go test ./...
 }
 
+# test_wasm runs the core's tests as js/wasm under Node, through wasm/node/go_js_wasm_exec, on each kernel
+# path: the SIMD128 module, Go's own kernels (the fallback when the module cannot load), and the parity
+# tests again on the relaxed-SIMD build.
 test_wasm() {
-	log "test: core as js/wasm under Node"
-	GOOS=js GOARCH=wasm go test ./core/...
+	build_kernels
+	local path="$PWD/wasm/node:$PATH"
+	log "test: core as js/wasm under Node, SIMD128 kernels"
+	PATH="$path" BERTOLOGY_KERNELS=simd128 GOOS=js GOARCH=wasm go test ./core/...
+	log "test: core as js/wasm under Node, Go kernels"
+	PATH="$path" BERTOLOGY_KERNELS=go GOOS=js GOARCH=wasm go test ./core/...
+	log "test: kernels and parity as js/wasm under Node, relaxed-SIMD kernels"
+	PATH="$path" BERTOLOGY_KERNELS=relaxed-simd GOOS=js GOARCH=wasm go test ./core/kernel/ ./core/model/ ./core/bertology/
 }
 
 test_node() {

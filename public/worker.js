@@ -23,16 +23,27 @@ function start() {
 		}
 		go = new Go();
 		globalThis.onBertologyReady = () => resolve(globalThis.bertologyHandle);
+		const kernels = bertologyKernels();
+		go.importObject.bertology_kernels = kernels.imports;
 		WebAssembly.instantiateStreaming(fetch("bertology.wasm"), go.importObject)
-			.then(({ instance }) => go.run(instance))
+			.then(async ({ instance }) => {
+				globalThis.bertologyKernelName = await kernels.attach(instance.exports.mem, loadKernel);
+				return go.run(instance);
+			})
 			.then(() => reject(new Error("bertology.wasm exited while starting")))
 			.catch(err => reject(new Error(`could not start bertology.wasm: ${err.message}`)));
 	});
 	lab.catch(() => {}); // not unhandled: serve reports it
 }
 
+// loadKernel fetches a build of the SIMD kernel module (kernels.js picks one); null if it is missing.
+async function loadKernel(file) {
+	const resp = await fetch(file);
+	return resp.ok ? resp.arrayBuffer() : null;
+}
+
 try {
-	importScripts("wasm_exec.js");
+	importScripts("wasm_exec.js", "kernels.js");
 } catch (err) {
 	console.error("bertology:", err);
 }

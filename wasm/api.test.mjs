@@ -53,6 +53,9 @@ test("loadModel summarises the model as its config.json says", async () => {
 	assert.equal(info.maxPositions, config.max_position_embeddings);
 	assert.deepEqual(info.labels, ["LABEL_0", "LABEL_1"]);
 	assert.ok(info.files.includes("model.safetensors"));
+	// The lab runs on the SIMD kernel module (public/kernels-*.wasm), and says so; the loader agrees.
+	assert.ok(["simd128", "relaxed-simd"].includes(info.kernels), `kernels ${info.kernels}`);
+	assert.equal(info.kernels, lab.kernels);
 	assert.ok(progress.length > 0, "progress reported");
 	assert.deepEqual(Object.keys(progress[0]).sort(), ["done", "phase", "total"]);
 });

@@ -104,7 +104,7 @@ type block struct {
 // not use are ignored. Errors name the first missing or mis-shaped tensor.
 //
 // The model copies the weights it uses; ck is not kept.
-func New(ck *checkpoint.Checkpoint) (*Model, error) {
+func New(ck *checkpoint.Checkpoint, opts ...Option) (*Model, error) {
 	ld := &loader{weights: ck.Weights, prefix: basePrefix[ck.Config.ModelType]}
 	head := headOf(ck)
 	// A bare BertModel has a pooler unless it was built without one; keep it when the checkpoint does,
@@ -118,8 +118,20 @@ func New(ck *checkpoint.Checkpoint) (*Model, error) {
 	if ld.err != nil {
 		return nil, fmt.Errorf("model: %w", ld.err)
 	}
+	for _, o := range opts {
+		o(m)
+	}
 	return m, nil
 }
+
+// Option changes how New builds a model.
+type Option func(*Model)
+
+// WithKernels makes the model run its hot loops on k instead of kernel.Default.
+func WithKernels(k kernel.Kernels) Option { return func(m *Model) { m.k = k } }
+
+// Kernels is the implementation the model runs its hot loops on.
+func (m *Model) Kernels() kernel.Kernels { return m.k }
 
 // build lays out a model for cfg with the given head, its parameters allocated and zero.
 func build(cfg *checkpoint.Config, head Head, withPooler bool) (*Model, error) {

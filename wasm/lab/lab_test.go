@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"bertology/core/golden"
+	"bertology/core/kernel"
 	"bertology/wasm/protocol"
 )
 
@@ -101,7 +102,8 @@ func TestLoadModel(t *testing.T) {
 		Type: "bert", Architecture: "BertForSequenceClassification",
 		Layers: 3, Heads: 4, HeadsPerLayer: []int{4, 4, 4}, Hidden: 32, Intermediate: 64, Vocab: 147, MaxPositions: 64,
 		Params: info.Params, Labels: []string{"LABEL_0", "LABEL_1"},
-		Files: []string{"config.json", "model.safetensors", "pytorch_model.bin", "special_tokens_map.json", "tokenizer_config.json", "vocab.txt"},
+		Files:   []string{"config.json", "model.safetensors", "pytorch_model.bin", "special_tokens_map.json", "tokenizer_config.json", "vocab.txt"},
+		Kernels: kernel.Default.Name(),
 	}
 	if !reflect.DeepEqual(info, want) {
 		t.Errorf("model info\n got %+v\nwant %+v", info, want)

@@ -67,6 +67,7 @@ func describe(m *model.Model, files map[string][]byte) protocol.ModelInfo {
 		MaxPositions: cfg.MaxPositions,
 		Params:       m.NumParams(),
 		Labels:       classLabels(m),
+		Kernels:      m.Kernels().Name(),
 	}
 	if len(cfg.Architectures) > 0 {
 		info.Architecture = cfg.Architectures[0]

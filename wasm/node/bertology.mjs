@@ -18,21 +18,32 @@ const publicDir = fileURLToPath(new URL("../../public/", import.meta.url));
 
 // loadBertology starts the wasm module and resolves once bertologyHandle is registered.
 // wasm and wasmExec default to public/bertology.wasm and public/wasm_exec.js.
-export async function loadBertology({ wasm = join(publicDir, "bertology.wasm"), wasmExec = join(publicDir, "wasm_exec.js") } = {}) {
+// kernels names the kernels to run ("relaxed-simd", "simd128", or "go" for Go's own); by default the
+// fastest of public/kernels-*.wasm that this Node validates.
+export async function loadBertology({ wasm = join(publicDir, "bertology.wasm"), wasmExec = join(publicDir, "wasm_exec.js"), kernels: only = "" } = {}) {
 	for (const f of [wasm, wasmExec]) {
 		if (!existsSync(f)) {
 			throw new Error(`${f} does not exist: run ./build.sh build first`);
 		}
 	}
-	createRequire(import.meta.url)(wasmExec); // defines globalThis.Go
+	const require = createRequire(import.meta.url);
+	require(wasmExec); // defines globalThis.Go
 	const go = new globalThis.Go();
+	const kernels = require(join(publicDir, "kernels.js"))();
+	go.importObject.bertology_kernels = kernels.imports;
 	const ready = new Promise(resolve => { globalThis.onBertologyReady = resolve; });
 	const { instance } = await WebAssembly.instantiate(await readFile(wasm), go.importObject);
+	const kernelName = await kernels.attach(instance.exports.mem, async file => {
+		const p = join(publicDir, file);
+		return existsSync(p) ? readFile(p) : null;
+	}, only);
 	const exited = go.run(instance);
 	await Promise.race([ready, exited.then(() => { throw new Error("bertology.wasm exited while starting"); })]);
 	return {
 		// handle sends one request {op, id?, ...fields}; onProgress receives {phase, done, total}.
 		handle: (request, onProgress) => globalThis.bertologyHandle(request, onProgress),
+		// kernels names the kernels the lab runs: "relaxed-simd", "simd128" or "go".
+		kernels: kernelName,
 		// exited reports whether the Go program has ended (only running out of memory ends it).
 		exited: () => go.exited,
 	};

@@ -46,6 +46,7 @@ type ModelInfo struct {
 	Params        int      `js:"params"`        // number of parameters
 	Labels        []string `js:"labels"`        // class names of a classification head; empty otherwise
 	Files         []string `js:"files"`         // the files the model was loaded from, sorted
+	Kernels       string   `js:"kernels"`       // the kernels the model runs on: simd128, relaxed-simd or go
 }
 
 // TokenizeRequest asks for the tokens of a text, or of a text pair when Pair is not empty.
