@@ -23,8 +23,9 @@
 		let ex = null;
 		const imports = {
 			version: () => (ex ? ex.version() : 0),
-			sgemm: (m, n, k, alpha, a, rsA, csA, b, rsB, csB, beta, c, ldc, scratch) =>
-				ex.sgemm(m, n, k, alpha, a, rsA, csA, b, rsB, csB, beta, c, ldc, scratch),
+			pack: (dst, b, rsB, csB, k, n) => ex.pack(dst, b, rsB, csB, k, n),
+			gemmPacked: (m, n, k, alpha, a, rsA, csA, bp, beta, c, ldc) =>
+				ex.gemmPacked(m, n, k, alpha, a, rsA, csA, bp, beta, c, ldc),
 			softmax: (x, rows, cols) => ex.softmax(x, rows, cols),
 			layernorm: (dst, mean, rstd, x, gamma, beta, rows, cols, eps) =>
 				ex.layernorm(dst, mean, rstd, x, gamma, beta, rows, cols, eps),

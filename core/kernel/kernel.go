@@ -66,3 +66,20 @@ type Go struct{}
 
 // Name implements Kernels.
 func (Go) Name() string { return "go" }
+
+// Packer is implemented by kernels that multiply faster by a right-hand operand laid out for them once:
+// the model packs each weight it multiplies by when it is built and after every update, and passes
+// the packing instead of the weight.
+type Packer interface {
+	// Pack lays out op(b) [k, n] (b stored with row stride ldb) for SgemmPacked.
+	Pack(tB blas.Transpose, k, n int, b []float32, ldb int) *Packed
+	// SgemmPacked computes c = alpha·op(a)·B + beta·c as Sgemm does, for the B [k, n] that bp packs.
+	SgemmPacked(tA blas.Transpose, m int, alpha float32, a []float32, lda int, bp *Packed, beta float32, c []float32, ldc int)
+}
+
+// Packed is a matrix laid out by a Packer. It belongs to the kernels that packed it.
+type Packed struct {
+	By     string      // the Name of the kernels that packed it
+	K, N   int         // the dimensions of the matrix it holds
+	blocks [][]float32 // the packer's own layout
+}

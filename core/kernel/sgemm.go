@@ -84,25 +84,27 @@ func scaleRows(c []float32, ldc, m, n int, beta float32) {
 	}
 }
 
-// checkSgemm panics, as gonum's Sgemm does, when the dimensions or strides do not fit the slices. Unlike
-// gonum it accepts any stride for an empty matrix: a layer whose heads are all pruned has a [D, 0] weight.
+// checkSgemm panics, as gonum's Sgemm does, when the dimensions or strides do not fit the slices.
 func checkSgemm(tA, tB blas.Transpose, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
-	ra, ca := m, k
-	if tA != blas.NoTrans {
-		ra, ca = k, m
+	checkOperand("a", tA, m, k, a, lda)
+	checkOperand("b", tB, k, n, b, ldb)
+	checkMatrix("c", m, n, c, ldc)
+}
+
+// checkOperand checks that op(x) [rows, cols] fits in x with row stride ld.
+func checkOperand(name string, t blas.Transpose, rows, cols int, x []float32, ld int) {
+	if t != blas.NoTrans {
+		rows, cols = cols, rows
 	}
-	rb, cb := k, n
-	if tB != blas.NoTrans {
-		rb, cb = n, k
+	checkMatrix(name, rows, cols, x, ld)
+}
+
+// checkMatrix checks that x [rows, cols] fits with row stride ld. Unlike gonum it accepts any stride for
+// an empty matrix: a layer whose heads are all pruned has a [D, 0] weight.
+func checkMatrix(name string, rows, cols int, x []float32, ld int) {
+	if rows < 0 || cols < 0 || (rows > 0 && cols > 0 && (ld < cols || len(x) < (rows-1)*ld+cols)) {
+		panic(fmt.Sprintf("kernel: Sgemm: %s [%d, %d] with stride %d does not fit in %d elements", name, rows, cols, ld, len(x)))
 	}
-	check := func(name string, x []float32, rows, cols, ld int) {
-		if rows < 0 || cols < 0 || (rows > 0 && cols > 0 && (ld < cols || len(x) < (rows-1)*ld+cols)) {
-			panic(fmt.Sprintf("kernel: Sgemm: %s [%d, %d] with stride %d does not fit in %d elements", name, rows, cols, ld, len(x)))
-		}
-	}
-	check("a", a, ra, ca, lda)
-	check("b", b, rb, cb, ldb)
-	check("c", c, m, n, ldc)
 }
 
 // gemm adds alpha·a·b to dst for strided matrices: dst[i*ldd+j] += alpha·Σ_p a[i*lda+p] · b[p*ldb+j],

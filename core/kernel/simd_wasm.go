@@ -17,8 +17,11 @@ import (
 //go:wasmimport bertology_kernels version
 func simdVersion() int32
 
-//go:wasmimport bertology_kernels sgemm
-func simdSgemm(m, n, k int32, alpha float32, a unsafe.Pointer, rsA, csA int32, b unsafe.Pointer, rsB, csB int32, beta float32, c unsafe.Pointer, ldc int32, scratch unsafe.Pointer)
+//go:wasmimport bertology_kernels pack
+func simdPack(dst, b unsafe.Pointer, rsB, csB, k, n int32)
+
+//go:wasmimport bertology_kernels gemmPacked
+func simdGemmPacked(m, n, k int32, alpha float32, a unsafe.Pointer, rsA, csA int32, bp unsafe.Pointer, beta float32, c unsafe.Pointer, ldc int32)
 
 //go:wasmimport bertology_kernels softmax
 func simdSoftmax(x unsafe.Pointer, rows, cols int32)
@@ -54,12 +57,37 @@ func (s SIMD) Name() string {
 	return "simd128"
 }
 
-// panels holds the scratch space in which sgemm copies a panel of a transposed or ragged B, 8 floats
-// per row of k.
-var panels sync.Pool
+// The product runs on blocks of op(B) of at most blockK rows and blockN columns, each packed into panels
+// of 8 columns (k·8 floats each) that the module's gemmPacked streams: a panel of 512 rows (16 KiB)
+// stays in the first-level cache while every row of A meets it, and the packing space stays small even
+// for a vocabulary projection's 50,257 columns.
+const (
+	blockK = 512
+	blockN = 2048
+)
+
+// packedSize is the floats that a block of k rows and n columns takes packed.
+func packedSize(k, n int) int { return k * 8 * ((n + 7) / 8) }
+
+// scratch holds the space into which Sgemm packs a block of B.
+var scratch sync.Pool
+
+// operands are the byte strides of a and b that the module takes: A[i,p] at a + i·rsA + p·csA, B[p,j]
+// at b + p·rsB + j·csB.
+func operands(tA, tB blas.Transpose, lda, ldb int) (rsA, csA, rsB, csB int) {
+	rsA, csA = 4*lda, 4
+	if tA != blas.NoTrans {
+		rsA, csA = 4, 4*lda
+	}
+	rsB, csB = 4*ldb, 4
+	if tB != blas.NoTrans {
+		rsB, csB = 4, 4*ldb
+	}
+	return
+}
 
 // Sgemm implements Kernels.
-func (SIMD) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+func (s SIMD) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	checkSgemm(tA, tB, m, n, k, a, lda, b, ldb, c, ldc)
 	if m == 0 || n == 0 {
 		return
@@ -68,24 +96,72 @@ func (SIMD) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32
 		scaleRows(c, ldc, m, n, beta)
 		return
 	}
-	rsA, csA := 4*lda, 4
-	if tA != blas.NoTrans {
-		rsA, csA = 4, 4*lda
+	rsA, csA, rsB, csB := operands(tA, tB, lda, ldb)
+	buf, _ := scratch.Get().(*[]float32)
+	if buf == nil || cap(*buf) < packedSize(min(k, blockK), min(n, blockN)) {
+		b := make([]float32, packedSize(min(k, blockK), min(n, blockN)))
+		buf = &b
 	}
-	rsB, csB := 4*ldb, 4
-	if tB != blas.NoTrans {
-		rsB, csB = 4, 4*ldb
+	pb := unsafe.Pointer(&(*buf)[:1][0])
+	for j0 := 0; j0 < n; j0 += blockN {
+		nb := min(blockN, n-j0)
+		bt := beta
+		for p0 := 0; p0 < k; p0 += blockK {
+			kb := min(blockK, k-p0)
+			simdPack(pb, unsafe.Pointer(&b[p0*rsB/4+j0*csB/4]), int32(rsB), int32(csB), int32(kb), int32(nb))
+			simdGemmPacked(int32(m), int32(nb), int32(kb), alpha, unsafe.Pointer(&a[p0*csA/4]), int32(rsA), int32(csA),
+				pb, bt, unsafe.Pointer(&c[j0]), int32(4*ldc))
+			bt = 1
+		}
 	}
-	var scratch *[]float32
-	if p, ok := panels.Get().(*[]float32); ok && cap(*p) >= 8*k {
-		scratch = p
-	} else {
-		s := make([]float32, 8*k)
-		scratch = &s
+	scratch.Put(buf)
+}
+
+// Pack implements Packer: the blocks of op(b), in the order SgemmPacked multiplies them.
+func (s SIMD) Pack(tB blas.Transpose, k, n int, b []float32, ldb int) *Packed {
+	checkOperand("b", tB, k, n, b, ldb)
+	p := &Packed{By: s.Name(), K: k, N: n}
+	_, _, rsB, csB := operands(blas.NoTrans, tB, 1, ldb)
+	for j0 := 0; j0 < n; j0 += blockN {
+		nb := min(blockN, n-j0)
+		for p0 := 0; p0 < k; p0 += blockK {
+			kb := min(blockK, k-p0)
+			block := make([]float32, packedSize(kb, nb))
+			simdPack(unsafe.Pointer(&block[0]), unsafe.Pointer(&b[p0*rsB/4+j0*csB/4]), int32(rsB), int32(csB), int32(kb), int32(nb))
+			p.blocks = append(p.blocks, block)
+		}
 	}
-	simdSgemm(int32(m), int32(n), int32(k), alpha, unsafe.Pointer(&a[0]), int32(rsA), int32(csA),
-		unsafe.Pointer(&b[0]), int32(rsB), int32(csB), beta, unsafe.Pointer(&c[0]), int32(4*ldc), unsafe.Pointer(&(*scratch)[:1][0]))
-	panels.Put(scratch)
+	return p
+}
+
+// SgemmPacked implements Packer.
+func (s SIMD) SgemmPacked(tA blas.Transpose, m int, alpha float32, a []float32, lda int, bp *Packed, beta float32, c []float32, ldc int) {
+	n, k := bp.N, bp.K
+	if bp.By != s.Name() {
+		panic("kernel: SgemmPacked: the operand was packed by " + bp.By + ", not " + s.Name())
+	}
+	checkOperand("a", tA, m, k, a, lda)
+	checkMatrix("c", m, n, c, ldc)
+	if m == 0 || n == 0 {
+		return
+	}
+	if k == 0 || alpha == 0 {
+		scaleRows(c, ldc, m, n, beta)
+		return
+	}
+	rsA, csA, _, _ := operands(tA, blas.NoTrans, lda, 1)
+	i := 0
+	for j0 := 0; j0 < n; j0 += blockN {
+		nb := min(blockN, n-j0)
+		bt := beta
+		for p0 := 0; p0 < k; p0 += blockK {
+			kb := min(blockK, k-p0)
+			simdGemmPacked(int32(m), int32(nb), int32(kb), alpha, unsafe.Pointer(&a[p0*csA/4]), int32(rsA), int32(csA),
+				unsafe.Pointer(&bp.blocks[i][0]), bt, unsafe.Pointer(&c[j0]), int32(4*ldc))
+			bt = 1
+			i++
+		}
+	}
 }
 
 // Softmax implements Kernels. Exponentials and sums are in float32 (Go's kernel takes them in float64):

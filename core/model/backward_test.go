@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"bertology/core/checkpoint"
+	"bertology/core/kernel"
 )
 
 // TestForwardBackwardModes checks that the forward half of ForwardBackward is Forward, and that asking
@@ -188,19 +189,23 @@ func BenchmarkForwardBackwardBERTTiny(b *testing.B) {
 		name string
 		want *GradOptions
 	}{{"forward", nil}, {"head mask", &GradOptions{HeadMask: true}}, {"weights", &GradOptions{HeadMask: true, Weights: true}}} {
-		b.Run(mode.name, func(b *testing.B) {
-			for b.Loop() {
-				var err error
-				if mode.want == nil {
-					_, err = m.Forward(batch, Options{})
-				} else {
-					_, _, err = m.ForwardBackward(batch, Options{}, *mode.want)
+		for _, k := range kernel.Implementations() {
+			b.Run(mode.name+"/"+k.Name(), func(b *testing.B) {
+				m.k = k
+				m.packWeights()
+				for b.Loop() {
+					var err error
+					if mode.want == nil {
+						_, err = m.Forward(batch, Options{})
+					} else {
+						_, _, err = m.ForwardBackward(batch, Options{}, *mode.want)
+					}
+					if err != nil {
+						b.Fatal(err)
+					}
 				}
-				if err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.ReportMetric(b.Elapsed().Seconds()*1e3/float64(b.N), "ms/op")
-		})
+				b.ReportMetric(b.Elapsed().Seconds()*1e3/float64(b.N), "ms/op")
+			})
+		}
 	}
 }

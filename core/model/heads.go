@@ -3,8 +3,6 @@ package model
 import (
 	"math"
 
-	"gonum.org/v1/gonum/blas"
-
 	"bertology/core/checkpoint"
 )
 
@@ -58,10 +56,10 @@ func (m *Model) headForward(h *headActs, x []float32, b *Batch, sh shape) {
 		for r := 0; r < n; r++ {
 			copy(h.logits[r*c.VocabSize:(r+1)*c.VocabSize], m.decoderBias)
 		}
-		m.k.Sgemm(blas.NoTrans, blas.Trans, n, c.VocabSize, d, 1, h.mlmNorm, d, m.decoder, d, 1, h.logits, c.VocabSize)
+		m.decode(h.logits, h.mlmNorm, n, 1)
 	case CausalLM:
 		h.logits = make([]float32, n*c.VocabSize)
-		m.k.Sgemm(blas.NoTrans, blas.Trans, n, c.VocabSize, d, 1, x, d, m.decoder, d, 0, h.logits, c.VocabSize)
+		m.decode(h.logits, x, n, 0)
 	}
 }
 

@@ -11,6 +11,9 @@ type linear struct {
 	w       []float32 // [in, out]
 	b       []float32 // [out]; nil for a layer without bias
 	in, out int
+	// packed is w laid out for the model's kernels when they are a kernel.Packer (see packWeights);
+	// nil otherwise.
+	packed *kernel.Packed
 }
 
 func newLinear(in, out int, bias bool) *linear {
@@ -30,6 +33,10 @@ func (l *linear) forward(k kernel.Kernels, y, x []float32, rows int) {
 			copy(y[r*l.out:(r+1)*l.out], l.b)
 		}
 		beta = 1
+	}
+	if l.packed != nil {
+		k.(kernel.Packer).SgemmPacked(blas.NoTrans, rows, 1, x, l.in, l.packed, beta, y, l.out)
+		return
 	}
 	k.Sgemm(blas.NoTrans, blas.NoTrans, rows, l.out, l.in, 1, x, l.in, l.w, l.out, beta, y, l.out)
 }

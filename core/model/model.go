@@ -77,8 +77,9 @@ type Model struct {
 	classifier    *linear // BERT and DistilBERT classifier, GPT-2 score (no bias)
 	mlmTransform  *linear // BERT MLM: dense, activation, LayerNorm
 	mlmLN         *layerNorm
-	decoder       []float32 // [VocabSize, D] vocabulary projection; the word embeddings when tied
-	decoderBias   []float32 // [VocabSize], BERT MLM's cls.predictions.bias
+	decoder       []float32      // [VocabSize, D] vocabulary projection; the word embeddings when tied
+	decoderBias   []float32      // [VocabSize], BERT MLM's cls.predictions.bias
+	decoderPacked *kernel.Packed // decoderᵀ laid out for the kernels, when they pack (see packWeights)
 }
 
 // block is one transformer layer. The attention projections of all its heads are fused into qkv,
@@ -121,6 +122,7 @@ func New(ck *checkpoint.Checkpoint, opts ...Option) (*Model, error) {
 	for _, o := range opts {
 		o(m)
 	}
+	m.packWeights()
 	return m, nil
 }
 

@@ -35,6 +35,7 @@ func randomModel(cfg *checkpoint.Config, seed uint64) (*Model, error) {
 		}
 	}
 	m.walk(&randomizer{r: rand.New(rand.NewPCG(seed, 0x6265727430)), std: std})
+	m.packWeights()
 	return m, nil
 }
 

@@ -27,6 +27,7 @@ type Param struct {
 // back after f returns.
 func (m *Model) Update(f func(p Param, w []float32)) {
 	m.walk(&updater{f: f})
+	m.packWeights()
 }
 
 // Params lists the parameters Update hands over, in the same order, without touching them.

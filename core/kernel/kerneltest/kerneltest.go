@@ -20,14 +20,16 @@ import (
 // with a float32 polynomial and accumulate in float32, and relaxed SIMD fuses multiply-adds, so their
 // errors are a few float32 ulps where Go's float64 loops are exact to the last bit.
 const (
-	// sgemmTol is per √(k+1), for entries of unit variance.
-	sgemmTol = 2e-6
-	probTol  = 2e-7 // softmax probabilities and their gradients
-	normTol  = 2e-6 // layer norm outputs and gradients of unit scale
-	geluTol  = 1e-6 // relative to max(1, |x|)
+	// sgemmTol is per √(k+1), for entries of unit variance, and sgemmRelTol relative to the entry:
+	// float32 sums of a thousand products drift by more than √k ulps.
+	sgemmTol    = 2e-6
+	sgemmRelTol = 1e-6
+	probTol     = 2e-7 // softmax probabilities and their gradients
+	normTol     = 2e-6 // layer norm outputs and gradients of unit scale
+	geluTol     = 1e-6 // relative to max(1, |x|)
 )
 
-// Run checks k against the references.
+// Run checks k against the references; a kernel that is also a kernel.Packer is checked packed too.
 func Run(t *testing.T, k kernel.Kernels) {
 	t.Run("Sgemm", func(t *testing.T) { testSgemm(t, k) })
 	t.Run("Softmax", func(t *testing.T) { testSoftmax(t, k) })
@@ -48,6 +50,12 @@ func randomSlice(r *rand.Rand, n int) []float32 {
 
 func assertNear(t *testing.T, what string, got, want []float32, tol float64) {
 	t.Helper()
+	assertClose(t, what, got, want, tol, 0)
+}
+
+// assertClose checks |got - want| <= abs + rel·|want| element by element; NaN where NaN is wanted.
+func assertClose(t *testing.T, what string, got, want []float32, abs, rel float64) {
+	t.Helper()
 	if len(got) != len(want) {
 		t.Fatalf("%s: %d values, want %d", what, len(got), len(want))
 	}
@@ -55,6 +63,7 @@ func assertNear(t *testing.T, what string, got, want []float32, tol float64) {
 		if math.IsNaN(float64(want[i])) && math.IsNaN(float64(got[i])) { // padding that must stay untouched
 			continue
 		}
+		tol := abs + rel*math.Abs(float64(want[i]))
 		if d := math.Abs(float64(got[i]) - float64(want[i])); !(d <= tol) {
 			t.Fatalf("%s: [%d] = %v, want %v (difference %.3g > %.3g)", what, i, got[i], want[i], d, tol)
 		}
@@ -66,6 +75,7 @@ func assertNear(t *testing.T, what string, got, want []float32, tol float64) {
 var sgemmShapes = [][3]int{
 	{1, 1, 1}, {1, 7, 3}, {3, 1, 5}, {4, 2, 8}, {5, 3, 7}, {6, 8, 9}, {7, 9, 13}, {8, 16, 64}, {13, 33, 65},
 	{17, 64, 130}, {12, 65, 31}, {23, 40, 19}, {5, 130, 11}, {70, 3, 66}, {6, 0, 4}, {0, 5, 3}, {2, 5, 0},
+	{3, 2100, 1100}, // across the SIMD kernel's blocks of 512 rows and 2048 columns of B
 }
 
 func testSgemm(t *testing.T, k kernel.Kernels) {
@@ -126,8 +136,16 @@ func testSgemm(t *testing.T, k kernel.Kernels) {
 					want[i*ldc+j] = float32(w)
 				}
 			}
-			k.Sgemm(v.tA, v.tB, m, n, kk, v.alpha, a, lda, b, ldb, v.beta, c, ldc)
-			assertNear(t, name, c, want, sgemmTol*math.Sqrt(float64(kk+1))*2)
+			tol := sgemmTol * math.Sqrt(float64(kk+1)) * 2
+			got := append([]float32(nil), c...)
+			k.Sgemm(v.tA, v.tB, m, n, kk, v.alpha, a, lda, b, ldb, v.beta, got, ldc)
+			assertClose(t, name, got, want, tol, sgemmRelTol)
+			if p, ok := k.(kernel.Packer); ok {
+				bp := p.Pack(v.tB, kk, n, b, ldb)
+				got := append([]float32(nil), c...)
+				p.SgemmPacked(v.tA, m, v.alpha, a, lda, bp, v.beta, got, ldc)
+				assertClose(t, name+" packed", got, want, tol, sgemmRelTol)
+			}
 		}
 	}
 }

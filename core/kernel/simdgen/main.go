@@ -7,16 +7,17 @@
 // core/kernel/simd_wasm.go declares with //go:wasmimport:
 //
 //	version() i32                                     1 for SIMD128, 2 for relaxed SIMD
-//	sgemm(m, n, k, alpha, a, rsA, csA, b, rsB, csB, beta, c, ldc, scratch)
+//	pack(dst, b, rsB, csB, k, n)
+//	gemmPacked(m, n, k, alpha, a, rsA, csA, bp, beta, c, ldc)
 //	softmax(x, rows, cols)
 //	layernorm(dst, mean, rstd, x, gamma, beta, rows, cols, eps f64)
 //	gelu(dst, x, n, tanh)
 //
-// Strides are in bytes. sgemm is c = alpha·A·B + beta·c where A[i,p] is at a + i·rsA + p·csA and B[p,j]
-// at b + p·rsB + j·csB, so that one function serves every transposition. It walks B in panels of 8
-// columns: a panel of a row-major B (csB = 4) is read in place, any other panel is first copied into
-// scratch (k·8 floats); each panel then meets 6 rows of A at a time in a 6×8 block of 12 f32x4
-// accumulators, A's entries broadcast with v128.load32_splat. That is the block measured fastest here
+// Strides are in bytes: A[i,p] is at a + i·rsA + p·csA and B[p,j] at b + p·rsB + j·csB, so that one
+// function serves every transposition. pack lays B out in panels of 8 columns (k·8 floats each) and
+// gemmPacked computes c = alpha·A·B + beta·c on them; the Go side packs a block of B per product, or
+// once for a weight. Each panel meets 6 rows of A at a time in a 6×8 block of
+// 12 f32x4 accumulators, A's entries broadcast with v128.load32_splat: the block measured fastest here
 // (../shared/notes/wasm-simd.md).
 package main
 
@@ -131,53 +132,83 @@ func storeLane(w *writer) {
 	w.f("    (f32.store (local.get $addr) (local.get $v)))")
 }
 
+// sgemm writes "pack", which copies B [k, n] into panels of 8 columns (panel j0/8 holds rows
+// p = 0..k-1 of columns j0..j0+7 side by side, zero beyond n), and "gemmPacked", the product on such
+// panels. B is always packed: a panel read in place from a
+// row-major B strides by its row length, and strides of 768 or 3072 floats map every row to the same few
+// cache sets.
 func sgemm(w *writer) {
-	w.f(`  (func (export "sgemm") (param $m i32) (param $n i32) (param $k i32) (param $alpha f32)`)
-	w.f("        (param $a i32) (param $rsA i32) (param $csA i32) (param $b i32) (param $rsB i32) (param $csB i32)")
-	w.f("        (param $beta f32) (param $c i32) (param $ldc i32) (param $scratch i32)")
-	w.f("    (local $j0 i32) (local $w i32) (local $bp i32) (local $rsBp i32) (local $i0 i32) (local $r i32)")
-	w.f("    (local $p i32) (local $jj i32) (local $src i32) (local $dst i32)")
+	w.f(`  (func $pack (export "pack") (param $dst i32) (param $b i32) (param $rsB i32) (param $csB i32) (param $k i32) (param $n i32)`)
+	w.f("    (local $j0 i32) (local $w i32) (local $p i32) (local $jj i32) (local $src i32) (local $out i32) (local $panel i32)")
+	w.f("    (local.set $panel (i32.shl (local.get $k) (i32.const 5))) ;; bytes per panel: k·8 floats")
 	w.f("    (block $done (loop $panels")
 	w.f("      (br_if $done (i32.ge_s (local.get $j0) (local.get $n)))")
 	w.f("      (local.set $w (select (i32.sub (local.get $n) (local.get $j0)) (i32.const 8) (i32.lt_s (i32.sub (local.get $n) (local.get $j0)) (i32.const 8))))")
 	w.f("      (if (i32.and (i32.eq (local.get $csB) (i32.const 4)) (i32.eq (local.get $w) (i32.const 8)))")
-	w.f("        (then")
-	w.f("          (local.set $bp (i32.add (local.get $b) (i32.shl (local.get $j0) (i32.const 2))))")
-	w.f("          (local.set $rsBp (local.get $rsB)))")
-	w.f("        (else ;; copy the panel into scratch, 8 floats a row, zero beyond w")
-	w.f("          (local.set $p (i32.const 0))")
-	w.f("          (local.set $dst (local.get $scratch))")
-	w.f("          (block $packed (loop $rows")
-	w.f("            (br_if $packed (i32.ge_s (local.get $p) (local.get $k)))")
-	w.f("            (v128.store (local.get $dst) (v128.const i32x4 0 0 0 0))")
-	w.f("            (v128.store offset=16 (local.get $dst) (v128.const i32x4 0 0 0 0))")
-	w.f("            (local.set $src (i32.add (local.get $b) (i32.add (i32.mul (local.get $p) (local.get $rsB)) (i32.mul (local.get $j0) (local.get $csB)))))")
-	w.f("            (local.set $jj (i32.const 0))")
-	w.f("            (block $rowDone (loop $cols")
-	w.f("              (br_if $rowDone (i32.ge_s (local.get $jj) (local.get $w)))")
-	w.f("              (f32.store (i32.add (local.get $dst) (i32.shl (local.get $jj) (i32.const 2))) (f32.load (local.get $src)))")
-	w.f("              (local.set $src (i32.add (local.get $src) (local.get $csB)))")
-	w.f("              (local.set $jj (i32.add (local.get $jj) (i32.const 1)))")
-	w.f("              (br $cols)))")
-	w.f("            (local.set $dst (i32.add (local.get $dst) (i32.const 32)))")
-	w.f("            (local.set $p (i32.add (local.get $p) (i32.const 1)))")
-	w.f("            (br $rows)))")
-	w.f("          (local.set $bp (local.get $scratch))")
-	w.f("          (local.set $rsBp (i32.const 32))))")
+	w.f("        (then ;; a full panel of a row-major B: two vectors a row")
+	w.f("          (local.set $src (i32.add (local.get $b) (i32.shl (local.get $j0) (i32.const 2))))")
+	w.f("          (local.set $out (local.get $dst))")
+	w.f("          (local.set $p (local.get $k))")
+	w.f("          (block $rowsDone (loop $rows")
+	w.f("            (br_if $rowsDone (i32.le_s (local.get $p) (i32.const 0)))")
+	w.f("            (v128.store (local.get $out) (v128.load (local.get $src)))")
+	w.f("            (v128.store offset=16 (local.get $out) (v128.load offset=16 (local.get $src)))")
+	w.f("            (local.set $src (i32.add (local.get $src) (local.get $rsB)))")
+	w.f("            (local.set $out (i32.add (local.get $out) (i32.const 32)))")
+	w.f("            (local.set $p (i32.sub (local.get $p) (i32.const 1)))")
+	w.f("            (br $rows))))")
+	w.f("        (else ;; column by column (a transposed B reads each stored row in order), zero beyond w")
+	w.f("          (local.set $out (local.get $dst))")
+	w.f("          (local.set $p (local.get $k))")
+	w.f("          (block $zDone (loop $z")
+	w.f("            (br_if $zDone (i32.le_s (local.get $p) (i32.const 0)))")
+	w.f("            (v128.store (local.get $out) (v128.const i32x4 0 0 0 0))")
+	w.f("            (v128.store offset=16 (local.get $out) (v128.const i32x4 0 0 0 0))")
+	w.f("            (local.set $out (i32.add (local.get $out) (i32.const 32)))")
+	w.f("            (local.set $p (i32.sub (local.get $p) (i32.const 1)))")
+	w.f("            (br $z)))")
+	w.f("          (local.set $jj (i32.const 0))")
+	w.f("          (block $colsDone (loop $cols")
+	w.f("            (br_if $colsDone (i32.ge_s (local.get $jj) (local.get $w)))")
+	w.f("            (local.set $src (i32.add (local.get $b) (i32.mul (i32.add (local.get $j0) (local.get $jj)) (local.get $csB))))")
+	w.f("            (local.set $out (i32.add (local.get $dst) (i32.shl (local.get $jj) (i32.const 2))))")
+	w.f("            (local.set $p (local.get $k))")
+	w.f("            (block $colDone (loop $col")
+	w.f("              (br_if $colDone (i32.le_s (local.get $p) (i32.const 0)))")
+	w.f("              (f32.store (local.get $out) (f32.load (local.get $src)))")
+	w.f("              (local.set $src (i32.add (local.get $src) (local.get $rsB)))")
+	w.f("              (local.set $out (i32.add (local.get $out) (i32.const 32)))")
+	w.f("              (local.set $p (i32.sub (local.get $p) (i32.const 1)))")
+	w.f("              (br $col)))")
+	w.f("            (local.set $jj (i32.add (local.get $jj) (i32.const 1)))")
+	w.f("            (br $cols)))))")
+	w.f("      (local.set $dst (i32.add (local.get $dst) (local.get $panel)))")
+	w.f("      (local.set $j0 (i32.add (local.get $j0) (i32.const 8)))")
+	w.f("      (br $panels)))")
+	w.f("  )")
+
+	w.f(`  (func $gemmPacked (export "gemmPacked") (param $m i32) (param $n i32) (param $k i32) (param $alpha f32)`)
+	w.f("        (param $a i32) (param $rsA i32) (param $csA i32) (param $bp i32) (param $beta f32) (param $c i32) (param $ldc i32)")
+	w.f("    (local $j0 i32) (local $w i32) (local $i0 i32) (local $r i32)")
+	w.f("    (block $done (loop $panels")
+	w.f("      (br_if $done (i32.ge_s (local.get $j0) (local.get $n)))")
+	w.f("      (local.set $w (select (i32.sub (local.get $n) (local.get $j0)) (i32.const 8) (i32.lt_s (i32.sub (local.get $n) (local.get $j0)) (i32.const 8))))")
 	w.f("      (local.set $i0 (i32.const 0))")
 	w.f("      (block $rowsDone (loop $blocks")
 	w.f("        (br_if $rowsDone (i32.ge_s (local.get $i0) (local.get $m)))")
 	w.f("        (local.set $r (i32.sub (local.get $m) (local.get $i0)))")
-	args := "(local.get $k) (i32.add (local.get $a) (i32.mul (local.get $i0) (local.get $rsA))) (local.get $rsA) (local.get $csA) (local.get $bp) (local.get $rsBp) " +
+	args := "(local.get $k) (i32.add (local.get $a) (i32.mul (local.get $i0) (local.get $rsA))) (local.get $rsA) (local.get $csA) (local.get $bp) (i32.const 32) " +
 		"(i32.add (local.get $c) (i32.add (i32.mul (local.get $i0) (local.get $ldc)) (i32.shl (local.get $j0) (i32.const 2)))) (local.get $ldc) (local.get $w) (local.get $alpha) (local.get $beta)"
 	w.f("        (if (i32.ge_s (local.get $r) (i32.const %d)) (then (call $mk%d %s) (local.set $i0 (i32.add (local.get $i0) (i32.const %d))) (br $blocks)))", mr, mr, args, mr)
 	for r := 1; r < mr; r++ {
 		w.f("        (if (i32.eq (local.get $r) (i32.const %d)) (then (call $mk%d %s)))", r, r, args)
 	}
 	w.f("        (br $rowsDone)))")
+	w.f("      (local.set $bp (i32.add (local.get $bp) (i32.shl (local.get $k) (i32.const 5))))")
 	w.f("      (local.set $j0 (i32.add (local.get $j0) (i32.const 8)))")
 	w.f("      (br $panels)))")
 	w.f("  )")
+
 }
 
 // expFunc writes $exp, e^x lane by lane in float32 (Cephes' expf: x = n·ln2 + r with n rounded by the

@@ -1,0 +1,49 @@
+package model
+
+import (
+	"gonum.org/v1/gonum/blas"
+
+	"bertology/core/kernel"
+)
+
+// packWeights lays out every weight the forward pass multiplies by for the model's kernels when they
+// are a kernel.Packer (the SIMD kernels, whose product runs on panels of B that would otherwise be
+// packed again on every call), and drops the packings when they are not. New, the random models and
+// Update call it after they write the weights, so that no packing outlives the weights it was made of.
+// It costs a second copy of those weights.
+func (m *Model) packWeights() {
+	p, ok := m.k.(kernel.Packer)
+	pack := func(l *linear) {
+		if l == nil {
+			return
+		}
+		l.packed = nil
+		if ok {
+			l.packed = p.Pack(blas.NoTrans, l.in, l.out, l.w, l.out)
+		}
+	}
+	for _, blk := range m.layers {
+		pack(&blk.qkv)
+		pack(&blk.attnOut)
+		pack(&blk.ffnIn)
+		pack(&blk.ffnOut)
+	}
+	for _, l := range []*linear{m.pooler, m.preClassifier, m.classifier, m.mlmTransform} {
+		pack(l)
+	}
+	m.decoderPacked = nil
+	if ok && m.decoder != nil {
+		d := m.cfg.HiddenSize
+		m.decoderPacked = p.Pack(blas.Trans, d, m.cfg.VocabSize, m.decoder, d)
+	}
+}
+
+// decode computes logits [n, VocabSize] = x [n, D]·decoderᵀ + beta·logits: the vocabulary projection.
+func (m *Model) decode(logits, x []float32, n int, beta float32) {
+	d, v := m.cfg.HiddenSize, m.cfg.VocabSize
+	if m.decoderPacked != nil {
+		m.k.(kernel.Packer).SgemmPacked(blas.NoTrans, n, 1, x, d, m.decoderPacked, beta, logits, v)
+		return
+	}
+	m.k.Sgemm(blas.NoTrans, blas.Trans, n, v, d, 1, x, d, m.decoder, d, beta, logits, v)
+}
