@@ -45,7 +45,7 @@ func (c *Probe) Run() {
 	model := p.info
 	p.do("Training probes", func() (func(), error) {
 		var res protocol.ProbeResult
-		if err := p.Host.Call(protocol.OpProbe, req, &res, p.report); err != nil {
+		if err := p.call(protocol.OpProbe, req, &res); err != nil {
 			return nil, err
 		}
 		return func() {

@@ -43,7 +43,7 @@ func (c *Rollout) Run() {
 	model := p.info
 	p.do("Computing rollout and flow", func() (func(), error) {
 		var res protocol.RolloutResult
-		if err := p.Host.Call(protocol.OpRollout, req, &res, p.report); err != nil {
+		if err := p.call(protocol.OpRollout, req, &res); err != nil {
 			return nil, err
 		}
 		return func() {
