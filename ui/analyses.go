@@ -101,6 +101,9 @@ func orDefault(field, def string) string {
 	return field
 }
 
+// fieldText writes a default value as a field shows it.
+func fieldText(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
+
 // parseInt reads a whole number typed into a field named what; empty is 0.
 func parseInt(what, s string) (int, error) {
 	s = strings.TrimSpace(s)

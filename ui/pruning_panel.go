@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/vugu/vugu"
@@ -37,8 +36,8 @@ type PruningPanel struct {
 
 // The masking loop's fields while they are empty: run_bertology.py's defaults.
 var (
-	defaultThreshold = strconv.FormatFloat(bertology.DefaultMaskingThreshold, 'g', -1, 64)
-	defaultAmount    = strconv.FormatFloat(bertology.DefaultMaskingAmount, 'g', -1, 64)
+	defaultThreshold = fieldText(bertology.DefaultMaskingThreshold)
+	defaultAmount    = fieldText(bertology.DefaultMaskingAmount)
 )
 
 // sync follows the lab's session: the last prune's comparison goes with the model it pruned.
