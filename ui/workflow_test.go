@@ -241,3 +241,28 @@ func TestWorkflowErrorsAndModelChange(t *testing.T) {
 		t.Errorf("after loading a model: error %q, importance %v, mask %v", c.err, c.importance.result != nil, c.heads.mask)
 	}
 }
+
+// TestWorkflowPrunedCheckpoint: the heads a checkpoint comes without are the lab's to report (its
+// config's pruned_heads), not the page's to guess; they cannot be unmasked, and there is nothing to
+// restore.
+func TestWorkflowPrunedCheckpoint(t *testing.T) {
+	c, host := startWorkflow(t)
+	labCall[protocol.ImportanceResult](t, host, protocol.OpImportance, &protocol.ImportanceRequest{})
+	labCall[protocol.PruneResult](t, host, protocol.OpPrune, &protocol.PruneRequest{Heads: map[string][]int{"1": {2}, "2": {0}}})
+	files := labCall[protocol.ExportedFiles](t, host, protocol.OpExportModel, &protocol.ExportModelRequest{})
+	host.dirs["pruned/"] = files.Files
+	handle(c, func() { c.SetURL(event{value: "pruned/"}); c.LoadURL(event{}) })
+	waitIdle(t, c)
+	if c.err != "" || c.heads.prunedCount() != 2 || !c.heads.pruned[6] || !c.heads.pruned[8] || c.heads.restorable {
+		t.Fatalf("error %q; pruned %v, restorable %v", c.err, c.heads.pruned, c.heads.restorable)
+	}
+	handle(c, func() { c.form.RunImportance(event{}) })
+	waitIdle(t, c)
+	if c.err != "" || countZeros(c.heads.mask) != 2 || strings.Count(c.importance.importanceSVG, `<g class="cell masked pruned"`) != 2 {
+		t.Fatalf("importance: error %q, mask %v", c.err, c.heads.mask)
+	}
+	handle(c, func() { c.importance.ToggleHead(2, 0) })
+	if !strings.Contains(c.err, "loaded without it") || c.heads.mask[8] != 0 || c.busy != "" {
+		t.Errorf("toggling a head the checkpoint lacks: error %q, mask %v", c.err, c.heads.mask)
+	}
+}
