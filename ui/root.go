@@ -21,8 +21,9 @@ const (
 	enlargedCell = 22 // one cell of the enlarged map
 )
 
-// Root is the page: the model panel, the input panel and the attention views. Its fields change only
-// under Env's lock: in event handlers, which Vugu calls with the lock held, or in update.
+// Root is the page: the model panel, the input panel and the attention views, with the workflow's
+// panels, which it makes and renders, below them. Its fields, and its panels', change only under Env's
+// lock: in event handlers, which Vugu calls with the lock held, or in update.
 type Root struct {
 	Host Host
 	Env  vugu.EventEnv
