@@ -47,9 +47,9 @@ func (c *Root) panelStyle(name string) string {
 	return "display:none"
 }
 
-// dataLoaded reports whether a data set is loaded (by the data panel, workflow.go), which the probe
-// and the attention statistics run over.
-func (c *Root) dataLoaded() bool { return c.work != nil && c.work.dataset != nil }
+// dataLoaded reports whether a data set is loaded (by the data panel, dataset_panel.go), which the
+// probe and the attention statistics run over.
+func (c *Root) dataLoaded() bool { return c.data != nil && c.data.loaded() }
 
 // Cancel asks the lab to stop what it is doing; the work then fails with an error that says so.
 func (c *Root) Cancel() { c.Host.Cancel() }
@@ -100,6 +100,9 @@ func orDefault(field, def string) string {
 	}
 	return field
 }
+
+// fieldText writes a default value as a field shows it.
+func fieldText(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 
 // parseInt reads a whole number typed into a field named what; empty is 0.
 func parseInt(what, s string) (int, error) {

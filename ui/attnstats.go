@@ -42,7 +42,7 @@ func (c *AttnStats) Run() {
 	model := p.info
 	p.do("Computing attention statistics", func() (func(), error) {
 		var res protocol.AttnStatsResult
-		if err := p.Host.Call(protocol.OpAttnStats, req, &res, p.report); err != nil {
+		if err := p.call(protocol.OpAttnStats, req, &res); err != nil {
 			return nil, err
 		}
 		return func() {

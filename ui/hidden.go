@@ -32,7 +32,7 @@ func (c *Hidden) Run() {
 	model := p.info
 	p.do("Computing the hidden states", func() (func(), error) {
 		var res protocol.HiddenStatesResult
-		if err := p.Host.Call(protocol.OpHiddenStates, req, &res, p.report); err != nil {
+		if err := p.call(protocol.OpHiddenStates, req, &res); err != nil {
 			return nil, err
 		}
 		return func() {

@@ -41,7 +41,7 @@ func (c *Lens) Run() {
 	model := p.info
 	p.do("Computing the logit lens", func() (func(), error) {
 		var res protocol.LensResult
-		if err := p.Host.Call(protocol.OpLens, req, &res, p.report); err != nil {
+		if err := p.call(protocol.OpLens, req, &res); err != nil {
 			return nil, err
 		}
 		return func() {

@@ -2,10 +2,13 @@ package main
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/vugu/vugu"
 
+	"bertology/core/bertology"
+	"bertology/core/probe"
 	"bertology/ui/chart"
 	"bertology/wasm/protocol"
 )
@@ -23,11 +26,12 @@ type Probe struct {
 	svg    string
 }
 
-// Defaults of the settings, shown in their fields.
-const (
-	probeHeldOut = "0.2"
-	probeLambda  = "0.001"
-	probeMaxLen  = "128"
+// The settings' fields while they are empty: the core's defaults (the attention statistics share
+// probeMaxLen).
+var (
+	probeHeldOut = fieldText(probe.DefaultOptions().HeldOut)
+	probeLambda  = fieldText(probe.DefaultOptions().Lambda)
+	probeMaxLen  = strconv.Itoa(bertology.DefaultMaxSeqLength)
 )
 
 // Run asks the lab to train the probes.
@@ -45,7 +49,7 @@ func (c *Probe) Run() {
 	model := p.info
 	p.do("Training probes", func() (func(), error) {
 		var res protocol.ProbeResult
-		if err := p.Host.Call(protocol.OpProbe, req, &res, p.report); err != nil {
+		if err := p.call(protocol.OpProbe, req, &res); err != nil {
 			return nil, err
 		}
 		return func() {

@@ -5,12 +5,13 @@ import (
 
 	"github.com/vugu/vugu"
 
+	"bertology/core/rollout"
 	"bertology/ui/chart"
 	"bertology/wasm/protocol"
 )
 
-// rolloutResidual is the residual weight of Abnar & Zuidema, the field's default.
-const rolloutResidual = "0.5"
+// rolloutResidual is the residual weight field while it is empty: Abnar & Zuidema's, the core's default.
+var rolloutResidual = fieldText(rollout.DefaultOptions().Residual)
 
 // Rollout shows where each position's information comes from, for the input sentence: one layer's
 // attention with its heads combined, the attention rollout up to that layer, and the attention flow
@@ -43,7 +44,7 @@ func (c *Rollout) Run() {
 	model := p.info
 	p.do("Computing rollout and flow", func() (func(), error) {
 		var res protocol.RolloutResult
-		if err := p.Host.Call(protocol.OpRollout, req, &res, p.report); err != nil {
+		if err := p.call(protocol.OpRollout, req, &res); err != nil {
 			return nil, err
 		}
 		return func() {

@@ -21,8 +21,9 @@ const (
 	enlargedCell = 22 // one cell of the enlarged map
 )
 
-// Root is the page: the model panel, the input panel and the attention views. Its fields change only
-// under Env's lock: in event handlers, which Vugu calls with the lock held, or in update.
+// Root is the page: the model panel, the input panel and the attention views, with the workflow's
+// panels, which it makes and renders, below them. Its fields, and its panels', change only under Env's
+// lock: in event handlers, which Vugu calls with the lock held, or in update.
 type Root struct {
 	Host Host
 	Env  vugu.EventEnv
@@ -46,7 +47,14 @@ type Root struct {
 
 	analysis string // the panel shown in "Beyond attention maps" (analyses.go)
 
-	work *Workflow // data set, importance, masking and pruning (workflow.go)
+	// run_bertology.py's workflow: its panels, and the mask they share with the input panel.
+	data       *DatasetPanel
+	form       *ImportanceForm
+	importance *ImportancePanel
+	pruning    *PruningPanel
+	heads      *headMask
+
+	shown progressThrottle // which of the lab's progress reports show (page.go)
 
 	// The charts' SVG, drawn when what they show changes.
 	headSVG, modelSVG, mapSVG, barsSVG string
@@ -58,64 +66,45 @@ func (c *Root) Start() {
 	c.view = "head"
 	c.focus = -1
 	c.enlarged = [2]int{-1, -1}
-	c.work = newWorkflow(c)
+	c.startWorkflow()
 	c.do("Loading the default model", func() (func(), error) {
 		var info protocol.ModelInfo
-		if err := c.Host.Call(opLoadModelURL, &loadModelURLRequest{URL: defaultModelURL}, &info, c.report); err != nil {
+		if err := c.call(opLoadModelURL, &loadModelURLRequest{URL: defaultModelURL}, &info); err != nil {
 			return nil, fmt.Errorf("the default model did not load: %w", err)
 		}
-		return c.modelLoaded(&info, "default model"), nil
+		return c.modelLoaded("default model")
 	})
 }
 
-// do runs work on its own goroutine, since the lab's answers arrive as events that the current handler
-// would block. The function work returns applies the outcome under the lock.
-func (c *Root) do(what string, work func() (apply func(), err error)) {
-	c.busy, c.progress = what, nil
-	go func() {
-		apply, err := work()
-		c.update(func() {
-			c.busy, c.progress = "", nil
-			if err != nil {
-				c.err = err.Error()
-				return
-			}
-			c.err = ""
-			if apply != nil {
-				apply()
-			}
-		})
-	}()
+// startWorkflow makes the workflow's panels, each given the page and the panels it works with.
+func (c *Root) startWorkflow() {
+	c.heads = &headMask{}
+	c.importance = &ImportancePanel{Page: c, Files: c, Heads: c.heads}
+	c.form = &ImportanceForm{Page: c, Importance: c.importance, byLayer: true, global: true}
+	c.data = &DatasetPanel{Page: c, Files: c, Form: c.form}
+	c.form.Data = c.data
+	c.pruning = &PruningPanel{Page: c, Files: c, Heads: c.heads, Importance: c.importance, Form: c.form, dtype: "F32"}
 }
 
-// update changes the page from outside an event handler.
-func (c *Root) update(f func()) {
-	c.Env.Lock()
-	f()
-	c.Env.UnlockRender()
-}
-
-func (c *Root) report(p protocol.Progress) {
-	c.update(func() { c.progress = &p })
-}
-
-// modelLoaded runs the current input on the new model (still on the worker goroutine) and returns
-// the change to the page.
-func (c *Root) modelLoaded(info *protocol.ModelInfo, source string) func() {
-	c.update(c.work.modelChanged)
-	result, err := c.forward()
-	return func() {
-		c.info, c.source = info, source
-		c.showResult(result, err)
+// modelLoaded follows a model the lab loaded, from where source says, on the job's goroutine: what
+// was computed with the model before goes, and the input runs on the new one.
+func (c *Root) modelLoaded(source string) (func(), error) {
+	show, err := c.sessionChanged(true)
+	if err != nil {
+		return nil, err
 	}
+	return func() {
+		c.source = source
+		show()
+	}, nil
 }
 
 func (c *Root) forward() (*protocol.ForwardResult, error) {
 	c.Env.RLock()
-	req := &protocol.ForwardRequest{Text: c.text, Pair: c.pair, HeadMask: c.work.headMask()}
+	req := &protocol.ForwardRequest{Text: c.text, Pair: c.pair, HeadMask: c.heads.forInput()}
 	c.Env.RUnlock()
 	var result protocol.ForwardResult
-	if err := c.Host.Call(protocol.OpForward, req, &result, c.report); err != nil {
+	if err := c.call(protocol.OpForward, req, &result); err != nil {
 		return nil, err
 	}
 	return &result, nil
@@ -200,14 +189,7 @@ func (c *Root) redraw() {
 }
 
 // draw returns the chart's SVG, or "" after reporting why it could not be drawn.
-func (c *Root) draw(ch interface{ SVG() (string, error) }) string {
-	s, err := ch.SVG()
-	if err != nil {
-		c.err = err.Error()
-		return ""
-	}
-	return s
-}
+func (c *Root) draw(ch interface{ SVG() (string, error) }) string { return svgOf(c, ch) }
 
 func (c *Root) selectAll(on bool) {
 	c.selected = make([]bool, c.headsIn(c.layer))
@@ -261,7 +243,7 @@ func (c *Root) PickFiles(event vugu.DOMEvent) {
 		if err != nil {
 			return nil, err
 		}
-		return c.modelLoaded(&info, source), nil
+		return c.modelLoaded(source)
 	})
 }
 
@@ -276,10 +258,10 @@ func (c *Root) LoadURL(event vugu.DOMEvent) {
 	}
 	c.do("Loading "+url, func() (func(), error) {
 		var info protocol.ModelInfo
-		if err := c.Host.Call(opLoadModelURL, &loadModelURLRequest{URL: url}, &info, c.report); err != nil {
+		if err := c.call(opLoadModelURL, &loadModelURLRequest{URL: url}, &info); err != nil {
 			return nil, err
 		}
-		return c.modelLoaded(&info, url), nil
+		return c.modelLoaded(url)
 	})
 }
 
@@ -344,15 +326,6 @@ func (c *Root) Enlarge(event vugu.DOMEvent) {
 func (c *Root) CloseEnlarged() {
 	c.enlarged = [2]int{-1, -1}
 	c.mapSVG = ""
-}
-
-// SaveChart saves a chart, reporting a failure on the page.
-func (c *Root) SaveChart(name, svg string, png bool) {
-	go func() {
-		if err := c.Host.Save(name, svg, png); err != nil {
-			c.update(func() { c.err = err.Error() })
-		}
-	}()
 }
 
 // Helpers for the template.

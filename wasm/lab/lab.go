@@ -58,6 +58,7 @@ var handlers = map[string]handler{
 	protocol.OpRestoreModel: handle((*Lab).RestoreModel),
 	protocol.OpExportModel:  handle((*Lab).ExportModel),
 	protocol.OpExportNpy:    handle((*Lab).ExportNpy),
+	protocol.OpSession:      handle((*Lab).Session),
 
 	protocol.OpHiddenStates: handle((*Lab).HiddenStates),
 	protocol.OpProbe:        handle((*Lab).Probe),

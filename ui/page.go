@@ -1,0 +1,150 @@
+package main
+
+import (
+	"sync"
+	"time"
+
+	"bertology/wasm/protocol"
+)
+
+// page is the page as its workflow panels see it: one job at a time on the lab, on its own goroutine,
+// with what it does, its progress and its failure shown. Root is the page; the panels get it as this
+// interface, so that each reaches only what it needs.
+type page interface {
+	// working reports whether a job is running; the panels' buttons wait for it.
+	working() bool
+	// do runs work on its own goroutine, since the lab's answers arrive as events that the current
+	// handler would block. The function work returns applies the outcome under the lock.
+	do(what string, work func() (apply func(), err error))
+	// call sends one request to the lab from a job's goroutine, showing its progress.
+	call(op string, req, result any) error
+	// change is call for a request that changes the lab's session: it then asks the lab for the
+	// session, hands each panel its part, and runs the input again if the model or the mask changed.
+	// The function it returns shows the input's new result.
+	change(op string, req, result any) (show func(), err error)
+	// runInput runs the page's input with the mask, from a job's goroutine, and returns the function
+	// that shows the result.
+	runInput() (show func())
+	// update changes the page from a job's goroutine, under the lock.
+	update(f func())
+	// fail shows why an action could not start.
+	fail(msg string)
+	// model is the loaded model as the lab describes it, or nil before one loads.
+	model() *protocol.ModelInfo
+}
+
+func (c *Root) working() bool { return c.busy != "" }
+
+func (c *Root) do(what string, work func() (apply func(), err error)) {
+	c.busy, c.progress = what, nil
+	go func() {
+		apply, err := work()
+		c.update(func() {
+			c.busy, c.progress = "", nil
+			if err != nil {
+				c.err = err.Error()
+				return
+			}
+			c.err = ""
+			if apply != nil {
+				apply()
+			}
+		})
+	}()
+}
+
+func (c *Root) update(f func()) {
+	c.Env.Lock()
+	f()
+	c.Env.UnlockRender()
+}
+
+// progressEvery is how often progress is shown: more often would only cost the page renders.
+const progressEvery = 50 * time.Millisecond
+
+// report shows the lab's progress, at most every progressEvery and always at the end of a phase.
+func (c *Root) report(p protocol.Progress) {
+	if c.shown.due(p) {
+		c.update(func() { c.progress = &p })
+	}
+}
+
+// progressThrottle decides which of the lab's progress reports the page shows. It has its own lock
+// so that a report it drops does not make the page render.
+type progressThrottle struct {
+	mu   sync.Mutex
+	last time.Time // when progress was last shown
+}
+
+// due reports whether p is to be shown now.
+func (t *progressThrottle) due(p protocol.Progress) bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	now := time.Now()
+	if p.Done < p.Total && now.Sub(t.last) < progressEvery {
+		return false
+	}
+	t.last = now
+	return true
+}
+
+func (c *Root) call(op string, req, result any) error {
+	return c.Host.Call(op, req, result, c.report)
+}
+
+// replacesModel are the requests of the workflow after which another model is loaded, so that what
+// was computed with the model before is stale (the model panel's loads go through modelLoaded).
+var replacesModel = map[string]bool{
+	protocol.OpPrune:        true,
+	protocol.OpRestoreModel: true,
+}
+
+func (c *Root) change(op string, req, result any) (func(), error) {
+	if err := c.call(op, req, result); err != nil {
+		return nil, err
+	}
+	return c.sessionChanged(replacesModel[op])
+}
+
+// sessionChanged follows a request that changed the lab's session (replacing the model or not): see
+// change.
+func (c *Root) sessionChanged(replaced bool) (func(), error) {
+	var s protocol.Session
+	if err := c.call(protocol.OpSession, nil, &s); err != nil {
+		return nil, err
+	}
+	c.Env.Lock()
+	lost := c.heads.sync(&s)
+	c.importance.sync(&s)
+	c.pruning.sync(&s)
+	c.Env.UnlockRender()
+	if !replaced && !lost {
+		return func() {}, nil
+	}
+	show := c.runInput()
+	return func() {
+		if replaced {
+			c.info = s.Model
+		}
+		show()
+	}, nil
+}
+
+func (c *Root) runInput() func() {
+	result, err := c.forward()
+	return func() { c.showResult(result, err) }
+}
+
+func (c *Root) fail(msg string) { c.err = msg }
+
+func (c *Root) model() *protocol.ModelInfo { return c.info }
+
+// svgOf returns a chart's SVG, or "" after showing on the page why it could not be drawn.
+func svgOf(p page, ch interface{ SVG() (string, error) }) string {
+	s, err := ch.SVG()
+	if err != nil {
+		p.fail(err.Error())
+		return ""
+	}
+	return s
+}
