@@ -2,7 +2,7 @@
 # build.sh: the project's one entry point.
 #   ./build.sh serve [PORT]   build everything and serve public/ on http://localhost:PORT (default 8080)
 #   ./build.sh test           every test tier: native Go, Go as js/wasm under Node, Node API tests, Chromium e2e
-#   ./build.sh bench          benchmarks, natively and as js/wasm under Node
+#   ./build.sh bench          benchmarks, natively, as js/wasm under Node and in headless Chromium
 #   ./build.sh build          build the site into public/ without serving
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -120,21 +120,39 @@ test)
 	test_e2e
 	;;
 bench)
-	# Each line: benchmark, then ms/op (ns/op / 1e6) and its own metrics (GFLOP/s, examples/s, ...).
+	# Every kernel implementation side by side (cmd/benchtable): natively, as js/wasm under Node, and in
+	# headless Chromium (e2e/wasmrun), where the browser's numbers come from. Rates are medians of
+	# nothing: rerun and compare ratios, since this machine's absolute times vary by 10-30%.
+	build_kernels
+	ensure_chromium
+	bench_dir="$(mktemp -d)"
+	trap 'rm -rf "$bench_dir"' EXIT
 	bench_go() { # $1: label, $2..: go test arguments
-		local label=$1
+		log "bench: $1"
 		shift
-		log "bench: $label"
-		go test -run '^$' "$@" | awk '/^Benchmark/ { printf "%-55s %10.1f ms/op", $1, $3/1e6; for (i = 5; i < NF; i += 2) printf "  %s %s", $i, $(i+1); print "" } /^(ok|FAIL)/'
+		go test -run '^$' "$@" | go run ./cmd/benchtable
+	}
+	bench_chromium() { # $1: label, $2: package, $3..: test binary arguments
+		log "bench: $1"
+		local pkg=$2
+		shift 2
+		GOOS=js GOARCH=wasm go test -c -o "$bench_dir/bench.wasm" "$pkg"
+		go run ./e2e/wasmrun "$bench_dir/bench.wasm" -test.run '^$' "$@" | go run ./cmd/benchtable
 	}
 	for target in native js/wasm; do
-		if [ "$target" = js/wasm ]; then export GOOS=js GOARCH=wasm; fi
-		bench_go "$target: kernels" -bench 'MatMul' -benchtime 5x ./core/kernel/
-		bench_go "$target: forward and backward" -bench 'Forward' -benchtime 3x ./core/model/
+		if [ "$target" = js/wasm ]; then
+			export GOOS=js GOARCH=wasm PATH="$PWD/wasm/node:$PATH"
+			target="js/wasm under Node"
+		fi
+		bench_go "$target: kernels" -bench 'Sgemm|Softmax|LayerNorm|GELU' -benchtime 20x ./core/kernel/
+		bench_go "$target: forward, batch 1, every attention returned" -bench 'Forward$' -benchtime 5x ./core/model/
+		bench_go "$target: forward and backward, bert-tiny, 8 x 128 tokens" -bench 'ForwardBackward' -benchtime 3x ./core/model/
 		bench_go "$target: tokenizers (SST-2 dev, real vocabularies)" -bench . -benchtime 3x ./core/tokenizer/
 		bench_go "$target: importance over 200 SST-2 dev sentences" -bench 'Importance' -benchtime 1x ./core/bertology/
 		unset GOOS GOARCH
 	done
+	bench_chromium "Chromium: kernels" ./core/kernel/ -test.bench 'Sgemm|Softmax|LayerNorm|GELU' -test.benchtime 20x
+	bench_chromium "Chromium: forward, batch 1, every attention returned" ./core/model/ -test.bench 'Forward$' -test.benchtime 5x
 	;;
 *)
 	echo "usage: $0 serve [PORT] | test | bench | build" >&2

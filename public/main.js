@@ -13,6 +13,9 @@ if ("serviceWorker" in navigator) {
 }
 
 const go = new Go();
+// The UI links the core's kernel imports (it reads the core's defaults) but computes nothing: it gets the
+// imports without a kernel module, and Go's kernels would run if it ever did.
+go.importObject.bertology_kernels = bertologyKernels().imports;
 WebAssembly.instantiateStreaming(fetch("ui.wasm"), go.importObject)
 	.then(({ instance }) => go.run(instance))
 	.catch(err => {
