@@ -5,7 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
@@ -234,7 +234,7 @@ func loadData(a runArgs, cfg *checkpoint.Config, tok tokenizer.Tokenizer) ([]*mo
 		for k := range all {
 			keys = append(keys, k)
 		}
-		sort.Strings(keys)
+		slices.Sort(keys)
 		parts := make([]string, len(keys))
 		for i, k := range keys {
 			parts[i] = fmt.Sprintf("%s = %f", k, all[k])

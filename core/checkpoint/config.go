@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"sort"
+	"slices"
 	"strconv"
 )
 
@@ -157,7 +157,7 @@ func (c *Config) JSON() ([]byte, error) {
 		heads := make(map[string][]int, len(c.PrunedHeads))
 		for l, hs := range c.PrunedHeads {
 			sorted := append([]int{}, hs...)
-			sort.Ints(sorted)
+			slices.Sort(sorted)
 			heads[strconv.Itoa(l)] = sorted
 		}
 		raw["pruned_heads"], _ = json.Marshal(heads) // a map of int slices always encodes
@@ -307,7 +307,7 @@ func (r *configReader) prunedHeads() map[int][]int {
 			return nil
 		}
 		hs := append([]int(nil), heads...)
-		sort.Ints(hs)
+		slices.Sort(hs)
 		out[l] = hs
 	}
 	return out

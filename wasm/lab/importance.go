@@ -3,7 +3,7 @@ package lab
 import (
 	"context"
 	"fmt"
-	"sort"
+	"slices"
 
 	"bertology/core/bertology"
 	"bertology/core/dataset"
@@ -68,7 +68,7 @@ func (l *Lab) Importance(ctx context.Context, req *protocol.ImportanceRequest, r
 				e.reported = append(e.reported, name)
 			}
 		}
-		sort.Strings(e.reported)
+		slices.Sort(e.reported)
 	}
 	l.work.eval, l.work.importance = e, imp
 	res := &protocol.ImportanceResult{

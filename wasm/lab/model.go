@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
+	"slices"
 
 	"bertology/core/checkpoint"
 	"bertology/core/model"
@@ -77,7 +77,7 @@ func describe(m *model.Model, files map[string][]byte) protocol.ModelInfo {
 	for name := range files {
 		info.Files = append(info.Files, name)
 	}
-	sort.Strings(info.Files)
+	slices.Sort(info.Files)
 	return info
 }
 

@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
+	"slices"
 	"strconv"
 
 	"bertology/core/bertology"
@@ -104,7 +104,7 @@ func headsToPrune(req *protocol.PruneRequest, layers, heads int) (mask []float32
 				mask[l*heads+h] = 0
 			}
 			byLayer[l] = append(byLayer[l], hs...)
-			sort.Ints(byLayer[l])
+			slices.Sort(byLayer[l])
 		}
 	}
 	if len(byLayer) == 0 {
