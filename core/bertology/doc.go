@@ -3,7 +3,7 @@
 // gradient of the loss with respect to a head mask, the iterative masking loop, and the choice of heads to
 // prune.
 //
-// Importance has two modes. ModePerBatch, the default, sums |∂loss/∂mask| batch by batch, as the paper
+// Importance has two modes. ModePaper, the default, sums |∂loss/∂mask| batch by batch, as the paper
 // describes. ModeScript reproduces the script exactly: it never zeroes the mask's gradient between batches,
 // so batch k adds |g_1 + … + g_k| and the result depends on the batch size.
 //

@@ -171,7 +171,7 @@ func TestPerBatchModeSumsFreshGradients(t *testing.T) {
 	golden.Decode(t, golden.Path(t, "bert", "golden_float32.json"), &g)
 	run := g.Bertology.BatchSize1
 	batches, rp := splitBatches(&g, g.Forward.Attentions, run)
-	imp, err := ComputeImportance(rp, batches, Options{Mode: ModePerBatch, Importance: true})
+	imp, err := ComputeImportance(rp, batches, Options{Mode: ModePaper, Importance: true})
 	if err != nil {
 		t.Fatal(err)
 	}

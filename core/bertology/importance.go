@@ -11,8 +11,8 @@ import (
 type Mode int
 
 const (
-	// ModePerBatch sums |g_k| over batches k, the paper's definition; the default.
-	ModePerBatch Mode = iota
+	// ModePaper sums |g_k| over batches k, the paper's definition; the default.
+	ModePaper Mode = iota
 	// ModeScript sums |g_1 + … + g_k|, what run_bertology.py computes because it never zeroes the
 	// mask's gradient; its result depends on the batch size.
 	ModeScript
@@ -29,7 +29,7 @@ func (m Mode) String() string {
 func ParseMode(s string) (Mode, error) {
 	switch s {
 	case "paper", "per-batch", "":
-		return ModePerBatch, nil
+		return ModePaper, nil
 	case "script":
 		return ModeScript, nil
 	}

@@ -9,20 +9,20 @@ import (
 	"strconv"
 )
 
-// Architecture names the four model families bertology understands, spelled as Hugging Face's model_type.
-type Architecture string
+// ModelType names the four model families bertology understands, spelled as Hugging Face's model_type.
+type ModelType string
 
 const (
-	BERT       Architecture = "bert"
-	DistilBERT Architecture = "distilbert"
-	GPT2       Architecture = "gpt2"
-	OpenAIGPT  Architecture = "openai-gpt"
+	BERT       ModelType = "bert"
+	DistilBERT ModelType = "distilbert"
+	GPT2       ModelType = "gpt2"
+	OpenAIGPT  ModelType = "openai-gpt"
 )
 
 // Config is a model's config.json, with each family's own key names mapped onto one set of fields and
 // Hugging Face's defaults filled in for keys the file leaves out.
 type Config struct {
-	ModelType     Architecture
+	ModelType     ModelType
 	Architectures []string // e.g. ["BertForSequenceClassification"]; decides the head
 
 	VocabSize        int
@@ -71,7 +71,7 @@ func ParseConfig(data []byte) (*Config, error) {
 	if r.err != nil {
 		return nil, r.err
 	}
-	c.ModelType = Architecture(mt)
+	c.ModelType = ModelType(mt)
 	c.Architectures = r.strs("architectures")
 	c.TieWordEmbeddings = r.boolean("tie_word_embeddings", true)
 	c.PadTokenID = r.integer("pad_token_id", 0)

@@ -169,7 +169,7 @@ func softmax64(logits []float64) []float64 {
 // Hugging Face defines it: GPT-2's ln_f then the tied wte; OpenAI GPT's tied tokens_embed; BERT's
 // dense, erf GELU, LayerNorm, tied word embeddings and bias.
 type referenceHead struct {
-	arch             checkpoint.Architecture
+	arch             checkpoint.ModelType
 	eps              float64
 	decoder          []float32 // [V, D]
 	bias             []float32 // [V] or nil

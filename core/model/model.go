@@ -139,14 +139,14 @@ func build(cfg *checkpoint.Config, head Head, withPooler bool) (*Model, error) {
 }
 
 // basePrefix is the attribute name of the base model inside Hugging Face's task models.
-var basePrefix = map[checkpoint.Architecture]string{
+var basePrefix = map[checkpoint.ModelType]string{
 	checkpoint.BERT: "bert.", checkpoint.DistilBERT: "distilbert.", checkpoint.GPT2: "transformer.",
 	checkpoint.OpenAIGPT: "transformer.",
 }
 
 // architectureHeads maps the task classes bertology runs to their model type and head.
 var architectureHeads = map[string]struct {
-	modelType checkpoint.Architecture
+	modelType checkpoint.ModelType
 	head      Head
 }{
 	"BertModel":                           {checkpoint.BERT, NoHead},

@@ -105,7 +105,7 @@ type attentionNames struct {
 	out string
 }
 
-func bertNames(arch checkpoint.Architecture, l int) attentionNames {
+func bertNames(arch checkpoint.ModelType, l int) attentionNames {
 	if arch == checkpoint.DistilBERT {
 		p := fmt.Sprintf("transformer.layer.%d.attention.", l)
 		return attentionNames{qkv: [3]string{p + "q_lin", p + "k_lin", p + "v_lin"}, out: p + "out_lin"}
