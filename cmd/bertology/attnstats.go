@@ -6,6 +6,7 @@ import (
 
 	"bertology/core/analysis"
 	"bertology/core/attnstats"
+	"bertology/core/f64"
 	"bertology/core/tensor"
 )
 
@@ -77,7 +78,7 @@ func runAttnStats(args []string, stderr io.Writer) error {
 		SpecialTokens: analysis.SpecialTokens(tok), Statistics: map[string]*outTensor{}, Top: map[string][]headScore{}}
 	for s := range attnstats.NumStatistics {
 		key := statisticKeys[s]
-		values := newOutTensor(tensor.FromData(float32sOf(r.Mean[s]), r.Layers, r.Heads))
+		values := newOutTensor(tensor.FromData(f64.ToFloat32(r.Mean[s]), r.Layers, r.Heads))
 		out.Statistics[key] = values
 		if err := writeMatrix(matrixPath(*outPath, key), values.Shape, values.Data); err != nil {
 			return err

@@ -6,6 +6,7 @@ import (
 	"os"
 
 	"bertology/core/bertology"
+	"bertology/core/f64"
 	"bertology/core/tensor"
 )
 
@@ -103,9 +104,5 @@ func runImportance(args []string) error {
 }
 
 func matrix(x []float64, rows, cols int) *outTensor {
-	data := make([]float32, len(x))
-	for i, v := range x {
-		data[i] = float32(v)
-	}
-	return newOutTensor(tensor.FromData(data, rows, cols))
+	return newOutTensor(tensor.FromData(f64.ToFloat32(x), rows, cols))
 }

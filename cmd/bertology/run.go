@@ -12,6 +12,7 @@ import (
 	"bertology/core/bertology"
 	"bertology/core/checkpoint"
 	"bertology/core/dataset"
+	"bertology/core/f64"
 	"bertology/core/glue"
 	"bertology/core/model"
 	"bertology/core/npy"
@@ -127,11 +128,7 @@ func run(a runArgs, stdout, stderr io.Writer) error {
 	}
 	logLines(masking.Log)
 	logf("Masking ended: %s", masking.Ended)
-	maskValues := make([]float64, len(masking.Final))
-	for i, v := range masking.Final {
-		maskValues[i] = float64(v)
-	}
-	if err := saveNpy(a.outputDir, "head_mask.npy", maskValues, imp.Layers, imp.Heads); err != nil {
+	if err := saveNpy(a.outputDir, "head_mask.npy", f64.FromFloat32(masking.Final), imp.Layers, imp.Heads); err != nil {
 		return err
 	}
 	return pruneAndCompare(a, ck, m, batches, masking.Final, score, logf)
@@ -300,10 +297,7 @@ func readTexts(path string) ([]string, error) {
 }
 
 func saveNpy(dir, name string, m []float64, layers, heads int) error {
-	data := make([]float32, len(m))
-	for i, v := range m {
-		data[i] = float32(v)
-	}
+	data := f64.ToFloat32(m)
 	f, err := os.Create(filepath.Join(dir, name))
 	if err != nil {
 		return err

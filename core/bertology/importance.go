@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 
+	"bertology/core/f64"
 	"bertology/core/model"
 )
 
@@ -136,17 +137,9 @@ func realTokens(b *model.Batch) int {
 // scores and ranks. Values are rounded to float32 first, as the script holds them.
 func (imp *Importance) Log() []string {
 	lines := []string{"Attention entropies"}
-	lines = append(lines, FormatTable(toFloat32(imp.Entropy), imp.Layers, imp.Heads)...)
+	lines = append(lines, FormatTable(f64.ToFloat32(imp.Entropy), imp.Layers, imp.Heads)...)
 	lines = append(lines, "Head importance scores")
-	lines = append(lines, FormatTable(toFloat32(imp.Importance), imp.Layers, imp.Heads)...)
+	lines = append(lines, FormatTable(f64.ToFloat32(imp.Importance), imp.Layers, imp.Heads)...)
 	lines = append(lines, "Head ranked by importance scores")
 	return append(lines, FormatTable(imp.Ranks, imp.Layers, imp.Heads)...)
-}
-
-func toFloat32(x []float64) []float32 {
-	out := make([]float32, len(x))
-	for i, v := range x {
-		out[i] = float32(v)
-	}
-	return out
 }

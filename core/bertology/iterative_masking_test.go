@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"bertology/core/checkpoint"
+	"bertology/core/f64"
 	"bertology/core/glue"
 	"bertology/core/golden"
 	"bertology/core/model"
@@ -102,8 +103,8 @@ func TestImportanceThroughModel(t *testing.T) {
 			}
 			v := run.VariantByKey["layer_and_global"]
 			what := fmt.Sprintf("%s batch size %d", arch, run.BatchSize)
-			golden.AssertClose(t, what+" importance", toFloat32(imp.Importance), v.Importance, 1e-5)
-			golden.AssertClose(t, what+" entropy", toFloat32(imp.Entropy), v.Entropy, 1e-5)
+			golden.AssertClose(t, what+" importance", f64.ToFloat32(imp.Importance), v.Importance, 1e-5)
+			golden.AssertClose(t, what+" entropy", f64.ToFloat32(imp.Entropy), v.Entropy, 1e-5)
 		}
 	}
 }

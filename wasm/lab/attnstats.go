@@ -5,6 +5,7 @@ import (
 
 	"bertology/core/analysis"
 	"bertology/core/attnstats"
+	"bertology/core/f64"
 	"bertology/wasm/protocol"
 )
 
@@ -56,7 +57,7 @@ func (l *Lab) AttnStats(ctx context.Context, req *protocol.AttnStatsRequest, rep
 		SpecialTokens: analysis.SpecialTokens(tok)}
 	for s := range attnstats.NumStatistics {
 		st := protocol.AttnStatistic{Key: statistics[s].key, Title: statistics[s].title,
-			Values: protocol.Tensor{Shape: []int{r.Layers, r.Heads}, Data: float32s(r.Mean[s])}, Top: []protocol.HeadScore{}}
+			Values: protocol.Tensor{Shape: []int{r.Layers, r.Heads}, Data: f64.ToFloat32(r.Mean[s])}, Top: []protocol.HeadScore{}}
 		for _, h := range r.Top(s, top) {
 			st.Top = append(st.Top, protocol.HeadScore{Layer: h.Layer, Head: h.Head, Score: h.Score})
 		}

@@ -7,6 +7,7 @@ import (
 
 	"bertology/core/bertology"
 	"bertology/core/dataset"
+	"bertology/core/f64"
 	"bertology/core/model"
 	"bertology/wasm/protocol"
 )
@@ -73,7 +74,7 @@ func (l *Lab) Importance(ctx context.Context, req *protocol.ImportanceRequest, r
 	l.work.eval, l.work.importance = e, imp
 	res := &protocol.ImportanceResult{
 		Layers: imp.Layers, Heads: imp.Heads,
-		Importance: float32s(imp.Importance), Raw: float32s(imp.Raw), Entropy: float32s(imp.Entropy),
+		Importance: f64.ToFloat32(imp.Importance), Raw: f64.ToFloat32(imp.Raw), Entropy: f64.ToFloat32(imp.Entropy),
 		Ranks: make([]int32, len(imp.Ranks)), TotTokens: imp.TotTokens, Mode: mode.String(), Evaluation: *ev,
 	}
 	for i, r := range imp.Ranks {

@@ -144,11 +144,3 @@ func (r *timedRunner) Run(b *model.Batch, headMask []float32, want bertology.Wan
 	defer func() { r.elapsed += time.Since(start) }()
 	return r.Runner.Run(b, headMask, want)
 }
-
-func float32s(v []float64) []float32 {
-	out := make([]float32, len(v))
-	for i, x := range v {
-		out[i] = float32(x)
-	}
-	return out
-}
