@@ -75,7 +75,7 @@ func run(a runArgs, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	batches, score, report, err := loadData(a, ck.Config, tok)
+	batches, score, report, err := loadData(a, m, tok)
 	if err != nil {
 		return err
 	}
@@ -177,51 +177,33 @@ func pruneAndCompare(a runArgs, ck *checkpoint.Checkpoint, m *model.Model, batch
 	return nil
 }
 
-// loadData reads the task's examples and batches them; it returns the masking loop's score function and
-// a one-line report of the metrics.
-func loadData(a runArgs, cfg *checkpoint.Config, tok tokenizer.Tokenizer) ([]*model.Batch,
+// loadData reads the task's examples and batches them for m; it returns the masking loop's score
+// function and a one-line report of the metrics.
+func loadData(a runArgs, m *model.Model, tok tokenizer.Tokenizer) ([]*model.Batch,
 	func(*bertology.Importance) (float64, error), func(*bertology.Importance) string, error) {
+	var d dataset.Data
+	var err error
 	if strings.EqualFold(a.task, "lm") {
-		texts, err := readTexts(a.dataDir)
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		if a.dataSubset > 0 && a.dataSubset < len(texts) {
-			texts = texts[:a.dataSubset]
-		}
-		batches, err := dataset.LanguageModel(tok, texts, a.maxSeqLength, a.batchSize)
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		if cfg.ModelType == checkpoint.BERT || cfg.ModelType == checkpoint.DistilBERT {
-			if err := dataset.MaskLanguageModel(batches, tok, 0.15, 42); err != nil {
-				return nil, nil, nil, err
-			}
-		}
+		d.Texts, err = readTexts(a.dataDir)
+	} else if d.Task, err = glue.LookupTask(a.task); err == nil {
+		d.Examples, err = readDev(a.dataDir, d.Task)
+	}
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	d = d.First(a.dataSubset)
+	batches, err := dataset.ForModel(m, tok, d, a.maxSeqLength, a.batchSize)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if d.Task == nil {
 		report := func(imp *bertology.Importance) string {
 			s, _ := bertology.LanguageModelScore(imp)
 			return fmt.Sprintf("Language-model loss %f, perplexity %f", imp.Loss, 1/s)
 		}
 		return batches, bertology.LanguageModelScore, report, nil
 	}
-	task, err := glue.LookupTask(a.task)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	if cfg.NumLabels != task.NumLabels() {
-		return nil, nil, nil, fmt.Errorf("the model has %d labels, task %s has %d", cfg.NumLabels, task.Name, task.NumLabels())
-	}
-	examples, err := readDev(a.dataDir, task)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	if a.dataSubset > 0 && a.dataSubset < len(examples) {
-		examples = examples[:a.dataSubset]
-	}
-	batches, err := dataset.Classification(tok, task, examples, a.maxSeqLength, a.batchSize, dataset.PadToLongest)
-	if err != nil {
-		return nil, nil, nil, err
-	}
+	task := d.Task
 	report := func(imp *bertology.Importance) string {
 		all, err := bertology.TaskMetrics(task, imp.Logits, batches)
 		if err != nil {
@@ -236,7 +218,7 @@ func loadData(a runArgs, cfg *checkpoint.Config, tok tokenizer.Tokenizer) ([]*mo
 		for i, k := range keys {
 			parts[i] = fmt.Sprintf("%s = %f", k, all[k])
 		}
-		return fmt.Sprintf("%s on %d examples: %s", task.Name, len(examples), strings.Join(parts, ", "))
+		return fmt.Sprintf("%s on %d examples: %s", task.Name, d.Len(), strings.Join(parts, ", "))
 	}
 	return batches, bertology.TaskScore(task, a.metric, batches), report, nil
 }

@@ -272,11 +272,7 @@ func trainingData(a trainArgs, task *glue.Task, m *model.Model, tok tokenizer.To
 		if a.subset > 0 && a.subset < len(texts) {
 			texts = texts[:a.subset]
 		}
-		batches, err := dataset.LanguageModel(tok, texts, a.maxSeqLength, evalBatch)
-		if err != nil {
-			return nil, nil, err
-		}
-		examples, err := train.Examples(batches)
+		examples, err := dataset.LanguageModelSequences(tok, texts, a.maxSeqLength)
 		if err != nil || a.evalData == "" {
 			return examples, nil, err
 		}
@@ -287,15 +283,10 @@ func trainingData(a trainArgs, task *glue.Task, m *model.Model, tok tokenizer.To
 		if a.evalSubset > 0 && a.evalSubset < len(evalTexts) {
 			evalTexts = evalTexts[:a.evalSubset]
 		}
-		evalBatches, err := dataset.LanguageModel(tok, evalTexts, a.maxSeqLength, evalBatch)
+		evalBatches, err := dataset.LanguageModel(m, tok, evalTexts, a.maxSeqLength, evalBatch)
 		if err != nil {
 			return nil, nil, err
 		}
-		evalExamples, err := train.Examples(evalBatches)
-		if err != nil {
-			return nil, nil, err
-		}
-		evalBatches = train.Batches(evalExamples, evalBatch, tok.PadID(), true)
 		unigram, err := train.UnigramPerplexity(examples, evalBatches, m.Config().VocabSize)
 		if err != nil {
 			return nil, nil, err
@@ -313,11 +304,7 @@ func trainingData(a trainArgs, task *glue.Task, m *model.Model, tok tokenizer.To
 	if a.subset > 0 && a.subset < len(rows) {
 		rows = rows[:a.subset]
 	}
-	batches, err := dataset.Classification(tok, task, rows, a.maxSeqLength, evalBatch, dataset.PadToLongest)
-	if err != nil {
-		return nil, nil, err
-	}
-	examples, err := train.Examples(batches)
+	examples, err := dataset.ClassificationSequences(tok, task, rows, a.maxSeqLength)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -328,15 +315,11 @@ func trainingData(a trainArgs, task *glue.Task, m *model.Model, tok tokenizer.To
 	if a.evalSubset > 0 && a.evalSubset < len(dev) {
 		dev = dev[:a.evalSubset]
 	}
-	devBatches, err := dataset.Classification(tok, task, dev, a.maxSeqLength, evalBatch, dataset.PadToLongest)
+	devBatches, err := dataset.Classification(m, tok, task, dev, a.maxSeqLength, evalBatch, dataset.PadToLongest)
 	if err != nil {
 		return nil, nil, err
 	}
-	devExamples, err := train.Examples(devBatches)
-	if err != nil {
-		return nil, nil, err
-	}
-	return examples, train.ClassificationEval(task, train.Batches(devExamples, evalBatch, tok.PadID(), false)), nil
+	return examples, train.ClassificationEval(task, devBatches), nil
 }
 
 // readTrain reads the train split of task from dir/train.tsv.

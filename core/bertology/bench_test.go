@@ -52,15 +52,15 @@ func BenchmarkImportance(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			batches, err := dataset.Classification(tok, task, examples, 128, 8, dataset.PadToLongest)
-			if err != nil {
-				b.Fatal(err)
-			}
 			ck, err := model.RandomCheckpoint(cfg, 1)
 			if err != nil {
 				b.Fatal(err)
 			}
 			m, err := model.New(ck)
+			if err != nil {
+				b.Fatal(err)
+			}
+			batches, err := dataset.Classification(m, tok, task, examples, 128, 8, dataset.PadToLongest)
 			if err != nil {
 				b.Fatal(err)
 			}

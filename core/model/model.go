@@ -274,6 +274,15 @@ func (m *Model) Config() *checkpoint.Config { return m.cfg }
 // Head returns the model's task head.
 func (m *Model) Head() Head { return m.head }
 
+// Architecture names the model as Hugging Face's class does (config.json's first architecture, e.g.
+// BertForSequenceClassification), or by its head when the config names none.
+func (m *Model) Architecture() string {
+	if len(m.cfg.Architectures) > 0 {
+		return m.cfg.Architectures[0]
+	}
+	return m.head.String()
+}
+
 // Shape returns the model's number of layers and of heads per layer before any pruning: the
 // dimensions of a head mask and of its gradient.
 func (m *Model) Shape() (layers, heads int) { return m.cfg.NumLayers, m.cfg.NumHeads }

@@ -55,8 +55,8 @@ type EpochResult struct {
 	Metrics map[string]float64
 }
 
-// Train trains m in place on examples (single sequences, from Examples) and returns each epoch's
-// result. Each step pads a batch of examples to its longest, computes the loss and its gradient with
+// Train trains m in place on examples (single unpadded sequences, from dataset.ClassificationSequences
+// or dataset.LanguageModelSequences) and returns each epoch's result. Each step pads a batch of examples to its longest, computes the loss and its gradient with
 // ForwardBackward, clips the gradient and takes an AdamW step at the scheduled learning rate.
 func Train(m *model.Model, examples []*model.Batch, opt Options) ([]EpochResult, error) {
 	switch {
@@ -69,7 +69,6 @@ func Train(m *model.Model, examples []*model.Batch, opt Options) ([]EpochResult,
 	case m.Head() == model.NoHead:
 		return nil, errors.New("train: the model has no head, hence no loss to train on")
 	}
-	tokenLabels := m.Head() == model.CausalLM || m.Head() == model.MaskedLM
 	perEpoch := (len(examples) + opt.BatchSize - 1) / opt.BatchSize
 	total := opt.Epochs * perEpoch
 	warmup := opt.WarmupSteps
@@ -88,7 +87,7 @@ func Train(m *model.Model, examples []*model.Batch, opt Options) ([]EpochResult,
 			for _, k := range order[i*opt.BatchSize : min((i+1)*opt.BatchSize, len(order))] {
 				batch = append(batch, examples[k])
 			}
-			b := collate(batch, opt.PadID, tokenLabels)
+			b := m.Collate(batch, 0, opt.PadID)
 			out, grads, err := m.ForwardBackward(b, model.Options{}, model.GradOptions{Weights: true})
 			if err != nil {
 				return results, fmt.Errorf("train: epoch %d, step %d: %w", epoch, i+1, err)

@@ -41,11 +41,11 @@ func TestExamplesCollate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	batches, err := dataset.Classification(tok, task, rows, 16, 5, dataset.PadToLongest)
+	batches, err := dataset.Classification(m, tok, task, rows, 16, 5, dataset.PadToLongest)
 	if err != nil {
 		t.Fatal(err)
 	}
-	examples, err := Examples(batches)
+	examples, err := dataset.ClassificationSequences(tok, task, rows, 16)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +62,7 @@ func TestExamplesCollate(t *testing.T) {
 		want = append(want, out.Logits.Data...)
 		labels = append(labels, b.Labels...)
 	}
-	b := collate(examples, tok.PadID(), false)
+	b := m.Collate(examples, 0, tok.PadID())
 	if b.SeqLen >= 16 || b.SeqLen < 2 {
 		t.Errorf("collated to %d tokens; the longest example is shorter than the 16 of the padded batches", b.SeqLen)
 	}
@@ -80,18 +80,27 @@ func TestExamplesCollate(t *testing.T) {
 	}
 
 	// Language-model batches keep a label per token, -100 on the padding.
-	lm, err := dataset.LanguageModel(tok, []string{"a touching film", "it is funny", "no"}, 16, 3)
+	mlmCk, err := checkpoint.LoadDir(golden.Path(t, "bert-mlm", "model"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	examples, err = Examples(lm)
+	mlm, err := model.New(mlmCk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts := []string{"a touching film", "it is funny", "no"}
+	lm, err := dataset.LanguageModel(mlm, tok, texts, 16, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	examples, err = dataset.LanguageModelSequences(tok, texts, 16)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(lm) != 1 || len(examples) != 3 {
 		t.Fatalf("%d language-model batches, %d examples; want 1 and 3", len(lm), len(examples))
 	}
-	b = collate(examples, tok.PadID(), true)
+	b = mlm.Collate(examples, 0, tok.PadID())
 	if !slices.Equal(b.InputIDs, lm[0].InputIDs) || !slices.Equal(b.Labels, lm[0].Labels) || !slices.Equal(b.AttentionMask, lm[0].AttentionMask) {
 		t.Errorf("collated language-model batch %+v, want %+v", b, lm[0])
 	}
@@ -151,8 +160,8 @@ func TestTrainReproducible(t *testing.T) {
 func TestTrainOverfitsClassification(t *testing.T) {
 	examples := toyClassification(32, 2)
 	task, _ := glue.LookupTask("sst-2")
-	eval := collate(examples, 0, false)
 	m := tinyModel(t, tinyBERT, 2)
+	eval := m.Collate(examples, 0, 0)
 	steps, epochs := 0, 0
 	opt := Options{Epochs: 25, BatchSize: 8, LearningRate: 1e-2, WarmupRatio: 0.1, MaxGradNorm: 1, Seed: 1,
 		GroupByLength: true, Evaluate: ClassificationEval(task, []*model.Batch{eval}),
@@ -202,7 +211,7 @@ func TestTrainOverfitsLanguageModel(t *testing.T) {
 		ex.Labels = slices.Clone(ex.InputIDs)
 		examples = append(examples, ex)
 	}
-	eval := LanguageModelEval([]*model.Batch{collate(examples, 11, true)})
+	eval := LanguageModelEval([]*model.Batch{m.Collate(examples, 0, 11)})
 	before, err := eval(m)
 	if err != nil {
 		t.Fatal(err)

@@ -58,7 +58,7 @@ func describe(m *model.Model, files map[string][]byte) protocol.ModelInfo {
 	cfg := m.Config()
 	info := protocol.ModelInfo{
 		Type:         string(cfg.ModelType),
-		Architecture: m.Head().String(),
+		Architecture: m.Architecture(),
 		Layers:       cfg.NumLayers,
 		Heads:        cfg.NumHeads,
 		Hidden:       cfg.HiddenSize,
@@ -67,9 +67,6 @@ func describe(m *model.Model, files map[string][]byte) protocol.ModelInfo {
 		MaxPositions: cfg.MaxPositions,
 		Params:       m.NumParams(),
 		Labels:       classLabels(m),
-	}
-	if len(cfg.Architectures) > 0 {
-		info.Architecture = cfg.Architectures[0]
 	}
 	for layer := range cfg.NumLayers {
 		info.HeadsPerLayer = append(info.HeadsPerLayer, len(m.Heads(layer)))
