@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"io"
 	"os"
 
@@ -70,7 +71,7 @@ func runAttnStats(args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	r, err := analysis.AttentionStats(m, tok, encs, *batchSize, barUpdate(stderr, "Attention statistics"))
+	r, err := analysis.AttentionStats(context.Background(), m, tok, encs, *batchSize, bar(stderr, "Attention statistics"))
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -74,7 +75,7 @@ func runImportance(args []string) error {
 		return fmt.Errorf("%s: importance needs labels (the gradient of the loss)", *inputs)
 	}
 	batches := all.Split(*batchSize)
-	imp, err := bertology.ComputeImportance(bertology.ModelRunner{Model: m}, batches,
+	imp, err := bertology.ComputeImportance(context.Background(), bertology.ModelRunner{Model: m}, batches,
 		bertology.Options{Mode: mode, Entropy: true, Importance: true})
 	if err != nil {
 		return err

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -104,7 +105,7 @@ func runProbe(args []string, stderr io.Writer) error {
 	}
 	out.Samples, out.Dim = features.N, features.D
 	out.Majority = probe.MajorityShare(labels, len(out.Classes))
-	scores, err := probe.EvaluateLayers(features.Layers, features.N, features.D, labels, len(out.Classes), opt, barUpdate(stderr, "Probing layers"))
+	scores, err := probe.EvaluateLayers(context.Background(), features.Layers, features.N, features.D, labels, len(out.Classes), opt, bar(stderr, "Probing layers"))
 	if err != nil {
 		return err
 	}
@@ -148,7 +149,7 @@ func sentenceFeatures(m *model.Model, tok tokenizer.Tokenizer, path, taskName st
 	if err != nil {
 		return "", nil, nil, nil, err
 	}
-	f, err := analysis.SentenceFeatures(m, encs, batchSize, tok.PadID(), pool, barUpdate(stderr, "Hidden states"))
+	f, err := analysis.SentenceFeatures(context.Background(), m, encs, batchSize, tok.PadID(), pool, bar(stderr, "Hidden states"))
 	if err != nil {
 		return "", nil, nil, nil, err
 	}
@@ -170,16 +171,10 @@ func tagFeatures(m *model.Model, tok tokenizer.Tokenizer, path string, maxLen, s
 	if subset > 0 && subset < len(sentences) {
 		sentences = sentences[:subset]
 	}
-	features, tags, err := analysis.WordFeatures(m, tok, sentences, maxLen, batchSize, barUpdate(stderr, "Hidden states"))
+	features, tags, err := analysis.WordFeatures(context.Background(), m, tok, sentences, maxLen, batchSize, bar(stderr, "Hidden states"))
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	labels, classes := probe.Encode(tags)
 	return features, labels, classes, nil
-}
-
-// barUpdate returns a progress callback drawing a bar on w.
-func barUpdate(w io.Writer, desc string) func(done, total int) {
-	bar := newProgressBar(w, desc)
-	return func(done, total int) { bar.update(done, total) }
 }

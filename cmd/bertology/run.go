@@ -1,13 +1,13 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"time"
 
 	"bertology/core/bertology"
 	"bertology/core/checkpoint"
@@ -16,7 +16,6 @@ import (
 	"bertology/core/glue"
 	"bertology/core/model"
 	"bertology/core/npy"
-	"bertology/core/prune"
 	"bertology/core/tokenizer"
 )
 
@@ -94,9 +93,10 @@ func run(a runArgs, stdout, stderr io.Writer) error {
 		Normalization: bertology.Normalization{ByLayer: !a.noLayerNorm, Global: !a.noGlobalNorm},
 		Entropy:       true,
 		Importance:    true,
-		Progress:      newProgressBar(stderr, "Iteration").update,
+		Progress:      bar(stderr, "Iteration"),
 	}
-	imp, err := bertology.ComputeImportance(runner, batches, opt)
+	ctx := context.Background()
+	imp, err := bertology.ComputeImportance(ctx, runner, batches, opt)
 	if err != nil {
 		return err
 	}
@@ -117,12 +117,9 @@ func run(a runArgs, stdout, stderr io.Writer) error {
 		Amount:     a.amount,
 		Importance: bertology.Options{Mode: mode, Normalization: opt.Normalization},
 		Score:      score,
-		Progress: func(r bertology.MaskingRound) error {
-			fmt.Fprintf(stderr, "masking: %d heads left, score %f\n", r.Remaining, r.Score)
-			return nil
-		},
+		Progress:   bar(stderr, ""), // a bar per pass: "masking: round 1", ...
 	}
-	masking, err := bertology.MaskHeads(runner, batches, mopt)
+	masking, err := bertology.MaskHeads(ctx, runner, batches, mopt)
 	if err != nil {
 		return err
 	}
@@ -131,46 +128,25 @@ func run(a runArgs, stdout, stderr io.Writer) error {
 	if err := saveNpy(a.outputDir, "head_mask.npy", f64.FromFloat32(masking.Final), imp.Layers, imp.Heads); err != nil {
 		return err
 	}
-	return pruneAndCompare(a, ck, m, batches, masking.Final, score, logf)
-}
-
-// pruneAndCompare removes the masked heads from the weights and reports parameters, score and speed
-// before and after, as run_bertology.py's prune_heads does; it also saves the pruned model.
-func pruneAndCompare(a runArgs, ck *checkpoint.Checkpoint, m *model.Model, batches []*model.Batch, mask []float32,
-	score func(*bertology.Importance) (float64, error), logf func(string, ...any)) error {
-	layers, heads := ck.Config.NumLayers, ck.Config.NumHeads
-	evaluate := func(mm *model.Model, headMask []float32) (float64, time.Duration, error) {
-		start := time.Now()
-		imp, err := bertology.ComputeImportance(bertology.ModelRunner{Model: mm}, batches, bertology.Options{HeadMask: headMask})
-		if err != nil {
-			return 0, 0, err
-		}
-		elapsed := time.Since(start)
-		s, err := score(imp)
-		return s, elapsed, err
-	}
-	scoreMasked, timeMasked, err := evaluate(m, mask)
+	p, err := bertology.PruneAndCompare(ctx, ck, m, batches, masking.Final, nil, nil)
 	if err != nil {
 		return err
 	}
-	prunedCk, err := prune.Heads(ck, bertology.HeadsToPrune(mask, layers, heads))
+	scoreMasked, err := score(p.Masked)
 	if err != nil {
 		return err
 	}
-	pm, err := model.New(prunedCk)
+	scorePruned, err := score(p.Pruned)
 	if err != nil {
 		return err
 	}
-	scorePruned, timePruned, err := evaluate(pm, nil)
-	if err != nil {
-		return err
-	}
-	before, after := m.NumParams(), pm.NumParams()
-	logf("Pruning: original num of params: %.2e, after pruning %.2e (%.1f percents)", float64(before), float64(after), float64(after)/float64(before)*100)
+	// As run_bertology.py's prune_heads reports it.
+	before, after := float64(p.ParamsBefore), float64(p.ParamsAfter)
+	logf("Pruning: original num of params: %.2e, after pruning %.2e (%.1f percents)", before, after, after/before*100)
 	logf("Pruning: score with masking: %f score with pruning: %f", scoreMasked, scorePruned)
-	logf("Pruning: speed ratio (original timing / new timing): %f percents", float64(timeMasked)/float64(timePruned)*100)
+	logf("Pruning: speed ratio (original timing / new timing): %f percents", float64(p.TimeMasked)/float64(p.TimePruned)*100)
 	dir := filepath.Join(a.outputDir, "pruned_model")
-	if err := checkpoint.SaveDir(dir, prunedCk, "F32"); err != nil {
+	if err := checkpoint.SaveDir(dir, p.Checkpoint, "F32"); err != nil {
 		return err
 	}
 	logf("Pruned model saved to %s", dir)

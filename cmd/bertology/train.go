@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -15,6 +16,7 @@ import (
 	"bertology/core/dataset"
 	"bertology/core/glue"
 	"bertology/core/model"
+	"bertology/core/progress"
 	"bertology/core/tokenizer"
 	"bertology/core/train"
 )
@@ -115,19 +117,15 @@ func trainModel(a trainArgs, stdout, stderr io.Writer) error {
 	perEpoch := (len(examples) + a.batchSize - 1) / a.batchSize
 	fmt.Fprintf(stdout, "%d training sequences, %d epochs of %d steps\n", len(examples), a.epochs, perEpoch)
 	start := time.Now()
-	var bar *progressBar
+	draw := bar(stderr, "")
 	best := math.NaN()
 	opt := train.Options{
 		Epochs: a.epochs, BatchSize: a.batchSize, LearningRate: a.lr, WarmupSteps: a.warmupSteps,
 		WarmupRatio: a.warmupRatio, WeightDecay: a.weightDecay, MaxGradNorm: a.clip,
 		GroupByLength: a.groupByLength, Seed: a.seed, PadID: tok.PadID(), Evaluate: eval,
-		Progress: func(done, _ int, loss float64) error {
-			epoch, step := (done-1)/perEpoch+1, (done-1)%perEpoch+1
-			if step == 1 {
-				bar = newProgressBar(stderr, "")
-			}
-			bar.desc = fmt.Sprintf("epoch %d/%d (loss %.4f)", epoch, a.epochs, loss)
-			return bar.update(step, perEpoch)
+		Progress: func(r progress.Report) { // a bar per epoch
+			epoch, step := (r.Done-1)/perEpoch+1, (r.Done-1)%perEpoch+1
+			draw(progress.Report{Phase: fmt.Sprintf("epoch %d/%d", epoch, a.epochs), Done: step, Total: perEpoch, Loss: r.Loss})
 		},
 		EpochEnd: func(r train.EpochResult) error {
 			fmt.Fprintf(stdout, "epoch %d: train loss %.4f; %s [%s]\n", r.Epoch, r.TrainLoss, formatMetrics(r.Metrics), clock(time.Since(start)))
@@ -143,7 +141,7 @@ func trainModel(a trainArgs, stdout, stderr io.Writer) error {
 			return saveModel(a.outputDir, m, files, a.dtype, stdout)
 		},
 	}
-	if _, err := train.Train(m, examples, opt); err != nil {
+	if _, err := train.Train(context.Background(), m, examples, opt); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "trained in %s\n", time.Since(start).Round(time.Second))

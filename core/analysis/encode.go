@@ -1,12 +1,14 @@
 package analysis
 
 import (
+	"context"
 	"fmt"
 	"slices"
 
 	"bertology/core/dataset"
 	"bertology/core/glue"
 	"bertology/core/model"
+	"bertology/core/progress"
 	"bertology/core/tokenizer"
 )
 
@@ -41,9 +43,10 @@ func Batch(m *model.Model, encs []tokenizer.Encoding, padID int) *model.Batch {
 }
 
 // forEachBatch runs the model with opt on the encodings in order, batchSize at a time, and calls fn with
-// the index of each batch's first encoding; progress (when not nil) follows the batches.
-func forEachBatch(m *model.Model, encs []tokenizer.Encoding, batchSize, padID int, opt model.Options,
-	fn func(first int, b *model.Batch, out *model.Output) error, progress func(done, total int)) error {
+// the index of each batch's first encoding; report follows the batches. It stops after the batch during
+// which ctx is cancelled.
+func forEachBatch(ctx context.Context, m *model.Model, encs []tokenizer.Encoding, batchSize, padID int, opt model.Options,
+	fn func(first int, b *model.Batch, out *model.Output) error, report progress.Func) error {
 	if batchSize < 1 {
 		return fmt.Errorf("analysis: batch size %d, want at least 1", batchSize)
 	}
@@ -61,8 +64,9 @@ func forEachBatch(m *model.Model, encs []tokenizer.Encoding, batchSize, padID in
 		if err := fn(first, b, out); err != nil {
 			return err
 		}
-		if progress != nil {
-			progress(k+1, total)
+		report.Send(progress.Report{Done: k + 1, Total: total})
+		if err := ctx.Err(); err != nil {
+			return err
 		}
 	}
 	return nil

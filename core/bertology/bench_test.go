@@ -66,7 +66,7 @@ func BenchmarkImportance(b *testing.B) {
 			}
 			opt := Options{Entropy: true, Importance: true, Normalization: BothNormalizations}
 			for b.Loop() {
-				if _, err := ComputeImportance(ModelRunner{Model: m}, batches, opt); err != nil {
+				if _, err := ComputeImportance(b.Context(), ModelRunner{Model: m}, batches, opt); err != nil {
 					b.Fatal(err)
 				}
 			}

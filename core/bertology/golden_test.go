@@ -120,7 +120,7 @@ func TestImportanceMatchesScript(t *testing.T) {
 					if c.mask != nil {
 						opt.HeadMask = c.mask.F32()
 					}
-					imp, err := ComputeImportance(rp, batches, opt)
+					imp, err := ComputeImportance(t.Context(), rp, batches, opt)
 					if err != nil {
 						t.Fatal(err)
 					}
@@ -172,7 +172,7 @@ func TestPerBatchModeSumsFreshGradients(t *testing.T) {
 	golden.Decode(t, golden.Path(t, "bert", "golden_float32.json"), &g)
 	run := g.Bertology.BatchSize1
 	batches, rp := splitBatches(&g, g.Forward.Attentions, run)
-	imp, err := ComputeImportance(rp, batches, Options{Mode: ModePaper, Importance: true})
+	imp, err := ComputeImportance(t.Context(), rp, batches, Options{Mode: ModePaper, Importance: true})
 	if err != nil {
 		t.Fatal(err)
 	}

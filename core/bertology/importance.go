@@ -1,11 +1,13 @@
 package bertology
 
 import (
+	"context"
 	"fmt"
 	"math"
 
 	"bertology/core/f64"
 	"bertology/core/model"
+	"bertology/core/progress"
 )
 
 // Mode chooses how per-batch head-mask gradients become importance.
@@ -44,9 +46,8 @@ type Options struct {
 	Entropy       bool      // compute attention entropy (needs every attention map)
 	Importance    bool      // compute importance (needs the head-mask gradient, so labels)
 	HeadMask      []float32 // [layers*heads]; nil means every head on
-	// Progress, when set, is called after each batch; a non-nil error stops the work and is returned
-	// (that is how a caller cancels).
-	Progress func(done, total int) error
+	// Progress, when set, is told after each batch how many of the batches are done.
+	Progress progress.Func
 }
 
 // Importance is the result of ComputeImportance, every matrix [layers*heads] row-major.
@@ -64,8 +65,9 @@ type Importance struct {
 }
 
 // ComputeImportance runs every batch through r under opt.HeadMask and accumulates attention entropy and
-// head importance, as run_bertology.py's compute_heads_importance does.
-func ComputeImportance(r Runner, batches []*model.Batch, opt Options) (*Importance, error) {
+// head importance, as run_bertology.py's compute_heads_importance does. It stops after the batch
+// during which ctx is cancelled.
+func ComputeImportance(ctx context.Context, r Runner, batches []*model.Batch, opt Options) (*Importance, error) {
 	layers, heads := r.Shape()
 	n := layers * heads
 	if opt.HeadMask != nil && len(opt.HeadMask) != n {
@@ -104,10 +106,9 @@ func ComputeImportance(r Runner, batches []*model.Batch, opt Options) (*Importan
 		imp.Logits = append(imp.Logits, step.Logits...)
 		imp.Loss += float64(step.Loss) / float64(len(batches))
 		imp.TotTokens += float64(realTokens(b))
-		if opt.Progress != nil {
-			if err := opt.Progress(k+1, len(batches)); err != nil {
-				return nil, err
-			}
+		opt.Progress.Send(progress.Report{Done: k + 1, Total: len(batches)})
+		if err := ctx.Err(); err != nil {
+			return nil, err
 		}
 	}
 	if imp.TotTokens > 0 {

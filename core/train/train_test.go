@@ -12,6 +12,7 @@ import (
 	"bertology/core/glue"
 	"bertology/core/golden"
 	"bertology/core/model"
+	"bertology/core/progress"
 	"bertology/core/tokenizer"
 )
 
@@ -132,7 +133,7 @@ func TestTrainReproducible(t *testing.T) {
 	run := func(seed uint64) map[string][]float32 {
 		m := tinyModel(t, tinyBERT, 1)
 		opt := Options{Epochs: 2, BatchSize: 5, LearningRate: 1e-2, WarmupSteps: 2, WeightDecay: 0.01, MaxGradNorm: 1, Seed: seed}
-		if _, err := Train(m, examples, opt); err != nil {
+		if _, err := Train(t.Context(), m, examples, opt); err != nil {
 			t.Fatal(err)
 		}
 		out := map[string][]float32{}
@@ -165,16 +166,15 @@ func TestTrainOverfitsClassification(t *testing.T) {
 	steps, epochs := 0, 0
 	opt := Options{Epochs: 25, BatchSize: 8, LearningRate: 1e-2, WarmupRatio: 0.1, MaxGradNorm: 1, Seed: 1,
 		GroupByLength: true, Evaluate: ClassificationEval(task, []*model.Batch{eval}),
-		Progress: func(done, total int, loss float64) error {
+		Progress: func(r progress.Report) {
 			steps++
-			if done != steps || total != 100 || math.IsNaN(loss) {
+			if done, total, loss := r.Done, r.Total, r.Loss; done != steps || total != 100 || math.IsNaN(loss) {
 				t.Errorf("progress %d/%d (loss %g) at step %d of 100", done, total, loss, steps)
 			}
-			return nil
 		},
 		EpochEnd: func(EpochResult) error { epochs++; return nil },
 	}
-	results, err := Train(m, examples, opt)
+	results, err := Train(t.Context(), m, examples, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -220,7 +220,7 @@ func TestTrainOverfitsLanguageModel(t *testing.T) {
 		t.Errorf("perplexity %g before training, want about the vocabulary size 12", p)
 	}
 	opt := Options{Epochs: 40, BatchSize: 4, LearningRate: 1e-2, MaxGradNorm: 1, Seed: 3, PadID: 11, Evaluate: eval}
-	results, err := Train(m, examples, opt)
+	results, err := Train(t.Context(), m, examples, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,7 +244,7 @@ func TestTrainErrors(t *testing.T) {
 		{"bad token", []*model.Batch{{Size: 1, SeqLen: 1, InputIDs: []int{99}, Labels: []int{0}}},
 			Options{Epochs: 1, BatchSize: 1, LearningRate: 1}, "train: epoch 1, step 1: input_ids[0][0] is 99, outside the vocabulary of 20"},
 	} {
-		_, err := Train(m, tc.examples, tc.opt)
+		_, err := Train(t.Context(), m, tc.examples, tc.opt)
 		if err == nil || err.Error() != tc.want {
 			t.Errorf("%s: error %v, want %q", tc.name, err, tc.want)
 		}

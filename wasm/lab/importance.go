@@ -46,8 +46,8 @@ func (l *Lab) Importance(ctx context.Context, req *protocol.ImportanceRequest, r
 	if len(req.HeadMask) == 0 {
 		opt.HeadMask = nil
 	}
-	opt.Progress = progress(ctx, report, "importance")
-	imp, err := bertology.ComputeImportance(bertology.ModelRunner{Model: l.model.model}, e.batches, opt)
+	opt.Progress = throttled(report).Phase("importance")
+	imp, err := bertology.ComputeImportance(ctx, bertology.ModelRunner{Model: l.model.model}, e.batches, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -85,8 +85,11 @@ func (l *Lab) Evaluate(ctx context.Context, req *protocol.EvaluateRequest, repor
 	if len(mask) == 0 {
 		mask = nil
 	}
-	ev, _, err := l.evaluate(ctx, l.model.model, e, mask, report, "evaluate")
-	return ev, err
+	imp, err := bertology.Evaluate(ctx, bertology.ModelRunner{Model: l.model.model}, e.batches, mask, throttled(report).Phase("evaluate"))
+	if err != nil {
+		return nil, err
+	}
+	return e.evaluationOf(imp)
 }
 
 // batch encodes the data set for the loaded model as the request asks: a GLUE task for a sequence

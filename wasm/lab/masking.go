@@ -43,29 +43,12 @@ func (l *Lab) MaskingLoop(ctx context.Context, req *protocol.MaskingLoopRequest,
 	if err != nil {
 		return nil, err
 	}
-	round := 0
-	phase := func() string {
-		if round == 0 {
-			return "masking: importance with every head on"
-		}
-		return fmt.Sprintf("masking: round %d", round)
-	}
-	var pass func(done, total int) error
-	iopt.Progress = func(done, total int) error {
-		if done == 1 { // a new pass over the data: a new phase
-			pass = progress(ctx, report, phase())
-		}
-		return pass(done, total)
-	}
-	masking, err := bertology.MaskHeads(bertology.ModelRunner{Model: l.model.model}, e.batches, bertology.MaskingOptions{
+	masking, err := bertology.MaskHeads(ctx, bertology.ModelRunner{Model: l.model.model}, e.batches, bertology.MaskingOptions{
 		Threshold:  threshold,
 		Amount:     amount,
 		Importance: iopt,
 		Score:      score,
-		Progress: func(bertology.MaskingRound) error {
-			round++
-			return ctx.Err()
-		},
+		Progress:   throttled(report),
 	})
 	if err != nil {
 		return nil, err
