@@ -7,6 +7,7 @@ import (
 
 	"bertology/core/analysis"
 	"bertology/core/attnstats"
+	"bertology/core/bertology"
 	"bertology/core/f64"
 	"bertology/core/tensor"
 )
@@ -49,7 +50,7 @@ func runAttnStats(args []string, stderr io.Writer) error {
 	data := fs.String("data", "", "GLUE-style TSV file (required)")
 	task := fs.String("task", "", "GLUE task of --data (sst-2, mrpc, ...); detected from the file when empty")
 	subset := fs.Int("subset", 0, "if > 0, use only the first N examples")
-	maxLen := fs.Int("max-seq-length", 128, "tokens per sequence; longer inputs are truncated")
+	maxLen := fs.Int("max-seq-length", bertology.DefaultMaxSeqLength, "tokens per sequence; longer inputs are truncated")
 	batchSize := fs.Int("batch-size", 8, "sequences per forward pass")
 	top := fs.Int("top", 5, "heads listed per statistic")
 	outPath := fs.String("out", "", "output JSON; each statistic also goes to OUT.<statistic>.npy [layers, heads] (required)")

@@ -7,6 +7,7 @@ import (
 	"os"
 
 	"bertology/core/analysis"
+	"bertology/core/bertology"
 	"bertology/core/checkpoint"
 	"bertology/core/model"
 	"bertology/core/probe"
@@ -59,7 +60,7 @@ func runProbe(args []string, stderr io.Writer) error {
 	task := fs.String("task", "", "GLUE task of --data (sst-2, cola, ...); detected from the file when empty")
 	tags := fs.Bool("tags", false, "--data holds token-level tags: one token<TAB>tag a line, blank lines between sentences; each word is probed at its first sub-word")
 	pool := fs.String("pool", "", "sentence vector: first (the [CLS] token), last, or mean of the real tokens; default first for BERT and DistilBERT, last for the GPTs")
-	maxLen := fs.Int("max-seq-length", 128, "tokens per sequence; longer sentences are truncated (tagged sentences must fit)")
+	maxLen := fs.Int("max-seq-length", bertology.DefaultMaxSeqLength, "tokens per sequence; longer sentences are truncated (tagged sentences must fit)")
 	subset := fs.Int("subset", 0, "if > 0, use only the first N examples or tagged sentences")
 	batchSize := fs.Int("batch-size", 8, "sequences per forward pass")
 	opt := probe.DefaultOptions()

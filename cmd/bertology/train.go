@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"bertology/core/bertology"
 	"bertology/core/checkpoint"
 	"bertology/core/dataset"
 	"bertology/core/glue"
@@ -57,7 +58,7 @@ func runTrain(args []string) error {
 	fs.IntVar(&a.warmupSteps, "warmup_steps", 0, "warm-up steps; overrides --warmup when positive")
 	fs.Float64Var(&a.weightDecay, "weight_decay", 0, "AdamW's decoupled weight decay (not applied to biases and LayerNorm)")
 	fs.Float64Var(&a.clip, "max_grad_norm", 1, "clip the global gradient norm to this (0: no clipping)")
-	fs.IntVar(&a.maxSeqLength, "max_seq_length", 128, "tokens per sequence; longer inputs are truncated (lm: cut into pieces)")
+	fs.IntVar(&a.maxSeqLength, "max_seq_length", bertology.DefaultMaxSeqLength, "tokens per sequence; longer inputs are truncated (lm: cut into pieces)")
 	fs.Uint64Var(&a.seed, "seed", 42, "seed of the initialisation and of the shuffling")
 	fs.IntVar(&a.subset, "subset", 0, "if > 0, train on only the first subset examples")
 	fs.IntVar(&a.evalSubset, "eval_subset", 0, "if > 0, evaluate on only the first eval_subset examples")

@@ -11,9 +11,6 @@ import (
 	"bertology/wasm/protocol"
 )
 
-// defaultMaxSeqLength is run_bertology.py's --max_seq_length.
-const defaultMaxSeqLength = 128
-
 // Importance computes head importance and attention entropy over the data set, and the model's metrics
 // on it.
 func (l *Lab) Importance(ctx context.Context, req *protocol.ImportanceRequest, report Reporter) (*protocol.ImportanceResult, error) {
@@ -102,7 +99,7 @@ func (l *Lab) batch(d *dataFile, req *protocol.ImportanceRequest) (*evaluation, 
 	maxLen := req.MaxSeqLength
 	switch {
 	case maxLen == 0:
-		maxLen = min(defaultMaxSeqLength, info.MaxPositions)
+		maxLen = min(bertology.DefaultMaxSeqLength, info.MaxPositions)
 	case maxLen < 0:
 		return nil, fmt.Errorf("maxSeqLength is %d, must be positive", maxLen)
 	case maxLen > info.MaxPositions:
@@ -111,7 +108,7 @@ func (l *Lab) batch(d *dataFile, req *protocol.ImportanceRequest) (*evaluation, 
 	batchSize := req.BatchSize
 	switch {
 	case batchSize == 0:
-		batchSize = 1
+		batchSize = bertology.DefaultBatchSize
 	case batchSize < 0:
 		return nil, fmt.Errorf("batchSize is %d, must be positive", batchSize)
 	}

@@ -8,12 +8,6 @@ import (
 	"bertology/wasm/protocol"
 )
 
-// run_bertology.py's --masking_threshold and --masking_amount.
-const (
-	defaultThreshold = 0.9
-	defaultAmount    = 0.1
-)
-
 // MaskingLoop runs the iterative masking loop on the batches of the last importance request.
 func (l *Lab) MaskingLoop(ctx context.Context, req *protocol.MaskingLoopRequest, report Reporter) (*protocol.MaskingResult, error) {
 	e, err := l.evaluation()
@@ -22,10 +16,10 @@ func (l *Lab) MaskingLoop(ctx context.Context, req *protocol.MaskingLoopRequest,
 	}
 	threshold, amount := req.Threshold, req.Amount
 	if threshold == 0 {
-		threshold = defaultThreshold
+		threshold = bertology.DefaultMaskingThreshold
 	}
 	if amount == 0 {
-		amount = defaultAmount
+		amount = bertology.DefaultMaskingAmount
 	}
 	if !(threshold > 0 && threshold < 1) {
 		return nil, fmt.Errorf("threshold is %g, must be between 0 and 1 (a fraction of the original score)", threshold)
