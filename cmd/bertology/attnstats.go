@@ -35,13 +35,7 @@ type attnStatsOut struct {
 	Statistics map[string]*outTensor `json:"statistics"`
 	// Top maps each statistic's key to the heads with its highest values, highest first. For distance and
 	// entropy these are the broadest heads.
-	Top map[string][]headScore `json:"top"`
-}
-
-type headScore struct {
-	Layer int     `json:"layer"`
-	Head  int     `json:"head"`
-	Score float64 `json:"score"`
+	Top map[string][]attnstats.HeadScore `json:"top"`
 }
 
 func runAttnStats(args []string, stderr io.Writer) error {
@@ -77,7 +71,7 @@ func runAttnStats(args []string, stderr io.Writer) error {
 		return err
 	}
 	out := &attnStatsOut{Data: *data, Task: t.Name, Examples: r.Examples, Tokens: r.Tokens, Layers: r.Layers, Heads: r.Heads,
-		SpecialTokens: analysis.SpecialTokens(tok), Statistics: map[string]*outTensor{}, Top: map[string][]headScore{}}
+		SpecialTokens: analysis.SpecialTokens(tok), Statistics: map[string]*outTensor{}, Top: map[string][]attnstats.HeadScore{}}
 	for s := range attnstats.NumStatistics {
 		key := statisticKeys[s]
 		values := newOutTensor(tensor.FromData(f64.ToFloat32(r.Mean[s]), r.Layers, r.Heads))
@@ -85,10 +79,7 @@ func runAttnStats(args []string, stderr io.Writer) error {
 		if err := writeMatrix(matrixPath(*outPath, key), values.Shape, values.Data); err != nil {
 			return err
 		}
-		out.Top[key] = []headScore{}
-		for _, h := range r.Top(s, *top) {
-			out.Top[key] = append(out.Top[key], headScore{Layer: h.Layer, Head: h.Head, Score: h.Score})
-		}
+		out.Top[key] = append([]attnstats.HeadScore{}, r.Top(s, *top)...)
 	}
 	return writeJSON(*outPath, out)
 }

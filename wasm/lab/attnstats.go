@@ -45,10 +45,8 @@ func (l *Lab) AttnStats(ctx context.Context, req *protocol.AttnStatsRequest, rep
 		SpecialTokens: analysis.SpecialTokens(tok)}
 	for s := range attnstats.NumStatistics {
 		st := protocol.AttnStatistic{Key: statistics[s].key, Title: statistics[s].title,
-			Values: protocol.Tensor{Shape: []int{r.Layers, r.Heads}, Data: f64.ToFloat32(r.Mean[s])}, Top: []protocol.HeadScore{}}
-		for _, h := range r.Top(s, top) {
-			st.Top = append(st.Top, protocol.HeadScore{Layer: h.Layer, Head: h.Head, Score: h.Score})
-		}
+			Values: protocol.Tensor{Shape: []int{r.Layers, r.Heads}, Data: f64.ToFloat32(r.Mean[s])},
+			Top:    append([]protocol.HeadScore{}, r.Top(s, top)...)}
 		res.Statistics = append(res.Statistics, st)
 	}
 	return res, nil

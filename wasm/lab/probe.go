@@ -3,10 +3,8 @@ package lab
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"bertology/core/analysis"
-	"bertology/core/checkpoint"
 	"bertology/core/probe"
 	"bertology/wasm/protocol"
 )
@@ -14,8 +12,6 @@ import (
 // analysisBatch is how many sequences the data-set analyses run through the model at once; they stop
 // between batches when the request is cancelled.
 const analysisBatch = 8
-
-var pools = map[string]probe.Pool{"first": probe.First, "last": probe.Last, "mean": probe.Mean}
 
 // Probe trains a linear probe on every depth's pooled hidden states of the loaded data set's examples
 // and reports its accuracies per depth, as Tenney et al. (2019) do.
@@ -39,15 +35,9 @@ func (l *Lab) Probe(ctx context.Context, req *protocol.ProbeRequest, report Repo
 	if opt.Lambda < 0 {
 		return nil, fmt.Errorf("lambda is %v, must not be negative", opt.Lambda)
 	}
-	if req.Pool == "" {
-		req.Pool = "first"
-		if t := l.model.model.Config().ModelType; t == checkpoint.GPT2 || t == checkpoint.OpenAIGPT {
-			req.Pool = "last"
-		}
-	}
-	pool, ok := pools[req.Pool]
-	if !ok {
-		return nil, fmt.Errorf("pool %q: want first, last or mean", req.Pool)
+	pool, poolName, err := analysis.PoolFor(req.Pool, l.model.model)
+	if err != nil {
+		return nil, err
 	}
 	data, err := l.encodeData(req.Subset, req.MaxSeqLength, true)
 	if err != nil {
@@ -58,29 +48,12 @@ func (l *Lab) Probe(ctx context.Context, req *protocol.ProbeRequest, report Repo
 		return nil, err
 	}
 	K := len(data.classes)
-	res := &protocol.ProbeResult{Task: data.task, Pool: req.Pool, Samples: features.N, Dim: features.D, Classes: data.classes,
+	res := &protocol.ProbeResult{Task: data.task, Pool: poolName, Samples: features.N, Dim: features.D, Classes: data.classes,
 		Majority: probe.MajorityShare(data.labels, K)}
 	scores, err := probe.EvaluateLayers(ctx, features.Layers, features.N, features.D, data.labels, K, opt, throttled(report).Phase("probing"))
 	if err != nil {
 		return nil, err
 	}
-	for d, s := range scores {
-		res.Layers = append(res.Layers, protocol.ProbeLayer{Layer: d, Train: s.Train, HeldOut: s.HeldOut, NTrain: s.NTrain,
-			NHeldOut: s.NHeldOut, Loss: s.Loss, Iterations: s.Iterations})
-	}
-	curve := probe.HeldOutAccuracies(scores)
-	if e, err := probe.ExpectedLayer(curve); err == nil {
-		res.ExpectedLayer = &e
-	} else {
-		res.Notes = append(res.Notes, note(err))
-	}
-	if c, err := probe.CentreOfGravity(curve); err == nil {
-		res.CentreOfGravity = &c
-	} else {
-		res.Notes = append(res.Notes, note(err))
-	}
+	res.SetScores(scores)
 	return res, nil
 }
-
-// note is why a summary of the probe is undefined, without the package's prefix.
-func note(err error) string { return strings.TrimPrefix(err.Error(), "probe: ") }
