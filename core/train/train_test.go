@@ -16,9 +16,9 @@ import (
 	"bertology/core/tokenizer"
 )
 
-// TestExamplesCollate cuts the golden SST-2 batches (padded to 16 tokens) into examples and stacks
-// them again padded only to the longest: the labels survive, and the golden BERT's logits are those of
-// the fully padded batches, since the attention mask hides the padding.
+// TestExamplesCollate stacks the golden SST-2 rows, as unpadded sequences, padded only to the longest:
+// the labels survive, and the golden BERT's logits are those of the data set's batches of five, since
+// the attention mask hides the padding.
 func TestExamplesCollate(t *testing.T) {
 	ck, err := checkpoint.LoadDir(golden.Path(t, "bert", "model"))
 	if err != nil {
