@@ -72,6 +72,7 @@ ensure_chromium() {
 test_native() {
 	log "test: native go test ./..."
 	go vet ./...
+	GOOS=js GOARCH=wasm go vet ./... # the js-only files (wasm/server.go, ui/host_js.go, ...) too
 	go test ./...
 }
 

@@ -160,7 +160,7 @@ func (s *server) run(j *job) {
 		s.mu.Unlock()
 	}()
 	if err := j.ctx.Err(); err != nil {
-		j.reject.Invoke(jsError(fmt.Errorf("%s: cancelled before it started", j.op)))
+		j.reject.Invoke(jsError(&cancelledError{op: j.op, when: " before it started"}))
 		return
 	}
 	result, err := s.lab.Handle(j.ctx, j.op, j.fields, func(p protocol.Progress) { s.progress(j, p) })
@@ -169,7 +169,7 @@ func (s *server) run(j *job) {
 		case j.progressErr != nil:
 			err = fmt.Errorf("%s: stopped because onProgress threw: %w", j.op, j.progressErr)
 		case errors.Is(err, context.Canceled):
-			err = fmt.Errorf("%s: cancelled", j.op)
+			err = &cancelledError{op: j.op}
 		}
 		j.reject.Invoke(jsError(err))
 		return
@@ -199,9 +199,25 @@ func (s *server) progress(j *job, p protocol.Progress) {
 	time.Sleep(time.Millisecond)
 }
 
+// jsError is err as a JavaScript Error; one that ends a cancelled request also has cancelled: true, so
+// that callers need not read the message.
 func jsError(err error) js.Value {
-	return js.Global().Get("Error").New(err.Error())
+	e := js.Global().Get("Error").New(err.Error())
+	if errors.Is(err, context.Canceled) {
+		e.Set("cancelled", true)
+	}
+	return e
 }
+
+// cancelledError ends a request that a cancel request stopped: "op: cancelled" to JavaScript, and
+// context.Canceled to errors.Is.
+type cancelledError struct {
+	op   string
+	when string // "" while it ran, or " before it started"
+}
+
+func (e *cancelledError) Error() string { return e.op + ": cancelled" + e.when }
+func (e *cancelledError) Unwrap() error { return context.Canceled }
 
 // internalError describes a panic in the named operation: a bug in bertology, not bad input, so it
 // carries the stack.

@@ -86,13 +86,3 @@ func writeMatrix(path string, shape []int, data []float32) error {
 	}
 	return f.Close()
 }
-
-// float32sOf narrows float64 results for output; JSON and .npy then hold them as float32, as the model's
-// own outputs are.
-func float32sOf(x []float64) []float32 {
-	out := make([]float32, len(x))
-	for i, v := range x {
-		out[i] = float32(v)
-	}
-	return out
-}

@@ -1,11 +1,14 @@
 package main
 
 import (
+	"context"
 	"io"
 	"os"
 
 	"bertology/core/analysis"
 	"bertology/core/attnstats"
+	"bertology/core/bertology"
+	"bertology/core/f64"
 	"bertology/core/tensor"
 )
 
@@ -32,13 +35,7 @@ type attnStatsOut struct {
 	Statistics map[string]*outTensor `json:"statistics"`
 	// Top maps each statistic's key to the heads with its highest values, highest first. For distance and
 	// entropy these are the broadest heads.
-	Top map[string][]headScore `json:"top"`
-}
-
-type headScore struct {
-	Layer int     `json:"layer"`
-	Head  int     `json:"head"`
-	Score float64 `json:"score"`
+	Top map[string][]attnstats.HeadScore `json:"top"`
 }
 
 func runAttnStats(args []string, stderr io.Writer) error {
@@ -47,7 +44,7 @@ func runAttnStats(args []string, stderr io.Writer) error {
 	data := fs.String("data", "", "GLUE-style TSV file (required)")
 	task := fs.String("task", "", "GLUE task of --data (sst-2, mrpc, ...); detected from the file when empty")
 	subset := fs.Int("subset", 0, "if > 0, use only the first N examples")
-	maxLen := fs.Int("max-seq-length", 128, "tokens per sequence; longer inputs are truncated")
+	maxLen := fs.Int("max-seq-length", bertology.DefaultMaxSeqLength, "tokens per sequence; longer inputs are truncated")
 	batchSize := fs.Int("batch-size", 8, "sequences per forward pass")
 	top := fs.Int("top", 5, "heads listed per statistic")
 	outPath := fs.String("out", "", "output JSON; each statistic also goes to OUT.<statistic>.npy [layers, heads] (required)")
@@ -69,23 +66,20 @@ func runAttnStats(args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	r, err := analysis.AttentionStats(m, tok, encs, *batchSize, barUpdate(stderr, "Attention statistics"))
+	r, err := analysis.AttentionStats(context.Background(), m, tok, encs, *batchSize, bar(stderr, "Attention statistics"))
 	if err != nil {
 		return err
 	}
 	out := &attnStatsOut{Data: *data, Task: t.Name, Examples: r.Examples, Tokens: r.Tokens, Layers: r.Layers, Heads: r.Heads,
-		SpecialTokens: analysis.SpecialTokens(tok), Statistics: map[string]*outTensor{}, Top: map[string][]headScore{}}
+		SpecialTokens: analysis.SpecialTokens(tok), Statistics: map[string]*outTensor{}, Top: map[string][]attnstats.HeadScore{}}
 	for s := range attnstats.NumStatistics {
 		key := statisticKeys[s]
-		values := newOutTensor(tensor.FromData(float32sOf(r.Mean[s]), r.Layers, r.Heads))
+		values := newOutTensor(tensor.FromData(f64.ToFloat32(r.Mean[s]), r.Layers, r.Heads))
 		out.Statistics[key] = values
 		if err := writeMatrix(matrixPath(*outPath, key), values.Shape, values.Data); err != nil {
 			return err
 		}
-		out.Top[key] = []headScore{}
-		for _, h := range r.Top(s, *top) {
-			out.Top[key] = append(out.Top[key], headScore{Layer: h.Layer, Head: h.Head, Score: h.Score})
-		}
+		out.Top[key] = append([]attnstats.HeadScore{}, r.Top(s, *top)...)
 	}
 	return writeJSON(*outPath, out)
 }

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
 
 	"bertology/core/bertology"
+	"bertology/core/f64"
 	"bertology/core/tensor"
 )
 
@@ -73,7 +75,7 @@ func runImportance(args []string) error {
 		return fmt.Errorf("%s: importance needs labels (the gradient of the loss)", *inputs)
 	}
 	batches := all.Split(*batchSize)
-	imp, err := bertology.ComputeImportance(bertology.ModelRunner{Model: m}, batches,
+	imp, err := bertology.ComputeImportance(context.Background(), bertology.ModelRunner{Model: m}, batches,
 		bertology.Options{Mode: mode, Entropy: true, Importance: true})
 	if err != nil {
 		return err
@@ -103,9 +105,5 @@ func runImportance(args []string) error {
 }
 
 func matrix(x []float64, rows, cols int) *outTensor {
-	data := make([]float32, len(x))
-	for i, v := range x {
-		data[i] = float32(v)
-	}
-	return newOutTensor(tensor.FromData(data, rows, cols))
+	return newOutTensor(tensor.FromData(f64.ToFloat32(x), rows, cols))
 }

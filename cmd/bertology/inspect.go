@@ -6,7 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
@@ -47,7 +47,7 @@ func inspectModel(args []string, out io.Writer) error {
 		names = append(names, name)
 		params += w.Len()
 	}
-	sort.Strings(names)
+	slices.Sort(names)
 
 	// A line without a tab ends tabwriter's column block, so the header and the weights align separately.
 	w := tabwriter.NewWriter(out, 0, 8, 2, ' ', 0)
@@ -67,7 +67,7 @@ func inspectModel(args []string, out io.Writer) error {
 	for name := range ck.Files {
 		others = append(others, name)
 	}
-	sort.Strings(others)
+	slices.Sort(others)
 	fmt.Fprintf(w, "other files: %s\n", strings.Join(others, " "))
 	return w.Flush()
 }
@@ -81,7 +81,7 @@ func prunedHeads(c *checkpoint.Config) string {
 	for l := range c.PrunedHeads {
 		layers = append(layers, l)
 	}
-	sort.Ints(layers)
+	slices.Sort(layers)
 	parts := make([]string, len(layers))
 	for i, l := range layers {
 		parts[i] = fmt.Sprintf("layer %d: %v", l, c.PrunedHeads[l])

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"bertology/core/f64"
 	"bertology/core/golden"
 )
 
@@ -74,7 +75,8 @@ func TestLensCommand(t *testing.T) {
 			}
 			V, T := g.Forward.Logits.Shape[2], len(ids)
 			for i, p := range got.Layers[3].Positions {
-				want := softmax64(g.Forward.Logits.Data[i*V : (i+1)*V])
+				want := make([]float64, V)
+				f64.Softmax(want, g.Forward.Logits.Data[i*V:(i+1)*V])
 				if len(p.Top) != k {
 					t.Fatalf("position %d: %d top tokens, want %d", i, len(p.Top), k)
 				}
@@ -119,18 +121,4 @@ func TestLensCommand(t *testing.T) {
 			}
 		}
 	})
-}
-
-func softmax64(logits []float64) []float64 {
-	hi := slices.Max(logits)
-	out := make([]float64, len(logits))
-	var sum float64
-	for i, v := range logits {
-		out[i] = math.Exp(v - hi)
-		sum += out[i]
-	}
-	for i := range out {
-		out[i] /= sum
-	}
-	return out
 }

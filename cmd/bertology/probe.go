@@ -1,12 +1,13 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
 
 	"bertology/core/analysis"
-	"bertology/core/checkpoint"
+	"bertology/core/bertology"
 	"bertology/core/model"
 	"bertology/core/probe"
 	"bertology/core/tokenizer"
@@ -18,38 +19,13 @@ func init() {
 	register(&command{name: "probe", summary: probeSummary, run: func(args []string) error { return runProbe(args, os.Stderr) }})
 }
 
-// probeLayer is one layer's probe in the output.
-type probeLayer struct {
-	Layer      int     `json:"layer"`
-	Train      float64 `json:"train_accuracy"`
-	HeldOut    float64 `json:"held_out_accuracy"`
-	NTrain     int     `json:"n_train"`
-	NHeldOut   int     `json:"n_held_out"`
-	Loss       float64 `json:"loss"`
-	Iterations int     `json:"iterations"`
-}
-
-// probeOut is the probe command's JSON.
+// probeOut is the probe command's JSON: the lab's result (probe.Result, with its json names) and where
+// it came from.
 type probeOut struct {
-	ModelType string   `json:"model_type"`
-	Data      string   `json:"data"`
-	Task      string   `json:"task"` // the GLUE task, or "tags" for a token-tag file
-	Pool      string   `json:"pool,omitempty"`
-	Samples   int      `json:"samples"`
-	Dim       int      `json:"dim"`
-	Classes   []string `json:"classes"`
-	// Majority is the share of the most frequent class among all samples: the accuracy a probe that
-	// learnt nothing reaches.
-	Majority float64      `json:"majority_class_share"`
-	Layers   []probeLayer `json:"layers"`
-	// ExpectedLayer and CentreOfGravity summarise the held-out accuracies; null when undefined (see
-	// probe.ExpectedLayer), with the reason in Notes.
-	ExpectedLayer   *float64 `json:"expected_layer"`
-	CentreOfGravity *float64 `json:"centre_of_gravity"`
-	Notes           []string `json:"notes,omitempty"`
+	ModelType string `json:"model_type"`
+	Data      string `json:"data"`
+	probe.Result
 }
-
-var poolNames = map[string]probe.Pool{"first": probe.First, "last": probe.Last, "mean": probe.Mean}
 
 func runProbe(args []string, stderr io.Writer) error {
 	fs := newFlagSet("probe", probeSummary)
@@ -58,7 +34,7 @@ func runProbe(args []string, stderr io.Writer) error {
 	task := fs.String("task", "", "GLUE task of --data (sst-2, cola, ...); detected from the file when empty")
 	tags := fs.Bool("tags", false, "--data holds token-level tags: one token<TAB>tag a line, blank lines between sentences; each word is probed at its first sub-word")
 	pool := fs.String("pool", "", "sentence vector: first (the [CLS] token), last, or mean of the real tokens; default first for BERT and DistilBERT, last for the GPTs")
-	maxLen := fs.Int("max-seq-length", 128, "tokens per sequence; longer sentences are truncated (tagged sentences must fit)")
+	maxLen := fs.Int("max-seq-length", bertology.DefaultMaxSeqLength, "tokens per sequence; longer sentences are truncated (tagged sentences must fit)")
 	subset := fs.Int("subset", 0, "if > 0, use only the first N examples or tagged sentences")
 	batchSize := fs.Int("batch-size", 8, "sequences per forward pass")
 	opt := probe.DefaultOptions()
@@ -86,17 +62,10 @@ func runProbe(args []string, stderr io.Writer) error {
 		out.Task = "tags"
 		features, labels, out.Classes, err = tagFeatures(m, tok, *data, *maxLen, *subset, *batchSize, stderr)
 	} else {
-		if *pool == "" {
-			*pool = "first"
-			if t := m.Config().ModelType; t == checkpoint.GPT2 || t == checkpoint.OpenAIGPT {
-				*pool = "last"
-			}
+		var p probe.Pool
+		if p, out.Pool, err = analysis.PoolFor(*pool, m); err != nil {
+			return fmt.Errorf("--%w", err)
 		}
-		p, ok := poolNames[*pool]
-		if !ok {
-			return fmt.Errorf("--pool %q: want first, last or mean", *pool)
-		}
-		out.Pool = *pool
 		out.Task, features, labels, out.Classes, err = sentenceFeatures(m, tok, *data, *task, p, *maxLen, *subset, *batchSize, stderr)
 	}
 	if err != nil {
@@ -104,25 +73,11 @@ func runProbe(args []string, stderr io.Writer) error {
 	}
 	out.Samples, out.Dim = features.N, features.D
 	out.Majority = probe.MajorityShare(labels, len(out.Classes))
-	scores, err := probe.EvaluateLayers(features.Layers, features.N, features.D, labels, len(out.Classes), opt, barUpdate(stderr, "Probing layers"))
+	scores, err := probe.EvaluateLayers(context.Background(), features.Layers, features.N, features.D, labels, len(out.Classes), opt, bar(stderr, "Probing layers"))
 	if err != nil {
 		return err
 	}
-	for l, s := range scores {
-		out.Layers = append(out.Layers, probeLayer{Layer: l, Train: s.Train, HeldOut: s.HeldOut, NTrain: s.NTrain,
-			NHeldOut: s.NHeldOut, Loss: s.Loss, Iterations: s.Iterations})
-	}
-	curve := probe.HeldOutAccuracies(scores)
-	if e, err := probe.ExpectedLayer(curve); err == nil {
-		out.ExpectedLayer = &e
-	} else {
-		out.Notes = append(out.Notes, err.Error())
-	}
-	if c, err := probe.CentreOfGravity(curve); err == nil {
-		out.CentreOfGravity = &c
-	} else {
-		out.Notes = append(out.Notes, err.Error())
-	}
+	out.SetScores(scores)
 	return writeJSON(*outPath, out)
 }
 
@@ -148,7 +103,7 @@ func sentenceFeatures(m *model.Model, tok tokenizer.Tokenizer, path, taskName st
 	if err != nil {
 		return "", nil, nil, nil, err
 	}
-	f, err := analysis.SentenceFeatures(m, encs, batchSize, tok.PadID(), pool, barUpdate(stderr, "Hidden states"))
+	f, err := analysis.SentenceFeatures(context.Background(), m, encs, batchSize, tok.PadID(), pool, bar(stderr, "Hidden states"))
 	if err != nil {
 		return "", nil, nil, nil, err
 	}
@@ -170,16 +125,10 @@ func tagFeatures(m *model.Model, tok tokenizer.Tokenizer, path string, maxLen, s
 	if subset > 0 && subset < len(sentences) {
 		sentences = sentences[:subset]
 	}
-	features, tags, err := analysis.WordFeatures(m, tok, sentences, maxLen, batchSize, barUpdate(stderr, "Hidden states"))
+	features, tags, err := analysis.WordFeatures(context.Background(), m, tok, sentences, maxLen, batchSize, bar(stderr, "Hidden states"))
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	labels, classes := probe.Encode(tags)
 	return features, labels, classes, nil
-}
-
-// barUpdate returns a progress callback drawing a bar on w.
-func barUpdate(w io.Writer, desc string) func(done, total int) {
-	bar := newProgressBar(w, desc)
-	return func(done, total int) { bar.update(done, total) }
 }

@@ -87,7 +87,7 @@ func TestProbeCommand(t *testing.T) {
 		}
 		layers = append(layers, x)
 	}
-	want, err := probe.EvaluateLayers(layers, b.Size, D, labels, 2, probe.DefaultOptions(), nil)
+	want, err := probe.EvaluateLayers(t.Context(), layers, b.Size, D, labels, 2, probe.DefaultOptions(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

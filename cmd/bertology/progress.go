@@ -5,32 +5,46 @@ import (
 	"io"
 	"strings"
 	"time"
+
+	"bertology/core/progress"
 )
 
+// redrawEvery is how often a progress bar is redrawn at most: ten times a second, as tqdm does.
+const redrawEvery = 100 * time.Millisecond
+
 // progressBar draws "desc: 42%|████      | 5/12 [00:03<00:04]" on one terminal line, as tqdm does for
-// run_bertology.py, redrawing at most ten times a second.
+// run_bertology.py.
 type progressBar struct {
 	w     io.Writer
 	desc  string
 	start time.Time
-	last  time.Time
 }
 
-func newProgressBar(w io.Writer, desc string) *progressBar {
-	now := time.Now()
-	return &progressBar{w: w, desc: desc, start: now}
+// bar returns a progress callback that draws a bar on w for each phase in turn, labelled desc or,
+// when desc is empty, with the phase (and training's loss so far).
+func bar(w io.Writer, desc string) progress.Func {
+	var p *progressBar
+	var phase string
+	return progress.Throttle(func(r progress.Report) {
+		if p == nil || r.Phase != phase {
+			p, phase = &progressBar{w: w, start: time.Now()}, r.Phase
+		}
+		p.desc = desc
+		if desc == "" {
+			p.desc = r.Phase
+		}
+		if r.Loss != 0 {
+			p.desc += fmt.Sprintf(" (loss %.4f)", r.Loss)
+		}
+		p.draw(r.Done, r.Total)
+	}, redrawEvery)
 }
 
-// update draws done of total; it never fails, so it can serve as a progress callback.
-func (p *progressBar) update(done, total int) error {
-	now := time.Now()
-	if done < total && now.Sub(p.last) < 100*time.Millisecond {
-		return nil
-	}
-	p.last = now
+// draw draws done of total, and ends the line when all is done.
+func (p *progressBar) draw(done, total int) {
 	const width = 20
 	filled := width * done / max(total, 1)
-	elapsed := now.Sub(p.start)
+	elapsed := time.Since(p.start)
 	var left time.Duration
 	if done > 0 {
 		left = elapsed * time.Duration(total-done) / time.Duration(done)
@@ -40,7 +54,6 @@ func (p *progressBar) update(done, total int) error {
 	if done == total {
 		fmt.Fprintln(p.w)
 	}
-	return nil
 }
 
 func clock(d time.Duration) string {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"bertology/core/analysis"
+	"bertology/core/f64"
 	"bertology/core/rollout"
 	"bertology/core/tensor"
 	"bertology/core/tokenizer"
@@ -78,7 +79,7 @@ func runRollout(args []string, stderr io.Writer) error {
 	out := &rolloutOut{Tokens: analysis.TokenStrings(tok, enc.IDs), IDs: enc.IDs, Layers: L, Heads: H,
 		Residual: opt.Residual, Reduce: *reduce}
 	out.Attentions = newOutTensor(tensor.FromData(slices.Concat(att.Layers...), L, H, T, T))
-	out.Rollout = newOutTensor(tensor.FromData(float32sOf(slices.Concat(rolled...)), L, T, T))
+	out.Rollout = newOutTensor(tensor.FromData(f64.ToFloat32(slices.Concat(rolled...)), L, T, T))
 	if *maxFlow > 0 && T > *maxFlow {
 		out.FlowNote = fmt.Sprintf("attention flow skipped: %d tokens is more than --max-flow-tokens %d", T, *maxFlow)
 		fmt.Fprintf(stderr, "warning: %s (its cost grows as tokens⁴ × layers)\n", out.FlowNote)
@@ -88,7 +89,7 @@ func runRollout(args []string, stderr io.Writer) error {
 		if err != nil {
 			return err
 		}
-		out.Flow = newOutTensor(tensor.FromData(float32sOf(flow), T, T))
+		out.Flow = newOutTensor(tensor.FromData(f64.ToFloat32(flow), T, T))
 		fmt.Fprintf(stderr, "attention flow over %d tokens and %d layers took %v\n", T, L, time.Since(start).Round(time.Millisecond))
 	}
 	for name, t := range map[string]*outTensor{"attentions": out.Attentions, "rollout": out.Rollout, "flow": out.Flow} {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"bertology/core/f64"
 	"bertology/core/golden"
 	"bertology/core/rollout"
 )
@@ -44,7 +45,7 @@ func TestRolloutCommand(t *testing.T) {
 	if got.Layers != L || got.Heads != H || len(got.Tokens) != T || got.Tokens[0] != "[CLS]" || got.Tokens[5] != "[SEP]" {
 		t.Fatalf("%d layers of %d heads, tokens %q", got.Layers, got.Heads, got.Tokens)
 	}
-	golden.AssertClose(t, "attentions", got.Attentions.F32(), &golden.Tensor{Shape: []int{L, H, T, T}, Data: widen(slices.Concat(want.Layers...))}, 1e-5)
+	golden.AssertClose(t, "attentions", got.Attentions.F32(), &golden.Tensor{Shape: []int{L, H, T, T}, Data: f64.FromFloat32(slices.Concat(want.Layers...))}, 1e-5)
 
 	// Rollout from the paper: R_l = A'_l·R_{l-1}, A'_l = 0.5·mean over heads + 0.5·I, in float64.
 	var wantRollout []float64

@@ -1,21 +1,21 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
-	"time"
 
 	"bertology/core/bertology"
 	"bertology/core/checkpoint"
 	"bertology/core/dataset"
+	"bertology/core/f64"
 	"bertology/core/glue"
 	"bertology/core/model"
 	"bertology/core/npy"
-	"bertology/core/prune"
 	"bertology/core/tokenizer"
 )
 
@@ -40,12 +40,12 @@ func runRun(args []string) error {
 	fs.StringVar(&a.dataDir, "data_dir", "", "directory holding the task's dev TSV (dev.tsv; MNLI: dev_matched.tsv), or the file itself; for --task_name lm a text file or a directory of .txt/.tokens files (required)")
 	fs.StringVar(&a.task, "task_name", "", "GLUE task (sst-2, cola, mrpc, sts-b, qqp, mnli, mnli-mm, qnli, rte, wnli), or lm for a language-model loss over plain text (required)")
 	fs.StringVar(&a.outputDir, "output_dir", "", "where head_importance.npy, attn_entropy.npy, head_mask.npy and the pruned model go (required)")
-	fs.IntVar(&a.maxSeqLength, "max_seq_length", 128, "tokens per sequence after tokenization; longer inputs are truncated, shorter padded")
-	fs.IntVar(&a.batchSize, "batch_size", 1, "sequences per batch (changes the result in --mode script)")
+	fs.IntVar(&a.maxSeqLength, "max_seq_length", bertology.DefaultMaxSeqLength, "tokens per sequence after tokenization; longer inputs are truncated, shorter padded")
+	fs.IntVar(&a.batchSize, "batch_size", bertology.DefaultBatchSize, "sequences per batch (changes the result in --mode script)")
 	fs.IntVar(&a.dataSubset, "data_subset", -1, "if > 0, use only the first data_subset examples")
 	fs.BoolVar(&a.tryMasking, "try_masking", false, "mask the least important heads until the metric falls below masking_threshold x the original, then prune them")
-	fs.Float64Var(&a.threshold, "masking_threshold", 0.9, "stop masking when the metric < threshold x the original metric (used when 0 < threshold < 1)")
-	fs.Float64Var(&a.amount, "masking_amount", 0.1, "fraction of all heads masked per round (at least one)")
+	fs.Float64Var(&a.threshold, "masking_threshold", bertology.DefaultMaskingThreshold, "stop masking when the metric < threshold x the original metric (used when 0 < threshold < 1)")
+	fs.Float64Var(&a.amount, "masking_amount", bertology.DefaultMaskingAmount, "fraction of all heads masked per round (at least one)")
 	fs.StringVar(&a.metric, "metric_name", "acc", "metric the masking loop watches (acc, f1, mcc, corr, ...; ignored for lm, which uses 1/perplexity)")
 	fs.BoolVar(&a.noLayerNorm, "dont_normalize_importance_by_layer", false, "don't divide each layer's importance by its L2 norm")
 	fs.BoolVar(&a.noGlobalNorm, "dont_normalize_global_importance", false, "don't min-max scale all importance scores to [0, 1]")
@@ -74,7 +74,7 @@ func run(a runArgs, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	batches, score, report, err := loadData(a, ck.Config, tok)
+	batches, score, report, err := loadData(a, m, tok)
 	if err != nil {
 		return err
 	}
@@ -93,9 +93,10 @@ func run(a runArgs, stdout, stderr io.Writer) error {
 		Normalization: bertology.Normalization{ByLayer: !a.noLayerNorm, Global: !a.noGlobalNorm},
 		Entropy:       true,
 		Importance:    true,
-		Progress:      newProgressBar(stderr, "Iteration").update,
+		Progress:      bar(stderr, "Iteration"),
 	}
-	imp, err := bertology.ComputeImportance(runner, batches, opt)
+	ctx := context.Background()
+	imp, err := bertology.ComputeImportance(ctx, runner, batches, opt)
 	if err != nil {
 		return err
 	}
@@ -116,115 +117,69 @@ func run(a runArgs, stdout, stderr io.Writer) error {
 		Amount:     a.amount,
 		Importance: bertology.Options{Mode: mode, Normalization: opt.Normalization},
 		Score:      score,
-		Progress: func(r bertology.MaskingRound) error {
-			fmt.Fprintf(stderr, "masking: %d heads left, score %f\n", r.Remaining, r.Score)
-			return nil
-		},
+		Progress:   bar(stderr, ""), // a bar per pass: "masking: round 1", ...
 	}
-	masking, err := bertology.MaskHeads(runner, batches, mopt)
+	masking, err := bertology.MaskHeads(ctx, runner, batches, mopt)
 	if err != nil {
 		return err
 	}
 	logLines(masking.Log)
 	logf("Masking ended: %s", masking.Ended)
-	maskValues := make([]float64, len(masking.Final))
-	for i, v := range masking.Final {
-		maskValues[i] = float64(v)
-	}
-	if err := saveNpy(a.outputDir, "head_mask.npy", maskValues, imp.Layers, imp.Heads); err != nil {
+	if err := saveNpy(a.outputDir, "head_mask.npy", f64.FromFloat32(masking.Final), imp.Layers, imp.Heads); err != nil {
 		return err
 	}
-	return pruneAndCompare(a, ck, m, batches, masking.Final, score, logf)
-}
-
-// pruneAndCompare removes the masked heads from the weights and reports parameters, score and speed
-// before and after, as run_bertology.py's prune_heads does; it also saves the pruned model.
-func pruneAndCompare(a runArgs, ck *checkpoint.Checkpoint, m *model.Model, batches []*model.Batch, mask []float32,
-	score func(*bertology.Importance) (float64, error), logf func(string, ...any)) error {
-	layers, heads := ck.Config.NumLayers, ck.Config.NumHeads
-	evaluate := func(mm *model.Model, headMask []float32) (float64, time.Duration, error) {
-		start := time.Now()
-		imp, err := bertology.ComputeImportance(bertology.ModelRunner{Model: mm}, batches, bertology.Options{HeadMask: headMask})
-		if err != nil {
-			return 0, 0, err
-		}
-		elapsed := time.Since(start)
-		s, err := score(imp)
-		return s, elapsed, err
-	}
-	scoreMasked, timeMasked, err := evaluate(m, mask)
+	p, err := bertology.PruneAndCompare(ctx, ck, m, batches, masking.Final, nil, nil)
 	if err != nil {
 		return err
 	}
-	prunedCk, err := prune.Heads(ck, bertology.HeadsToPrune(mask, layers, heads))
+	scoreMasked, err := score(p.Masked)
 	if err != nil {
 		return err
 	}
-	pm, err := model.New(prunedCk)
+	scorePruned, err := score(p.Pruned)
 	if err != nil {
 		return err
 	}
-	scorePruned, timePruned, err := evaluate(pm, nil)
-	if err != nil {
-		return err
-	}
-	before, after := m.NumParams(), pm.NumParams()
-	logf("Pruning: original num of params: %.2e, after pruning %.2e (%.1f percents)", float64(before), float64(after), float64(after)/float64(before)*100)
+	// As run_bertology.py's prune_heads reports it.
+	before, after := float64(p.ParamsBefore), float64(p.ParamsAfter)
+	logf("Pruning: original num of params: %.2e, after pruning %.2e (%.1f percents)", before, after, after/before*100)
 	logf("Pruning: score with masking: %f score with pruning: %f", scoreMasked, scorePruned)
-	logf("Pruning: speed ratio (original timing / new timing): %f percents", float64(timeMasked)/float64(timePruned)*100)
+	logf("Pruning: speed ratio (original timing / new timing): %f percents", float64(p.TimeMasked)/float64(p.TimePruned)*100)
 	dir := filepath.Join(a.outputDir, "pruned_model")
-	if err := checkpoint.SaveDir(dir, prunedCk, "F32"); err != nil {
+	if err := checkpoint.SaveDir(dir, p.Checkpoint, "F32"); err != nil {
 		return err
 	}
 	logf("Pruned model saved to %s", dir)
 	return nil
 }
 
-// loadData reads the task's examples and batches them; it returns the masking loop's score function and
-// a one-line report of the metrics.
-func loadData(a runArgs, cfg *checkpoint.Config, tok tokenizer.Tokenizer) ([]*model.Batch,
+// loadData reads the task's examples and batches them for m; it returns the masking loop's score
+// function and a one-line report of the metrics.
+func loadData(a runArgs, m *model.Model, tok tokenizer.Tokenizer) ([]*model.Batch,
 	func(*bertology.Importance) (float64, error), func(*bertology.Importance) string, error) {
+	var d dataset.Data
+	var err error
 	if strings.EqualFold(a.task, "lm") {
-		texts, err := readTexts(a.dataDir)
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		if a.dataSubset > 0 && a.dataSubset < len(texts) {
-			texts = texts[:a.dataSubset]
-		}
-		batches, err := dataset.LanguageModel(tok, texts, a.maxSeqLength, a.batchSize)
-		if err != nil {
-			return nil, nil, nil, err
-		}
-		if cfg.ModelType == checkpoint.BERT || cfg.ModelType == checkpoint.DistilBERT {
-			if err := dataset.MaskLanguageModel(batches, tok, 0.15, 42); err != nil {
-				return nil, nil, nil, err
-			}
-		}
+		d.Texts, err = readTexts(a.dataDir)
+	} else if d.Task, err = glue.LookupTask(a.task); err == nil {
+		d.Examples, err = readDev(a.dataDir, d.Task)
+	}
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	d = d.First(a.dataSubset)
+	batches, err := dataset.ForModel(m, tok, d, a.maxSeqLength, a.batchSize)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if d.Task == nil {
 		report := func(imp *bertology.Importance) string {
 			s, _ := bertology.LanguageModelScore(imp)
 			return fmt.Sprintf("Language-model loss %f, perplexity %f", imp.Loss, 1/s)
 		}
 		return batches, bertology.LanguageModelScore, report, nil
 	}
-	task, err := glue.LookupTask(a.task)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	if cfg.NumLabels != task.NumLabels() {
-		return nil, nil, nil, fmt.Errorf("the model has %d labels, task %s has %d", cfg.NumLabels, task.Name, task.NumLabels())
-	}
-	examples, err := readDev(a.dataDir, task)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	if a.dataSubset > 0 && a.dataSubset < len(examples) {
-		examples = examples[:a.dataSubset]
-	}
-	batches, err := dataset.Classification(tok, task, examples, a.maxSeqLength, a.batchSize, dataset.PadToLongest)
-	if err != nil {
-		return nil, nil, nil, err
-	}
+	task := d.Task
 	report := func(imp *bertology.Importance) string {
 		all, err := bertology.TaskMetrics(task, imp.Logits, batches)
 		if err != nil {
@@ -234,12 +189,12 @@ func loadData(a runArgs, cfg *checkpoint.Config, tok tokenizer.Tokenizer) ([]*mo
 		for k := range all {
 			keys = append(keys, k)
 		}
-		sort.Strings(keys)
+		slices.Sort(keys)
 		parts := make([]string, len(keys))
 		for i, k := range keys {
 			parts[i] = fmt.Sprintf("%s = %f", k, all[k])
 		}
-		return fmt.Sprintf("%s on %d examples: %s", task.Name, len(examples), strings.Join(parts, ", "))
+		return fmt.Sprintf("%s on %d examples: %s", task.Name, d.Len(), strings.Join(parts, ", "))
 	}
 	return batches, bertology.TaskScore(task, a.metric, batches), report, nil
 }
@@ -300,10 +255,7 @@ func readTexts(path string) ([]string, error) {
 }
 
 func saveNpy(dir, name string, m []float64, layers, heads int) error {
-	data := make([]float32, len(m))
-	for i, v := range m {
-		data[i] = float32(v)
-	}
+	data := f64.ToFloat32(m)
 	f, err := os.Create(filepath.Join(dir, name))
 	if err != nil {
 		return err

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"bertology/core/f64"
 	"bertology/core/golden"
 	"bertology/core/npy"
 )
@@ -43,7 +44,7 @@ func TestRunMatchesScript(t *testing.T) {
 			for _, name := range c.files {
 				_, want := readNpy(t, golden.Path(t, "run_bertology", c.run, name))
 				shape, got := readNpy(t, filepath.Join(a.outputDir, name))
-				golden.AssertClose(t, name, got, &golden.Tensor{Shape: shape, Data: widen(want)}, 1e-5)
+				golden.AssertClose(t, name, got, &golden.Tensor{Shape: shape, Data: f64.FromFloat32(want)}, 1e-5)
 			}
 			if c.ended != "" && !strings.Contains(stdout.String(), c.ended) {
 				t.Errorf("output does not say %q:\n%s", c.ended, stdout.String())
@@ -74,12 +75,4 @@ func readNpy(t *testing.T, path string) ([]int, []float32) {
 		t.Fatalf("%s: %v", path, err)
 	}
 	return shape, data
-}
-
-func widen(x []float32) []float64 {
-	out := make([]float64, len(x))
-	for i, v := range x {
-		out[i] = float64(v)
-	}
-	return out
 }

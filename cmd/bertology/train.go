@@ -1,20 +1,23 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"math"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 
+	"bertology/core/bertology"
 	"bertology/core/checkpoint"
 	"bertology/core/dataset"
 	"bertology/core/glue"
 	"bertology/core/model"
+	"bertology/core/progress"
 	"bertology/core/tokenizer"
 	"bertology/core/train"
 )
@@ -55,7 +58,7 @@ func runTrain(args []string) error {
 	fs.IntVar(&a.warmupSteps, "warmup_steps", 0, "warm-up steps; overrides --warmup when positive")
 	fs.Float64Var(&a.weightDecay, "weight_decay", 0, "AdamW's decoupled weight decay (not applied to biases and LayerNorm)")
 	fs.Float64Var(&a.clip, "max_grad_norm", 1, "clip the global gradient norm to this (0: no clipping)")
-	fs.IntVar(&a.maxSeqLength, "max_seq_length", 128, "tokens per sequence; longer inputs are truncated (lm: cut into pieces)")
+	fs.IntVar(&a.maxSeqLength, "max_seq_length", bertology.DefaultMaxSeqLength, "tokens per sequence; longer inputs are truncated (lm: cut into pieces)")
 	fs.Uint64Var(&a.seed, "seed", 42, "seed of the initialisation and of the shuffling")
 	fs.IntVar(&a.subset, "subset", 0, "if > 0, train on only the first subset examples")
 	fs.IntVar(&a.evalSubset, "eval_subset", 0, "if > 0, evaluate on only the first eval_subset examples")
@@ -115,19 +118,15 @@ func trainModel(a trainArgs, stdout, stderr io.Writer) error {
 	perEpoch := (len(examples) + a.batchSize - 1) / a.batchSize
 	fmt.Fprintf(stdout, "%d training sequences, %d epochs of %d steps\n", len(examples), a.epochs, perEpoch)
 	start := time.Now()
-	var bar *progressBar
+	draw := bar(stderr, "")
 	best := math.NaN()
 	opt := train.Options{
 		Epochs: a.epochs, BatchSize: a.batchSize, LearningRate: a.lr, WarmupSteps: a.warmupSteps,
 		WarmupRatio: a.warmupRatio, WeightDecay: a.weightDecay, MaxGradNorm: a.clip,
 		GroupByLength: a.groupByLength, Seed: a.seed, PadID: tok.PadID(), Evaluate: eval,
-		Progress: func(done, _ int, loss float64) error {
-			epoch, step := (done-1)/perEpoch+1, (done-1)%perEpoch+1
-			if step == 1 {
-				bar = newProgressBar(stderr, "")
-			}
-			bar.desc = fmt.Sprintf("epoch %d/%d (loss %.4f)", epoch, a.epochs, loss)
-			return bar.update(step, perEpoch)
+		Progress: func(r progress.Report) { // a bar per epoch
+			epoch, step := (r.Done-1)/perEpoch+1, (r.Done-1)%perEpoch+1
+			draw(progress.Report{Phase: fmt.Sprintf("epoch %d/%d", epoch, a.epochs), Done: step, Total: perEpoch, Loss: r.Loss})
 		},
 		EpochEnd: func(r train.EpochResult) error {
 			fmt.Fprintf(stdout, "epoch %d: train loss %.4f; %s [%s]\n", r.Epoch, r.TrainLoss, formatMetrics(r.Metrics), clock(time.Since(start)))
@@ -143,7 +142,7 @@ func trainModel(a trainArgs, stdout, stderr io.Writer) error {
 			return saveModel(a.outputDir, m, files, a.dtype, stdout)
 		},
 	}
-	if _, err := train.Train(m, examples, opt); err != nil {
+	if _, err := train.Train(context.Background(), m, examples, opt); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "trained in %s\n", time.Since(start).Round(time.Second))
@@ -272,11 +271,7 @@ func trainingData(a trainArgs, task *glue.Task, m *model.Model, tok tokenizer.To
 		if a.subset > 0 && a.subset < len(texts) {
 			texts = texts[:a.subset]
 		}
-		batches, err := dataset.LanguageModel(tok, texts, a.maxSeqLength, evalBatch)
-		if err != nil {
-			return nil, nil, err
-		}
-		examples, err := train.Examples(batches)
+		examples, err := dataset.LanguageModelSequences(tok, texts, a.maxSeqLength)
 		if err != nil || a.evalData == "" {
 			return examples, nil, err
 		}
@@ -287,15 +282,10 @@ func trainingData(a trainArgs, task *glue.Task, m *model.Model, tok tokenizer.To
 		if a.evalSubset > 0 && a.evalSubset < len(evalTexts) {
 			evalTexts = evalTexts[:a.evalSubset]
 		}
-		evalBatches, err := dataset.LanguageModel(tok, evalTexts, a.maxSeqLength, evalBatch)
+		evalBatches, err := dataset.LanguageModel(m, tok, evalTexts, a.maxSeqLength, evalBatch)
 		if err != nil {
 			return nil, nil, err
 		}
-		evalExamples, err := train.Examples(evalBatches)
-		if err != nil {
-			return nil, nil, err
-		}
-		evalBatches = train.Batches(evalExamples, evalBatch, tok.PadID(), true)
 		unigram, err := train.UnigramPerplexity(examples, evalBatches, m.Config().VocabSize)
 		if err != nil {
 			return nil, nil, err
@@ -313,11 +303,7 @@ func trainingData(a trainArgs, task *glue.Task, m *model.Model, tok tokenizer.To
 	if a.subset > 0 && a.subset < len(rows) {
 		rows = rows[:a.subset]
 	}
-	batches, err := dataset.Classification(tok, task, rows, a.maxSeqLength, evalBatch, dataset.PadToLongest)
-	if err != nil {
-		return nil, nil, err
-	}
-	examples, err := train.Examples(batches)
+	examples, err := dataset.ClassificationSequences(tok, task, rows, a.maxSeqLength)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -328,15 +314,11 @@ func trainingData(a trainArgs, task *glue.Task, m *model.Model, tok tokenizer.To
 	if a.evalSubset > 0 && a.evalSubset < len(dev) {
 		dev = dev[:a.evalSubset]
 	}
-	devBatches, err := dataset.Classification(tok, task, dev, a.maxSeqLength, evalBatch, dataset.PadToLongest)
+	devBatches, err := dataset.Classification(m, tok, task, dev, a.maxSeqLength, evalBatch, dataset.PadToLongest)
 	if err != nil {
 		return nil, nil, err
 	}
-	devExamples, err := train.Examples(devBatches)
-	if err != nil {
-		return nil, nil, err
-	}
-	return examples, train.ClassificationEval(task, train.Batches(devExamples, evalBatch, tok.PadID(), false)), nil
+	return examples, train.ClassificationEval(task, devBatches), nil
 }
 
 // readTrain reads the train split of task from dir/train.tsv.
@@ -374,7 +356,7 @@ func formatMetrics(metrics map[string]float64) string {
 	for k := range metrics {
 		keys = append(keys, k)
 	}
-	sort.Strings(keys)
+	slices.Sort(keys)
 	parts := make([]string, len(keys))
 	for i, k := range keys {
 		parts[i] = fmt.Sprintf("%s = %.4f", k, metrics[k])

@@ -14,6 +14,7 @@ import (
 	"bertology/core/golden"
 	"bertology/core/model"
 	"bertology/core/probe"
+	"bertology/core/progress"
 	"bertology/core/rollout"
 	"bertology/core/tensor"
 	"bertology/core/tokenizer"
@@ -186,7 +187,7 @@ func TestSentenceFeatures(t *testing.T) {
 				ck, m, tok := load(t, arch)
 				g, encs := goldenEncodings(t, arch)
 				var calls []int
-				f, err := SentenceFeatures(m, encs, 2, tok.PadID(), pool, func(done, total int) { calls = append(calls, done, total) })
+				f, err := SentenceFeatures(t.Context(), m, encs, 2, tok.PadID(), pool, func(r progress.Report) { calls = append(calls, r.Done, r.Total) })
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -234,7 +235,7 @@ func TestWordFeatures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, tags, err := WordFeatures(m, tok, tagged, 16, 2, nil)
+	f, tags, err := WordFeatures(t.Context(), m, tok, tagged, 16, 2, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -266,7 +267,7 @@ func TestWordFeatures(t *testing.T) {
 			row++
 		}
 	}
-	if _, _, err := WordFeatures(m, tok, tagged, 4, 2, nil); err == nil || !strings.Contains(err.Error(), "tagged sentence 0 is 6 tokens, more than the maximum of 4") {
+	if _, _, err := WordFeatures(t.Context(), m, tok, tagged, 4, 2, nil); err == nil || !strings.Contains(err.Error(), "tagged sentence 0 is 6 tokens, more than the maximum of 4") {
 		t.Errorf("too long: error %v", err)
 	}
 }
@@ -329,7 +330,7 @@ func TestAttentionStatsMatchesGolden(t *testing.T) {
 		t.Run(arch, func(t *testing.T) {
 			ck, m, tok := load(t, arch)
 			g, encs := goldenEncodings(t, arch)
-			whole, err := AttentionStats(m, tok, encs, 2, nil)
+			whole, err := AttentionStats(t.Context(), m, tok, encs, 2, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -339,7 +340,7 @@ func TestAttentionStatsMatchesGolden(t *testing.T) {
 				t.Fatal(err)
 			}
 			for s := range encs {
-				if err := AddAttentionStats(parts, m, tok, encs[s:s+1], 2, nil); err != nil {
+				if err := AddAttentionStats(t.Context(), parts, m, tok, encs[s:s+1], 2, nil); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -391,7 +392,7 @@ func TestPreviousTokenHead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := AttentionStats(m, tok, encs, 4, nil)
+	r, err := AttentionStats(t.Context(), m, tok, encs, 4, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,10 +1,12 @@
 package analysis
 
 import (
+	"context"
 	"fmt"
 
 	"bertology/core/attnstats"
 	"bertology/core/model"
+	"bertology/core/progress"
 	"bertology/core/rollout"
 	"bertology/core/tokenizer"
 )
@@ -29,13 +31,14 @@ func Attention(m *model.Model, enc tokenizer.Encoding) (*rollout.Attention, erro
 }
 
 // AttentionStats runs the model over the encodings, batchSize at a time, and accumulates Clark et al.'s
-// statistics of every head over their real tokens (see NewAttentionStats and AddAttentionStats).
-func AttentionStats(m *model.Model, tok tokenizer.Tokenizer, encs []tokenizer.Encoding, batchSize int, progress func(done, total int)) (*attnstats.Result, error) {
+// statistics of every head over their real tokens (see NewAttentionStats and AddAttentionStats). It stops
+// between batches when ctx is cancelled; report follows the batches.
+func AttentionStats(ctx context.Context, m *model.Model, tok tokenizer.Tokenizer, encs []tokenizer.Encoding, batchSize int, report progress.Func) (*attnstats.Result, error) {
 	acc, err := NewAttentionStats(m, tok)
 	if err != nil {
 		return nil, err
 	}
-	if err := AddAttentionStats(acc, m, tok, encs, batchSize, progress); err != nil {
+	if err := AddAttentionStats(ctx, acc, m, tok, encs, batchSize, report); err != nil {
 		return nil, err
 	}
 	return acc.Result(), nil
@@ -55,10 +58,10 @@ func NewAttentionStats(m *model.Model, tok tokenizer.Tokenizer) (*attnstats.Accu
 
 // AddAttentionStats runs the model over the encodings, batchSize at a time, and adds each one's attention
 // over its real tokens, read as TokenStrings gives them (so that GPT-2's " ," counts as punctuation), to
-// acc. Adding a data set in parts, one call each, gives the same statistics as adding it at once, so a
-// caller can stop between parts.
-func AddAttentionStats(acc *attnstats.Accumulator, m *model.Model, tok tokenizer.Tokenizer, encs []tokenizer.Encoding, batchSize int, progress func(done, total int)) error {
-	return forEachBatch(m, encs, batchSize, tok.PadID(), model.Options{Attentions: true}, func(first int, b *model.Batch, out *model.Output) error {
+// acc. Adding a data set in parts, one call each, gives the same statistics as adding it at once. It
+// stops between batches when ctx is cancelled.
+func AddAttentionStats(ctx context.Context, acc *attnstats.Accumulator, m *model.Model, tok tokenizer.Tokenizer, encs []tokenizer.Encoding, batchSize int, report progress.Func) error {
+	return forEachBatch(ctx, m, encs, batchSize, tok.PadID(), model.Options{Attentions: true}, func(first int, b *model.Batch, out *model.Output) error {
 		for s := range b.Size {
 			a, err := rollout.Crop(out.Attentions, s, b.AttentionMask[s*b.SeqLen:(s+1)*b.SeqLen])
 			if err != nil {
@@ -69,5 +72,5 @@ func AddAttentionStats(acc *attnstats.Accumulator, m *model.Model, tok tokenizer
 			}
 		}
 		return nil
-	}, progress)
+	}, report)
 }

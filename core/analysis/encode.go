@@ -1,12 +1,14 @@
 package analysis
 
 import (
+	"context"
 	"fmt"
 	"slices"
 
-	"bertology/core/checkpoint"
+	"bertology/core/dataset"
 	"bertology/core/glue"
 	"bertology/core/model"
+	"bertology/core/progress"
 	"bertology/core/tokenizer"
 )
 
@@ -30,39 +32,21 @@ func EncodeExamples(tok tokenizer.Tokenizer, task *glue.Task, examples []glue.Ex
 	return encs, nil
 }
 
-// Batch packs encodings, unpadded, into one batch for m, right-padded with padID to the longest of them.
-// Token types are kept only for a model that has them: DistilBERT shares BERT's tokenizer, which gives
-// them, but has no token-type embedding.
+// Batch packs encodings, unpadded, into one batch for m, right-padded with padID to the longest of them
+// (model.Collate: the model decides whether token types are kept).
 func Batch(m *model.Model, encs []tokenizer.Encoding, padID int) *model.Batch {
-	t := 0
-	for _, e := range encs {
-		t = max(t, len(e.IDs))
+	seqs := make([]*model.Batch, len(encs))
+	for i, e := range encs {
+		seqs[i] = dataset.Sequence(e)
 	}
-	b := &model.Batch{Size: len(encs), SeqLen: t}
-	withTypes := len(encs) > 0 && encs[0].TypeIDs != nil && m.Config().ModelType == checkpoint.BERT
-	for _, e := range encs {
-		for j := range t {
-			id, mask, typ := padID, 0, 0
-			if j < len(e.IDs) {
-				id, mask = e.IDs[j], 1
-				if withTypes {
-					typ = e.TypeIDs[j]
-				}
-			}
-			b.InputIDs = append(b.InputIDs, id)
-			b.AttentionMask = append(b.AttentionMask, mask)
-			if withTypes {
-				b.TokenTypeIDs = append(b.TokenTypeIDs, typ)
-			}
-		}
-	}
-	return b
+	return m.Collate(seqs, 0, padID)
 }
 
 // forEachBatch runs the model with opt on the encodings in order, batchSize at a time, and calls fn with
-// the index of each batch's first encoding; progress (when not nil) follows the batches.
-func forEachBatch(m *model.Model, encs []tokenizer.Encoding, batchSize, padID int, opt model.Options,
-	fn func(first int, b *model.Batch, out *model.Output) error, progress func(done, total int)) error {
+// the index of each batch's first encoding; report follows the batches. It stops after the batch during
+// which ctx is cancelled.
+func forEachBatch(ctx context.Context, m *model.Model, encs []tokenizer.Encoding, batchSize, padID int, opt model.Options,
+	fn func(first int, b *model.Batch, out *model.Output) error, report progress.Func) error {
 	if batchSize < 1 {
 		return fmt.Errorf("analysis: batch size %d, want at least 1", batchSize)
 	}
@@ -80,8 +64,9 @@ func forEachBatch(m *model.Model, encs []tokenizer.Encoding, batchSize, padID in
 		if err := fn(first, b, out); err != nil {
 			return err
 		}
-		if progress != nil {
-			progress(k+1, total)
+		report.Send(progress.Report{Done: k + 1, Total: total})
+		if err := ctx.Err(); err != nil {
+			return err
 		}
 	}
 	return nil

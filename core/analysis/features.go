@@ -1,12 +1,14 @@
 package analysis
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
 
 	"bertology/core/model"
 	"bertology/core/probe"
+	"bertology/core/progress"
 	"bertology/core/tokenizer"
 )
 
@@ -18,10 +20,11 @@ type Features struct {
 }
 
 // SentenceFeatures runs the model on the encodings, batchSize at a time, and pools each sequence's hidden
-// states at every depth into one vector (probe.SentenceFeatures): one row per encoding.
-func SentenceFeatures(m *model.Model, encs []tokenizer.Encoding, batchSize, padID int, pool probe.Pool, progress func(done, total int)) (*Features, error) {
+// states at every depth into one vector (probe.SentenceFeatures): one row per encoding. It stops between
+// batches when ctx is cancelled; report follows the batches.
+func SentenceFeatures(ctx context.Context, m *model.Model, encs []tokenizer.Encoding, batchSize, padID int, pool probe.Pool, report progress.Func) (*Features, error) {
 	f := &Features{Layers: make([][]float64, m.Config().NumLayers+1), D: m.Config().HiddenSize}
-	err := forEachBatch(m, encs, batchSize, padID, model.Options{HiddenStates: true}, func(_ int, b *model.Batch, out *model.Output) error {
+	err := forEachBatch(ctx, m, encs, batchSize, padID, model.Options{HiddenStates: true}, func(_ int, b *model.Batch, out *model.Output) error {
 		for l, h := range out.HiddenStates {
 			x, err := probe.SentenceFeatures(h.Data, b.Size, b.SeqLen, f.D, b.AttentionMask, pool)
 			if err != nil {
@@ -31,7 +34,7 @@ func SentenceFeatures(m *model.Model, encs []tokenizer.Encoding, batchSize, padI
 		}
 		f.N += b.Size
 		return nil
-	}, progress)
+	}, report)
 	if err != nil {
 		return nil, err
 	}
@@ -40,8 +43,9 @@ func SentenceFeatures(m *model.Model, encs []tokenizer.Encoding, batchSize, padI
 
 // WordFeatures runs the model on tagged sentences, each encoded from its words joined by spaces (at most
 // maxLen tokens), and returns at every depth the hidden vector of each word's first sub-word token: one row
-// per word, in the order of the sentences' tags, which it also returns.
-func WordFeatures(m *model.Model, tok tokenizer.Tokenizer, sentences []probe.TaggedSentence, maxLen, batchSize int, progress func(done, total int)) (*Features, []string, error) {
+// per word, in the order of the sentences' tags, which it also returns. It stops between batches when
+// ctx is cancelled; report follows the batches.
+func WordFeatures(ctx context.Context, m *model.Model, tok tokenizer.Tokenizer, sentences []probe.TaggedSentence, maxLen, batchSize int, report progress.Func) (*Features, []string, error) {
 	encs := make([]tokenizer.Encoding, len(sentences))
 	firsts := make([][]int, len(sentences))
 	var tags []string
@@ -57,7 +61,7 @@ func WordFeatures(m *model.Model, tok tokenizer.Tokenizer, sentences []probe.Tag
 		tags = append(tags, s.Tags...)
 	}
 	f := &Features{Layers: make([][]float64, m.Config().NumLayers+1), D: m.Config().HiddenSize}
-	err := forEachBatch(m, encs, batchSize, tok.PadID(), model.Options{HiddenStates: true}, func(first int, b *model.Batch, out *model.Output) error {
+	err := forEachBatch(ctx, m, encs, batchSize, tok.PadID(), model.Options{HiddenStates: true}, func(first int, b *model.Batch, out *model.Output) error {
 		positions := firsts[first : first+b.Size]
 		for l, h := range out.HiddenStates {
 			x, err := probe.TokenFeatures(h.Data, b.Size, b.SeqLen, f.D, positions)
@@ -70,7 +74,7 @@ func WordFeatures(m *model.Model, tok tokenizer.Tokenizer, sentences []probe.Tag
 			f.N += len(p)
 		}
 		return nil
-	}, progress)
+	}, report)
 	if err != nil {
 		return nil, nil, err
 	}

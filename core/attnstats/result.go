@@ -21,10 +21,12 @@ func (r *Result) At(s Statistic, layer, head int) float64 {
 	return r.Mean[s][layer*r.Heads+head]
 }
 
-// HeadScore is one head's value of a statistic.
+// HeadScore is one head's value of a statistic, as the lab sends it (js names) and the command line
+// writes it (json names).
 type HeadScore struct {
-	Layer, Head int
-	Score       float64
+	Layer int     `js:"layer" json:"layer"`
+	Head  int     `js:"head" json:"head"`
+	Score float64 `js:"score" json:"score"`
 }
 
 // Top returns the k heads with the highest value of statistic s, highest first; ties keep layer-then-head

@@ -52,10 +52,6 @@ func BenchmarkImportance(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			batches, err := dataset.Classification(tok, task, examples, 128, 8, dataset.PadToLongest)
-			if err != nil {
-				b.Fatal(err)
-			}
 			ck, err := model.RandomCheckpoint(cfg, 1)
 			if err != nil {
 				b.Fatal(err)
@@ -64,9 +60,13 @@ func BenchmarkImportance(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
+			batches, err := dataset.Classification(m, tok, task, examples, 128, 8, dataset.PadToLongest)
+			if err != nil {
+				b.Fatal(err)
+			}
 			opt := Options{Entropy: true, Importance: true, Normalization: BothNormalizations}
 			for b.Loop() {
-				if _, err := ComputeImportance(ModelRunner{Model: m}, batches, opt); err != nil {
+				if _, err := ComputeImportance(b.Context(), ModelRunner{Model: m}, batches, opt); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"bertology/core/f64"
 	"bertology/core/golden"
 	"bertology/core/model"
 )
@@ -119,15 +120,15 @@ func TestImportanceMatchesScript(t *testing.T) {
 					if c.mask != nil {
 						opt.HeadMask = c.mask.F32()
 					}
-					imp, err := ComputeImportance(rp, batches, opt)
+					imp, err := ComputeImportance(t.Context(), rp, batches, opt)
 					if err != nil {
 						t.Fatal(err)
 					}
 					if imp.TotTokens != c.run.TotTokens {
 						t.Errorf("tot_tokens %v, want %v", imp.TotTokens, c.run.TotTokens)
 					}
-					golden.AssertClose(t, "head_importance", toFloat32(imp.Importance), v.Importance, 1e-5)
-					golden.AssertClose(t, "attn_entropy", toFloat32(imp.Entropy), v.Entropy, 1e-5)
+					golden.AssertClose(t, "head_importance", f64.ToFloat32(imp.Importance), v.Importance, 1e-5)
+					golden.AssertClose(t, "attn_entropy", f64.ToFloat32(imp.Entropy), v.Entropy, 1e-5)
 					for i, r := range v.Ranks.Ints() {
 						if imp.Ranks[i] != r {
 							t.Fatalf("ranks %v, want %v", imp.Ranks, v.Ranks.Ints())
@@ -171,7 +172,7 @@ func TestPerBatchModeSumsFreshGradients(t *testing.T) {
 	golden.Decode(t, golden.Path(t, "bert", "golden_float32.json"), &g)
 	run := g.Bertology.BatchSize1
 	batches, rp := splitBatches(&g, g.Forward.Attentions, run)
-	imp, err := ComputeImportance(rp, batches, Options{Mode: ModePerBatch, Importance: true})
+	imp, err := ComputeImportance(t.Context(), rp, batches, Options{Mode: ModePaper, Importance: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -184,7 +185,7 @@ func TestPerBatchModeSumsFreshGradients(t *testing.T) {
 			want[i] += v / run.TotTokens
 		}
 	}
-	golden.AssertClose(t, "per-batch raw importance", toFloat32(imp.Raw), &golden.Tensor{Shape: []int{len(want)}, Data: want}, 1e-6)
+	golden.AssertClose(t, "per-batch raw importance", f64.ToFloat32(imp.Raw), &golden.Tensor{Shape: []int{len(want)}, Data: want}, 1e-6)
 }
 
 func TestNormalizeAndRanks(t *testing.T) {

@@ -1,18 +1,21 @@
 package bertology
 
 import (
+	"context"
 	"fmt"
 	"math"
 
+	"bertology/core/f64"
 	"bertology/core/model"
+	"bertology/core/progress"
 )
 
 // Mode chooses how per-batch head-mask gradients become importance.
 type Mode int
 
 const (
-	// ModePerBatch sums |g_k| over batches k, the paper's definition; the default.
-	ModePerBatch Mode = iota
+	// ModePaper sums |g_k| over batches k, the paper's definition; the default.
+	ModePaper Mode = iota
 	// ModeScript sums |g_1 + … + g_k|, what run_bertology.py computes because it never zeroes the
 	// mask's gradient; its result depends on the batch size.
 	ModeScript
@@ -29,7 +32,7 @@ func (m Mode) String() string {
 func ParseMode(s string) (Mode, error) {
 	switch s {
 	case "paper", "per-batch", "":
-		return ModePerBatch, nil
+		return ModePaper, nil
 	case "script":
 		return ModeScript, nil
 	}
@@ -43,9 +46,8 @@ type Options struct {
 	Entropy       bool      // compute attention entropy (needs every attention map)
 	Importance    bool      // compute importance (needs the head-mask gradient, so labels)
 	HeadMask      []float32 // [layers*heads]; nil means every head on
-	// Progress, when set, is called after each batch; a non-nil error stops the work and is returned
-	// (that is how a caller cancels).
-	Progress func(done, total int) error
+	// Progress, when set, is told after each batch how many of the batches are done.
+	Progress progress.Func
 }
 
 // Importance is the result of ComputeImportance, every matrix [layers*heads] row-major.
@@ -63,8 +65,9 @@ type Importance struct {
 }
 
 // ComputeImportance runs every batch through r under opt.HeadMask and accumulates attention entropy and
-// head importance, as run_bertology.py's compute_heads_importance does.
-func ComputeImportance(r Runner, batches []*model.Batch, opt Options) (*Importance, error) {
+// head importance, as run_bertology.py's compute_heads_importance does. It stops after the batch
+// during which ctx is cancelled.
+func ComputeImportance(ctx context.Context, r Runner, batches []*model.Batch, opt Options) (*Importance, error) {
 	layers, heads := r.Shape()
 	n := layers * heads
 	if opt.HeadMask != nil && len(opt.HeadMask) != n {
@@ -103,10 +106,9 @@ func ComputeImportance(r Runner, batches []*model.Batch, opt Options) (*Importan
 		imp.Logits = append(imp.Logits, step.Logits...)
 		imp.Loss += float64(step.Loss) / float64(len(batches))
 		imp.TotTokens += float64(realTokens(b))
-		if opt.Progress != nil {
-			if err := opt.Progress(k+1, len(batches)); err != nil {
-				return nil, err
-			}
+		opt.Progress.Send(progress.Report{Done: k + 1, Total: len(batches)})
+		if err := ctx.Err(); err != nil {
+			return nil, err
 		}
 	}
 	if imp.TotTokens > 0 {
@@ -136,17 +138,9 @@ func realTokens(b *model.Batch) int {
 // scores and ranks. Values are rounded to float32 first, as the script holds them.
 func (imp *Importance) Log() []string {
 	lines := []string{"Attention entropies"}
-	lines = append(lines, FormatTable(toFloat32(imp.Entropy), imp.Layers, imp.Heads)...)
+	lines = append(lines, FormatTable(f64.ToFloat32(imp.Entropy), imp.Layers, imp.Heads)...)
 	lines = append(lines, "Head importance scores")
-	lines = append(lines, FormatTable(toFloat32(imp.Importance), imp.Layers, imp.Heads)...)
+	lines = append(lines, FormatTable(f64.ToFloat32(imp.Importance), imp.Layers, imp.Heads)...)
 	lines = append(lines, "Head ranked by importance scores")
 	return append(lines, FormatTable(imp.Ranks, imp.Layers, imp.Heads)...)
-}
-
-func toFloat32(x []float64) []float32 {
-	out := make([]float32, len(x))
-	for i, v := range x {
-		out[i] = float32(v)
-	}
-	return out
 }

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"bertology/core/checkpoint"
+	"bertology/core/f64"
 	"bertology/core/glue"
 	"bertology/core/golden"
 	"bertology/core/model"
@@ -48,7 +49,7 @@ func TestMaskHeadsMatchesScript(t *testing.T) {
 		for _, run := range g.IterativeMasking.Runs {
 			t.Run(fmt.Sprintf("%s/threshold_%g", arch, run.Threshold), func(t *testing.T) {
 				batches := goldenBatches(in.InputIDs, in.AttentionMask, in.TokenTypeIDs, in.Labels, run.BatchSize)
-				res, err := MaskHeads(ModelRunner{Model: m}, batches, MaskingOptions{
+				res, err := MaskHeads(t.Context(), ModelRunner{Model: m}, batches, MaskingOptions{
 					Threshold:  run.Threshold,
 					Amount:     run.Amount,
 					Importance: Options{Mode: ModeScript, Normalization: BothNormalizations},
@@ -95,15 +96,15 @@ func TestImportanceThroughModel(t *testing.T) {
 		in := g.Inputs
 		for _, run := range []goldenRun{g.Bertology.FullBatch, g.Bertology.BatchSize1} {
 			batches := goldenBatches(in.InputIDs, in.AttentionMask, in.TokenTypeIDs, in.Labels, run.BatchSize)
-			imp, err := ComputeImportance(ModelRunner{Model: m}, batches, Options{Mode: ModeScript,
+			imp, err := ComputeImportance(t.Context(), ModelRunner{Model: m}, batches, Options{Mode: ModeScript,
 				Normalization: BothNormalizations, Entropy: true, Importance: true})
 			if err != nil {
 				t.Fatal(err)
 			}
 			v := run.VariantByKey["layer_and_global"]
 			what := fmt.Sprintf("%s batch size %d", arch, run.BatchSize)
-			golden.AssertClose(t, what+" importance", toFloat32(imp.Importance), v.Importance, 1e-5)
-			golden.AssertClose(t, what+" entropy", toFloat32(imp.Entropy), v.Entropy, 1e-5)
+			golden.AssertClose(t, what+" importance", f64.ToFloat32(imp.Importance), v.Importance, 1e-5)
+			golden.AssertClose(t, what+" entropy", f64.ToFloat32(imp.Entropy), v.Entropy, 1e-5)
 		}
 	}
 }

@@ -1,12 +1,15 @@
 package bertology
 
 import (
+	"cmp"
+	"context"
 	"fmt"
 	"math"
-	"sort"
+	"slices"
 	"strings"
 
 	"bertology/core/model"
+	"bertology/core/progress"
 )
 
 // MaskingOptions configure MaskHeads, with run_bertology.py's names.
@@ -17,8 +20,9 @@ type MaskingOptions struct {
 	Importance Options
 	// Score turns a round's outputs into the metric (accuracy, MCC, ...); higher is better.
 	Score func(imp *Importance) (float64, error)
-	// Progress, when set, is called after each round; a non-nil error stops the loop (cancel).
-	Progress func(r MaskingRound) error
+	// Progress, when set, follows each pass over the batches, in phases "masking: importance with
+	// every head on", then "masking: round 1", "masking: round 2", ... (Importance.Progress is not used).
+	Progress progress.Func
 }
 
 // MaskingRound records one round of the loop: the heads it masked and the score that followed.
@@ -43,13 +47,15 @@ type Masking struct {
 // MaskHeads runs the iterative masking loop of Michel et al.: repeatedly mask the least important
 // remaining heads (importance recomputed under the current mask) until the score drops below
 // Threshold × the original score, and return the last mask that met it. The script's loop never ends
-// when the score survives every head being masked; this one stops there and says so.
-func MaskHeads(r Runner, batches []*model.Batch, opt MaskingOptions) (*Masking, error) {
+// when the score survives every head being masked; this one stops there and says so. It stops between
+// batches when ctx is cancelled.
+func MaskHeads(ctx context.Context, r Runner, batches []*model.Batch, opt MaskingOptions) (*Masking, error) {
 	layers, heads := r.Shape()
 	n := layers * heads
 	iopt := opt.Importance
 	iopt.Importance, iopt.Entropy, iopt.HeadMask = true, false, nil
-	imp, err := ComputeImportance(r, batches, iopt)
+	iopt.Progress = opt.Progress.Phase("masking: importance with every head on")
+	imp, err := ComputeImportance(ctx, r, batches, iopt)
 	if err != nil {
 		return nil, err
 	}
@@ -93,7 +99,8 @@ func MaskHeads(r Runner, batches []*model.Batch, opt MaskingOptions) (*Masking, 
 		res.Log = append(res.Log, FormatTable(newMask, layers, heads)...)
 
 		iopt.HeadMask = newMask
-		if imp, err = ComputeImportance(r, batches, iopt); err != nil {
+		iopt.Progress = opt.Progress.Phase(fmt.Sprintf("masking: round %d", len(res.Rounds)+1))
+		if imp, err = ComputeImportance(ctx, r, batches, iopt); err != nil {
 			return nil, err
 		}
 		res.Log = append(res.Log, scriptImportanceLog(imp)...)
@@ -103,13 +110,7 @@ func MaskHeads(r Runner, batches []*model.Batch, opt MaskingOptions) (*Masking, 
 		on := countOn(newMask)
 		res.Log = append(res.Log, fmt.Sprintf("Masking: current score: %f, remaining heads %d (%.1f percents)",
 			current, on, float64(on)/float64(n)*100))
-		round := MaskingRound{Masked: order, Mask: newMask, Score: current, Remaining: on}
-		res.Rounds = append(res.Rounds, round)
-		if opt.Progress != nil {
-			if err := opt.Progress(round); err != nil {
-				return nil, err
-			}
-		}
+		res.Rounds = append(res.Rounds, MaskingRound{Masked: order, Mask: newMask, Score: current, Remaining: on})
 	}
 	if res.Ended == "" {
 		res.Ended = fmt.Sprintf("the score %f fell below the threshold %f", current, threshold)
@@ -166,7 +167,7 @@ func ascending(x []float64) []int {
 	for i := range idx {
 		idx[i] = i
 	}
-	sort.SliceStable(idx, func(a, b int) bool { return x[idx[a]] < x[idx[b]] })
+	slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(x[a], x[b]) })
 	return idx
 }
 

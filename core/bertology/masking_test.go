@@ -32,7 +32,7 @@ func TestMaskHeads(t *testing.T) {
 	t.Run("stops below threshold", func(t *testing.T) {
 		// One head per round, least important first: 1, 3, 2. Scores 0.75, 0.5, 0.25; 0.25 < 0.5 stops,
 		// so the last mask meeting the threshold is the one with heads 1 and 3 off.
-		m, err := MaskHeads(r, batches, MaskingOptions{Threshold: 0.5, Amount: 0.25, Score: fractionOn})
+		m, err := MaskHeads(t.Context(), r, batches, MaskingOptions{Threshold: 0.5, Amount: 0.25, Score: fractionOn})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -51,7 +51,7 @@ func TestMaskHeads(t *testing.T) {
 	})
 	t.Run("ends when every head is masked", func(t *testing.T) {
 		always := func(*Importance) (float64, error) { return 1, nil }
-		m, err := MaskHeads(r, batches, MaskingOptions{Threshold: 0.9, Amount: 0.5, Score: always})
+		m, err := MaskHeads(t.Context(), r, batches, MaskingOptions{Threshold: 0.9, Amount: 0.5, Score: always})
 		if err != nil {
 			t.Fatal(err)
 		}

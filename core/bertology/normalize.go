@@ -1,8 +1,9 @@
 package bertology
 
 import (
+	"cmp"
 	"math"
-	"sort"
+	"slices"
 )
 
 // Normalization says which of run_bertology.py's two importance normalisations to apply.
@@ -50,7 +51,7 @@ func Ranks(importance []float64) []int {
 	for i := range order {
 		order[i] = i
 	}
-	sort.SliceStable(order, func(a, b int) bool { return importance[order[a]] > importance[order[b]] })
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(importance[b], importance[a]) })
 	ranks := make([]int, len(importance))
 	for r, i := range order {
 		ranks[i] = r

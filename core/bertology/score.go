@@ -3,7 +3,7 @@ package bertology
 import (
 	"fmt"
 	"math"
-	"sort"
+	"slices"
 	"strings"
 
 	"bertology/core/glue"
@@ -61,7 +61,7 @@ func TaskScore(task *glue.Task, metric string, batches []*model.Batch) func(*Imp
 			for k := range all {
 				names = append(names, k)
 			}
-			sort.Strings(names)
+			slices.Sort(names)
 			return 0, fmt.Errorf("task %s reports no metric %q (it reports %s)", task.Name, metric, strings.Join(names, ", "))
 		}
 		return v, nil

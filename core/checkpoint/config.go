@@ -5,24 +5,24 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
-	"sort"
+	"slices"
 	"strconv"
 )
 
-// Architecture names the four model families bertology understands, spelled as Hugging Face's model_type.
-type Architecture string
+// ModelType names the four model families bertology understands, spelled as Hugging Face's model_type.
+type ModelType string
 
 const (
-	BERT       Architecture = "bert"
-	DistilBERT Architecture = "distilbert"
-	GPT2       Architecture = "gpt2"
-	OpenAIGPT  Architecture = "openai-gpt"
+	BERT       ModelType = "bert"
+	DistilBERT ModelType = "distilbert"
+	GPT2       ModelType = "gpt2"
+	OpenAIGPT  ModelType = "openai-gpt"
 )
 
 // Config is a model's config.json, with each family's own key names mapped onto one set of fields and
 // Hugging Face's defaults filled in for keys the file leaves out.
 type Config struct {
-	ModelType     Architecture
+	ModelType     ModelType
 	Architectures []string // e.g. ["BertForSequenceClassification"]; decides the head
 
 	VocabSize        int
@@ -71,7 +71,7 @@ func ParseConfig(data []byte) (*Config, error) {
 	if r.err != nil {
 		return nil, r.err
 	}
-	c.ModelType = Architecture(mt)
+	c.ModelType = ModelType(mt)
 	c.Architectures = r.strs("architectures")
 	c.TieWordEmbeddings = r.boolean("tie_word_embeddings", true)
 	c.PadTokenID = r.integer("pad_token_id", 0)
@@ -157,7 +157,7 @@ func (c *Config) JSON() ([]byte, error) {
 		heads := make(map[string][]int, len(c.PrunedHeads))
 		for l, hs := range c.PrunedHeads {
 			sorted := append([]int{}, hs...)
-			sort.Ints(sorted)
+			slices.Sort(sorted)
 			heads[strconv.Itoa(l)] = sorted
 		}
 		raw["pruned_heads"], _ = json.Marshal(heads) // a map of int slices always encodes
@@ -307,7 +307,7 @@ func (r *configReader) prunedHeads() map[int][]int {
 			return nil
 		}
 		hs := append([]int(nil), heads...)
-		sort.Ints(hs)
+		slices.Sort(hs)
 		out[l] = hs
 	}
 	return out

@@ -12,7 +12,7 @@ import (
 func TestParseConfigGolden(t *testing.T) {
 	tests := []struct {
 		arch          string
-		modelType     Architecture
+		modelType     ModelType
 		architecture  string
 		vocab         int
 		intermediate  int

@@ -2,11 +2,13 @@ package checkpoint
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"math"
-	"sort"
+	"slices"
+	"strings"
 
 	"bertology/core/tensor"
 )
@@ -61,7 +63,7 @@ func readSafetensors(data []byte) (tensors map[string]*tensor.Tensor, dtypes, me
 	}
 	body := data[8+n:]
 	entries := make(map[string]safetensorsEntry, len(raw))
-	sort.Strings(names) // deterministic error messages
+	slices.Sort(names) // deterministic error messages
 	for _, name := range names {
 		if name == "__metadata__" {
 			if err := json.Unmarshal(raw[name], &meta); err != nil {
@@ -185,15 +187,9 @@ func checkCoverage(entries map[string]safetensorsEntry, bodyLen int64) error {
 	for name := range entries {
 		names = append(names, name)
 	}
-	sort.Slice(names, func(i, j int) bool {
-		a, b := entries[names[i]].DataOffsets, entries[names[j]].DataOffsets
-		if a[0] != b[0] {
-			return a[0] < b[0]
-		}
-		if a[1] != b[1] {
-			return a[1] < b[1]
-		}
-		return names[i] < names[j]
+	slices.SortFunc(names, func(x, y string) int {
+		a, b := entries[x].DataOffsets, entries[y].DataOffsets
+		return cmp.Or(cmp.Compare(a[0], b[0]), cmp.Compare(a[1], b[1]), strings.Compare(x, y))
 	})
 	var at int64
 	prev := ""

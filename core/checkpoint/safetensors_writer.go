@@ -8,7 +8,6 @@ import (
 	"io"
 	"maps"
 	"slices"
-	"sort"
 
 	"bertology/core/tensor"
 )
@@ -43,7 +42,7 @@ func WriteSafetensors(w io.Writer, tensors map[string]*tensor.Tensor, dtype stri
 		}
 		names = append(names, name)
 	}
-	sort.Strings(names)
+	slices.Sort(names)
 
 	var h bytes.Buffer
 	h.WriteByte('{')

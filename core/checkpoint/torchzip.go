@@ -9,7 +9,6 @@ import (
 	"math"
 	"path"
 	"slices"
-	"sort"
 	"strings"
 
 	"bertology/core/tensor"
@@ -98,7 +97,7 @@ func readPytorchBin(data []byte) (map[string]*tensor.Tensor, map[string]string, 
 	dtypes := make(map[string]string, len(refs))
 	for _, key := range slices.Sorted(maps.Keys(users)) {
 		names := users[key]
-		sort.Strings(names)
+		slices.Sort(names)
 		s := refs[names[0]].storage
 		for _, name := range names[1:] {
 			if refs[name].storage != s {

@@ -24,83 +24,96 @@ const (
 )
 
 // Classification encodes examples (a pair when the task has two texts), truncated longest-first to
-// maxLen, and groups them in order into padded batches of batchSize (the last one may be smaller).
+// maxLen, and groups them in order into padded batches of batchSize for m (the last one may be smaller).
 // Labels are class ids, or Targets for a regression task.
-func Classification(tok tokenizer.Tokenizer, task *glue.Task, examples []glue.Example, maxLen, batchSize int, pad Padding) ([]*model.Batch, error) {
+func Classification(m *model.Model, tok tokenizer.Tokenizer, task *glue.Task, examples []glue.Example, maxLen, batchSize int, pad Padding) ([]*model.Batch, error) {
 	if err := checkSizes(maxLen, batchSize); err != nil {
 		return nil, err
 	}
-	encs := make([]tokenizer.Encoding, len(examples))
+	seqs, err := ClassificationSequences(tok, task, examples, maxLen)
+	if err != nil {
+		return nil, err
+	}
+	seqLen := 0
+	if pad == PadToMaxLength {
+		seqLen = maxLen
+	}
+	return Batches(m, seqs, batchSize, seqLen, tok.PadID()), nil
+}
+
+// ClassificationSequences encodes examples (a pair when the task has two texts), truncated
+// longest-first to maxLen, into one unpadded sequence (a batch of one) each, with its class id in
+// Labels or, for a regression task, its target in Targets.
+func ClassificationSequences(tok tokenizer.Tokenizer, task *glue.Task, examples []glue.Example, maxLen int) ([]*model.Batch, error) {
+	if err := checkSizes(maxLen, 1); err != nil {
+		return nil, err
+	}
+	seqs := make([]*model.Batch, len(examples))
 	for i, ex := range examples {
 		enc, err := tok.Encode(ex.TextA, ex.TextB, task.Pair, tokenizer.Options{MaxLength: maxLen, Truncate: true})
 		if err != nil {
 			return nil, fmt.Errorf("example %d (%s): %w", i, ex.GUID, err)
 		}
-		encs[i] = enc
-	}
-	var batches []*model.Batch
-	for start := 0; start < len(examples); start += batchSize {
-		end := min(start+batchSize, len(examples))
-		t := maxLen
-		if pad == PadToLongest {
-			t = 0
-			for _, e := range encs[start:end] {
-				t = max(t, len(e.IDs))
-			}
+		s := Sequence(enc)
+		if task.Regression() {
+			s.Targets = []float32{ex.Target}
+		} else {
+			s.Labels = []int{ex.Label}
 		}
-		b := pack(encs[start:end], t, tok)
-		for _, ex := range examples[start:end] {
-			if task.Regression() {
-				b.Targets = append(b.Targets, ex.Target)
-			} else {
-				b.Labels = append(b.Labels, ex.Label)
-			}
-		}
-		batches = append(batches, b)
+		seqs[i] = s
 	}
-	return batches, nil
+	return seqs, nil
 }
 
 // LanguageModel encodes each text as the tokenizer does by default (GPT-2 and OpenAI GPT add no special
 // tokens, BERT wraps each text in [CLS] … [SEP]), cuts it into pieces of at most maxLen tokens
-// (nothing is dropped), and batches the pieces in order, padded to the longest of each batch. Labels
-// are the input ids with -100 on padding; the model shifts them itself for a causal language model.
-func LanguageModel(tok tokenizer.Tokenizer, texts []string, maxLen, batchSize int) ([]*model.Batch, error) {
+// (nothing is dropped), and batches the pieces in order for m, padded to the longest of each batch.
+// Labels are the input ids with -100 on padding; the model shifts them itself for a causal language
+// model.
+func LanguageModel(m *model.Model, tok tokenizer.Tokenizer, texts []string, maxLen, batchSize int) ([]*model.Batch, error) {
 	if err := checkSizes(maxLen, batchSize); err != nil {
 		return nil, err
 	}
-	var pieces [][]int
+	seqs, err := LanguageModelSequences(tok, texts, maxLen)
+	if err != nil {
+		return nil, err
+	}
+	return Batches(m, seqs, batchSize, 0, tok.PadID()), nil
+}
+
+// LanguageModelSequences encodes texts as LanguageModel does and returns the pieces as unpadded
+// sequences (batches of one), each labelled with its own ids.
+func LanguageModelSequences(tok tokenizer.Tokenizer, texts []string, maxLen int) ([]*model.Batch, error) {
+	if err := checkSizes(maxLen, 1); err != nil {
+		return nil, err
+	}
+	var seqs []*model.Batch
 	for i, text := range texts {
 		enc, err := tok.Encode(text, "", false, tokenizer.Options{})
 		if err != nil {
 			return nil, fmt.Errorf("text %d: %w", i, err)
 		}
 		for start := 0; start < len(enc.IDs); start += maxLen {
-			pieces = append(pieces, enc.IDs[start:min(start+maxLen, len(enc.IDs))])
+			ids := enc.IDs[start:min(start+maxLen, len(enc.IDs))]
+			seqs = append(seqs, &model.Batch{Size: 1, SeqLen: len(ids), InputIDs: ids, Labels: ids})
 		}
 	}
-	var batches []*model.Batch
-	for start := 0; start < len(pieces); start += batchSize {
-		group := pieces[start:min(start+batchSize, len(pieces))]
-		t := 0
-		for _, p := range group {
-			t = max(t, len(p))
-		}
-		b := &model.Batch{Size: len(group), SeqLen: t}
-		for _, p := range group {
-			for j := 0; j < t; j++ {
-				id, m, label := tok.PadID(), 0, -100
-				if j < len(p) {
-					id, m, label = p[j], 1, p[j]
-				}
-				b.InputIDs = append(b.InputIDs, id)
-				b.AttentionMask = append(b.AttentionMask, m)
-				b.Labels = append(b.Labels, label)
-			}
-		}
-		batches = append(batches, b)
+	return seqs, nil
+}
+
+// Sequence is an encoding, unpadded, as a batch of one: the unit model.Collate stacks.
+func Sequence(enc tokenizer.Encoding) *model.Batch {
+	return &model.Batch{Size: 1, SeqLen: len(enc.IDs), InputIDs: enc.IDs, TokenTypeIDs: enc.TypeIDs}
+}
+
+// Batches groups sequences, in order, into batches of batchSize for m (the last may be smaller), each
+// padded with padID to seqLen or, when seqLen is 0, to its longest sequence.
+func Batches(m *model.Model, seqs []*model.Batch, batchSize, seqLen, padID int) []*model.Batch {
+	var out []*model.Batch
+	for start := 0; start < len(seqs); start += batchSize {
+		out = append(out, m.Collate(seqs[start:min(start+batchSize, len(seqs))], seqLen, padID))
 	}
-	return batches, nil
+	return out
 }
 
 // MaskLanguageModel turns causal-LM batches (from LanguageModel) into masked-LM ones for a BERT
@@ -142,23 +155,6 @@ func MaskLanguageModel(batches []*model.Batch, tok tokenizer.Tokenizer, rate flo
 		}
 	}
 	return nil
-}
-
-// pack pads encodings to length t and lays them side by side in one batch.
-func pack(encs []tokenizer.Encoding, t int, tok tokenizer.Tokenizer) *model.Batch {
-	b := &model.Batch{Size: len(encs), SeqLen: t}
-	for _, e := range encs {
-		tokenizer.Pad(&e, t, tok.PadID(), tok.Token(tok.PadID()))
-		b.InputIDs = append(b.InputIDs, e.IDs...)
-		b.AttentionMask = append(b.AttentionMask, e.AttentionMask...)
-		if e.TypeIDs != nil {
-			b.TokenTypeIDs = append(b.TokenTypeIDs, e.TypeIDs...)
-		}
-	}
-	if len(b.TokenTypeIDs) != len(b.InputIDs) {
-		b.TokenTypeIDs = nil
-	}
-	return b
 }
 
 func checkSizes(maxLen, batchSize int) error {

@@ -22,6 +22,10 @@ func TestClassificationMatchesGlueDataset(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	m, err := model.New(ck)
+	if err != nil {
+		t.Fatal(err)
+	}
 	task, err := glue.LookupTask("sst-2")
 	if err != nil {
 		t.Fatal(err)
@@ -45,7 +49,7 @@ func TestClassificationMatchesGlueDataset(t *testing.T) {
 	}
 	golden.Decode(t, golden.Path(t, "run_bertology", "features.json"), &want)
 
-	batches, err := Classification(tok, task, examples, 16, 5, PadToMaxLength)
+	batches, err := Classification(m, tok, task, examples, 16, 5, PadToMaxLength)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,8 +87,12 @@ func TestLanguageModel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	lm, err := model.New(ck)
+	if err != nil {
+		t.Fatal(err)
+	}
 	texts := []string{"hello world", "the quick brown fox jumps over the lazy dog", "a"}
-	batches, err := LanguageModel(tok, texts, 4, 2)
+	batches, err := LanguageModel(lm, tok, texts, 4, 2)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,8 +140,12 @@ func TestMaskLanguageModel(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	m, err := model.New(ck)
+	if err != nil {
+		t.Fatal(err)
+	}
 	texts := []string{"the quick brown fox jumps over the lazy dog", "hello world"}
-	build := func() []*model.Batch { b, _ := LanguageModel(tok, texts, 16, 2); return b }
+	build := func() []*model.Batch { b, _ := LanguageModel(m, tok, texts, 16, 2); return b }
 	a, b := build(), build()
 	if err := MaskLanguageModel(a, tok, 0.15, 7); err != nil {
 		t.Fatal(err)

@@ -13,6 +13,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"bertology/core/f64"
 )
 
 // Tensor is one reference tensor as stored in the golden JSON files.
@@ -24,11 +26,7 @@ type Tensor struct {
 
 // F32 returns the data as float32.
 func (t *Tensor) F32() []float32 {
-	out := make([]float32, len(t.Data))
-	for i, v := range t.Data {
-		out[i] = float32(v)
-	}
-	return out
+	return f64.ToFloat32(t.Data)
 }
 
 // Ints returns the data as ints (for int64 tensors such as input ids).

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"math"
 
+	"bertology/core/f64"
 	"bertology/core/model"
 )
 
@@ -82,7 +83,7 @@ func Compute(m *model.Model, ids, typeIDs, targets []int, topK int) (*Result, er
 		r.Cells[d] = make([]Cell, T)
 		for t := range T {
 			row := logits[t*V : (t+1)*V]
-			softmax(probs, row)
+			f64.Softmax(probs, row)
 			c := Cell{Top: top(probs, topK), TargetProb: math.NaN()}
 			if id := targets[t]; id != NoTarget {
 				c.TargetRank, c.TargetProb = rank(row, id), probs[id]
@@ -123,38 +124,13 @@ func Mask(ids, positions []int, maskID int) (masked, targets []int, err error) {
 	return masked, targets, nil
 }
 
-// softmax writes the probabilities of logits to p, in float64.
-func softmax(p []float64, logits []float32) {
-	hi := math.Inf(-1)
-	for _, v := range logits {
-		hi = max(hi, float64(v))
-	}
-	var sum float64
-	for i, v := range logits {
-		p[i] = math.Exp(float64(v) - hi)
-		sum += p[i]
-	}
-	for i := range p {
-		p[i] /= sum
-	}
-}
-
 // top returns the k most probable entries of p (fewer when p is shorter), most probable first, ties by
 // lower id.
 func top(p []float64, k int) []Prediction {
-	out := make([]Prediction, 0, min(k, len(p)))
-	for id, v := range p {
-		if len(out) == k && v <= out[k-1].Prob {
-			continue
-		}
-		if len(out) < k {
-			out = append(out, Prediction{})
-		}
-		i := len(out) - 1
-		for ; i > 0 && out[i-1].Prob < v; i-- {
-			out[i] = out[i-1]
-		}
-		out[i] = Prediction{ID: id, Prob: v}
+	ids := f64.TopK(p, k)
+	out := make([]Prediction, len(ids))
+	for i, id := range ids {
+		out[i] = Prediction{ID: id, Prob: p[id]}
 	}
 	return out
 }

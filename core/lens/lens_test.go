@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"bertology/core/checkpoint"
+	"bertology/core/f64"
 	"bertology/core/golden"
 	"bertology/core/model"
 )
@@ -152,24 +153,16 @@ func checkCell(t *testing.T, where string, c Cell, want []float64, target, k int
 }
 
 func softmax64(logits []float64) []float64 {
-	hi := slices.Max(logits)
-	out := make([]float64, len(logits))
-	var sum float64
-	for i, v := range logits {
-		out[i] = math.Exp(v - hi)
-		sum += out[i]
-	}
-	for i := range out {
-		out[i] /= sum
-	}
-	return out
+	p := make([]float64, len(logits))
+	f64.Softmax(p, logits)
+	return p
 }
 
 // referenceHead is a model's language-model head written out in float64 from its checkpoint, as
 // Hugging Face defines it: GPT-2's ln_f then the tied wte; OpenAI GPT's tied tokens_embed; BERT's
 // dense, erf GELU, LayerNorm, tied word embeddings and bias.
 type referenceHead struct {
-	arch             checkpoint.Architecture
+	arch             checkpoint.ModelType
 	eps              float64
 	decoder          []float32 // [V, D]
 	bias             []float32 // [V] or nil

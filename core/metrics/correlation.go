@@ -1,8 +1,9 @@
 package metrics
 
 import (
+	"cmp"
 	"math"
-	"sort"
+	"slices"
 )
 
 // Pearson is SciPy's pearsonr statistic: the dot product of the centred x and y, each divided by its
@@ -52,7 +53,7 @@ func ranks(v []float64) []float64 {
 	for i := range order {
 		order[i] = i
 	}
-	sort.SliceStable(order, func(a, b int) bool { return v[order[a]] < v[order[b]] })
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(v[a], v[b]) })
 	r := make([]float64, len(v))
 	for start := 0; start < len(order); {
 		end := start + 1

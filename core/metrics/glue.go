@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 
+	"bertology/core/f64"
 	"bertology/core/glue"
 )
 
@@ -71,7 +72,7 @@ func ComputeRegression(task string, preds, targets []float32) (map[string]float6
 	if len(preds) < 2 {
 		return nil, errors.New("metrics: a correlation needs at least 2 examples")
 	}
-	x, y := widen(preds), widen(targets)
+	x, y := f64.FromFloat32(preds), f64.FromFloat32(targets)
 	p, s := Pearson(x, y), Spearman(x, y)
 	return map[string]float64{"pearson": p, "spearmanr": s, "corr": (p + s) / 2}, nil
 }
@@ -84,12 +85,4 @@ func checkLengths(preds, labels int) error {
 		return errors.New("metrics: no examples")
 	}
 	return nil
-}
-
-func widen(v []float32) []float64 {
-	out := make([]float64, len(v))
-	for i, x := range v {
-		out[i] = float64(x)
-	}
-	return out
 }

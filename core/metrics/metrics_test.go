@@ -4,6 +4,8 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"bertology/core/f64"
 )
 
 // confusion2x2 returns predictions and labels with confusion matrix [[5, 1], [2, 4]] (rows: labels):
@@ -74,7 +76,7 @@ func TestCorrelations(t *testing.T) {
 		// Ranks of x with the tie averaged: [1 2.5 2.5 4]; of y: [1 3 2 4]. Centred: [-1.5 0 0 1.5] and
 		// [-1.5 0.5 -0.5 1.5], so Spearman = 4.5/sqrt(4.5·5). Pearson of x and y is the same here.
 		{"ties", []float64{1, 2, 2, 3}, []float64{1, 3, 2, 4}, 4.5 / math.Sqrt(22.5), 4.5 / math.Sqrt(22.5)},
-		{"STS-B-like", widen(regPreds), widen(regTargets), 0.8152905482374343, 0.7981921451306949},
+		{"STS-B-like", f64.FromFloat32(regPreds), f64.FromFloat32(regTargets), 0.8152905482374343, 0.7981921451306949},
 		{"two points", []float64{1, 2}, []float64{3, 1}, -1, -1},
 		{"constant x", []float64{1, 1, 1}, []float64{1, 2, 3}, nan, nan},
 		{"constant y", []float64{1, 2, 3}, []float64{0, 0, 0}, nan, nan},

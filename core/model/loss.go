@@ -1,6 +1,6 @@
 package model
 
-import "math"
+import "bertology/core/f64"
 
 // ignoreIndex is the label PyTorch's cross-entropy skips.
 const ignoreIndex = -100
@@ -44,15 +44,7 @@ func crossEntropy(logits []float32, classes int, labels []int) float64 {
 			continue
 		}
 		row := logits[r*classes : (r+1)*classes]
-		mx := math.Inf(-1)
-		for _, v := range row {
-			mx = math.Max(mx, float64(v))
-		}
-		var z float64
-		for _, v := range row {
-			z += math.Exp(float64(v) - mx)
-		}
-		sum += mx + math.Log(z) - float64(row[label])
+		sum += f64.LogSumExp(row) - float64(row[label])
 		count++
 	}
 	return sum / float64(count)

@@ -2,7 +2,8 @@ package model
 
 import (
 	"errors"
-	"math"
+
+	"bertology/core/f64"
 )
 
 // lossBackward returns the gradient of the batch's loss, as loss computes it, with respect to the
@@ -35,18 +36,11 @@ func crossEntropyBackward(logits []float32, classes int, labels []int) (rows []i
 	}
 	inv := 1 / float64(len(rows))
 	dLogits = make([]float32, len(rows)*classes)
+	probs := make([]float64, classes)
 	for i, r := range rows {
-		row, d := logits[r*classes:(r+1)*classes], dLogits[i*classes:(i+1)*classes]
-		mx := math.Inf(-1)
-		for _, v := range row {
-			mx = math.Max(mx, float64(v))
-		}
-		var z float64
-		for _, v := range row {
-			z += math.Exp(float64(v) - mx)
-		}
-		for j, v := range row {
-			p := math.Exp(float64(v)-mx) / z
+		f64.Softmax(probs, logits[r*classes:(r+1)*classes])
+		d := dLogits[i*classes : (i+1)*classes]
+		for j, p := range probs {
 			if j == labels[r] {
 				p--
 			}

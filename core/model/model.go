@@ -153,14 +153,14 @@ func build(cfg *checkpoint.Config, head Head, withPooler bool) (*Model, error) {
 }
 
 // basePrefix is the attribute name of the base model inside Hugging Face's task models.
-var basePrefix = map[checkpoint.Architecture]string{
+var basePrefix = map[checkpoint.ModelType]string{
 	checkpoint.BERT: "bert.", checkpoint.DistilBERT: "distilbert.", checkpoint.GPT2: "transformer.",
 	checkpoint.OpenAIGPT: "transformer.",
 }
 
 // architectureHeads maps the task classes bertology runs to their model type and head.
 var architectureHeads = map[string]struct {
-	modelType checkpoint.Architecture
+	modelType checkpoint.ModelType
 	head      Head
 }{
 	"BertModel":                           {checkpoint.BERT, NoHead},
@@ -287,6 +287,15 @@ func (m *Model) Config() *checkpoint.Config { return m.cfg }
 
 // Head returns the model's task head.
 func (m *Model) Head() Head { return m.head }
+
+// Architecture names the model as Hugging Face's class does (config.json's first architecture, e.g.
+// BertForSequenceClassification), or by its head when the config names none.
+func (m *Model) Architecture() string {
+	if len(m.cfg.Architectures) > 0 {
+		return m.cfg.Architectures[0]
+	}
+	return m.head.String()
+}
 
 // Shape returns the model's number of layers and of heads per layer before any pruning: the
 // dimensions of a head mask and of its gradient.

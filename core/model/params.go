@@ -119,7 +119,7 @@ func (m *Model) walk(v paramVisitor) {
 }
 
 // layerPath is where each BERT-like model keeps its layers, numbered from 0.
-var layerPath = map[checkpoint.Architecture]string{
+var layerPath = map[checkpoint.ModelType]string{
 	checkpoint.BERT: "encoder.layer.", checkpoint.DistilBERT: "transformer.layer.",
 }
 

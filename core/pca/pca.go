@@ -1,6 +1,6 @@
 // Package pca projects points onto their principal components: the directions of largest variance of
-// the centred points, found from the singular value decomposition of the centred data matrix (gonum's
-// SVD). The hidden-state view uses it to draw a layer's token vectors in two dimensions.
+// the centred points, as gonum's stat.PC finds them (the singular value decomposition of the centred
+// data matrix). The hidden-state view uses it to draw a layer's token vectors in two dimensions.
 //
 // Signs follow scikit-learn's PCA: each component points so that its entry of largest magnitude is
 // positive, which makes the result the same wherever the decomposition runs.
@@ -10,7 +10,9 @@ import (
 	"fmt"
 	"math"
 
+	"gonum.org/v1/gonum/floats"
 	"gonum.org/v1/gonum/mat"
+	"gonum.org/v1/gonum/stat"
 )
 
 // Result is the principal component analysis of N points in D dimensions, kept to K components.
@@ -45,35 +47,27 @@ func Compute(x []float64, N, D, K int) (*Result, error) {
 			return nil, fmt.Errorf("pca: point %d, dimension %d is %v", i/D, i%D, v)
 		}
 	}
-	r := &Result{N: N, D: D, K: K, Mean: make([]float64, D)}
-	for i := range N {
-		for j := range D {
-			r.Mean[j] += x[i*D+j]
-		}
-	}
-	for j := range D {
-		r.Mean[j] /= float64(N)
-	}
-	centred := mat.NewDense(N, D, nil)
-	total := 0.0 // sum of squares of the centred points
-	for i := range N {
-		for j := range D {
-			v := x[i*D+j] - r.Mean[j]
-			centred.Set(i, j, v)
-			total += v * v
-		}
-	}
-
-	var svd mat.SVD
-	if !svd.Factorize(centred, mat.SVDThinV) {
+	points := mat.NewDense(N, D, x)
+	var pc stat.PC
+	if !pc.PrincipalComponents(points, nil) {
 		return nil, fmt.Errorf("pca: the singular value decomposition of %d points of dimension %d did not converge", N, D)
 	}
-	sigma := svd.Values(nil)
-	var v mat.Dense // [D, min(N, D)]: the right singular vectors as columns
-	svd.VTo(&v)
+	var v mat.Dense // [D, min(N, D)]: the directions as columns
+	pc.VectorsTo(&v)
+	vars := make([]float64, min(N, D))
+	total := 0.0 // the points' total variance: the sum over every component
+	if N > 1 {   // one point has no variance (stat.PC would divide 0 by N−1 = 0)
+		pc.VarsTo(vars)
+		total = floats.Sum(vars)
+	}
 
+	r := &Result{N: N, D: D, K: K, Mean: make([]float64, D)}
+	col := make([]float64, N)
+	for j := range D {
+		r.Mean[j] = stat.Mean(mat.Col(col, j, points), nil)
+	}
 	r.Components = make([]float64, K*D)
-	r.Variance = make([]float64, K)
+	r.Variance = vars[:K]
 	r.Explained = make([]float64, K)
 	for k := range K {
 		comp := r.Components[k*D : (k+1)*D]
@@ -85,25 +79,18 @@ func Compute(x []float64, N, D, K int) (*Result, error) {
 			}
 		}
 		if comp[largest] < 0 {
-			for j := range comp {
-				comp[j] = -comp[j]
-			}
-		}
-		if N > 1 {
-			r.Variance[k] = sigma[k] * sigma[k] / float64(N-1)
+			floats.Scale(-1, comp)
 		}
 		if total > 0 {
-			r.Explained[k] = sigma[k] * sigma[k] / total
+			r.Explained[k] = vars[k] / total
 		}
 	}
 	r.Coords = make([]float64, N*K)
+	centred := make([]float64, D)
 	for i := range N {
+		floats.SubTo(centred, x[i*D:(i+1)*D], r.Mean)
 		for k := range K {
-			s := 0.0
-			for j := range D {
-				s += centred.At(i, j) * r.Components[k*D+j]
-			}
-			r.Coords[i*K+k] = s
+			r.Coords[i*K+k] = floats.Dot(centred, r.Components[k*D:(k+1)*D])
 		}
 	}
 	return r, nil

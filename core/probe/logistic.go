@@ -6,6 +6,8 @@ import (
 	"slices"
 
 	"gonum.org/v1/gonum/optimize"
+
+	"bertology/core/f64"
 )
 
 // Classifier is a multinomial logistic regression over D features and K classes: the score of class k for
@@ -107,19 +109,12 @@ func loss(theta, x []float64, y []int, N, D, K int, lambda float64, grad, logits
 	var total float64
 	for n := 0; n < N; n++ {
 		xn := x[n*D : (n+1)*D]
-		m := math.Inf(-1)
 		for k := 0; k < K; k++ {
 			logits[k] = B[k] + dot(W[k*D:(k+1)*D], xn)
-			m = max(m, logits[k])
 		}
-		var sum float64
+		total += f64.Softmax(p, logits) - logits[y[n]]
 		for k := 0; k < K; k++ {
-			p[k] = math.Exp(logits[k] - m)
-			sum += p[k]
-		}
-		total += m + math.Log(sum) - logits[y[n]]
-		for k := 0; k < K; k++ {
-			r := p[k] / sum
+			r := p[k]
 			if k == y[n] {
 				r--
 			}

@@ -9,7 +9,12 @@
 // CentreOfGravity summarise a per-layer score curve as one layer number.
 package probe
 
-import "fmt"
+import (
+	"context"
+	"fmt"
+
+	"bertology/core/progress"
+)
 
 // Options configure Evaluate and EvaluateLayers.
 type Options struct {
@@ -73,8 +78,9 @@ func Evaluate(x []float64, N, D int, y []int, K int, opt Options) (Score, error)
 }
 
 // EvaluateLayers probes every layer's features (layers[l] is [N, D], e.g. hidden states 0..L with 0 the
-// embeddings) against the same labels and the same split, calling progress (when not nil) after each layer.
-func EvaluateLayers(layers [][]float64, N, D int, y []int, K int, opt Options, progress func(done, total int)) ([]Score, error) {
+// embeddings) against the same labels and the same split, telling report after each layer. It stops
+// after the layer during which ctx is cancelled.
+func EvaluateLayers(ctx context.Context, layers [][]float64, N, D int, y []int, K int, opt Options, report progress.Func) ([]Score, error) {
 	scores := make([]Score, len(layers))
 	for l, x := range layers {
 		s, err := Evaluate(x, N, D, y, K, opt)
@@ -82,8 +88,9 @@ func EvaluateLayers(layers [][]float64, N, D int, y []int, K int, opt Options, p
 			return nil, fmt.Errorf("layer %d: %w", l, err)
 		}
 		scores[l] = s
-		if progress != nil {
-			progress(l+1, len(layers))
+		report.Send(progress.Report{Done: l + 1, Total: len(layers)})
+		if err := ctx.Err(); err != nil {
+			return nil, err
 		}
 	}
 	return scores, nil

@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+
+	"bertology/core/progress"
 )
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
@@ -59,8 +61,8 @@ func TestEvaluateLayers(t *testing.T) {
 		return x
 	}
 	var calls []int
-	scores, err := EvaluateLayers([][]float64{noise(2), noise(3), signal}, N, D, y, K, DefaultOptions(),
-		func(done, total int) { calls = append(calls, done*10+total) })
+	scores, err := EvaluateLayers(t.Context(), [][]float64{noise(2), noise(3), signal}, N, D, y, K, DefaultOptions(),
+		func(r progress.Report) { calls = append(calls, r.Done*10+r.Total) })
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,7 @@ package prune
 
 import (
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 
 	"bertology/core/checkpoint"
@@ -29,7 +29,7 @@ func Heads(ck *checkpoint.Checkpoint, heads map[int][]int) (*checkpoint.Checkpoi
 	for l := range heads {
 		layers = append(layers, l)
 	}
-	sort.Ints(layers)
+	slices.Sort(layers)
 	for _, l := range layers {
 		if l < 0 || l >= cfg.NumLayers {
 			return nil, fmt.Errorf("prune: layer %d does not exist (the model has %d layers)", l, cfg.NumLayers)
@@ -58,7 +58,7 @@ func Heads(ck *checkpoint.Checkpoint, heads map[int][]int) (*checkpoint.Checkpoi
 		for h := range already {
 			merged = append(merged, h)
 		}
-		sort.Ints(merged)
+		slices.Sort(merged)
 		cfg.PrunedHeads[l] = merged
 	}
 	return &checkpoint.Checkpoint{Config: &cfg, Weights: weights, Files: ck.Files}, nil
@@ -105,7 +105,7 @@ type attentionNames struct {
 	out string
 }
 
-func bertNames(arch checkpoint.Architecture, l int) attentionNames {
+func bertNames(arch checkpoint.ModelType, l int) attentionNames {
 	if arch == checkpoint.DistilBERT {
 		p := fmt.Sprintf("transformer.layer.%d.attention.", l)
 		return attentionNames{qkv: [3]string{p + "q_lin", p + "k_lin", p + "v_lin"}, out: p + "out_lin"}

@@ -117,32 +117,3 @@ func Pad(enc *Encoding, length, padID int, padToken string) {
 		}
 	}
 }
-
-// EncodeBatch encodes texts, paired with pairs when pairs is not nil (then as long as texts). With
-// opt.Pad and no opt.MaxLength every encoding is padded to the longest one (Hugging Face's
-// padding="longest").
-func EncodeBatch(tok Tokenizer, texts, pairs []string, opt Options) ([]Encoding, error) {
-	if pairs != nil && len(pairs) != len(texts) {
-		return nil, fmt.Errorf("tokenizer: %d texts but %d pairs", len(texts), len(pairs))
-	}
-	encs := make([]Encoding, len(texts))
-	longest := 0
-	for i, text := range texts {
-		var pair string
-		if pairs != nil {
-			pair = pairs[i]
-		}
-		enc, err := tok.Encode(text, pair, pairs != nil, opt)
-		if err != nil {
-			return nil, fmt.Errorf("text %d: %w", i, err)
-		}
-		encs[i] = enc
-		longest = max(longest, len(enc.IDs))
-	}
-	if opt.Pad && opt.MaxLength == 0 {
-		for i := range encs {
-			Pad(&encs[i], longest, tok.PadID(), tok.Token(tok.PadID()))
-		}
-	}
-	return encs, nil
-}

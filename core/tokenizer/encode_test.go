@@ -1,6 +1,7 @@
 package tokenizer
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -69,7 +70,7 @@ func TestTruncation(t *testing.T) {
 
 func TestEncodeBatchPairs(t *testing.T) {
 	tok := goldenTokenizer(t, "gpt2", "gpt2_bpe")
-	encs, err := EncodeBatch(tok, []string{"Hello", "xyzzyqqq"}, []string{", World!", ""}, Options{Pad: true})
+	encs, err := encodeBatch(tok, []string{"Hello", "xyzzyqqq"}, []string{", World!", ""}, Options{Pad: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +79,7 @@ func TestEncodeBatchPairs(t *testing.T) {
 	assertInts(t, "first", encs[0].IDs, []int{72, 101, 108, 262, 44, 32, 87, 285, 108, 100, 33})
 	assertInts(t, "second", encs[1].IDs, []int{120, 121, 122, 122, 121, 113, 113, 113, 336, 336, 336})
 	assertInts(t, "second mask", encs[1].AttentionMask, []int{1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0})
-	if _, err := EncodeBatch(tok, []string{"a"}, []string{"b", "c"}, Options{}); err == nil {
+	if _, err := encodeBatch(tok, []string{"a"}, []string{"b", "c"}, Options{}); err == nil {
 		t.Error("EncodeBatch accepted 1 text with 2 pairs")
 	}
 }
@@ -126,4 +127,34 @@ func TestSettings(t *testing.T) {
 			assertStrings(t, "tokens", encode(t, tok, tc.text, "", false, Options{}).Tokens, tc.tokens)
 		})
 	}
+}
+
+// encodeBatch encodes texts, paired with pairs when pairs is not nil (then as long as texts). With
+// opt.Pad and no opt.MaxLength every encoding is padded to the longest one (Hugging Face's
+// padding="longest"), as the
+// goldens' padded batch was made. Batches for a model are made by model.Collate.
+func encodeBatch(tok Tokenizer, texts, pairs []string, opt Options) ([]Encoding, error) {
+	if pairs != nil && len(pairs) != len(texts) {
+		return nil, fmt.Errorf("tokenizer: %d texts but %d pairs", len(texts), len(pairs))
+	}
+	encs := make([]Encoding, len(texts))
+	longest := 0
+	for i, text := range texts {
+		var pair string
+		if pairs != nil {
+			pair = pairs[i]
+		}
+		enc, err := tok.Encode(text, pair, pairs != nil, opt)
+		if err != nil {
+			return nil, fmt.Errorf("text %d: %w", i, err)
+		}
+		encs[i] = enc
+		longest = max(longest, len(enc.IDs))
+	}
+	if opt.Pad && opt.MaxLength == 0 {
+		for i := range encs {
+			Pad(&encs[i], longest, tok.PadID(), tok.Token(tok.PadID()))
+		}
+	}
+	return encs, nil
 }

@@ -124,7 +124,7 @@ func TestWordPieceGolden(t *testing.T) {
 		assertInts(t, "pair token type ids", enc.TypeIDs, c.TokenTypeIDs)
 		assertInts(t, "pair attention mask", enc.AttentionMask, c.AttentionMask)
 	}
-	encs, err := EncodeBatch(tok, g.BatchPadded.Texts, nil, Options{Pad: true})
+	encs, err := encodeBatch(tok, g.BatchPadded.Texts, nil, Options{Pad: true})
 	if err != nil {
 		t.Fatal(err)
 	}

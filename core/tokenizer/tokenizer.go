@@ -37,8 +37,8 @@ type Options struct {
 	// token at a time off the end of the longer sequence of a pair, of the second when they tie);
 	// without it such an encoding is an error.
 	Truncate bool
-	// Pad pads with the pad token up to MaxLength (to the longest of the batch in EncodeBatch when
-	// MaxLength is 0). Padding has attention mask 0 and token type 0.
+	// Pad pads with the pad token up to MaxLength (Hugging Face's padding="max_length"). Padding has
+	// attention mask 0 and token type 0.
 	Pad bool
 }
 

@@ -10,12 +10,14 @@
 package train
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
 	"math/rand/v2"
 
 	"bertology/core/model"
+	"bertology/core/progress"
 )
 
 // Options are the settings of a training run, named after Hugging Face's TrainingArguments.
@@ -38,9 +40,9 @@ type Options struct {
 
 	// Evaluate, when set, scores the model after each epoch.
 	Evaluate Evaluator
-	// Progress, when set, is called after every step with the steps done, the steps in all, and the
-	// mean training loss of the epoch so far; an error it returns stops the training.
-	Progress func(done, total int, loss float64) error
+	// Progress, when set, is told after every step the steps done, the steps in all, and the mean
+	// training loss of the epoch so far, in phase "training".
+	Progress progress.Func
 	// EpochEnd, when set, is called after each epoch's evaluation, for example to save the model; an
 	// error it returns stops the training.
 	EpochEnd func(EpochResult) error
@@ -55,10 +57,12 @@ type EpochResult struct {
 	Metrics map[string]float64
 }
 
-// Train trains m in place on examples (single sequences, from Examples) and returns each epoch's
-// result. Each step pads a batch of examples to its longest, computes the loss and its gradient with
-// ForwardBackward, clips the gradient and takes an AdamW step at the scheduled learning rate.
-func Train(m *model.Model, examples []*model.Batch, opt Options) ([]EpochResult, error) {
+// Train trains m in place on examples (single unpadded sequences, from dataset.ClassificationSequences
+// or dataset.LanguageModelSequences) and returns each epoch's result. Each step pads a batch of
+// examples to its longest (model.Collate), computes the loss and its gradient with ForwardBackward,
+// clips the gradient and takes an AdamW step at the scheduled learning rate. It stops after the step
+// during which ctx is cancelled.
+func Train(ctx context.Context, m *model.Model, examples []*model.Batch, opt Options) ([]EpochResult, error) {
 	switch {
 	case len(examples) == 0:
 		return nil, errors.New("train: no training examples")
@@ -69,7 +73,6 @@ func Train(m *model.Model, examples []*model.Batch, opt Options) ([]EpochResult,
 	case m.Head() == model.NoHead:
 		return nil, errors.New("train: the model has no head, hence no loss to train on")
 	}
-	tokenLabels := m.Head() == model.CausalLM || m.Head() == model.MaskedLM
 	perEpoch := (len(examples) + opt.BatchSize - 1) / opt.BatchSize
 	total := opt.Epochs * perEpoch
 	warmup := opt.WarmupSteps
@@ -88,7 +91,7 @@ func Train(m *model.Model, examples []*model.Batch, opt Options) ([]EpochResult,
 			for _, k := range order[i*opt.BatchSize : min((i+1)*opt.BatchSize, len(order))] {
 				batch = append(batch, examples[k])
 			}
-			b := collate(batch, opt.PadID, tokenLabels)
+			b := m.Collate(batch, 0, opt.PadID)
 			out, grads, err := m.ForwardBackward(b, model.Options{}, model.GradOptions{Weights: true})
 			if err != nil {
 				return results, fmt.Errorf("train: epoch %d, step %d: %w", epoch, i+1, err)
@@ -102,10 +105,9 @@ func Train(m *model.Model, examples []*model.Batch, opt Options) ([]EpochResult,
 				return results, err
 			}
 			lossSum += float64(out.Loss)
-			if opt.Progress != nil {
-				if err := opt.Progress(optimizer.Steps(), total, lossSum/float64(i+1)); err != nil {
-					return results, err
-				}
+			opt.Progress.Send(progress.Report{Phase: "training", Done: optimizer.Steps(), Total: total, Loss: lossSum / float64(i+1)})
+			if err := ctx.Err(); err != nil {
+				return results, err
 			}
 		}
 		res := EpochResult{Epoch: epoch, Steps: optimizer.Steps(), TrainLoss: lossSum / float64(perEpoch)}

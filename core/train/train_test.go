@@ -12,12 +12,13 @@ import (
 	"bertology/core/glue"
 	"bertology/core/golden"
 	"bertology/core/model"
+	"bertology/core/progress"
 	"bertology/core/tokenizer"
 )
 
-// TestExamplesCollate cuts the golden SST-2 batches (padded to 16 tokens) into examples and stacks
-// them again padded only to the longest: the labels survive, and the golden BERT's logits are those of
-// the fully padded batches, since the attention mask hides the padding.
+// TestExamplesCollate stacks the golden SST-2 rows, as unpadded sequences, padded only to the longest:
+// the labels survive, and the golden BERT's logits are those of the data set's batches of five, since
+// the attention mask hides the padding.
 func TestExamplesCollate(t *testing.T) {
 	ck, err := checkpoint.LoadDir(golden.Path(t, "bert", "model"))
 	if err != nil {
@@ -41,11 +42,11 @@ func TestExamplesCollate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	batches, err := dataset.Classification(tok, task, rows, 16, 5, dataset.PadToLongest)
+	batches, err := dataset.Classification(m, tok, task, rows, 16, 5, dataset.PadToLongest)
 	if err != nil {
 		t.Fatal(err)
 	}
-	examples, err := Examples(batches)
+	examples, err := dataset.ClassificationSequences(tok, task, rows, 16)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +63,7 @@ func TestExamplesCollate(t *testing.T) {
 		want = append(want, out.Logits.Data...)
 		labels = append(labels, b.Labels...)
 	}
-	b := collate(examples, tok.PadID(), false)
+	b := m.Collate(examples, 0, tok.PadID())
 	if b.SeqLen >= 16 || b.SeqLen < 2 {
 		t.Errorf("collated to %d tokens; the longest example is shorter than the 16 of the padded batches", b.SeqLen)
 	}
@@ -80,18 +81,27 @@ func TestExamplesCollate(t *testing.T) {
 	}
 
 	// Language-model batches keep a label per token, -100 on the padding.
-	lm, err := dataset.LanguageModel(tok, []string{"a touching film", "it is funny", "no"}, 16, 3)
+	mlmCk, err := checkpoint.LoadDir(golden.Path(t, "bert-mlm", "model"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	examples, err = Examples(lm)
+	mlm, err := model.New(mlmCk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	texts := []string{"a touching film", "it is funny", "no"}
+	lm, err := dataset.LanguageModel(mlm, tok, texts, 16, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	examples, err = dataset.LanguageModelSequences(tok, texts, 16)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(lm) != 1 || len(examples) != 3 {
 		t.Fatalf("%d language-model batches, %d examples; want 1 and 3", len(lm), len(examples))
 	}
-	b = collate(examples, tok.PadID(), true)
+	b = mlm.Collate(examples, 0, tok.PadID())
 	if !slices.Equal(b.InputIDs, lm[0].InputIDs) || !slices.Equal(b.Labels, lm[0].Labels) || !slices.Equal(b.AttentionMask, lm[0].AttentionMask) {
 		t.Errorf("collated language-model batch %+v, want %+v", b, lm[0])
 	}
@@ -123,7 +133,7 @@ func TestTrainReproducible(t *testing.T) {
 	run := func(seed uint64) map[string][]float32 {
 		m := tinyModel(t, tinyBERT, 1)
 		opt := Options{Epochs: 2, BatchSize: 5, LearningRate: 1e-2, WarmupSteps: 2, WeightDecay: 0.01, MaxGradNorm: 1, Seed: seed}
-		if _, err := Train(m, examples, opt); err != nil {
+		if _, err := Train(t.Context(), m, examples, opt); err != nil {
 			t.Fatal(err)
 		}
 		out := map[string][]float32{}
@@ -151,21 +161,20 @@ func TestTrainReproducible(t *testing.T) {
 func TestTrainOverfitsClassification(t *testing.T) {
 	examples := toyClassification(32, 2)
 	task, _ := glue.LookupTask("sst-2")
-	eval := collate(examples, 0, false)
 	m := tinyModel(t, tinyBERT, 2)
+	eval := m.Collate(examples, 0, 0)
 	steps, epochs := 0, 0
 	opt := Options{Epochs: 25, BatchSize: 8, LearningRate: 1e-2, WarmupRatio: 0.1, MaxGradNorm: 1, Seed: 1,
 		GroupByLength: true, Evaluate: ClassificationEval(task, []*model.Batch{eval}),
-		Progress: func(done, total int, loss float64) error {
+		Progress: func(r progress.Report) {
 			steps++
-			if done != steps || total != 100 || math.IsNaN(loss) {
+			if done, total, loss := r.Done, r.Total, r.Loss; done != steps || total != 100 || math.IsNaN(loss) {
 				t.Errorf("progress %d/%d (loss %g) at step %d of 100", done, total, loss, steps)
 			}
-			return nil
 		},
 		EpochEnd: func(EpochResult) error { epochs++; return nil },
 	}
-	results, err := Train(m, examples, opt)
+	results, err := Train(t.Context(), m, examples, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,7 +211,7 @@ func TestTrainOverfitsLanguageModel(t *testing.T) {
 		ex.Labels = slices.Clone(ex.InputIDs)
 		examples = append(examples, ex)
 	}
-	eval := LanguageModelEval([]*model.Batch{collate(examples, 11, true)})
+	eval := LanguageModelEval([]*model.Batch{m.Collate(examples, 0, 11)})
 	before, err := eval(m)
 	if err != nil {
 		t.Fatal(err)
@@ -211,7 +220,7 @@ func TestTrainOverfitsLanguageModel(t *testing.T) {
 		t.Errorf("perplexity %g before training, want about the vocabulary size 12", p)
 	}
 	opt := Options{Epochs: 40, BatchSize: 4, LearningRate: 1e-2, MaxGradNorm: 1, Seed: 3, PadID: 11, Evaluate: eval}
-	results, err := Train(m, examples, opt)
+	results, err := Train(t.Context(), m, examples, opt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -235,7 +244,7 @@ func TestTrainErrors(t *testing.T) {
 		{"bad token", []*model.Batch{{Size: 1, SeqLen: 1, InputIDs: []int{99}, Labels: []int{0}}},
 			Options{Epochs: 1, BatchSize: 1, LearningRate: 1}, "train: epoch 1, step 1: input_ids[0][0] is 99, outside the vocabulary of 20"},
 	} {
-		_, err := Train(m, tc.examples, tc.opt)
+		_, err := Train(t.Context(), m, tc.examples, tc.opt)
 		if err == nil || err.Error() != tc.want {
 			t.Errorf("%s: error %v, want %q", tc.name, err, tc.want)
 		}

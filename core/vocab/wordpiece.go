@@ -8,10 +8,10 @@ package vocab
 
 import (
 	"bufio"
+	"cmp"
 	"fmt"
 	"io"
 	"slices"
-	"sort"
 	"strings"
 	"unicode/utf8"
 
@@ -123,11 +123,8 @@ func alphabetOf(wordCounts map[string]int, limit int) []rune {
 		chars = append(chars, r)
 	}
 	if limit > 0 && len(chars) > limit {
-		sort.Slice(chars, func(i, j int) bool {
-			if freq[chars[i]] != freq[chars[j]] {
-				return freq[chars[i]] > freq[chars[j]]
-			}
-			return chars[i] < chars[j]
+		slices.SortFunc(chars, func(a, b rune) int {
+			return cmp.Or(cmp.Compare(freq[b], freq[a]), cmp.Compare(a, b)) // most frequent first
 		})
 		chars = chars[:limit]
 	}
@@ -140,7 +137,7 @@ func sortedKeys(m map[string]int) []string {
 	for k := range m {
 		keys = append(keys, k)
 	}
-	sort.Strings(keys)
+	slices.Sort(keys)
 	return keys
 }
 

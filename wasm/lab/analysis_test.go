@@ -328,7 +328,7 @@ func TestProbe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := analysis.SentenceFeatures(l.model.model, encs, len(encs), l.model.tok.PadID(), probe.First, nil)
+	f, err := analysis.SentenceFeatures(t.Context(), l.model.model, encs, len(encs), l.model.tok.PadID(), probe.First, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -338,7 +338,7 @@ func TestProbe(t *testing.T) {
 	}
 	opt := probe.DefaultOptions()
 	opt.HeldOut = 0.5
-	want, err := probe.EvaluateLayers(f.Layers, f.N, f.D, labels, 2, opt, nil)
+	want, err := probe.EvaluateLayers(t.Context(), f.Layers, f.N, f.D, labels, 2, opt, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -388,7 +388,7 @@ func TestAttnStats(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := analysis.AttentionStats(l.model.model, l.model.tok, encs, len(encs), nil)
+	want, err := analysis.AttentionStats(t.Context(), l.model.model, l.model.tok, encs, len(encs), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

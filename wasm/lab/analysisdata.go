@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"bertology/core/analysis"
+	"bertology/core/bertology"
 	"bertology/core/tokenizer"
 )
 
@@ -16,7 +17,7 @@ type analysisData struct {
 }
 
 // encodeData encodes the first subset examples (all when 0) of the loaded data set, or its lines of
-// plain text, each truncated to maxSeqLength tokens (0: defaultMaxSeqLength), and never more than the
+// plain text, each truncated to maxSeqLength tokens (0: bertology.DefaultMaxSeqLength), and never more than the
 // model's positions. withLabels asks for the class labels, which only a labelled classification task has.
 func (l *Lab) encodeData(subset, maxSeqLength int, withLabels bool) (*analysisData, error) {
 	d, err := l.data()
@@ -30,7 +31,7 @@ func (l *Lab) encodeData(subset, maxSeqLength int, withLabels bool) (*analysisDa
 		return nil, fmt.Errorf("subset %d and maxSeqLength %d must not be negative", subset, maxSeqLength)
 	}
 	if maxSeqLength == 0 {
-		maxSeqLength = defaultMaxSeqLength
+		maxSeqLength = bertology.DefaultMaxSeqLength
 	}
 	maxSeqLength = min(maxSeqLength, l.model.info.MaxPositions)
 	out := &analysisData{task: d.info.Task}

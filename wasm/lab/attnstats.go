@@ -5,6 +5,7 @@ import (
 
 	"bertology/core/analysis"
 	"bertology/core/attnstats"
+	"bertology/core/f64"
 	"bertology/wasm/protocol"
 )
 
@@ -35,31 +36,17 @@ func (l *Lab) AttnStats(ctx context.Context, req *protocol.AttnStatsRequest, rep
 	if err != nil {
 		return nil, err
 	}
-	encs := data.encs
-	m, tok := l.model.model, l.model.tok
-	acc, err := analysis.NewAttentionStats(m, tok)
+	tok := l.model.tok
+	r, err := analysis.AttentionStats(ctx, l.model.model, tok, data.encs, analysisBatch, throttled(report).Phase("attention"))
 	if err != nil {
 		return nil, err
 	}
-	for first := 0; first < len(encs); first += analysisBatch {
-		report(protocol.Progress{Phase: "attention", Done: first, Total: len(encs)})
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		if err := analysis.AddAttentionStats(acc, m, tok, encs[first:min(first+analysisBatch, len(encs))], analysisBatch, nil); err != nil {
-			return nil, err
-		}
-	}
-	report(protocol.Progress{Phase: "attention", Done: len(encs), Total: len(encs)})
-	r := acc.Result()
 	res := &protocol.AttnStatsResult{Task: data.task, Examples: r.Examples, Tokens: r.Tokens, Layers: r.Layers, Heads: r.Heads,
 		SpecialTokens: analysis.SpecialTokens(tok)}
 	for s := range attnstats.NumStatistics {
 		st := protocol.AttnStatistic{Key: statistics[s].key, Title: statistics[s].title,
-			Values: protocol.Tensor{Shape: []int{r.Layers, r.Heads}, Data: float32s(r.Mean[s])}, Top: []protocol.HeadScore{}}
-		for _, h := range r.Top(s, top) {
-			st.Top = append(st.Top, protocol.HeadScore{Layer: h.Layer, Head: h.Head, Score: h.Score})
-		}
+			Values: protocol.Tensor{Shape: []int{r.Layers, r.Heads}, Data: f64.ToFloat32(r.Mean[s])},
+			Top:    append([]protocol.HeadScore{}, r.Top(s, top)...)}
 		res.Statistics = append(res.Statistics, st)
 	}
 	return res, nil

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"bertology/core/checkpoint"
+	"bertology/core/f64"
 	"bertology/core/npy"
 	"bertology/wasm/protocol"
 )
@@ -46,9 +47,9 @@ func (l *Lab) ExportNpy(_ context.Context, req *protocol.ExportNpyRequest, _ Rep
 		if imp == nil {
 			return nil, errNoImportance
 		}
-		name, data = "head_importance.npy", float32s(imp.Importance)
+		name, data = "head_importance.npy", f64.ToFloat32(imp.Importance)
 		if req.What == "entropy" {
-			name, data = "attn_entropy.npy", float32s(imp.Entropy)
+			name, data = "attn_entropy.npy", f64.ToFloat32(imp.Entropy)
 		}
 	case "mask":
 		name, data = "head_mask.npy", req.HeadMask

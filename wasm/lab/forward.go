@@ -4,9 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math"
-	"slices"
 
+	"bertology/core/f64"
 	"bertology/core/model"
 	"bertology/core/tensor"
 	"bertology/wasm/protocol"
@@ -112,7 +111,8 @@ func dropBatch(t *tensor.Tensor) protocol.Tensor {
 
 func (l *Lab) classes(logits []float32) []protocol.ClassScore {
 	labels := l.model.info.Labels
-	probs := softmax(logits)
+	probs := make([]float64, len(logits))
+	f64.Softmax(probs, logits)
 	out := make([]protocol.ClassScore, len(logits))
 	for i, z := range logits {
 		out[i] = protocol.ClassScore{Label: labels[i], Logit: float64(z), Probability: probs[i]}
@@ -124,42 +124,13 @@ func (l *Lab) classes(logits []float32) []protocol.ClassScore {
 // probable first.
 func (l *Lab) topTokens(logits []float32, t, k int) [][]protocol.TokenScore {
 	vocab := len(logits) / t
-	k = min(k, vocab)
 	out := make([][]protocol.TokenScore, t)
+	probs := make([]float64, vocab)
 	for i := range t {
-		probs := softmax(logits[i*vocab : (i+1)*vocab])
-		// Insertion into a list of k: vocabularies are large and k is small.
-		top := make([]int, 0, k+1)
-		for id, p := range probs {
-			at := len(top)
-			for at > 0 && probs[top[at-1]] < p {
-				at--
-			}
-			if at < k {
-				top = slices.Insert(top, at, id)[:min(len(top)+1, k)]
-			}
-		}
-		for _, id := range top {
+		f64.Softmax(probs, logits[i*vocab:(i+1)*vocab])
+		for _, id := range f64.TopK(probs, k) {
 			out[i] = append(out[i], protocol.TokenScore{Token: l.tokenName(id), ID: id, Probability: probs[id]})
 		}
 	}
 	return out
-}
-
-// softmax in float64, so that probabilities of large vocabularies still sum to 1.
-func softmax(z []float32) []float64 {
-	top := math.Inf(-1)
-	for _, v := range z {
-		top = max(top, float64(v))
-	}
-	p := make([]float64, len(z))
-	sum := 0.0
-	for i, v := range z {
-		p[i] = math.Exp(float64(v) - top)
-		sum += p[i]
-	}
-	for i := range p {
-		p[i] /= sum
-	}
-	return p
 }

@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"bertology/core/analysis"
+	"bertology/core/f64"
 	"bertology/core/model"
 	"bertology/core/pca"
 	"bertology/core/tokenizer"
@@ -35,11 +36,7 @@ func (l *Lab) HiddenStates(ctx context.Context, req *protocol.HiddenStatesReques
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		x := make([]float64, T*D)
-		for i, v := range h.Data {
-			x[i] = float64(v)
-		}
-		layer, err := describeHidden(x, T, D)
+		layer, err := describeHidden(f64.FromFloat32(h.Data), T, D)
 		if err != nil {
 			return nil, fmt.Errorf("depth %d: %w", d, err)
 		}
@@ -70,7 +67,7 @@ func describeHidden(x []float64, T, D int) (protocol.HiddenLayer, error) {
 	if err != nil {
 		return protocol.HiddenLayer{}, err
 	}
-	layer.PCA = protocol.Tensor{Shape: []int{T, K}, Data: float32s(p.Coords)}
+	layer.PCA = protocol.Tensor{Shape: []int{T, K}, Data: f64.ToFloat32(p.Coords)}
 	layer.Explained = p.Explained
 	return layer, nil
 }

@@ -3,22 +3,12 @@ package lab
 import (
 	"context"
 	"fmt"
-	"sort"
+	"slices"
 
 	"bertology/core/bertology"
 	"bertology/core/dataset"
-	"bertology/core/model"
+	"bertology/core/f64"
 	"bertology/wasm/protocol"
-)
-
-// defaultMaxSeqLength is run_bertology.py's --max_seq_length.
-const defaultMaxSeqLength = 128
-
-// mlmRate and mlmSeed choose the tokens a masked language model predicts on plain text, as the
-// command line does.
-const (
-	mlmRate = 0.15
-	mlmSeed = 42
 )
 
 // Importance computes head importance and attention entropy over the data set, and the model's metrics
@@ -53,8 +43,8 @@ func (l *Lab) Importance(ctx context.Context, req *protocol.ImportanceRequest, r
 	if len(req.HeadMask) == 0 {
 		opt.HeadMask = nil
 	}
-	opt.Progress = progress(ctx, report, "importance")
-	imp, err := bertology.ComputeImportance(bertology.ModelRunner{Model: l.model.model}, e.batches, opt)
+	opt.Progress = throttled(report).Phase("importance")
+	imp, err := bertology.ComputeImportance(ctx, bertology.ModelRunner{Model: l.model.model}, e.batches, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -68,12 +58,12 @@ func (l *Lab) Importance(ctx context.Context, req *protocol.ImportanceRequest, r
 				e.reported = append(e.reported, name)
 			}
 		}
-		sort.Strings(e.reported)
+		slices.Sort(e.reported)
 	}
 	l.work.eval, l.work.importance = e, imp
 	res := &protocol.ImportanceResult{
 		Layers: imp.Layers, Heads: imp.Heads,
-		Importance: float32s(imp.Importance), Raw: float32s(imp.Raw), Entropy: float32s(imp.Entropy),
+		Importance: f64.ToFloat32(imp.Importance), Raw: f64.ToFloat32(imp.Raw), Entropy: f64.ToFloat32(imp.Entropy),
 		Ranks: make([]int32, len(imp.Ranks)), TotTokens: imp.TotTokens, Mode: mode.String(), Evaluation: *ev,
 	}
 	for i, r := range imp.Ranks {
@@ -92,21 +82,24 @@ func (l *Lab) Evaluate(ctx context.Context, req *protocol.EvaluateRequest, repor
 	if len(mask) == 0 {
 		mask = nil
 	}
-	ev, _, err := l.evaluate(ctx, l.model.model, e, mask, report, "evaluate")
-	return ev, err
+	imp, err := bertology.Evaluate(ctx, bertology.ModelRunner{Model: l.model.model}, e.batches, mask, throttled(report).Phase("evaluate"))
+	if err != nil {
+		return nil, err
+	}
+	return e.evaluationOf(imp)
 }
 
 // batch encodes the data set for the loaded model as the request asks: a GLUE task for a sequence
 // classifier with as many labels, plain text for a language model.
 func (l *Lab) batch(d *dataFile, req *protocol.ImportanceRequest) (*evaluation, error) {
-	m, info := l.model.model, &l.model.info
+	info := &l.model.info
 	if l.model.tok == nil {
 		return nil, fmt.Errorf("the model has no tokenizer (%v), so it cannot read the data", l.model.tokErr)
 	}
 	maxLen := req.MaxSeqLength
 	switch {
 	case maxLen == 0:
-		maxLen = min(defaultMaxSeqLength, info.MaxPositions)
+		maxLen = min(bertology.DefaultMaxSeqLength, info.MaxPositions)
 	case maxLen < 0:
 		return nil, fmt.Errorf("maxSeqLength is %d, must be positive", maxLen)
 	case maxLen > info.MaxPositions:
@@ -115,7 +108,7 @@ func (l *Lab) batch(d *dataFile, req *protocol.ImportanceRequest) (*evaluation, 
 	batchSize := req.BatchSize
 	switch {
 	case batchSize == 0:
-		batchSize = 1
+		batchSize = bertology.DefaultBatchSize
 	case batchSize < 0:
 		return nil, fmt.Errorf("batchSize is %d, must be positive", batchSize)
 	}
@@ -123,46 +116,15 @@ func (l *Lab) batch(d *dataFile, req *protocol.ImportanceRequest) (*evaluation, 
 		return nil, fmt.Errorf("subset is %d; give 0 for every example, or how many to use", req.Subset)
 	}
 
-	e := &evaluation{task: d.task}
-	var err error
-	if d.task == nil {
-		if h := m.Head(); h != model.MaskedLM && h != model.CausalLM {
-			return nil, fmt.Errorf("plain text needs a language-model head to score it; the model is %s", info.Architecture)
-		}
-		texts := d.texts
-		if req.Subset > 0 && req.Subset < len(texts) {
-			texts = texts[:req.Subset]
-		}
-		e.examples = len(texts)
-		if e.batches, err = dataset.LanguageModel(l.model.tok, texts, maxLen, batchSize); err != nil {
-			return nil, err
-		}
-		if m.Head() == model.MaskedLM {
-			if err := dataset.MaskLanguageModel(e.batches, l.model.tok, mlmRate, mlmSeed); err != nil {
-				return nil, err
-			}
-		}
-		return e, nil
-	}
-
-	if m.Head() != model.SequenceClassification {
-		return nil, fmt.Errorf("%s data needs a sequence classifier; the model is %s (load plain text to score a language model)", d.task.Title, info.Architecture)
-	}
-	if n := m.Config().NumLabels; n != d.task.NumLabels() {
-		return nil, fmt.Errorf("the model has %d labels, %s has %d", n, d.task.Title, d.task.NumLabels())
-	}
-	if d.info.Split == "test" {
+	if d.task != nil && d.info.Split == "test" {
 		return nil, fmt.Errorf("%s has no labels (a test file): importance needs them", d.info.Name)
 	}
-	examples := d.examples
-	if req.Subset > 0 && req.Subset < len(examples) {
-		examples = examples[:req.Subset]
-	}
-	e.examples = len(examples)
-	if e.batches, err = dataset.Classification(l.model.tok, d.task, examples, maxLen, batchSize, dataset.PadToLongest); err != nil {
+	data := dataset.Data{Task: d.task, Examples: d.examples, Texts: d.texts}.First(req.Subset)
+	batches, err := dataset.ForModel(l.model.model, l.model.tok, data, maxLen, batchSize)
+	if err != nil {
 		return nil, err
 	}
-	return e, nil
+	return &evaluation{task: d.task, examples: data.Len(), batches: batches}, nil
 }
 
 func orTrue(b *bool) bool { return b == nil || *b }

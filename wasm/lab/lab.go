@@ -7,7 +7,7 @@ package lab
 import (
 	"context"
 	"fmt"
-	"sort"
+	"slices"
 	"strings"
 
 	"bertology/wasm/protocol"
@@ -76,7 +76,7 @@ func (l *Lab) Ops() string {
 	for op := range handlers {
 		ops = append(ops, op)
 	}
-	sort.Strings(ops)
+	slices.Sort(ops)
 	return strings.Join(ops, ", ")
 }
 

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"bertology/core/f64"
 	"bertology/core/golden"
 	"bertology/core/kernel"
 	"bertology/wasm/protocol"
@@ -312,4 +313,11 @@ func TestCancelled(t *testing.T) {
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("error %v, want context.Canceled", err)
 	}
+}
+
+// softmax is the probabilities of z, as the lab reports them.
+func softmax(z []float32) []float64 {
+	p := make([]float64, len(z))
+	f64.Softmax(p, z)
+	return p
 }

@@ -8,12 +8,6 @@ import (
 	"bertology/wasm/protocol"
 )
 
-// run_bertology.py's --masking_threshold and --masking_amount.
-const (
-	defaultThreshold = 0.9
-	defaultAmount    = 0.1
-)
-
 // MaskingLoop runs the iterative masking loop on the batches of the last importance request.
 func (l *Lab) MaskingLoop(ctx context.Context, req *protocol.MaskingLoopRequest, report Reporter) (*protocol.MaskingResult, error) {
 	e, err := l.evaluation()
@@ -22,10 +16,10 @@ func (l *Lab) MaskingLoop(ctx context.Context, req *protocol.MaskingLoopRequest,
 	}
 	threshold, amount := req.Threshold, req.Amount
 	if threshold == 0 {
-		threshold = defaultThreshold
+		threshold = bertology.DefaultMaskingThreshold
 	}
 	if amount == 0 {
-		amount = defaultAmount
+		amount = bertology.DefaultMaskingAmount
 	}
 	if !(threshold > 0 && threshold < 1) {
 		return nil, fmt.Errorf("threshold is %g, must be between 0 and 1 (a fraction of the original score)", threshold)
@@ -43,29 +37,12 @@ func (l *Lab) MaskingLoop(ctx context.Context, req *protocol.MaskingLoopRequest,
 	if err != nil {
 		return nil, err
 	}
-	round := 0
-	phase := func() string {
-		if round == 0 {
-			return "masking: importance with every head on"
-		}
-		return fmt.Sprintf("masking: round %d", round)
-	}
-	var pass func(done, total int) error
-	iopt.Progress = func(done, total int) error {
-		if done == 1 { // a new pass over the data: a new phase
-			pass = progress(ctx, report, phase())
-		}
-		return pass(done, total)
-	}
-	masking, err := bertology.MaskHeads(bertology.ModelRunner{Model: l.model.model}, e.batches, bertology.MaskingOptions{
+	masking, err := bertology.MaskHeads(ctx, bertology.ModelRunner{Model: l.model.model}, e.batches, bertology.MaskingOptions{
 		Threshold:  threshold,
 		Amount:     amount,
 		Importance: iopt,
 		Score:      score,
-		Progress: func(bertology.MaskingRound) error {
-			round++
-			return ctx.Err()
-		},
+		Progress:   throttled(report),
 	})
 	if err != nil {
 		return nil, err

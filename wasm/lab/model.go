@@ -4,7 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
+	"slices"
 
 	"bertology/core/checkpoint"
 	"bertology/core/model"
@@ -58,7 +58,7 @@ func describe(m *model.Model, files map[string][]byte) protocol.ModelInfo {
 	cfg := m.Config()
 	info := protocol.ModelInfo{
 		Type:         string(cfg.ModelType),
-		Architecture: m.Head().String(),
+		Architecture: m.Architecture(),
 		Layers:       cfg.NumLayers,
 		Heads:        cfg.NumHeads,
 		Hidden:       cfg.HiddenSize,
@@ -69,16 +69,13 @@ func describe(m *model.Model, files map[string][]byte) protocol.ModelInfo {
 		Labels:       classLabels(m),
 		Kernels:      m.Kernels().Name(),
 	}
-	if len(cfg.Architectures) > 0 {
-		info.Architecture = cfg.Architectures[0]
-	}
 	for layer := range cfg.NumLayers {
 		info.HeadsPerLayer = append(info.HeadsPerLayer, len(m.Heads(layer)))
 	}
 	for name := range files {
 		info.Files = append(info.Files, name)
 	}
-	sort.Strings(info.Files)
+	slices.Sort(info.Files)
 	return info
 }
 

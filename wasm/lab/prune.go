@@ -4,13 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sort"
+	"slices"
 	"strconv"
 
 	"bertology/core/bertology"
 	"bertology/core/checkpoint"
-	"bertology/core/model"
-	"bertology/core/prune"
 	"bertology/wasm/protocol"
 )
 
@@ -28,28 +26,19 @@ func (l *Lab) Prune(ctx context.Context, req *protocol.PruneRequest, report Repo
 	if err != nil {
 		return nil, err
 	}
-	before, timeBefore, err := l.evaluate(ctx, cur.model, e, mask, report, "timing the model with the heads masked")
+	p, err := bertology.PruneAndCompare(ctx, cur.checkpoint(), cur.model, e.batches, mask, byLayer, throttled(report))
 	if err != nil {
 		return nil, err
 	}
-	report(protocol.Progress{Phase: "pruning", Done: 0, Total: 1})
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	ck, err := prune.Heads(cur.checkpoint(), byLayer)
+	before, err := e.evaluationOf(p.Masked)
 	if err != nil {
 		return nil, err
 	}
-	pm, err := model.New(ck)
+	after, err := e.evaluationOf(p.Pruned)
 	if err != nil {
 		return nil, err
 	}
-	// The mask still applies: its zeros are gone from the weights, and any other value scales a head
-	// that is left.
-	after, timeAfter, err := l.evaluate(ctx, pm, e, mask, report, "timing the pruned model")
-	if err != nil {
-		return nil, err
-	}
+	pm := p.Model
 
 	pruned := &loaded{model: pm, tok: cur.tok, tokErr: cur.tokErr, files: cur.files, info: describe(pm, nil)}
 	pruned.info.Files = cur.info.Files
@@ -61,10 +50,10 @@ func (l *Lab) Prune(ctx context.Context, req *protocol.PruneRequest, report Repo
 	n := float64(e.examples)
 	res := &protocol.PruneResult{
 		Pruned:                  map[string][]int{},
-		ParamsBefore:            cur.model.NumParams(),
-		ParamsAfter:             pm.NumParams(),
-		SecondsPerExampleBefore: timeBefore.Seconds() / n,
-		SecondsPerExampleAfter:  timeAfter.Seconds() / n,
+		ParamsBefore:            p.ParamsBefore,
+		ParamsAfter:             p.ParamsAfter,
+		SecondsPerExampleBefore: p.TimeMasked.Seconds() / n,
+		SecondsPerExampleAfter:  p.TimePruned.Seconds() / n,
 		Before:                  *before,
 		After:                   *after,
 		Model:                   pruned.info,
@@ -104,7 +93,7 @@ func headsToPrune(req *protocol.PruneRequest, layers, heads int) (mask []float32
 				mask[l*heads+h] = 0
 			}
 			byLayer[l] = append(byLayer[l], hs...)
-			sort.Ints(byLayer[l])
+			slices.Sort(byLayer[l])
 		}
 	}
 	if len(byLayer) == 0 {

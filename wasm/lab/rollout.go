@@ -6,6 +6,7 @@ import (
 	"slices"
 
 	"bertology/core/analysis"
+	"bertology/core/f64"
 	"bertology/core/rollout"
 	"bertology/wasm/protocol"
 )
@@ -70,8 +71,8 @@ func (l *Lab) Rollout(ctx context.Context, req *protocol.RolloutRequest, report 
 	L, T := len(att.Layers), att.T
 	res := &protocol.RolloutResult{
 		Tokens: l.tokenStrings(enc.IDs), Layers: L, Heads: att.Heads, Residual: opt.Residual, Reduce: req.Reduce,
-		Attention: protocol.Tensor{Shape: []int{L, T, T}, Data: float32s(slices.Concat(combined...))},
-		Rollout:   protocol.Tensor{Shape: []int{L, T, T}, Data: float32s(slices.Concat(rolled...))},
+		Attention: protocol.Tensor{Shape: []int{L, T, T}, Data: f64.ToFloat32(slices.Concat(combined...))},
+		Rollout:   protocol.Tensor{Shape: []int{L, T, T}, Data: f64.ToFloat32(slices.Concat(rolled...))},
 	}
 	report(protocol.Progress{Phase: "flow", Done: 2, Total: steps})
 	if err := ctx.Err(); err != nil {
@@ -85,7 +86,7 @@ func (l *Lab) Rollout(ctx context.Context, req *protocol.RolloutRequest, report 
 			return nil, err
 		}
 		normalizeRows(flow, T)
-		res.Flow = protocol.Tensor{Shape: []int{T, T}, Data: float32s(flow)}
+		res.Flow = protocol.Tensor{Shape: []int{T, T}, Data: f64.ToFloat32(flow)}
 	}
 	report(protocol.Progress{Phase: "flow", Done: steps, Total: steps})
 	return res, nil

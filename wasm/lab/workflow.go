@@ -1,7 +1,6 @@
 package lab
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -12,6 +11,7 @@ import (
 	"bertology/core/bertology"
 	"bertology/core/glue"
 	"bertology/core/model"
+	"bertology/core/progress"
 	"bertology/wasm/protocol"
 )
 
@@ -61,34 +61,15 @@ func (l *Lab) evaluation() (*evaluation, error) {
 }
 
 // progressEvery is how often a long pass over the data reports progress. Each report costs the
-// browser a message and the page a render, and gives a cancel request its chance to get in, so it is
-// neither every batch of a fast model nor rare.
+// browser a message and the page a render, so it is neither every batch of a fast model nor rare.
 const progressEvery = 25 * time.Millisecond
 
-// progress adapts the lab's reporter to the core's progress callbacks, which stop the work when the
-// request is cancelled. It reports the first and the last step, and the others at most every
-// progressEvery.
-func progress(ctx context.Context, report Reporter, phase string) func(done, total int) error {
-	var last time.Time
-	return func(done, total int) error {
-		if now := time.Now(); done <= 1 || done == total || now.Sub(last) >= progressEvery {
-			last = now
-			report(protocol.Progress{Phase: phase, Done: done, Total: total})
-		}
-		return ctx.Err()
-	}
-}
-
-// evaluate runs the model over the batches under headMask and returns its metrics, and the time the
-// model itself took (not the time spent reporting progress).
-func (l *Lab) evaluate(ctx context.Context, m *model.Model, e *evaluation, headMask []float32, report Reporter, phase string) (*protocol.Evaluation, time.Duration, error) {
-	r := &timedRunner{Runner: bertology.ModelRunner{Model: m}}
-	imp, err := bertology.ComputeImportance(r, e.batches, bertology.Options{HeadMask: headMask, Progress: progress(ctx, report, phase)})
-	if err != nil {
-		return nil, 0, err
-	}
-	ev, err := e.evaluationOf(imp)
-	return ev, r.elapsed, err
+// throttled adapts the lab's reporter to the core's progress reports: the one place where progress is
+// throttled, to the first and last step of each phase and one report every progressEvery between.
+func throttled(report Reporter) progress.Func {
+	return progress.Throttle(func(r progress.Report) {
+		report(protocol.Progress{Phase: r.Phase, Done: r.Done, Total: r.Total})
+	}, progressEvery)
 }
 
 // evaluationOf turns an importance pass into the model's metrics.
@@ -131,24 +112,4 @@ func finite(v float64) *float64 {
 		return nil
 	}
 	return &v
-}
-
-// timedRunner measures the time its Runner spends on batches.
-type timedRunner struct {
-	bertology.Runner
-	elapsed time.Duration
-}
-
-func (r *timedRunner) Run(b *model.Batch, headMask []float32, want bertology.Want) (*bertology.Step, error) {
-	start := time.Now()
-	defer func() { r.elapsed += time.Since(start) }()
-	return r.Runner.Run(b, headMask, want)
-}
-
-func float32s(v []float64) []float32 {
-	out := make([]float32, len(v))
-	for i, x := range v {
-		out[i] = float32(x)
-	}
-	return out
 }

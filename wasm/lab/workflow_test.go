@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"bertology/core/bertology"
+	"bertology/core/f64"
 	"bertology/core/glue"
 	"bertology/core/golden"
 	"bertology/core/model"
@@ -491,15 +492,7 @@ func mustTask(t *testing.T, name string) *glue.Task {
 
 func assertLogits(t *testing.T, what string, got, want []float32) {
 	t.Helper()
-	golden.AssertClose(t, what+" logits", got, &golden.Tensor{Shape: []int{len(want)}, Data: float64s(want)}, 1e-5)
-}
-
-func float64s(v []float32) []float64 {
-	out := make([]float64, len(v))
-	for i, x := range v {
-		out[i] = float64(x)
-	}
-	return out
+	golden.AssertClose(t, what+" logits", got, &golden.Tensor{Shape: []int{len(want)}, Data: f64.FromFloat32(want)}, 1e-5)
 }
 
 func equalHeads(a, b map[string][]int) bool {

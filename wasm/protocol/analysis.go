@@ -1,5 +1,10 @@
 package protocol
 
+import (
+	"bertology/core/attnstats"
+	"bertology/core/probe"
+)
+
 // The analyses beyond single attention maps: hidden states, probes, attention statistics, rollout and
 // flow, and the logit lens. Probe and attention statistics run over the loaded data set; the others over
 // one input.
@@ -54,34 +59,11 @@ type ProbeRequest struct {
 	Seed int `js:"seed"`
 }
 
-// ProbeResult is a probe's accuracy at every depth.
-type ProbeResult struct {
-	Task    string   `js:"task"`
-	Pool    string   `js:"pool"`
-	Samples int      `js:"samples"`
-	Dim     int      `js:"dim"`
-	Classes []string `js:"classes"`
-	// Majority is the share of the most frequent class: what a probe that learnt nothing reaches.
-	Majority float64 `js:"majority"`
-	// Layers holds depth 0 (the embeddings) to the last layer.
-	Layers []ProbeLayer `js:"layers"`
-	// ExpectedLayer and CentreOfGravity summarise the held-out accuracies as one depth (Tenney et al.);
-	// null when undefined, with the reason in Notes.
-	ExpectedLayer   *float64 `js:"expectedLayer"`
-	CentreOfGravity *float64 `js:"centreOfGravity"`
-	Notes           []string `js:"notes"`
-}
+// ProbeResult is a probe's accuracy at every depth; the command line writes the same type.
+type ProbeResult = probe.Result
 
 // ProbeLayer is the probe of one depth.
-type ProbeLayer struct {
-	Layer      int     `js:"layer"`
-	Train      float64 `js:"train"`   // accuracy on the training split
-	HeldOut    float64 `js:"heldOut"` // accuracy on the held-out split
-	NTrain     int     `js:"nTrain"`
-	NHeldOut   int     `js:"nHeldOut"`
-	Loss       float64 `js:"loss"`
-	Iterations int     `js:"iterations"`
-}
+type ProbeLayer = probe.LayerResult
 
 // AttnStatsRequest computes Clark et al.'s per-head attention statistics over the loaded data set.
 type AttnStatsRequest struct {
@@ -113,11 +95,7 @@ type AttnStatistic struct {
 }
 
 // HeadScore is one head's value of a statistic.
-type HeadScore struct {
-	Layer int     `js:"layer"`
-	Head  int     `js:"head"`
-	Score float64 `js:"score"`
-}
+type HeadScore = attnstats.HeadScore
 
 // RolloutRequest traces where the information of one input's positions comes from (Abnar & Zuidema).
 type RolloutRequest struct {

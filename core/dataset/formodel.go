@@ -1,0 +1,71 @@
+package dataset
+
+import (
+	"fmt"
+
+	"bertology/core/glue"
+	"bertology/core/model"
+	"bertology/core/tokenizer"
+)
+
+// A masked language model scores plain text on tokens chosen as BERT's pre-training chooses them:
+// MaskedLMRate of them, drawn from MaskedLMSeed so that every run scores the same ones.
+const (
+	MaskedLMRate = 0.15
+	MaskedLMSeed = 42
+)
+
+// Data is what a data file holds: the examples of a GLUE task, or lines of plain text (Task nil).
+type Data struct {
+	Task     *glue.Task
+	Examples []glue.Example
+	Texts    []string
+}
+
+// First returns the first n examples or texts of d; all of them when n ≤ 0 or d has no more.
+func (d Data) First(n int) Data {
+	if n > 0 && n < len(d.Examples) {
+		d.Examples = d.Examples[:n]
+	}
+	if n > 0 && n < len(d.Texts) {
+		d.Texts = d.Texts[:n]
+	}
+	return d
+}
+
+// Len is how many examples, or texts, d holds.
+func (d Data) Len() int {
+	if d.Task == nil {
+		return len(d.Texts)
+	}
+	return len(d.Examples)
+}
+
+// ForModel batches d for m, as run_bertology.py does, in batches of batchSize padded to their longest
+// sequence of at most maxLen tokens: a GLUE task for a sequence classifier with as many labels, plain
+// text for a language model (LanguageModel; for a masked-LM head, its tokens masked with MaskedLMRate
+// and MaskedLMSeed).
+func ForModel(m *model.Model, tok tokenizer.Tokenizer, d Data, maxLen, batchSize int) ([]*model.Batch, error) {
+	if d.Task == nil {
+		if h := m.Head(); h != model.MaskedLM && h != model.CausalLM {
+			return nil, fmt.Errorf("plain text needs a language-model head to score it; the model is %s", m.Architecture())
+		}
+		batches, err := LanguageModel(m, tok, d.Texts, maxLen, batchSize)
+		if err != nil {
+			return nil, err
+		}
+		if m.Head() == model.MaskedLM {
+			if err := MaskLanguageModel(batches, tok, MaskedLMRate, MaskedLMSeed); err != nil {
+				return nil, err
+			}
+		}
+		return batches, nil
+	}
+	if m.Head() != model.SequenceClassification {
+		return nil, fmt.Errorf("%s data needs a sequence classifier; the model is %s (load plain text to score a language model)", d.Task.Title, m.Architecture())
+	}
+	if n := m.Config().NumLabels; n != d.Task.NumLabels() {
+		return nil, fmt.Errorf("the model has %d labels, %s has %d", n, d.Task.Title, d.Task.NumLabels())
+	}
+	return Classification(m, tok, d.Task, d.Examples, maxLen, batchSize, PadToLongest)
+}
