@@ -8,6 +8,7 @@ import (
 
 	"bertology/core/bertology"
 	"bertology/core/f64"
+	"bertology/core/parallel"
 	"bertology/core/tensor"
 )
 
@@ -53,6 +54,7 @@ func runImportance(args []string) error {
 	outPath := fs.String("out", "", `output JSON shaped as the goldens' "bertology" runs: every normalisation variant`)
 	batchSize := fs.Int("batch-size", 0, "sequences per batch (0: all in one batch)")
 	modeName := fs.String("mode", "paper", "paper: sum each batch's |gradient|; script: run_bertology.py's never-zeroed gradient")
+	workers := fs.Int("workers", parallel.Workers(), "batches computed at once, one per CPU by default (the results do not depend on it)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -75,7 +77,7 @@ func runImportance(args []string) error {
 		return fmt.Errorf("%s: importance needs labels (the gradient of the loss)", *inputs)
 	}
 	batches := all.Split(*batchSize)
-	imp, err := bertology.ComputeImportance(context.Background(), bertology.ModelRunner{Model: m}, batches,
+	imp, err := bertology.ComputeImportance(context.Background(), bertology.ModelRunner{Model: m, Workers: *workers}, batches,
 		bertology.Options{Mode: mode, Entropy: true, Importance: true})
 	if err != nil {
 		return err

@@ -16,6 +16,7 @@ import (
 	"bertology/core/glue"
 	"bertology/core/model"
 	"bertology/core/npy"
+	"bertology/core/parallel"
 	"bertology/core/tokenizer"
 )
 
@@ -26,7 +27,7 @@ func init() {
 // runArgs are run_bertology.py's flags, with its names and defaults.
 type runArgs struct {
 	model, dataDir, task, outputDir, metric, mode string
-	maxSeqLength, batchSize, dataSubset           int
+	maxSeqLength, batchSize, dataSubset, workers  int
 	tryMasking, noLayerNorm, noGlobalNorm         bool
 	threshold, amount                             float64
 }
@@ -43,6 +44,7 @@ func runRun(args []string) error {
 	fs.IntVar(&a.maxSeqLength, "max_seq_length", bertology.DefaultMaxSeqLength, "tokens per sequence after tokenization; longer inputs are truncated, shorter padded")
 	fs.IntVar(&a.batchSize, "batch_size", bertology.DefaultBatchSize, "sequences per batch (changes the result in --mode script)")
 	fs.IntVar(&a.dataSubset, "data_subset", -1, "if > 0, use only the first data_subset examples")
+	fs.IntVar(&a.workers, "workers", parallel.Workers(), "batches computed at once, one per CPU by default (the results do not depend on it)")
 	fs.BoolVar(&a.tryMasking, "try_masking", false, "mask the least important heads until the metric falls below masking_threshold x the original, then prune them")
 	fs.Float64Var(&a.threshold, "masking_threshold", bertology.DefaultMaskingThreshold, "stop masking when the metric < threshold x the original metric (used when 0 < threshold < 1)")
 	fs.Float64Var(&a.amount, "masking_amount", bertology.DefaultMaskingAmount, "fraction of all heads masked per round (at least one)")
@@ -87,7 +89,7 @@ func run(a runArgs, stdout, stderr io.Writer) error {
 			fmt.Fprintln(stdout, l)
 		}
 	}
-	runner := bertology.ModelRunner{Model: m}
+	runner := bertology.ModelRunner{Model: m, Workers: a.workers}
 	opt := bertology.Options{
 		Mode:          mode,
 		Normalization: bertology.Normalization{ByLayer: !a.noLayerNorm, Global: !a.noGlobalNorm},

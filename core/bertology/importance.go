@@ -7,6 +7,7 @@ import (
 
 	"bertology/core/f64"
 	"bertology/core/model"
+	"bertology/core/parallel"
 	"bertology/core/progress"
 )
 
@@ -65,8 +66,8 @@ type Importance struct {
 }
 
 // ComputeImportance runs every batch through r under opt.HeadMask and accumulates attention entropy and
-// head importance, as run_bertology.py's compute_heads_importance does. It stops after the batch
-// during which ctx is cancelled.
+// head importance, as run_bertology.py's compute_heads_importance does. A ConcurrentRunner runs several
+// batches at once, with the same results. It stops after the batch during which ctx is cancelled.
 func ComputeImportance(ctx context.Context, r Runner, batches []*model.Batch, opt Options) (*Importance, error) {
 	layers, heads := r.Shape()
 	n := layers * heads
@@ -75,14 +76,24 @@ func ComputeImportance(ctx context.Context, r Runner, batches []*model.Batch, op
 	}
 	imp := &Importance{Layers: layers, Heads: heads, Entropy: make([]float64, n), Raw: make([]float64, n)}
 	accumulated := make([]float64, n) // the script's never-zeroed gradient
-	for k, b := range batches {
-		step, err := r.Run(b, opt.HeadMask, Want{HeadMaskGrad: opt.Importance, Attentions: opt.Entropy})
+	want := Want{HeadMaskGrad: opt.Importance, Attentions: opt.Entropy}
+	workers := 1
+	if c, ok := r.(ConcurrentRunner); ok {
+		workers = c.Concurrency()
+	}
+	// Batches may run at once; their results are added up in batch order, so that the sums are the
+	// same whatever the number of workers.
+	err := parallel.Ordered(ctx, workers, len(batches), func(k int) (*Step, error) {
+		step, err := r.Run(batches[k], opt.HeadMask, want)
 		if err != nil {
 			return nil, fmt.Errorf("batch %d: %w", k, err)
 		}
+		return step, nil
+	}, func(k int, step *Step) error {
+		b := batches[k]
 		if opt.Entropy {
 			if len(step.Attentions) != layers {
-				return nil, fmt.Errorf("batch %d: runner returned %d attention layers, want %d", k, len(step.Attentions), layers)
+				return fmt.Errorf("batch %d: runner returned %d attention layers, want %d", k, len(step.Attentions), layers)
 			}
 			for l, attn := range step.Attentions {
 				AddAttentionEntropy(imp.Entropy[l*heads:(l+1)*heads], attn, b.AttentionMask, b.Size, heads, b.SeqLen)
@@ -90,7 +101,7 @@ func ComputeImportance(ctx context.Context, r Runner, batches []*model.Batch, op
 		}
 		if opt.Importance {
 			if len(step.HeadMaskGrad) != n {
-				return nil, fmt.Errorf("batch %d: runner returned %d gradient values, want %d", k, len(step.HeadMaskGrad), n)
+				return fmt.Errorf("batch %d: runner returned %d gradient values, want %d", k, len(step.HeadMaskGrad), n)
 			}
 			imp.BatchGrads = append(imp.BatchGrads, step.HeadMaskGrad)
 			for i, g := range step.HeadMaskGrad {
@@ -107,9 +118,10 @@ func ComputeImportance(ctx context.Context, r Runner, batches []*model.Batch, op
 		imp.Loss += float64(step.Loss) / float64(len(batches))
 		imp.TotTokens += float64(realTokens(b))
 		opt.Progress.Send(progress.Report{Done: k + 1, Total: len(batches)})
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	if imp.TotTokens > 0 {
 		for i := range imp.Raw {

@@ -6,10 +6,16 @@ import (
 
 // ModelRunner is the Runner of a real model: Forward when no gradient is wanted, ForwardBackward for
 // the head-mask gradient. A pruned model's attentions come back with zero rows for its pruned heads, so
-// every Step has the unpruned [layers x heads] layout.
+// every Step has the unpruned [layers x heads] layout. With Workers above 1 it is a ConcurrentRunner
+// (a Model may run on several goroutines at once): the command line gives it one per CPU; in the browser
+// Go has one thread, and the page runs workers of its own.
 type ModelRunner struct {
-	Model *model.Model
+	Model   *model.Model
+	Workers int
 }
+
+// Concurrency implements ConcurrentRunner: Workers, at least 1.
+func (r ModelRunner) Concurrency() int { return max(1, r.Workers) }
 
 // Shape is the model's layers and heads per layer before any pruning.
 func (r ModelRunner) Shape() (layers, heads int) {

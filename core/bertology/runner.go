@@ -22,3 +22,10 @@ type Runner interface {
 	Run(b *model.Batch, headMask []float32, want Want) (*Step, error)
 	Shape() (layers, heads int)
 }
+
+// ConcurrentRunner is a Runner that may run several batches at once, on different goroutines: it must be
+// safe for concurrent use. Concurrency says how many at most.
+type ConcurrentRunner interface {
+	Runner
+	Concurrency() int
+}
