@@ -59,7 +59,7 @@ type Importance struct {
 	Importance    []float64 // Raw after the asked normalisations
 	Ranks         []int     // 0 = most important
 	TotTokens     float64   // real (unpadded) tokens seen
-	Logits        []float32 // [examples, labels], every batch in order
+	Logits        []float32 // [examples, labels], every batch in order; empty for a language model
 	Loss          float64   // mean of the batch losses
 	// BatchGrads holds each batch's own head-mask gradient [layers*heads], when importance was asked.
 	BatchGrads [][]float32

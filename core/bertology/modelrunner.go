@@ -40,7 +40,7 @@ func (r ModelRunner) Run(b *model.Batch, headMask []float32, want Want) (*Step, 
 		return nil, err
 	}
 	step := &Step{Loss: out.Loss}
-	if out.Logits != nil {
+	if out.Logits != nil && r.Model.Head() == model.SequenceClassification {
 		step.Logits = out.Logits.Data
 	}
 	if grads != nil {

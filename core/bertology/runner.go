@@ -10,7 +10,7 @@ type Want struct {
 
 // Step is a Runner's answer for one batch.
 type Step struct {
-	Logits       []float32   // [batch, NumLabels] for classifiers
+	Logits       []float32   // [batch, NumLabels] for classifiers; nil for language models, scored by their loss
 	Loss         float32     // mean loss of the batch
 	HeadMaskGrad []float32   // [layers*heads], when asked
 	Attentions   [][]float32 // per layer [batch, heads, T, T], when asked

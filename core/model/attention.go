@@ -134,43 +134,58 @@ func (m *Model) attentionBackward(a *layerActs, blk *block, g *linear, l int, x,
 // keyMask is the sequence's attention mask (nil: no padding).
 func (m *Model) maskScores(s []float32, t, l int, scale float32, keyMask []int) {
 	c := m.cfg
-	for i := 0; i < t; i++ {
-		row := s[i*t : (i+1)*t]
-		for j, v := range row {
-			padded := keyMask != nil && keyMask[j] == 0
-			switch c.ModelType {
-			case checkpoint.BERT:
-				v /= scale
-				if padded {
-					v += lowest // scores + (1 - mask) * finfo.min
-				}
-			case checkpoint.DistilBERT:
-				if padded {
-					v = lowest // masked_fill(mask == 0, finfo.min)
-				}
-			case checkpoint.GPT2:
-				if c.ScaleAttnWeights {
-					v /= scale
-				}
-				if c.ScaleAttnByInverseLayerIdx {
-					v /= float32(l + 1)
-				}
-				if j > i {
-					v = lowest // torch.where(causal_mask, w, finfo.min)
-				}
-				if padded {
-					v += lowest // so a padded future key is -Inf, as in torch
-				}
-			case checkpoint.OpenAIGPT:
-				v /= scale
-				if j > i {
-					v = -1e4 // w * b - 1e4 * (1 - b) with b = 0
-				}
-				if padded {
-					v += lowest
+	s = s[:t*t]
+	switch c.ModelType { // the model's rule, a whole head at a time, in the order torch applies it
+	case checkpoint.BERT:
+		for i := range s {
+			s[i] /= scale
+		}
+		addToPadded(s, t, keyMask, lowest) // scores + (1 - mask) * finfo.min
+	case checkpoint.DistilBERT:
+		for j, k := range keyMask {
+			if k == 0 {
+				for i := 0; i < t; i++ {
+					s[i*t+j] = lowest // masked_fill(mask == 0, finfo.min)
 				}
 			}
-			row[j] = v
+		}
+	case checkpoint.GPT2:
+		for i := 0; i < t; i++ {
+			row := s[i*t : (i+1)*t]
+			for j := range row[:i+1] {
+				if c.ScaleAttnWeights {
+					row[j] /= scale
+				}
+				if c.ScaleAttnByInverseLayerIdx {
+					row[j] /= float32(l + 1)
+				}
+			}
+			for j := i + 1; j < t; j++ {
+				row[j] = lowest // torch.where(causal_mask, w, finfo.min)
+			}
+		}
+		addToPadded(s, t, keyMask, lowest) // so a padded future key is -Inf, as in torch
+	case checkpoint.OpenAIGPT:
+		for i := 0; i < t; i++ {
+			row := s[i*t : (i+1)*t]
+			for j := range row[:i+1] {
+				row[j] /= scale
+			}
+			for j := i + 1; j < t; j++ {
+				row[j] = -1e4 // w * b - 1e4 * (1 - b) with b = 0
+			}
+		}
+		addToPadded(s, t, keyMask, lowest)
+	}
+}
+
+// addToPadded adds v to every score [T, T] of a key that keyMask pads (nil: none).
+func addToPadded(s []float32, t int, keyMask []int, v float32) {
+	for j, k := range keyMask {
+		if k == 0 {
+			for i := 0; i < t; i++ {
+				s[i*t+j] += v
+			}
 		}
 	}
 }
