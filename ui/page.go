@@ -64,9 +64,42 @@ const progressEvery = 50 * time.Millisecond
 
 // report shows the lab's progress, at most every progressEvery and always at the end of a phase.
 func (c *Root) report(p protocol.Progress) {
+	c.left.observe(p, time.Now())
 	if c.shown.due(p) {
 		c.update(func() { c.progress = &p })
 	}
+}
+
+// timeLeft estimates how long a job still needs from the rate of its progress since its count last
+// started (a new Total, or a count that went back, starts it again): the core reports long loops, the
+// masking loop included, as one count, so that this holds across their passes. It has its own lock, as
+// reports come from the job's goroutine.
+type timeLeft struct {
+	mu    sync.Mutex
+	total int       // the count's Total
+	from  int       // its Done when it started
+	start time.Time // when it started
+	done  int       // the last Done seen
+}
+
+func (t *timeLeft) observe(p protocol.Progress, now time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if p.Total != t.total || p.Done < t.done || t.start.IsZero() {
+		t.total, t.from, t.start = p.Total, p.Done, now
+	}
+	t.done = p.Done
+}
+
+// estimate is the time left at p, once a second of the count and one step have gone by.
+func (t *timeLeft) estimate(p protocol.Progress, now time.Time) (time.Duration, bool) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	elapsed, steps := now.Sub(t.start), p.Done-t.from
+	if p.Total != t.total || steps <= 0 || p.Done >= p.Total || elapsed < time.Second {
+		return 0, false
+	}
+	return time.Duration(float64(elapsed) / float64(steps) * float64(p.Total-p.Done)), true
 }
 
 // progressThrottle decides which of the lab's progress reports the page shows. It has its own lock

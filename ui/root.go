@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/vugu/vugu"
 
@@ -55,6 +56,7 @@ type Root struct {
 	heads      *headMask
 
 	shown progressThrottle // which of the lab's progress reports show (page.go)
+	left  timeLeft         // the estimated time the running job needs still (page.go)
 
 	// The charts' SVG, drawn when what they show changes.
 	headSVG, modelSVG, mapSVG, barsSVG string
@@ -363,7 +365,23 @@ func (c *Root) progressText() string {
 	if p == nil || p.Total == 0 {
 		return c.busy + "…"
 	}
-	return fmt.Sprintf("%s: %s %d%%", c.busy, p.Phase, 100*p.Done/p.Total)
+	text := fmt.Sprintf("%s: %s %d%%", c.busy, p.Phase, 100*p.Done/p.Total)
+	if d, ok := c.left.estimate(*p, time.Now()); ok {
+		text += ", about " + roughDuration(d) + " left"
+	}
+	return text
+}
+
+// roughDuration says d as a person would read it off a progress bar: "5 s", "3 min", "1 h 20 min".
+func roughDuration(d time.Duration) string {
+	switch s := int(d.Round(time.Second).Seconds()); {
+	case s < 60:
+		return fmt.Sprintf("%d s", max(1, s))
+	case s < 3600:
+		return fmt.Sprintf("%d min", (s+30)/60)
+	default:
+		return fmt.Sprintf("%d h %d min", s/3600, (s%3600+30)/60)
+	}
 }
 
 func (c *Root) progressValue() string {

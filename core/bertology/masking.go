@@ -20,9 +20,16 @@ type MaskingOptions struct {
 	Importance Options
 	// Score turns a round's outputs into the metric (accuracy, MCC, ...); higher is better.
 	Score func(imp *Importance) (float64, error)
-	// Progress, when set, follows each pass over the batches, in phases "masking: importance with
-	// every head on", then "masking: round 1", "masking: round 2", ... (Importance.Progress is not used).
+	// Progress, when set, follows the whole loop as one computation: Done and Total count batches over
+	// every pass the loop may need (the pass with every head on, then at most one a round until every
+	// head is masked), so that the time left can be estimated from it; the phase names the pass,
+	// "masking: importance with every head on", then "masking: round 1 of at most R", ...
+	// (Importance.Progress is not used).
 	Progress progress.Func
+	// Unmasked, when set, is the importance already computed with every head on, with Importance's
+	// mode and normalisation and the logits the score needs: the loop starts from it instead of
+	// computing it again.
+	Unmasked *Importance
 }
 
 // MaskingRound records one round of the loop: the heads it masked and the score that followed.
@@ -54,12 +61,32 @@ func MaskHeads(ctx context.Context, r Runner, batches []*model.Batch, opt Maskin
 	n := layers * heads
 	iopt := opt.Importance
 	iopt.Importance, iopt.Entropy, iopt.HeadMask = true, false, nil
-	iopt.Progress = opt.Progress.Phase("masking: importance with every head on")
-	imp, err := ComputeImportance(ctx, r, batches, iopt)
-	if err != nil {
-		return nil, err
+	numToMask := max(1, int(float64(n)*opt.Amount))
+	passes := 1 + (n+numToMask-1)/numToMask // the most the loop can run: until every head is masked
+	pass := 0
+	// overall reports each pass's batches as steps of the whole loop.
+	overall := func(phase string) progress.Func {
+		if opt.Progress == nil {
+			return nil
+		}
+		first := pass * len(batches)
+		return func(r progress.Report) {
+			opt.Progress.Send(progress.Report{Phase: phase, Done: first + r.Done, Total: passes * len(batches)})
+		}
 	}
+	imp := opt.Unmasked
+	if imp == nil {
+		iopt.Progress = overall("masking: importance with every head on")
+		var err error
+		if imp, err = ComputeImportance(ctx, r, batches, iopt); err != nil {
+			return nil, err
+		}
+	} else if imp.Layers != layers || imp.Heads != heads || len(imp.Importance) != n {
+		return nil, fmt.Errorf("bertology: the importance to start masking from is for %d x %d heads, the model has %d x %d", imp.Layers, imp.Heads, layers, heads)
+	}
+	pass++
 	res := &Masking{}
+	var err error
 	res.Log = append(res.Log, scriptImportanceLog(imp)...)
 	if res.OriginalScore, err = opt.Score(imp); err != nil {
 		return nil, err
@@ -69,7 +96,6 @@ func MaskHeads(ctx context.Context, r Runner, batches []*model.Batch, opt Maskin
 
 	newMask := ones(n)
 	mask := newMask
-	numToMask := max(1, int(float64(n)*opt.Amount))
 	current := res.OriginalScore
 	res.FinalScore = current
 	for current >= threshold {
@@ -99,10 +125,11 @@ func MaskHeads(ctx context.Context, r Runner, batches []*model.Batch, opt Maskin
 		res.Log = append(res.Log, FormatTable(newMask, layers, heads)...)
 
 		iopt.HeadMask = newMask
-		iopt.Progress = opt.Progress.Phase(fmt.Sprintf("masking: round %d", len(res.Rounds)+1))
+		iopt.Progress = overall(fmt.Sprintf("masking: round %d of at most %d", len(res.Rounds)+1, passes-1))
 		if imp, err = ComputeImportance(ctx, r, batches, iopt); err != nil {
 			return nil, err
 		}
+		pass++
 		res.Log = append(res.Log, scriptImportanceLog(imp)...)
 		if current, err = opt.Score(imp); err != nil {
 			return nil, err

@@ -1,10 +1,13 @@
 package bertology
 
 import (
+	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 
 	"bertology/core/model"
+	"bertology/core/progress"
 )
 
 // countingRunner answers with a fixed gradient (so a fixed importance order) and a logit that is the
@@ -59,6 +62,62 @@ func TestMaskHeads(t *testing.T) {
 			t.Fatalf("final %v, ended %q", m.Final, m.Ended)
 		}
 	})
+}
+
+// callCounter counts the batches its Runner runs.
+type callCounter struct {
+	Runner
+	calls int
+}
+
+func (c *callCounter) Run(b *model.Batch, headMask []float32, want Want) (*Step, error) {
+	c.calls++
+	return c.Runner.Run(b, headMask, want)
+}
+
+// TestMaskHeadsProgressAndReuse checks that the loop reports one overall progress (a constant total,
+// steps that only grow and never pass it) and that, given the importance with every head on, it starts
+// from it: one pass fewer, the same result.
+func TestMaskHeadsProgressAndReuse(t *testing.T) {
+	batches := []*model.Batch{{Size: 1, SeqLen: 2, InputIDs: []int{0, 0}}, {Size: 1, SeqLen: 2, InputIDs: []int{0, 0}}}
+	fractionOn := func(imp *Importance) (float64, error) { return float64(imp.Logits[0]) / 4, nil }
+	var reports []progress.Report
+	r := &callCounter{Runner: &countingRunner{layers: 2, heads: 2, grad: []float32{0.4, -0.1, 0.3, 0.2}}}
+	opt := MaskingOptions{Threshold: 0.5, Amount: 0.25, Score: fractionOn, Progress: func(p progress.Report) { reports = append(reports, p) }}
+	want, err := MaskHeads(t.Context(), r, batches, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.calls != 2*(1+len(want.Rounds)) {
+		t.Fatalf("%d batches run for %d rounds of 2 batches plus the unmasked pass", r.calls, len(want.Rounds))
+	}
+	// 4 heads, one a round: at most 5 passes of 2 batches.
+	for i, p := range reports {
+		if p.Total != 10 || p.Done > p.Total || (i > 0 && p.Done <= reports[i-1].Done) {
+			t.Fatalf("report %d: %+v after %+v; want one growing count of 10 batches", i, p, reports[max(0, i-1)])
+		}
+	}
+	if first, last := reports[0], reports[len(reports)-1]; first.Phase != "masking: importance with every head on" ||
+		last.Phase != fmt.Sprintf("masking: round %d of at most 4", len(want.Rounds)) || last.Done != r.calls {
+		t.Fatalf("first report %+v, last %+v, after %d batches", first, last, r.calls)
+	}
+
+	iopt := Options{Importance: true}
+	unmasked, err := ComputeImportance(t.Context(), r.Runner, batches, iopt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.calls, opt.Progress, opt.Unmasked = 0, nil, unmasked
+	got, err := MaskHeads(t.Context(), r, batches, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.calls != 2*len(want.Rounds) {
+		t.Errorf("starting from the unmasked importance: %d batches run, want %d", r.calls, 2*len(want.Rounds))
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("starting from the unmasked importance: %+v\nwant %+v", got, want)
+	}
 }
 
 func TestHeadsToPrune(t *testing.T) {

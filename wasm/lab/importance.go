@@ -60,7 +60,10 @@ func (l *Lab) Importance(ctx context.Context, req *protocol.ImportanceRequest, r
 		}
 		slices.Sort(e.reported)
 	}
-	l.work.eval, l.work.importance = e, imp
+	l.work.eval, l.work.importance, l.work.unmasked = e, imp, nil
+	if opt.HeadMask == nil {
+		l.work.unmasked = imp // the masking loop starts from it
+	}
 	res := &protocol.ImportanceResult{
 		Layers: imp.Layers, Heads: imp.Heads,
 		Importance: f64.ToFloat32(imp.Importance), Raw: f64.ToFloat32(imp.Raw), Entropy: f64.ToFloat32(imp.Entropy),

@@ -37,12 +37,17 @@ func (l *Lab) MaskingLoop(ctx context.Context, req *protocol.MaskingLoopRequest,
 	if err != nil {
 		return nil, err
 	}
+	var unmasked *bertology.Importance
+	if iopt.Mode == e.opt.Mode { // the importance just computed with every head on is the loop's start
+		unmasked = l.work.unmasked
+	}
 	masking, err := bertology.MaskHeads(ctx, bertology.ModelRunner{Model: l.model.model}, e.batches, bertology.MaskingOptions{
 		Threshold:  threshold,
 		Amount:     amount,
 		Importance: iopt,
 		Score:      score,
 		Progress:   throttled(report),
+		Unmasked:   unmasked,
 	})
 	if err != nil {
 		return nil, err

@@ -26,8 +26,9 @@ type workflow struct {
 	model      *loaded
 	eval       *evaluation // nil until importance has run
 	importance *bertology.Importance
-	finalMask  []float32 // the last masking loop's, or nil
-	original   *loaded   // the model before the first prune, or nil when it is not pruned
+	unmasked   *bertology.Importance // importance when it was computed with every head on, else nil
+	finalMask  []float32             // the last masking loop's, or nil
+	original   *loaded               // the model before the first prune, or nil when it is not pruned
 }
 
 // evaluation is a data set in batches for one model, with how to score the model on them.
