@@ -35,14 +35,10 @@ func (m *Model) attention(a *layerActs, blk *block, l int, x []float32, sh shape
 	}
 
 	for bi := 0; bi < sh.batch; bi++ {
-		var keyMask []int
-		if mask != nil {
-			keyMask = mask[bi*t : (bi+1)*t]
-		}
-		seq := a.qkv[bi*t*ld:]
+		keyMask := sequenceMask(mask, bi, t)
 		for h := 0; h < nh; h++ {
 			bh := bi*nh + h
-			q, k, v := seq[h*hd:], seq[width+h*hd:], seq[2*width+h*hd:]
+			q, k, v := headQKV(a.qkv, bi, h, t, hd, width)
 			scores := a.probs[bh*t*t : (bh+1)*t*t]
 			m.k.Sgemm(blas.NoTrans, blas.Trans, t, t, hd, 1, q, ld, k, ld, 0, scores, t)
 			m.maskScores(scores, t, l, scale, keyMask)
@@ -77,15 +73,11 @@ func (m *Model) attentionBackward(a *layerActs, blk *block, g *linear, l int, x,
 	}
 	dAttn := make([]float32, t*t)
 	for bi := 0; bi < sh.batch; bi++ {
-		var keyMask []int
-		if mask != nil {
-			keyMask = mask[bi*t : (bi+1)*t]
-		}
-		seq := a.qkv[bi*t*ld:]
+		keyMask := sequenceMask(mask, bi, t)
 		for h := 0; h < nh; h++ {
 			bh := bi*nh + h
 			dCtx := dMerged[bi*t*width+h*hd:] // [T, head_dim] with stride A
-			q, k, v := seq[h*hd:], seq[width+h*hd:], seq[2*width+h*hd:]
+			q, k, v := headQKV(a.qkv, bi, h, t, hd, width)
 			probs, attn := a.probs[bh*t*t:(bh+1)*t*t], a.attn[bh*t*t:(bh+1)*t*t]
 
 			// ctx = attn · v
@@ -100,8 +92,7 @@ func (m *Model) attentionBackward(a *layerActs, blk *block, g *linear, l int, x,
 			if !throughScores {
 				continue
 			}
-			dSeq := dQKV[bi*t*ld:]
-			dQ, dK, dV := dSeq[h*hd:], dSeq[width+h*hd:], dSeq[2*width+h*hd:]
+			dQ, dK, dV := headQKV(dQKV, bi, h, t, hd, width)
 			m.k.Sgemm(blas.Trans, blas.NoTrans, t, hd, t, 1, attn, t, dCtx, width, 0, dV, ld)
 			if headMask != nil {
 				for i := range dAttn {
@@ -127,6 +118,21 @@ func (m *Model) attentionBackward(a *layerActs, blk *block, g *linear, l int, x,
 	if throughScores {
 		blk.qkv.backward(m.k, dx, g, dQKV, x, sh.rows)
 	}
+}
+
+// headQKV returns where head h's queries, keys and values for sequence bi start in a fused projection
+// qkv [B·T, 3A] (A = width): each a [T, head_dim] matrix with row stride 3A.
+func headQKV(qkv []float32, bi, h, t, hd, width int) (q, k, v []float32) {
+	seq := qkv[bi*t*3*width:]
+	return seq[h*hd:], seq[width+h*hd:], seq[2*width+h*hd:]
+}
+
+// sequenceMask is sequence bi's attention mask [T], or nil when the batch has none.
+func sequenceMask(mask []int, bi, t int) []int {
+	if mask == nil {
+		return nil
+	}
+	return mask[bi*t : (bi+1)*t]
 }
 
 // maskScores scales one head's raw scores q·kᵀ [T, T] and applies the causal and padding masks the way

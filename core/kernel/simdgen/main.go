@@ -224,15 +224,19 @@ func expFunc(w *writer) {
 	w.f("    (local.set $n (f32x4.sub (local.get $t) (v128.const f32x4 12582912 12582912 12582912 12582912)))")
 	w.f("    (local.set $r (f32x4.sub (local.get $x) (f32x4.mul (local.get $n) (v128.const f32x4 0.693359375 0.693359375 0.693359375 0.693359375))))")
 	w.f("    (local.set $r (f32x4.sub (local.get $r) (f32x4.mul (local.get $n) (v128.const f32x4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4 -2.12194440e-4))))")
-	coef := []string{"1.9875691500e-4", "1.3981999507e-3", "8.3334519073e-3", "4.1665795894e-2", "1.6666665459e-1", "5.0000001201e-1"}
-	w.f("    (local.set $p (v128.const f32x4 %s %s %s %s))", coef[0], coef[0], coef[0], coef[0])
-	for _, c := range coef[1:] {
-		w.f("    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (v128.const f32x4 %s %s %s %s)))", c, c, c, c)
-	}
+	horner(w, "$p", "$r", "1.9875691500e-4", "1.3981999507e-3", "8.3334519073e-3", "4.1665795894e-2", "1.6666665459e-1", "5.0000001201e-1")
 	w.f("    (local.set $p (f32x4.add (f32x4.add (f32x4.mul (local.get $p) (f32x4.mul (local.get $r) (local.get $r))) (local.get $r)) (v128.const f32x4 1 1 1 1)))")
 	// 2^n: n's integer value sits in t's low mantissa bits (t = 1.5·2^23 + n).
 	w.f("    (local.set $t (i32x4.shl (i32x4.add (i32x4.sub (local.get $t) (v128.const i32x4 0x4B400000 0x4B400000 0x4B400000 0x4B400000)) (v128.const i32x4 127 127 127 127)) (i32.const 23)))")
 	w.f("    (v128.andnot (f32x4.mul (local.get $p) (local.get $t)) (local.get $under)))")
+}
+
+// horner sets local p to the polynomial c[0]·x^(n-1) + … + c[n-1] of local x, lane by lane.
+func horner(w *writer, p, x string, c ...string) {
+	w.f("    (local.set %s (v128.const f32x4 %s %s %s %s))", p, c[0], c[0], c[0], c[0])
+	for _, k := range c[1:] {
+		w.f("    (local.set %s (f32x4.add (f32x4.mul (local.get %s) (local.get %s)) (v128.const f32x4 %s %s %s %s)))", p, p, x, k, k, k, k)
+	}
 }
 
 // softmax writes $softmax: each row of x [rows, cols] replaced by its softmax, the maximum subtracted in
@@ -353,11 +357,7 @@ func gelu(w *writer) {
 	w.f("    ;; erf(|x|/√2) = 1 - (a1·t + … + a5·t⁵)·e^(-x²/2), t = 1/(1 + p·|x|/√2)")
 	w.f("    (local.set $ax (f32x4.mul (f32x4.abs (local.get $x)) (v128.const f32x4 0.70710678 0.70710678 0.70710678 0.70710678)))")
 	w.f("    (local.set $t (f32x4.div (v128.const f32x4 1 1 1 1) (f32x4.add (v128.const f32x4 1 1 1 1) (f32x4.mul (v128.const f32x4 0.3275911 0.3275911 0.3275911 0.3275911) (local.get $ax)))))")
-	coef := []string{"1.061405429", "-1.453152027", "1.421413741", "-0.284496736", "0.254829592"}
-	w.f("    (local.set $p (v128.const f32x4 %s %s %s %s))", coef[0], coef[0], coef[0], coef[0])
-	for _, c := range coef[1:] {
-		w.f("    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $t)) (v128.const f32x4 %s %s %s %s)))", c, c, c, c)
-	}
+	horner(w, "$p", "$t", "1.061405429", "-1.453152027", "1.421413741", "-0.284496736", "0.254829592")
 	w.f("    (local.set $erf (f32x4.sub (v128.const f32x4 1 1 1 1) (f32x4.mul (f32x4.mul (local.get $p) (local.get $t)) (call $exp (f32x4.neg (f32x4.mul (local.get $ax) (local.get $ax)))))))")
 	w.f("    (local.set $erf (v128.bitselect (f32x4.neg (local.get $erf)) (local.get $erf) (f32x4.lt (local.get $x) (v128.const f32x4 0 0 0 0))))")
 	w.f("    (f32x4.mul (f32x4.mul (v128.const f32x4 0.5 0.5 0.5 0.5) (local.get $x)) (f32x4.add (v128.const f32x4 1 1 1 1) (local.get $erf))))")
