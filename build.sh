@@ -4,6 +4,7 @@
 #   ./build.sh test           every test tier: native Go, Go as js/wasm under Node, Node API tests, Chromium e2e
 #   ./build.sh bench          benchmarks, natively, as js/wasm under Node and in headless Chromium
 #   ./build.sh build          build the site into public/ without serving
+#   ./build.sh kernels        assemble only the SIMD kernel module (public/kernels-*.wasm), for js/wasm go test
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -112,6 +113,9 @@ serve)
 build)
 	build_site
 	;;
+kernels)
+	build_kernels
+	;;
 test)
 	generate_ui # so that go vet sees the components as they are now
 	test_native
@@ -156,7 +160,7 @@ bench)
 	bench_chromium "Chromium: forward, batch 1, every attention returned" ./core/model/ -test.bench 'Forward$' -test.benchtime 5x
 	;;
 *)
-	echo "usage: $0 serve [PORT] | test | bench | build" >&2
+	echo "usage: $0 serve [PORT] | test | bench | build | kernels" >&2
 	exit 2
 	;;
 esac
