@@ -17,8 +17,8 @@ import (
 )
 
 // Tolerance is how far an implementation may be from the float64 reference. SIMD kernels exponentiate
-// with a float32 polynomial and accumulate in float32, and relaxed SIMD fuses multiply-adds, so their
-// errors are a few float32 ulps where Go's float64 loops are exact to the last bit.
+// with a float32 polynomial and accumulate in float32, and relaxed SIMD and AVX2 fuse multiply-adds, so
+// their errors are a few float32 ulps where Go's float64 loops are exact to the last bit.
 const (
 	// sgemmTol is per √(k+1), for entries of unit variance, and sgemmRelTol relative to the entry:
 	// float32 sums of a thousand products drift by more than √k ulps.
@@ -70,12 +70,14 @@ func assertClose(t *testing.T, what string, got, want []float32, abs, rel float6
 	}
 }
 
-// sgemmShapes are m, n, k: around the Go kernel's 4-row and 64-column panels and the SIMD kernel's
-// 6-row, 8-column blocks, plus the products of attention and of a BERT linear layer.
+// sgemmShapes are m, n, k: around the Go kernel's 4-row and 64-column panels, the SIMD kernel's 6-row,
+// 8-column blocks and the AVX2 kernel's 6-row, 16-column ones, plus the products of attention and of a
+// BERT linear layer.
 var sgemmShapes = [][3]int{
 	{1, 1, 1}, {1, 7, 3}, {3, 1, 5}, {4, 2, 8}, {5, 3, 7}, {6, 8, 9}, {7, 9, 13}, {8, 16, 64}, {13, 33, 65},
 	{17, 64, 130}, {12, 65, 31}, {23, 40, 19}, {5, 130, 11}, {70, 3, 66}, {6, 0, 4}, {0, 5, 3}, {2, 5, 0},
 	{3, 2100, 1100}, // across the SIMD kernel's blocks of 512 rows and 2048 columns of B
+	{13, 48, 520},   // whole blocks of C summed over blocks of 256 and 512 rows of B
 }
 
 func testSgemm(t *testing.T, k kernel.Kernels) {

@@ -1,0 +1,204 @@
+//go:build amd64 && !purego
+
+package kernel
+
+import (
+	"sync"
+
+	"golang.org/x/sys/cpu"
+	"gonum.org/v1/gonum/blas"
+)
+
+// AVX2 is the implementation of Kernels for amd64 processors with AVX2 and FMA: the matrix product runs
+// in an assembly micro-kernel (avx2_amd64.s) on panels of B packed as the SIMD kernels pack them; the
+// elementwise kernels are Go's. It is single-threaded and safe for concurrent use.
+type AVX2 struct{ Go }
+
+func init() {
+	if cpu.X86.HasAVX2 && cpu.X86.HasFMA {
+		Default = AVX2{}
+	}
+}
+
+// Name implements Kernels.
+func (AVX2) Name() string { return "avx2" }
+
+// The micro-kernel computes a block of avx2MR rows and avx2NR columns of C (twelve of the sixteen YMM
+// registers, which leaves two for a row of the panel and two for broadcasts of A) from a panel of
+// avx2NR columns of op(B), k·avx2NR floats. The product runs on blocks of at most avx2BlockK rows and
+// avx2BlockN columns of op(B): a panel of 256 rows (16 KiB) stays in the first-level cache while every
+// row of A meets it, the m×256 block of A that all panels share stays in the second-level cache, and
+// the space that Sgemm packs a block into (512 KiB) stays small even for a vocabulary projection's
+// 50,257 columns.
+const (
+	avx2MR     = 6
+	avx2NR     = 16
+	avx2BlockK = 256
+	avx2BlockN = 512
+)
+
+// kernel6x16 computes c[0:6, 0:16] = alpha·A·panel + beta·c, for A [6, k] whose row r starts at ar and
+// steps csA bytes a column, the panel b [k, 16] and c with a row stride of ldc bytes. With beta = 0, c
+// is not read.
+//
+//go:noescape
+func kernel6x16(k int, a0, a1, a2, a3, a4, a5 *float32, csA uintptr, b, c *float32, ldc uintptr, alpha, beta float32)
+
+// avx2Blocks holds the space into which Sgemm packs a block of B.
+var avx2Blocks = sync.Pool{New: func() any { return new([avx2BlockK * avx2BlockN]float32) }}
+
+// Sgemm implements Kernels: each block of op(b) is packed once, then every row of A meets it.
+func (AVX2) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
+	checkSgemm(tA, tB, m, n, k, a, lda, b, ldb, c, ldc)
+	if m == 0 || n == 0 {
+		return
+	}
+	if k == 0 || alpha == 0 {
+		scaleRows(c, ldc, m, n, beta)
+		return
+	}
+	block := avx2Blocks.Get().(*[avx2BlockK * avx2BlockN]float32)
+	for j0 := 0; j0 < n; j0 += avx2BlockN {
+		nb := min(avx2BlockN, n-j0)
+		for p0 := 0; p0 < k; p0 += avx2BlockK {
+			kb := min(avx2BlockK, k-p0)
+			packed := block[:kb*panelsWidth(nb)]
+			packBlock(packed, tB, b, ldb, p0, kb, j0, nb)
+			avx2Block(tA, m, p0, kb, j0, nb, alpha, a, lda, packed, blockBeta(p0, beta), c, ldc)
+		}
+	}
+	avx2Blocks.Put(block)
+}
+
+// Pack implements Packer: one block for each avx2BlockK rows of op(b), holding all its panels side by
+// side.
+func (a AVX2) Pack(tB blas.Transpose, k, n int, b []float32, ldb int) *Packed {
+	checkOperand("b", tB, k, n, b, ldb)
+	p := &Packed{By: a.Name(), K: k, N: n}
+	for p0 := 0; p0 < k; p0 += avx2BlockK {
+		kb := min(avx2BlockK, k-p0)
+		block := make([]float32, kb*panelsWidth(n))
+		packBlock(block, tB, b, ldb, p0, kb, 0, n)
+		p.blocks = append(p.blocks, block)
+	}
+	return p
+}
+
+// SgemmPacked implements Packer, on the blocks of avx2BlockN columns that Sgemm packs.
+func (a AVX2) SgemmPacked(tA blas.Transpose, m int, alpha float32, x []float32, lda int, bp *Packed, beta float32, c []float32, ldc int) {
+	n, k := bp.N, bp.K
+	if bp.By != a.Name() {
+		panic("kernel: SgemmPacked: the operand was packed by " + bp.By + ", not " + a.Name())
+	}
+	checkOperand("a", tA, m, k, x, lda)
+	checkMatrix("c", m, n, c, ldc)
+	if m == 0 || n == 0 {
+		return
+	}
+	if k == 0 || alpha == 0 {
+		scaleRows(c, ldc, m, n, beta)
+		return
+	}
+	for j0 := 0; j0 < n; j0 += avx2BlockN {
+		nb := min(avx2BlockN, n-j0)
+		for p0 := 0; p0 < k; p0 += avx2BlockK {
+			kb := min(avx2BlockK, k-p0)
+			packed := bp.blocks[p0/avx2BlockK][j0*kb : j0*kb+kb*panelsWidth(nb)]
+			avx2Block(tA, m, p0, kb, j0, nb, alpha, x, lda, packed, blockBeta(p0, beta), c, ldc)
+		}
+	}
+}
+
+// blockBeta is the beta of the product on the block of rows of op(B) from p0: the caller's for the
+// first, which scales c, and 1 for the others, which add to it.
+func blockBeta(p0 int, beta float32) float32 {
+	if p0 == 0 {
+		return beta
+	}
+	return 1
+}
+
+// panelsWidth is n rounded up to whole panels.
+func panelsWidth(n int) int { return (n + avx2NR - 1) / avx2NR * avx2NR }
+
+// packBlock lays out rows p0..p0+kb-1 and columns j0..j0+nb-1 of op(b) in dst as panels of avx2NR
+// columns, each [kb, avx2NR] and padded with zeros beyond the block's last column. A plain b is read a
+// row at a time, a transposed one a panel (avx2NR rows of b) at a time, so that both stream.
+func packBlock(dst []float32, tB blas.Transpose, b []float32, ldb, p0, kb, j0, nb int) {
+	if nb == 0 {
+		return
+	}
+	panel := kb * avx2NR
+	if tB != blas.NoTrans { // op(b)[p, j] = b[j, p]: column j of a panel is a row of b
+		for q := 0; q < nb; q += avx2NR {
+			w := min(avx2NR, nb-q)
+			d := dst[q*kb : q*kb+panel]
+			for j := 0; j < w; j++ {
+				for p, v := range b[(j0+q+j)*ldb+p0 : (j0+q+j)*ldb+p0+kb] {
+					d[p*avx2NR+j] = v
+				}
+			}
+			if w < avx2NR {
+				for p := 0; p < kb; p++ {
+					clear(d[p*avx2NR+w : (p+1)*avx2NR])
+				}
+			}
+		}
+		return
+	}
+	full := nb / avx2NR * avx2NR
+	for p := 0; p < kb; p++ {
+		row := b[(p0+p)*ldb+j0 : (p0+p)*ldb+j0+nb]
+		d := dst[p*avx2NR:]
+		for q := 0; q < full; q += avx2NR {
+			*(*[avx2NR]float32)(d[q*kb:]) = [avx2NR]float32(row[q:])
+		}
+		if full < nb {
+			tail := d[full*kb : full*kb+avx2NR]
+			clear(tail[copy(tail, row[full:]):])
+		}
+	}
+}
+
+// avx2Block computes c[:, j0:j0+nb] = alpha·op(a)[:, p0:p0+kb]·B + beta·c[:, j0:j0+nb] for every row of
+// c [m, ·], the block B of op(B) packed in panels.
+func avx2Block(tA blas.Transpose, m, p0, kb, j0, nb int, alpha float32, a []float32, lda int, packed []float32, beta float32, c []float32, ldc int) {
+	for q := 0; q < nb; q += avx2NR {
+		avx2Panel(tA, m, min(avx2NR, nb-q), p0, kb, j0+q, alpha, a, lda, packed[q*kb:(q+avx2NR)*kb], beta, c, ldc)
+	}
+}
+
+// avx2Panel computes c[:, j0:j0+w] = alpha·op(a)[:, p0:p0+kb]·panel + beta·c[:, j0:j0+w] for every
+// row of c [m, ·], avx2MR rows at a time, the panel holding w <= avx2NR columns of op(B). A block that
+// runs past the last row or column of c goes to a tile on the stack, its last row of A repeated, and
+// only its part inside c is written back.
+func avx2Panel(tA blas.Transpose, m, w, p0, kb, j0 int, alpha float32, a []float32, lda int, panel []float32, beta float32, c []float32, ldc int) {
+	first, rs, cs := p0, lda, 1 // op(a)[i, p0+p] is a[first + i·rs + p·cs]
+	if tA != blas.NoTrans {
+		first, rs, cs = p0*lda, 1, lda
+	}
+	csA := uintptr(4 * cs)
+	for i0 := 0; i0 < m; i0 += avx2MR {
+		r := min(avx2MR, m-i0)
+		var ar [avx2MR]*float32
+		for i := range ar {
+			ar[i] = &a[first+(i0+min(i, r-1))*rs]
+		}
+		if r == avx2MR && w == avx2NR {
+			kernel6x16(kb, ar[0], ar[1], ar[2], ar[3], ar[4], ar[5], csA, &panel[0], &c[i0*ldc+j0], uintptr(4*ldc), alpha, beta)
+			continue
+		}
+		var tile [avx2MR * avx2NR]float32
+		kernel6x16(kb, ar[0], ar[1], ar[2], ar[3], ar[4], ar[5], csA, &panel[0], &tile[0], 4*avx2NR, alpha, 0)
+		for i := 0; i < r; i++ {
+			dst, src := c[(i0+i)*ldc+j0:(i0+i)*ldc+j0+w], tile[i*avx2NR:i*avx2NR+w]
+			if beta == 0 {
+				copy(dst, src)
+				continue
+			}
+			for j, v := range src {
+				dst[j] = v + beta*dst[j]
+			}
+		}
+	}
+}

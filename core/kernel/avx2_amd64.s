@@ -1,0 +1,134 @@
+//go:build amd64 && !purego
+
+#include "textflag.h"
+
+// The AVX2 micro-kernel (see avx2_amd64.go): a 6×16 block of C held in twelve YMM accumulators, Y0-Y11
+// (row r in Y(2r) and Y(2r+1)). Each step of k loads one row of the packed panel of B (16 floats, Y12
+// and Y13), broadcasts each of the six entries of A's column into Y14 or Y15 (alternating, so that a
+// broadcast need not wait for the multiply-adds of the one before) and does twelve fused
+// multiply-adds. The six rows of A are six pointers that share one byte offset, R14, which moves by
+// csA a step: any row and column strides of A, so both transpositions, and repeated pointers for the
+// rows of an edge block.
+
+// STEP does one step of k on the panel's row at off(SI).
+#define STEP(off) \
+	VMOVUPS      off(SI), Y12; \
+	VMOVUPS      off+32(SI), Y13; \
+	VBROADCASTSS (R8)(R14*1), Y14; \
+	VFMADD231PS  Y12, Y14, Y0; \
+	VFMADD231PS  Y13, Y14, Y1; \
+	VBROADCASTSS (R9)(R14*1), Y15; \
+	VFMADD231PS  Y12, Y15, Y2; \
+	VFMADD231PS  Y13, Y15, Y3; \
+	VBROADCASTSS (R10)(R14*1), Y14; \
+	VFMADD231PS  Y12, Y14, Y4; \
+	VFMADD231PS  Y13, Y14, Y5; \
+	VBROADCASTSS (R11)(R14*1), Y15; \
+	VFMADD231PS  Y12, Y15, Y6; \
+	VFMADD231PS  Y13, Y15, Y7; \
+	VBROADCASTSS (R12)(R14*1), Y14; \
+	VFMADD231PS  Y12, Y14, Y8; \
+	VFMADD231PS  Y13, Y14, Y9; \
+	VBROADCASTSS (R13)(R14*1), Y15; \
+	VFMADD231PS  Y12, Y15, Y10; \
+	VFMADD231PS  Y13, Y15, Y11; \
+	ADDQ         DX, R14
+
+// ADDBETA adds beta (Y15) times row r of C at (DI) to the accumulators lo and hi, and moves DI to the
+// next row.
+#define ADDBETA(lo, hi) \
+	VFMADD231PS (DI), Y15, lo; \
+	VFMADD231PS 32(DI), Y15, hi; \
+	ADDQ        AX, DI
+
+// STORE writes the accumulators lo and hi to the row of C at (DI) and moves DI to the next row.
+#define STORE(lo, hi) \
+	VMOVUPS lo, (DI); \
+	VMOVUPS hi, 32(DI); \
+	ADDQ    AX, DI
+
+// func kernel6x16(k int, a0, a1, a2, a3, a4, a5 *float32, csA uintptr, b, c *float32, ldc uintptr, alpha, beta float32)
+TEXT ·kernel6x16(SB), NOSPLIT, $0-96
+	MOVQ k+0(FP), CX
+	MOVQ a0+8(FP), R8
+	MOVQ a1+16(FP), R9
+	MOVQ a2+24(FP), R10
+	MOVQ a3+32(FP), R11
+	MOVQ a4+40(FP), R12
+	MOVQ a5+48(FP), R13
+	MOVQ csA+56(FP), DX
+	MOVQ b+64(FP), SI
+	XORQ R14, R14
+
+	VXORPS Y0, Y0, Y0
+	VXORPS Y1, Y1, Y1
+	VXORPS Y2, Y2, Y2
+	VXORPS Y3, Y3, Y3
+	VXORPS Y4, Y4, Y4
+	VXORPS Y5, Y5, Y5
+	VXORPS Y6, Y6, Y6
+	VXORPS Y7, Y7, Y7
+	VXORPS Y8, Y8, Y8
+	VXORPS Y9, Y9, Y9
+	VXORPS Y10, Y10, Y10
+	VXORPS Y11, Y11, Y11
+
+loop4:
+	CMPQ CX, $4
+	JLT  tail
+	STEP(0)
+	STEP(64)
+	STEP(128)
+	STEP(192)
+	ADDQ $256, SI
+	SUBQ $4, CX
+	JMP  loop4
+
+tail:
+	TESTQ CX, CX
+	JZ    scale
+	STEP(0)
+	ADDQ  $64, SI
+	DECQ  CX
+	JMP   tail
+
+scale:
+	VBROADCASTSS alpha+88(FP), Y14
+	VMULPS       Y14, Y0, Y0
+	VMULPS       Y14, Y1, Y1
+	VMULPS       Y14, Y2, Y2
+	VMULPS       Y14, Y3, Y3
+	VMULPS       Y14, Y4, Y4
+	VMULPS       Y14, Y5, Y5
+	VMULPS       Y14, Y6, Y6
+	VMULPS       Y14, Y7, Y7
+	VMULPS       Y14, Y8, Y8
+	VMULPS       Y14, Y9, Y9
+	VMULPS       Y14, Y10, Y10
+	VMULPS       Y14, Y11, Y11
+
+	MOVQ c+72(FP), DI
+	MOVQ ldc+80(FP), AX
+
+	// beta = 0 (or -0) overwrites C without reading it, so that NaNs there do not survive.
+	MOVL beta+92(FP), BX
+	ANDL $0x7fffffff, BX
+	JZ   store
+	VBROADCASTSS beta+92(FP), Y15
+	ADDBETA(Y0, Y1)
+	ADDBETA(Y2, Y3)
+	ADDBETA(Y4, Y5)
+	ADDBETA(Y6, Y7)
+	ADDBETA(Y8, Y9)
+	ADDBETA(Y10, Y11)
+	MOVQ c+72(FP), DI
+
+store:
+	STORE(Y0, Y1)
+	STORE(Y2, Y3)
+	STORE(Y4, Y5)
+	STORE(Y6, Y7)
+	STORE(Y8, Y9)
+	STORE(Y10, Y11)
+	VZEROUPPER
+	RET
