@@ -50,11 +50,7 @@ var avx2Blocks = sync.Pool{New: func() any { return new([avx2BlockK * avx2BlockN
 // Sgemm implements Kernels: each block of op(b) is packed once, then every row of A meets it.
 func (AVX2) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	checkSgemm(tA, tB, m, n, k, a, lda, b, ldb, c, ldc)
-	if m == 0 || n == 0 {
-		return
-	}
-	if k == 0 || alpha == 0 {
-		scaleRows(c, ldc, m, n, beta)
+	if sgemmDegenerate(m, n, k, alpha, beta, c, ldc) {
 		return
 	}
 	block := avx2Blocks.Get().(*[avx2BlockK * avx2BlockN]float32)
@@ -86,17 +82,9 @@ func (a AVX2) Pack(tB blas.Transpose, k, n int, b []float32, ldb int) *Packed {
 
 // SgemmPacked implements Packer, on the blocks of avx2BlockN columns that Sgemm packs.
 func (a AVX2) SgemmPacked(tA blas.Transpose, m int, alpha float32, x []float32, lda int, bp *Packed, beta float32, c []float32, ldc int) {
+	checkSgemmPacked(a.Name(), tA, m, x, lda, bp, c, ldc)
 	n, k := bp.N, bp.K
-	if bp.By != a.Name() {
-		panic("kernel: SgemmPacked: the operand was packed by " + bp.By + ", not " + a.Name())
-	}
-	checkOperand("a", tA, m, k, x, lda)
-	checkMatrix("c", m, n, c, ldc)
-	if m == 0 || n == 0 {
-		return
-	}
-	if k == 0 || alpha == 0 {
-		scaleRows(c, ldc, m, n, beta)
+	if sgemmDegenerate(m, n, k, alpha, beta, c, ldc) {
 		return
 	}
 	for j0 := 0; j0 < n; j0 += avx2BlockN {

@@ -10,29 +10,24 @@
 // csA a step: any row and column strides of A, so both transpositions, and repeated pointers for the
 // rows of an edge block.
 
+// ROW multiplies the panel's row (Y12, Y13) by row r of A's entry at (ar)(R14*1), broadcast into bc,
+// and adds it to the accumulators lo and hi.
+#define ROW(ar, bc, lo, hi) \
+	VBROADCASTSS (ar)(R14*1), bc; \
+	VFMADD231PS  Y12, bc, lo;     \
+	VFMADD231PS  Y13, bc, hi
+
 // STEP does one step of k on the panel's row at off(SI).
 #define STEP(off) \
-	VMOVUPS      off(SI), Y12; \
-	VMOVUPS      off+32(SI), Y13; \
-	VBROADCASTSS (R8)(R14*1), Y14; \
-	VFMADD231PS  Y12, Y14, Y0; \
-	VFMADD231PS  Y13, Y14, Y1; \
-	VBROADCASTSS (R9)(R14*1), Y15; \
-	VFMADD231PS  Y12, Y15, Y2; \
-	VFMADD231PS  Y13, Y15, Y3; \
-	VBROADCASTSS (R10)(R14*1), Y14; \
-	VFMADD231PS  Y12, Y14, Y4; \
-	VFMADD231PS  Y13, Y14, Y5; \
-	VBROADCASTSS (R11)(R14*1), Y15; \
-	VFMADD231PS  Y12, Y15, Y6; \
-	VFMADD231PS  Y13, Y15, Y7; \
-	VBROADCASTSS (R12)(R14*1), Y14; \
-	VFMADD231PS  Y12, Y14, Y8; \
-	VFMADD231PS  Y13, Y14, Y9; \
-	VBROADCASTSS (R13)(R14*1), Y15; \
-	VFMADD231PS  Y12, Y15, Y10; \
-	VFMADD231PS  Y13, Y15, Y11; \
-	ADDQ         DX, R14
+	VMOVUPS off(SI), Y12;        \
+	VMOVUPS off+32(SI), Y13;     \
+	ROW(R8, Y14, Y0, Y1);        \
+	ROW(R9, Y15, Y2, Y3);        \
+	ROW(R10, Y14, Y4, Y5);       \
+	ROW(R11, Y15, Y6, Y7);       \
+	ROW(R12, Y14, Y8, Y9);       \
+	ROW(R13, Y15, Y10, Y11);     \
+	ADDQ    DX, R14
 
 // ADDBETA adds beta (Y15) times row r of C at (DI) to the accumulators lo and hi, and moves DI to the
 // next row.
