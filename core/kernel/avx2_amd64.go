@@ -110,43 +110,57 @@ func blockBeta(p0 int, beta float32) float32 {
 func panelsWidth(n int) int { return (n + avx2NR - 1) / avx2NR * avx2NR }
 
 // packBlock lays out rows p0..p0+kb-1 and columns j0..j0+nb-1 of op(b) in dst as panels of avx2NR
-// columns, each [kb, avx2NR] and padded with zeros beyond the block's last column. A plain b is read a
-// row at a time, a transposed one a panel (avx2NR rows of b) at a time, so that both stream.
+// columns, each [kb, avx2NR] and padded with zeros beyond the block's last column. Whole panels are
+// copied (plain b) or transposed eight by eight (transposed b) in assembly; a float at a time Go does the
+// rest.
 func packBlock(dst []float32, tB blas.Transpose, b []float32, ldb, p0, kb, j0, nb int) {
-	if nb == 0 {
-		return
+	rs, cs := ldb, 1 // op(b)[p, j] is b[p·rs + j·cs]
+	if tB != blas.NoTrans {
+		rs, cs = 1, ldb
 	}
-	panel := kb * avx2NR
-	if tB != blas.NoTrans { // op(b)[p, j] = b[j, p]: column j of a panel is a row of b
-		for q := 0; q < nb; q += avx2NR {
-			w := min(avx2NR, nb-q)
-			d := dst[q*kb : q*kb+panel]
-			for j := 0; j < w; j++ {
-				for p, v := range b[(j0+q+j)*ldb+p0 : (j0+q+j)*ldb+p0+kb] {
-					d[p*avx2NR+j] = v
-				}
+	for q := 0; q < nb; q += avx2NR {
+		d, w := dst[q*kb:(q+avx2NR)*kb], min(avx2NR, nb-q)
+		first := p0*rs + (j0+q)*cs
+		switch {
+		case w < avx2NR:
+			packPanelScalar(d, b[first:], rs, cs, 0, w)
+		case tB == blas.NoTrans:
+			_ = b[first+(kb-1)*ldb+avx2NR-1]
+			copyPanel(kb, &b[first], uintptr(4*ldb), &d[0])
+		default:
+			k8 := kb / 8
+			_ = b[first+(avx2NR-1)*ldb+kb-1]
+			if k8 > 0 {
+				transposePanel(k8, &b[first], uintptr(4*ldb), &d[0])
 			}
-			if w < avx2NR {
-				for p := 0; p < kb; p++ {
-					clear(d[p*avx2NR+w : (p+1)*avx2NR])
-				}
-			}
-		}
-		return
-	}
-	full := nb / avx2NR * avx2NR
-	for p := 0; p < kb; p++ {
-		row := b[(p0+p)*ldb+j0 : (p0+p)*ldb+j0+nb]
-		d := dst[p*avx2NR:]
-		for q := 0; q < full; q += avx2NR {
-			*(*[avx2NR]float32)(d[q*kb:]) = [avx2NR]float32(row[q:])
-		}
-		if full < nb {
-			tail := d[full*kb : full*kb+avx2NR]
-			clear(tail[copy(tail, row[full:]):])
+			packPanelScalar(d, b[first:], rs, cs, 8*k8, w)
 		}
 	}
 }
+
+// packPanelScalar writes rows from.. of the panel d [k, avx2NR] a float at a time: row p holds
+// op(b)[p, 0:w], op(b)[p, j] = b[p·rs + j·cs], then zeros.
+func packPanelScalar(d, b []float32, rs, cs, from, w int) {
+	for p := from; p < len(d)/avx2NR; p++ {
+		row := d[p*avx2NR : (p+1)*avx2NR]
+		for j := range w {
+			row[j] = b[p*rs+j*cs]
+		}
+		clear(row[w:])
+	}
+}
+
+// copyPanel copies avx2NR floats from each of k rows of src, ldb bytes apart, to the panel dst
+// [k, avx2NR].
+//
+//go:noescape
+func copyPanel(k int, src *float32, ldb uintptr, dst *float32)
+
+// transposePanel writes the panel dst [8·k8, avx2NR] whose column j is the first 8·k8 floats of row j of
+// src, the rows ldb bytes apart.
+//
+//go:noescape
+func transposePanel(k8 int, src *float32, ldb uintptr, dst *float32)
 
 // avx2Block computes c[:, j0:j0+nb] = alpha·op(a)[:, p0:p0+kb]·B + beta·c[:, j0:j0+nb] for every row of
 // c [m, ·], the block B of op(B) packed in panels.

@@ -127,3 +127,127 @@ store:
 	STORE(Y10, Y11)
 	VZEROUPPER
 	RET
+
+// func copyPanel(k int, src *float32, ldb uintptr, dst *float32)
+//
+// copyPanel copies 16 floats from each of k rows of src, ldb bytes apart, to the panel dst [k, 16].
+TEXT ·copyPanel(SB), NOSPLIT, $0-32
+	MOVQ k+0(FP), CX
+	MOVQ src+8(FP), SI
+	MOVQ ldb+16(FP), BX
+	MOVQ dst+24(FP), DI
+
+copy2:
+	CMPQ    CX, $2
+	JLT     copy1
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	VMOVUPS (SI)(BX*1), Y2
+	VMOVUPS 32(SI)(BX*1), Y3
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+	VMOVUPS Y2, 64(DI)
+	VMOVUPS Y3, 96(DI)
+	LEAQ    (SI)(BX*2), SI
+	ADDQ    $128, DI
+	SUBQ    $2, CX
+	JMP     copy2
+
+copy1:
+	TESTQ   CX, CX
+	JZ      copied
+	VMOVUPS (SI), Y0
+	VMOVUPS 32(SI), Y1
+	VMOVUPS Y0, (DI)
+	VMOVUPS Y1, 32(DI)
+
+copied:
+	VZEROUPPER
+	RET
+
+// TRANSPOSE8 transposes the 8×8 block of rows Y0-Y7 into columns Y8-Y15 (column c in Y(8+c)),
+// clobbering Y0-Y7.
+#define TRANSPOSE8 \
+	VUNPCKLPS  Y1, Y0, Y8;        \
+	VUNPCKHPS  Y1, Y0, Y9;        \
+	VUNPCKLPS  Y3, Y2, Y10;       \
+	VUNPCKHPS  Y3, Y2, Y11;       \
+	VUNPCKLPS  Y5, Y4, Y12;       \
+	VUNPCKHPS  Y5, Y4, Y13;       \
+	VUNPCKLPS  Y7, Y6, Y14;       \
+	VUNPCKHPS  Y7, Y6, Y15;       \
+	VSHUFPS    $0x44, Y10, Y8, Y0; \
+	VSHUFPS    $0xEE, Y10, Y8, Y1; \
+	VSHUFPS    $0x44, Y11, Y9, Y2; \
+	VSHUFPS    $0xEE, Y11, Y9, Y3; \
+	VSHUFPS    $0x44, Y14, Y12, Y4; \
+	VSHUFPS    $0xEE, Y14, Y12, Y5; \
+	VSHUFPS    $0x44, Y15, Y13, Y6; \
+	VSHUFPS    $0xEE, Y15, Y13, Y7; \
+	VPERM2F128 $0x20, Y4, Y0, Y8; \
+	VPERM2F128 $0x20, Y5, Y1, Y9; \
+	VPERM2F128 $0x20, Y6, Y2, Y10; \
+	VPERM2F128 $0x20, Y7, Y3, Y11; \
+	VPERM2F128 $0x31, Y4, Y0, Y12; \
+	VPERM2F128 $0x31, Y5, Y1, Y13; \
+	VPERM2F128 $0x31, Y6, Y2, Y14; \
+	VPERM2F128 $0x31, Y7, Y3, Y15
+
+// LOAD8 loads 8 floats from each of the rows at (lo), lo+ldb, lo+2ldb, lo+3ldb and (hi) .. hi+3ldb,
+// ldb in BX and 3ldb in DX, into Y0-Y7.
+#define LOAD8(lo, hi) \
+	VMOVUPS (lo), Y0;        \
+	VMOVUPS (lo)(BX*1), Y1;  \
+	VMOVUPS (lo)(BX*2), Y2;  \
+	VMOVUPS (lo)(DX*1), Y3;  \
+	VMOVUPS (hi), Y4;        \
+	VMOVUPS (hi)(BX*1), Y5;  \
+	VMOVUPS (hi)(BX*2), Y6;  \
+	VMOVUPS (hi)(DX*1), Y7
+
+// STORE8 writes the columns Y8-Y15 to eight rows of the panel at off(DI), 64 bytes apart.
+#define STORE8(off) \
+	VMOVUPS Y8, off(DI);      \
+	VMOVUPS Y9, off+64(DI);   \
+	VMOVUPS Y10, off+128(DI); \
+	VMOVUPS Y11, off+192(DI); \
+	VMOVUPS Y12, off+256(DI); \
+	VMOVUPS Y13, off+320(DI); \
+	VMOVUPS Y14, off+384(DI); \
+	VMOVUPS Y15, off+448(DI)
+
+// func transposePanel(k8 int, src *float32, ldb uintptr, dst *float32)
+//
+// transposePanel writes the panel dst [8·k8, 16] whose column j is the first 8·k8 floats of row j of
+// src, the rows ldb bytes apart: eight rows and eight columns at a time.
+TEXT ·transposePanel(SB), NOSPLIT, $0-32
+	MOVQ k8+0(FP), CX
+	MOVQ src+8(FP), SI
+	MOVQ ldb+16(FP), BX
+	MOVQ dst+24(FP), DI
+	LEAQ (BX)(BX*2), DX  // 3·ldb
+	LEAQ (SI)(BX*4), R8  // row 4
+	LEAQ (R8)(BX*4), R9  // row 8
+	LEAQ (R9)(BX*4), R10 // row 12
+
+transpose:
+	TESTQ CX, CX
+	JZ    transposed
+	LOAD8(SI, R8)
+	TRANSPOSE8
+	STORE8(0)
+	LOAD8(R9, R10)
+	TRANSPOSE8
+	STORE8(32)
+	ADDQ  $32, SI
+	ADDQ  $32, R8
+	ADDQ  $32, R9
+	ADDQ  $32, R10
+	ADDQ  $512, DI
+	DECQ  CX
+	JMP   transpose
+
+transposed:
+	VZEROUPPER
+	RET
+
