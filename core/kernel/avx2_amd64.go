@@ -26,13 +26,14 @@ func (AVX2) Name() string { return "avx2" }
 // The micro-kernel computes a block of avx2MR rows and avx2NR columns of C (twelve of the sixteen YMM
 // registers, which leaves two for a row of the panel and two for broadcasts of A) from a panel of
 // avx2NR columns of op(B), k·avx2NR floats. The product runs on blocks of at most avx2BlockK rows and
-// avx2BlockN columns of op(B): a panel of 256 rows (16 KiB) stays in the first-level cache while every
-// row of A meets it, the m×256 block of A that all panels share stays in the second-level cache, and
-// the space that Sgemm packs a block into (512 KiB) stays small even for a vocabulary projection's
-// 50,257 columns.
+// avx2BlockN columns of op(B), and avx2BlockM rows of A at a time: a panel of 256 rows (16 KiB) stays
+// in the first-level cache while 96 rows of A meet it, those rows' 96×256 block (96 KiB) stays in the
+// second-level cache while every panel meets it, and the space that Sgemm packs a block into (512 KiB)
+// stays small even for a vocabulary projection's 50,257 columns.
 const (
 	avx2MR     = 6
 	avx2NR     = 16
+	avx2BlockM = 16 * avx2MR
 	avx2BlockK = 256
 	avx2BlockN = 512
 )
@@ -163,28 +164,60 @@ func copyPanel(k int, src *float32, ldb uintptr, dst *float32)
 func transposePanel(k8 int, src *float32, ldb uintptr, dst *float32)
 
 // avx2Block computes c[:, j0:j0+nb] = alpha·op(a)[:, p0:p0+kb]·B + beta·c[:, j0:j0+nb] for every row of
-// c [m, ·], the block B of op(B) packed in panels.
+// c [m, ·], the block B of op(B) packed in panels, avx2BlockM rows at a time. A plain a is read in
+// place; a transposed one, whose columns would be rows far apart in memory, is packed first.
 func avx2Block(tA blas.Transpose, m, p0, kb, j0, nb int, alpha float32, a []float32, lda int, packed []float32, beta float32, c []float32, ldc int) {
-	for q := 0; q < nb; q += avx2NR {
-		avx2Panel(tA, m, min(avx2NR, nb-q), p0, kb, j0+q, alpha, a, lda, packed[q*kb:(q+avx2NR)*kb], beta, c, ldc)
+	var ap *[avx2BlockM * avx2BlockK]float32
+	if tA != blas.NoTrans {
+		ap = avx2APanels.Get().(*[avx2BlockM * avx2BlockK]float32)
+		defer avx2APanels.Put(ap)
+	}
+	for i0 := 0; i0 < m; i0 += avx2BlockM {
+		rows := min(avx2BlockM, m-i0)
+		var ab rowBlocks
+		if ap != nil {
+			packA(ap[:], a, lda, i0, rows, p0, kb)
+			ab = rowBlocks{ap[:], avx2MR * kb, 1, avx2MR}
+		} else {
+			ab = rowBlocks{a[i0*lda+p0:], avx2MR * lda, lda, 1}
+		}
+		for q := 0; q < nb; q += avx2NR {
+			avx2Panel(rows, min(avx2NR, nb-q), kb, j0+q, alpha, ab, packed[q*kb:(q+avx2NR)*kb], beta, c[i0*ldc:], ldc)
+		}
 	}
 }
 
-// avx2Panel computes c[:, j0:j0+w] = alpha·op(a)[:, p0:p0+kb]·panel + beta·c[:, j0:j0+w] for every
-// row of c [m, ·], avx2MR rows at a time, the panel holding w <= avx2NR columns of op(B). A block that
-// runs past the last row or column of c goes to a tile on the stack, its last row of A repeated, and
-// only its part inside c is written back.
-func avx2Panel(tA blas.Transpose, m, w, p0, kb, j0 int, alpha float32, a []float32, lda int, panel []float32, beta float32, c []float32, ldc int) {
-	first, rs, cs := p0, lda, 1 // op(a)[i, p0+p] is a[first + i·rs + p·cs]
-	if tA != blas.NoTrans {
-		first, rs, cs = p0*lda, 1, lda
+// avx2APanels holds the space into which avx2Block packs a transposed A.
+var avx2APanels = sync.Pool{New: func() any { return new([avx2BlockM * avx2BlockK]float32) }}
+
+// rowBlocks says where the rows of A lie, avx2MR at a time: A[ib·avx2MR + i, p] is a[ib·bs + i·rs + p·cs].
+type rowBlocks struct {
+	a          []float32
+	bs, rs, cs int
+}
+
+// packA lays out op(a)[i0:i0+rows, p0:p0+kb], a transposed, as rowBlocks{dst, avx2MR·kb, 1, avx2MR}:
+// each avx2MR rows side by side, a column at a time.
+func packA(dst []float32, a []float32, lda, i0, rows, p0, kb int) {
+	for p := 0; p < kb; p++ {
+		col := a[(p0+p)*lda+i0 : (p0+p)*lda+i0+rows] // op(a)[i0:i0+rows, p0+p]
+		for ib := 0; ib*avx2MR < rows; ib++ {
+			copy(dst[ib*avx2MR*kb+p*avx2MR:ib*avx2MR*kb+(p+1)*avx2MR], col[ib*avx2MR:])
+		}
 	}
-	csA := uintptr(4 * cs)
+}
+
+// avx2Panel computes c[:, j0:j0+w] = alpha·A·panel + beta·c[:, j0:j0+w] for every row of c [m, ·] and
+// A [m, kb], avx2MR rows at a time, the panel holding w <= avx2NR columns of op(B). A block that runs
+// past the last row or column of c goes to a tile on the stack, its last row of A repeated, and only
+// its part inside c is written back.
+func avx2Panel(m, w, kb, j0 int, alpha float32, a rowBlocks, panel []float32, beta float32, c []float32, ldc int) {
+	csA := uintptr(4 * a.cs)
 	for i0 := 0; i0 < m; i0 += avx2MR {
-		r := min(avx2MR, m-i0)
+		r, first := min(avx2MR, m-i0), i0/avx2MR*a.bs
 		var ar [avx2MR]*float32
 		for i := range ar {
-			ar[i] = &a[first+(i0+min(i, r-1))*rs]
+			ar[i] = &a.a[first+min(i, r-1)*a.rs]
 		}
 		if r == avx2MR && w == avx2NR {
 			kernel6x16(kb, ar[0], ar[1], ar[2], ar[3], ar[4], ar[5], csA, &panel[0], &c[i0*ldc+j0], uintptr(4*ldc), alpha, beta)

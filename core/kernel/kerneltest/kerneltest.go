@@ -78,6 +78,7 @@ var sgemmShapes = [][3]int{
 	{17, 64, 130}, {12, 65, 31}, {23, 40, 19}, {5, 130, 11}, {70, 3, 66}, {6, 0, 4}, {0, 5, 3}, {2, 5, 0},
 	{3, 2100, 1100}, // across the SIMD kernel's blocks of 512 rows and 2048 columns of B
 	{13, 48, 520},   // whole blocks of C summed over blocks of 256 and 512 rows of B
+	{100, 20, 9},    // across the AVX2 kernel's blocks of 96 rows of A
 }
 
 func testSgemm(t *testing.T, k kernel.Kernels) {
