@@ -111,24 +111,28 @@ func blockBeta(p0 int, beta float32) float32 {
 func panelsWidth(n int) int { return (n + avx2NR - 1) / avx2NR * avx2NR }
 
 // packBlock lays out rows p0..p0+kb-1 and columns j0..j0+nb-1 of op(b) in dst as panels of avx2NR
-// columns, each [kb, avx2NR] and padded with zeros beyond the block's last column. Whole panels are
-// copied (plain b) or transposed eight by eight (transposed b) in assembly; a float at a time Go does the
-// rest.
+// columns, each [kb, avx2NR] and padded with zeros beyond the block's last column. In assembly, a plain
+// b is copied a row at a time into all the whole panels, which reads it in order, and a transposed b is
+// transposed a panel at a time, eight by eight; a float at a time Go does the rest.
 func packBlock(dst []float32, tB blas.Transpose, b []float32, ldb, p0, kb, j0, nb int) {
 	rs, cs := ldb, 1 // op(b)[p, j] is b[p·rs + j·cs]
 	if tB != blas.NoTrans {
 		rs, cs = 1, ldb
 	}
+	whole := nb / avx2NR * avx2NR
+	if tB == blas.NoTrans && whole > 0 {
+		_ = dst[(whole-avx2NR)*kb+kb*avx2NR-1]
+		for p := 0; p < kb; p++ {
+			row := b[(p0+p)*ldb+j0 : (p0+p)*ldb+j0+whole]
+			scatterRow(whole/avx2NR, &row[0], &dst[p*avx2NR], uintptr(4*avx2NR*kb))
+		}
+	}
 	for q := 0; q < nb; q += avx2NR {
-		d, w := dst[q*kb:(q+avx2NR)*kb], min(avx2NR, nb-q)
-		first := p0*rs + (j0+q)*cs
+		d, w, first := dst[q*kb:(q+avx2NR)*kb], min(avx2NR, nb-q), p0*rs+(j0+q)*cs
 		switch {
 		case w < avx2NR:
 			packPanelScalar(d, b[first:], rs, cs, 0, w)
-		case tB == blas.NoTrans:
-			_ = b[first+(kb-1)*ldb+avx2NR-1]
-			copyPanel(kb, &b[first], uintptr(4*ldb), &d[0])
-		default:
+		case tB != blas.NoTrans:
 			k8 := kb / 8
 			_ = b[first+(avx2NR-1)*ldb+kb-1]
 			if k8 > 0 {
@@ -151,11 +155,11 @@ func packPanelScalar(d, b []float32, rs, cs, from, w int) {
 	}
 }
 
-// copyPanel copies avx2NR floats from each of k rows of src, ldb bytes apart, to the panel dst
-// [k, avx2NR].
+// scatterRow copies n16 runs of avx2NR floats from src to dst, dst + stride bytes, dst + 2·stride, ...:
+// a row of a plain B into the same row of n16 panels.
 //
 //go:noescape
-func copyPanel(k int, src *float32, ldb uintptr, dst *float32)
+func scatterRow(n16 int, src, dst *float32, stride uintptr)
 
 // transposePanel writes the panel dst [8·k8, avx2NR] whose column j is the first 8·k8 floats of row j of
 // src, the rows ldb bytes apart.

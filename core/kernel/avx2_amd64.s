@@ -128,40 +128,29 @@ store:
 	VZEROUPPER
 	RET
 
-// func copyPanel(k int, src *float32, ldb uintptr, dst *float32)
+// func scatterRow(n16 int, src *float32, dst *float32, stride uintptr)
 //
-// copyPanel copies 16 floats from each of k rows of src, ldb bytes apart, to the panel dst [k, 16].
-TEXT ·copyPanel(SB), NOSPLIT, $0-32
-	MOVQ k+0(FP), CX
+// scatterRow copies n16 runs of 16 floats from src to dst, dst + stride, dst + 2·stride, ...: a row of
+// a plain B into the same row of n16 panels.
+TEXT ·scatterRow(SB), NOSPLIT, $0-32
+	MOVQ n16+0(FP), CX
 	MOVQ src+8(FP), SI
-	MOVQ ldb+16(FP), BX
-	MOVQ dst+24(FP), DI
+	MOVQ dst+16(FP), DI
+	MOVQ stride+24(FP), BX
 
-copy2:
-	CMPQ    CX, $2
-	JLT     copy1
-	VMOVUPS (SI), Y0
-	VMOVUPS 32(SI), Y1
-	VMOVUPS (SI)(BX*1), Y2
-	VMOVUPS 32(SI)(BX*1), Y3
-	VMOVUPS Y0, (DI)
-	VMOVUPS Y1, 32(DI)
-	VMOVUPS Y2, 64(DI)
-	VMOVUPS Y3, 96(DI)
-	LEAQ    (SI)(BX*2), SI
-	ADDQ    $128, DI
-	SUBQ    $2, CX
-	JMP     copy2
-
-copy1:
+scatter:
 	TESTQ   CX, CX
-	JZ      copied
+	JZ      scattered
 	VMOVUPS (SI), Y0
 	VMOVUPS 32(SI), Y1
 	VMOVUPS Y0, (DI)
 	VMOVUPS Y1, 32(DI)
+	ADDQ    $64, SI
+	ADDQ    BX, DI
+	DECQ    CX
+	JMP     scatter
 
-copied:
+scattered:
 	VZEROUPPER
 	RET
 
