@@ -7,11 +7,11 @@
 // and Y13), broadcasts each of the six entries of A's column into Y14 or Y15 (alternating, so that a
 // broadcast need not wait for the multiply-adds of the one before) and does twelve fused
 // multiply-adds. The six rows of A are six pointers that share one byte offset, R14, which moves by
-// csA a step: any row and column strides of A, so both transpositions, and repeated pointers for the
-// rows of an edge block.
+// csA a step: any row and column strides of A serve, so A read in place or packed, and an edge block
+// repeats the pointer of its last row.
 
-// ROW multiplies the panel's row (Y12, Y13) by row r of A's entry at (ar)(R14*1), broadcast into bc,
-// and adds it to the accumulators lo and hi.
+// ROW multiplies the panel's row (Y12, Y13) by A's entry at (ar)(R14*1), broadcast into bc, and adds
+// the product to the accumulators lo and hi.
 #define ROW(ar, bc, lo, hi) \
 	VBROADCASTSS (ar)(R14*1), bc; \
 	VFMADD231PS  Y12, bc, lo;     \
@@ -29,7 +29,7 @@
 	ROW(R13, Y15, Y10, Y11);     \
 	ADDQ    DX, R14
 
-// ADDBETA adds beta (Y15) times row r of C at (DI) to the accumulators lo and hi, and moves DI to the
+// ADDBETA adds beta (Y15) times the row of C at (DI) to the accumulators lo and hi, and moves DI to the
 // next row.
 #define ADDBETA(lo, hi) \
 	VFMADD231PS (DI), Y15, lo; \
