@@ -3,11 +3,13 @@
 // backward beside it, behind one interface so that a faster implementation replaces the default one
 // without touching the model.
 //
-// Two implementations exist. Go is plain Go, the same code natively and in WebAssembly, where Go emits
-// neither SIMD nor threads and the product reaches 1-5 GFLOP/s. SIMD (js/wasm only, see simd_wasm.go)
-// calls a WebAssembly SIMD128 module that build.sh assembles from the WAT that ./simdgen writes; it shares
-// Go's linear memory and reaches 15-30 GFLOP/s. Default is SIMD when the host loaded that module, else Go.
-// The package kerneltest holds the conformance suite both must pass.
+// Three implementations exist. Go is plain Go, the same code natively and in WebAssembly, where Go emits
+// neither SIMD nor threads and the product reaches 1-5 GFLOP/s (about 9 natively). SIMD (js/wasm only,
+// see simd_wasm.go) calls a WebAssembly SIMD128 module that build.sh assembles from the WAT that
+// ./simdgen writes; it shares Go's linear memory and reaches 15-30 GFLOP/s. AVX2 (amd64 only, see
+// avx2_amd64.go) runs the product in an assembly micro-kernel with fused multiply-adds. Default is SIMD
+// when the host loaded that module, AVX2 on a processor with AVX2 and FMA, else Go; the build tag
+// purego keeps it Go. The package kerneltest holds the conformance suite all must pass.
 //
 // All matrices are dense and row-major, with their dimensions and leading dimensions passed explicitly,
 // in the style of BLAS (gonum's blas.Float32Level3) and llm.c.
@@ -17,8 +19,8 @@ import "gonum.org/v1/gonum/blas"
 
 // Kernels is the set of hot loops the model calls.
 type Kernels interface {
-	// Name says which implementation this is ("go", "simd128", "relaxed-simd"), for benchmarks and
-	// reports.
+	// Name says which implementation this is ("go", "simd128", "relaxed-simd", "avx2"), for benchmarks
+	// and reports.
 	Name() string
 
 	// Sgemm computes c = alpha·op(a)·op(b) + beta·c for row-major c [m, n], op(a) [m, k] and op(b) [k, n],

@@ -84,6 +84,29 @@ func scaleRows(c []float32, ldc, m, n int, beta float32) {
 	}
 }
 
+// sgemmDegenerate finishes a product that needs no multiplication and reports whether it did: nothing
+// to do when c [m, n] is empty, c scaled by beta when k = 0 or alpha = 0.
+func sgemmDegenerate(m, n, k int, alpha, beta float32, c []float32, ldc int) bool {
+	if m == 0 || n == 0 {
+		return true
+	}
+	if k == 0 || alpha == 0 {
+		scaleRows(c, ldc, m, n, beta)
+		return true
+	}
+	return false
+}
+
+// checkSgemmPacked panics, as checkSgemm does, unless bp was packed by the kernels named by and
+// op(a) [m, bp.K] and c [m, bp.N] fit their slices.
+func checkSgemmPacked(by string, tA blas.Transpose, m int, a []float32, lda int, bp *Packed, c []float32, ldc int) {
+	if bp.By != by {
+		panic("kernel: SgemmPacked: the operand was packed by " + bp.By + ", not " + by)
+	}
+	checkOperand("a", tA, m, bp.K, a, lda)
+	checkMatrix("c", m, bp.N, c, ldc)
+}
+
 // checkSgemm panics, as gonum's Sgemm does, when the dimensions or strides do not fit the slices.
 func checkSgemm(tA, tB blas.Transpose, m, n, k int, a []float32, lda int, b []float32, ldb int, c []float32, ldc int) {
 	checkOperand("a", tA, m, k, a, lda)

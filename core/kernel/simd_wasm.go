@@ -89,11 +89,7 @@ func operands(tA, tB blas.Transpose, lda, ldb int) (rsA, csA, rsB, csB int) {
 // Sgemm implements Kernels.
 func (s SIMD) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, lda int, b []float32, ldb int, beta float32, c []float32, ldc int) {
 	checkSgemm(tA, tB, m, n, k, a, lda, b, ldb, c, ldc)
-	if m == 0 || n == 0 {
-		return
-	}
-	if k == 0 || alpha == 0 {
-		scaleRows(c, ldc, m, n, beta)
+	if sgemmDegenerate(m, n, k, alpha, beta, c, ldc) {
 		return
 	}
 	rsA, csA, rsB, csB := operands(tA, tB, lda, ldb)
@@ -136,17 +132,9 @@ func (s SIMD) Pack(tB blas.Transpose, k, n int, b []float32, ldb int) *Packed {
 
 // SgemmPacked implements Packer.
 func (s SIMD) SgemmPacked(tA blas.Transpose, m int, alpha float32, a []float32, lda int, bp *Packed, beta float32, c []float32, ldc int) {
+	checkSgemmPacked(s.Name(), tA, m, a, lda, bp, c, ldc)
 	n, k := bp.N, bp.K
-	if bp.By != s.Name() {
-		panic("kernel: SgemmPacked: the operand was packed by " + bp.By + ", not " + s.Name())
-	}
-	checkOperand("a", tA, m, k, a, lda)
-	checkMatrix("c", m, n, c, ldc)
-	if m == 0 || n == 0 {
-		return
-	}
-	if k == 0 || alpha == 0 {
-		scaleRows(c, ldc, m, n, beta)
+	if sgemmDegenerate(m, n, k, alpha, beta, c, ldc) {
 		return
 	}
 	rsA, csA, _, _ := operands(tA, blas.NoTrans, lda, 1)

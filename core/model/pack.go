@@ -7,7 +7,7 @@ import (
 )
 
 // packWeights lays out every weight the forward pass multiplies by for the model's kernels when they
-// are a kernel.Packer (the SIMD kernels, whose product runs on panels of B that would otherwise be
+// are a kernel.Packer (the SIMD and AVX2 kernels, whose products run on panels of B that would otherwise be
 // packed again on every call), and drops the packings when they are not. New, the random models and
 // Update call it after they write the weights, so that no packing outlives the weights it was made of.
 // It costs a second copy of those weights.

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
+	"sync"
 	"testing"
 
 	"gonum.org/v1/gonum/blas"
@@ -17,8 +19,8 @@ import (
 )
 
 // Tolerance is how far an implementation may be from the float64 reference. SIMD kernels exponentiate
-// with a float32 polynomial and accumulate in float32, and relaxed SIMD fuses multiply-adds, so their
-// errors are a few float32 ulps where Go's float64 loops are exact to the last bit.
+// with a float32 polynomial and accumulate in float32, and relaxed SIMD and AVX2 fuse multiply-adds, so
+// their errors are a few float32 ulps where Go's float64 loops are exact to the last bit.
 const (
 	// sgemmTol is per √(k+1), for entries of unit variance, and sgemmRelTol relative to the entry:
 	// float32 sums of a thousand products drift by more than √k ulps.
@@ -32,6 +34,7 @@ const (
 // Run checks k against the references; a kernel that is also a kernel.Packer is checked packed too.
 func Run(t *testing.T, k kernel.Kernels) {
 	t.Run("Sgemm", func(t *testing.T) { testSgemm(t, k) })
+	t.Run("SgemmConcurrent", func(t *testing.T) { testSgemmConcurrent(t, k) })
 	t.Run("Softmax", func(t *testing.T) { testSoftmax(t, k) })
 	t.Run("SoftmaxMaskedRows", func(t *testing.T) { testSoftmaxMaskedRows(t, k) })
 	t.Run("SoftmaxBackward", func(t *testing.T) { testSoftmaxBackward(t, k) })
@@ -70,12 +73,15 @@ func assertClose(t *testing.T, what string, got, want []float32, abs, rel float6
 	}
 }
 
-// sgemmShapes are m, n, k: around the Go kernel's 4-row and 64-column panels and the SIMD kernel's
-// 6-row, 8-column blocks, plus the products of attention and of a BERT linear layer.
+// sgemmShapes are m, n, k: around the Go kernel's 4-row and 64-column panels, the SIMD kernel's 6-row,
+// 8-column blocks and the AVX2 kernel's 6-row, 16-column ones, plus the products of attention and of a
+// BERT linear layer.
 var sgemmShapes = [][3]int{
 	{1, 1, 1}, {1, 7, 3}, {3, 1, 5}, {4, 2, 8}, {5, 3, 7}, {6, 8, 9}, {7, 9, 13}, {8, 16, 64}, {13, 33, 65},
 	{17, 64, 130}, {12, 65, 31}, {23, 40, 19}, {5, 130, 11}, {70, 3, 66}, {6, 0, 4}, {0, 5, 3}, {2, 5, 0},
 	{3, 2100, 1100}, // across the SIMD kernel's blocks of 512 rows and 2048 columns of B
+	{13, 48, 520},   // whole blocks of C summed over blocks of 256 and 512 rows of B
+	{100, 20, 9},    // across the AVX2 kernel's blocks of 96 rows of A
 }
 
 func testSgemm(t *testing.T, k kernel.Kernels) {
@@ -147,6 +153,67 @@ func testSgemm(t *testing.T, k kernel.Kernels) {
 				assertClose(t, name+" packed", got, want, tol, sgemmRelTol)
 			}
 		}
+	}
+}
+
+// sgemmProduct is c = op(a)·op(b) for op(a) [m, k] and op(b) [k, n], packed tightly.
+type sgemmProduct struct {
+	tA, tB  blas.Transpose
+	m, n, k int
+	a, b    []float32
+}
+
+func (p sgemmProduct) run(k kernel.Kernels) []float32 {
+	lda, ldb := p.k, p.n
+	if p.tA != blas.NoTrans {
+		lda = p.m
+	}
+	if p.tB != blas.NoTrans {
+		ldb = p.k
+	}
+	c := make([]float32, p.m*p.n)
+	k.Sgemm(p.tA, p.tB, p.m, p.n, p.k, 1, p.a, lda, p.b, ldb, 0, c, p.n)
+	return c
+}
+
+// testSgemmConcurrent checks that products running at the same time on several goroutines, as the
+// model runs the sequences of a batch, give what each gives alone: an implementation's scratch space
+// must not be shared between calls.
+func testSgemmConcurrent(t *testing.T, k kernel.Kernels) {
+	r := rand.New(rand.NewPCG(3, 4))
+	var products []sgemmProduct
+	var want [][]float32
+	for i, s := range [][3]int{{23, 300, 70}, {100, 40, 300}, {7, 600, 33}, {64, 64, 64}} {
+		p := sgemmProduct{tA: blas.NoTrans, tB: blas.NoTrans, m: s[0], n: s[1], k: s[2], a: randomSlice(r, s[0]*s[2]), b: randomSlice(r, s[2]*s[1])}
+		if i%2 == 1 {
+			p.tA = blas.Trans
+		}
+		if i >= 2 {
+			p.tB = blas.Trans
+		}
+		products, want = append(products, p), append(want, p.run(k))
+	}
+	const goroutines = 4
+	var wg sync.WaitGroup
+	errs := make(chan string, goroutines)
+	for g := 0; g < goroutines; g++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for rep := 0; rep < 3*len(products); rep++ {
+				i := (g + rep) % len(products)
+				if got := products[i].run(k); !slices.Equal(got, want[i]) {
+					p := products[i]
+					errs <- fmt.Sprintf("goroutine %d: %dx%dx%d/%c%c differs from the same product run alone", g, p.m, p.n, p.k, p.tA, p.tB)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
 	}
 }
 
