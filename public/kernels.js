@@ -30,6 +30,7 @@
 			layernorm: (dst, mean, rstd, x, gamma, beta, rows, cols, eps) =>
 				ex.layernorm(dst, mean, rstd, x, gamma, beta, rows, cols, eps),
 			gelu: (dst, x, n, tanh) => ex.gelu(dst, x, n, tanh),
+			geluBackward: (dy, x, n, tanh) => ex.geluBackward(dy, x, n, tanh),
 		};
 		return {
 			imports,

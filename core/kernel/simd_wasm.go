@@ -32,9 +32,12 @@ func simdLayerNorm(dst, mean, rstd, x, gamma, beta unsafe.Pointer, rows, cols in
 //go:wasmimport bertology_kernels gelu
 func simdGELU(dst, x unsafe.Pointer, n, tanh int32)
 
+//go:wasmimport bertology_kernels geluBackward
+func simdGELUBackward(dy, x unsafe.Pointer, n, tanh int32)
+
 // SIMD is the implementation of Kernels that runs in the SIMD128 kernel module: the matrix product,
-// softmax, LayerNorm and GELU. The backward passes of the elementwise kernels, a few percent of a
-// gradient pass, are Go's.
+// softmax, LayerNorm and GELU with its backward pass. The backward passes of softmax and LayerNorm, a
+// few percent of a gradient pass, are Go's.
 type SIMD struct {
 	Go
 	relaxed bool // the module was built with relaxed SIMD's fused multiply-add
@@ -186,9 +189,21 @@ func (SIMD) GELU(dst, x []float32, tanh bool) {
 		return
 	}
 	_ = dst[len(x)-1]
-	var t int32
-	if tanh {
-		t = 1
+	simdGELU(unsafe.Pointer(&dst[0]), unsafe.Pointer(&x[0]), int32(len(x)), boolInt(tanh))
+}
+
+// GELUBackward implements Kernels, with GELU's polynomials.
+func (SIMD) GELUBackward(dy, x []float32, tanh bool) {
+	if len(x) == 0 {
+		return
 	}
-	simdGELU(unsafe.Pointer(&dst[0]), unsafe.Pointer(&x[0]), int32(len(x)), t)
+	_ = dy[len(x)-1]
+	simdGELUBackward(unsafe.Pointer(&dy[0]), unsafe.Pointer(&x[0]), int32(len(x)), boolInt(tanh))
+}
+
+func boolInt(b bool) int32 {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -12,6 +12,7 @@
 //	softmax(x, rows, cols)
 //	layernorm(dst, mean, rstd, x, gamma, beta, rows, cols, eps f64)
 //	gelu(dst, x, n, tanh)
+//	geluBackward(dy, x, n, tanh)
 //
 // Strides are in bytes: A[i,p] is at a + i·rsA + p·csA and B[p,j] at b + p·rsB + j·csB, so that one
 // function serves every transposition. pack lays B out in panels of 8 columns (k·8 floats each) and
@@ -342,33 +343,58 @@ func layerNorm(w *writer) {
 	w.f("  )")
 }
 
-// gelu writes $gelu over n floats, four at a time with a zero-padded tail: the tanh approximation
-// through tanh(u) = 1 - 2/(e^2u + 1), or the exact x·Φ(x) with Abramowitz and Stegun's erf 7.1.26
+// gelu writes "gelu" and "geluBackward" over n floats: the tanh approximation through
+// tanh(u) = 1 - 2/(e^2u + 1), u clamped to ±20 where float32's tanh is ±1 exactly (so that the
+// derivative's 1 - tanh² is 0 there), or the exact x·Φ(x) with Abramowitz and Stegun's erf 7.1.26
 // (absolute error 1.5e-7).
 func gelu(w *writer) {
-	w.f("  (func $gelu4 (param $x v128) (param $tanh i32) (result v128)")
-	w.f("    (local $u v128) (local $t v128) (local $p v128) (local $ax v128) (local $erf v128)")
+	w.f("  (func $gelu4 (param $x v128) (param $tanh i32) (param $grad i32) (result v128)")
+	w.f("    (local $u v128) (local $t v128) (local $p v128) (local $ax v128) (local $erf v128) (local $e v128) (local $half v128)")
+	w.f("    (local.set $half (v128.const f32x4 0.5 0.5 0.5 0.5))")
 	w.f("    (if (local.get $tanh) (then")
 	w.f("      (local.set $u (f32x4.mul (v128.const f32x4 0.7978845608 0.7978845608 0.7978845608 0.7978845608)")
 	w.f("        (f32x4.add (local.get $x) (f32x4.mul (v128.const f32x4 0.044715 0.044715 0.044715 0.044715) (f32x4.mul (local.get $x) (f32x4.mul (local.get $x) (local.get $x)))))))")
-	w.f("      (local.set $u (f32x4.max (f32x4.min (local.get $u) (v128.const f32x4 9 9 9 9)) (v128.const f32x4 -9 -9 -9 -9)))")
+	w.f("      (local.set $u (f32x4.max (f32x4.min (local.get $u) (v128.const f32x4 20 20 20 20)) (v128.const f32x4 -20 -20 -20 -20)))")
 	w.f("      (local.set $t (f32x4.sub (v128.const f32x4 1 1 1 1) (f32x4.div (v128.const f32x4 2 2 2 2) (f32x4.add (call $exp (f32x4.add (local.get $u) (local.get $u))) (v128.const f32x4 1 1 1 1)))))")
-	w.f("      (return (f32x4.mul (f32x4.mul (v128.const f32x4 0.5 0.5 0.5 0.5) (local.get $x)) (f32x4.add (v128.const f32x4 1 1 1 1) (local.get $t))))))")
+	w.f("      (if (local.get $grad) (then ;; 0.5·(1+t) + 0.5·x·(1-t²)·√(2/π)·(1 + 3·0.044715·x²)")
+	w.f("        (return (f32x4.add (f32x4.mul (local.get $half) (f32x4.add (v128.const f32x4 1 1 1 1) (local.get $t)))")
+	w.f("          (f32x4.mul (f32x4.mul (f32x4.mul (local.get $half) (local.get $x)) (f32x4.sub (v128.const f32x4 1 1 1 1) (f32x4.mul (local.get $t) (local.get $t))))")
+	w.f("            (f32x4.mul (v128.const f32x4 0.7978845608 0.7978845608 0.7978845608 0.7978845608)")
+	w.f("              (f32x4.add (v128.const f32x4 1 1 1 1) (f32x4.mul (v128.const f32x4 0.134145 0.134145 0.134145 0.134145) (f32x4.mul (local.get $x) (local.get $x))))))))))")
+	w.f("      (return (f32x4.mul (f32x4.mul (local.get $half) (local.get $x)) (f32x4.add (v128.const f32x4 1 1 1 1) (local.get $t))))))")
 	w.f("    ;; erf(|x|/√2) = 1 - (a1·t + … + a5·t⁵)·e^(-x²/2), t = 1/(1 + p·|x|/√2)")
 	w.f("    (local.set $ax (f32x4.mul (f32x4.abs (local.get $x)) (v128.const f32x4 0.70710678 0.70710678 0.70710678 0.70710678)))")
 	w.f("    (local.set $t (f32x4.div (v128.const f32x4 1 1 1 1) (f32x4.add (v128.const f32x4 1 1 1 1) (f32x4.mul (v128.const f32x4 0.3275911 0.3275911 0.3275911 0.3275911) (local.get $ax)))))")
 	horner(w, "$p", "$t", "1.061405429", "-1.453152027", "1.421413741", "-0.284496736", "0.254829592")
-	w.f("    (local.set $erf (f32x4.sub (v128.const f32x4 1 1 1 1) (f32x4.mul (f32x4.mul (local.get $p) (local.get $t)) (call $exp (f32x4.neg (f32x4.mul (local.get $ax) (local.get $ax)))))))")
+	w.f("    (local.set $e (call $exp (f32x4.neg (f32x4.mul (local.get $ax) (local.get $ax)))))")
+	w.f("    (local.set $erf (f32x4.sub (v128.const f32x4 1 1 1 1) (f32x4.mul (f32x4.mul (local.get $p) (local.get $t)) (local.get $e))))")
 	w.f("    (local.set $erf (v128.bitselect (f32x4.neg (local.get $erf)) (local.get $erf) (f32x4.lt (local.get $x) (v128.const f32x4 0 0 0 0))))")
-	w.f("    (f32x4.mul (f32x4.mul (v128.const f32x4 0.5 0.5 0.5 0.5) (local.get $x)) (f32x4.add (v128.const f32x4 1 1 1 1) (local.get $erf))))")
-	w.f(`  (func (export "gelu") (param $dst i32) (param $x i32) (param $n i32) (param $tanh i32)`)
-	w.f("    (local $v v128) (local $i i32)")
+	w.f("    (if (local.get $grad) (then ;; Φ(x) + x·φ(x), φ(x) = e^(-x²/2)/√(2π)")
+	w.f("      (return (f32x4.add (f32x4.mul (local.get $half) (f32x4.add (v128.const f32x4 1 1 1 1) (local.get $erf)))")
+	w.f("        (f32x4.mul (f32x4.mul (local.get $x) (local.get $e)) (v128.const f32x4 0.39894228 0.39894228 0.39894228 0.39894228))))))")
+	w.f("    (f32x4.mul (f32x4.mul (local.get $half) (local.get $x)) (f32x4.add (v128.const f32x4 1 1 1 1) (local.get $erf))))")
+	elementwise(w, "gelu", "(call $gelu4 %s (local.get $tanh) (i32.const 0))", false)
+	elementwise(w, "geluBackward", "(call $gelu4 %s (local.get $tanh) (i32.const 1))", true)
+}
+
+// elementwise writes export name(dst, x, n, tanh) over n floats, four at a time with a one-by-one
+// tail: dst = f(x), or with scale dst = dst·f(x) (a backward pass's dy in place). f is the WAT of one
+// f32x4 with %s for its argument.
+func elementwise(w *writer, name, f string, scale bool) {
+	apply := func(x, old string) string {
+		v := fmt.Sprintf(f, x)
+		if scale {
+			return fmt.Sprintf("(f32x4.mul %s %s)", old, v)
+		}
+		return v
+	}
+	w.f(`  (func (export "%s") (param $dst i32) (param $x i32) (param $n i32) (param $tanh i32)`, name)
 	w.f("    (block $done (loop $l (br_if $done (i32.lt_s (local.get $n) (i32.const 4)))")
-	w.f("      (v128.store (local.get $dst) (call $gelu4 (v128.load (local.get $x)) (local.get $tanh)))")
+	w.f("      (v128.store (local.get $dst) %s)", apply("(v128.load (local.get $x))", "(v128.load (local.get $dst))"))
 	w.f("      (local.set $x (i32.add (local.get $x) (i32.const 16))) (local.set $dst (i32.add (local.get $dst) (i32.const 16)))")
 	w.f("      (local.set $n (i32.sub (local.get $n) (i32.const 4))) (br $l)))")
 	w.f("    (block $tail (loop $t (br_if $tail (i32.le_s (local.get $n) (i32.const 0)))")
-	w.f("      (f32.store (local.get $dst) (f32x4.extract_lane 0 (call $gelu4 (f32x4.splat (f32.load (local.get $x))) (local.get $tanh))))")
+	w.f("      (f32.store (local.get $dst) (f32x4.extract_lane 0 %s))", apply("(f32x4.splat (f32.load (local.get $x)))", "(f32x4.splat (f32.load (local.get $dst)))"))
 	w.f("      (local.set $x (i32.add (local.get $x) (i32.const 4))) (local.set $dst (i32.add (local.get $dst) (i32.const 4)))")
 	w.f("      (local.set $n (i32.sub (local.get $n) (i32.const 1))) (br $t)))")
 	w.f("  )")
