@@ -17,14 +17,15 @@ import (
 	"strings"
 )
 
-// result is one benchmark line: its figure in the unit that matters most for it.
+// result is one figure of a benchmark line.
 type result struct {
 	row, impl string
 	value     float64
 	unit      string
 }
 
-// units are the metrics a row is shown in, first found first; a rate is better higher, a time lower.
+// units are the metrics shown, a row each, in this order (ns/op only for a benchmark that reports none
+// of the others); a rate is better higher, a time lower.
 var units = []struct {
 	name string
 	rate bool
@@ -46,20 +47,23 @@ func table(in io.Reader, out io.Writer) error {
 	sc := bufio.NewScanner(in)
 	for sc.Scan() {
 		line := sc.Text()
-		r, ok := parse(line)
+		rs, ok := parse(line)
 		if !ok {
 			if strings.HasPrefix(line, "FAIL") || strings.HasPrefix(line, "panic") || strings.Contains(line, "--- FAIL") {
 				fmt.Fprintln(out, line)
 			}
 			continue
 		}
-		if results[r.row] == nil {
-			results[r.row] = map[string]result{}
-			rows = append(rows, r.row)
-		}
-		results[r.row][r.impl] = r
-		if !slices.Contains(impls, r.impl) {
-			impls = append(impls, r.impl)
+		for _, r := range rs {
+			key := r.row + "\x00" + r.unit
+			if results[key] == nil {
+				results[key] = map[string]result{}
+				rows = append(rows, key)
+			}
+			results[key][r.impl] = r
+			if !slices.Contains(impls, r.impl) {
+				impls = append(impls, r.impl)
+			}
 		}
 	}
 	if err := sc.Err(); err != nil {
@@ -76,8 +80,8 @@ func table(in io.Reader, out io.Writer) error {
 		return 0
 	})
 	width := 10
-	for _, row := range rows {
-		width = max(width, len(row))
+	for _, key := range rows {
+		width = max(width, len(strings.Split(key, "\x00")[0]))
 	}
 	fmt.Fprintf(out, "%-*s %-11s", width, "benchmark", "unit")
 	for _, im := range impls {
@@ -87,8 +91,9 @@ func table(in io.Reader, out io.Writer) error {
 		fmt.Fprintf(out, " %14s", im+"/go")
 	}
 	fmt.Fprintln(out)
-	for _, row := range rows {
-		rs := results[row]
+	for _, key := range rows {
+		row := strings.Split(key, "\x00")[0]
+		rs := results[key]
 		var unit string
 		rate := true
 		for _, r := range rs {
@@ -125,11 +130,12 @@ func table(in io.Reader, out io.Writer) error {
 	return nil
 }
 
-// parse reads "BenchmarkName/sub/impl-N  iterations  V ns/op  V unit ..." and picks the figure.
-func parse(line string) (result, bool) {
+// parse reads "BenchmarkName/sub/impl-N  iterations  V ns/op  V unit ..." and returns its figures in
+// the units listed, ns/op only when there is no other.
+func parse(line string) ([]result, bool) {
 	f := strings.Fields(line)
 	if len(f) < 4 || !strings.HasPrefix(f[0], "Benchmark") {
-		return result{}, false
+		return nil, false
 	}
 	name := procs.ReplaceAllString(strings.TrimPrefix(f[0], "Benchmark"), "")
 	row, impl := name, "-"
@@ -140,14 +146,15 @@ func parse(line string) (result, bool) {
 	for i := 2; i+1 < len(f); i += 2 {
 		v, err := strconv.ParseFloat(f[i], 64)
 		if err != nil {
-			return result{}, false
+			return nil, false
 		}
 		metrics[f[i+1]] = v
 	}
+	var rs []result
 	for _, u := range units {
-		if v, ok := metrics[u.name]; ok {
-			return result{row: row, impl: impl, value: v, unit: u.name}, true
+		if v, ok := metrics[u.name]; ok && (u.name != "ns/op" || len(rs) == 0) {
+			rs = append(rs, result{row: row, impl: impl, value: v, unit: u.name})
 		}
 	}
-	return result{}, false
+	return rs, len(rs) > 0
 }

@@ -20,13 +20,14 @@ PASS
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	if len(lines) != 4 {
-		t.Fatalf("%d lines, want a header and 3 rows:\n%s", len(lines), out.String())
+	if len(lines) != 5 {
+		t.Fatalf("%d lines, want a header and 4 rows:\n%s", len(lines), out.String())
 	}
 	for i, want := range [][]string{
 		{"benchmark", "unit", "go", "simd128", "simd128/go"},
 		{"Sgemm/linear_23x768x768", "GFLOP/s", "2", "9", "4.50x"},
 		{"Forward/bert-tiny/T=23", "GFLOP/s", "0.7", "2.4", "3.43x"},
+		{"Forward/bert-tiny/T=23", "ms/forward", "26.55", "7.846", "3.38x"},
 		{"Softmax", "ns/element", "110", "22", "5.00x"},
 	} {
 		if got := strings.Fields(lines[i]); strings.Join(got, " ") != strings.Join(want, " ") {
