@@ -69,6 +69,9 @@ func table(in io.Reader, out io.Writer) error {
 	if err := sc.Err(); err != nil {
 		return err
 	}
+	if len(rows) == 0 {
+		return nil
+	}
 	// Go first, then the others in the order they came.
 	slices.SortStableFunc(impls, func(a, b string) int {
 		if a == "go" {

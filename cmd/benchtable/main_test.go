@@ -35,3 +35,10 @@ PASS
 		}
 	}
 }
+
+func TestTableEmpty(t *testing.T) {
+	var out strings.Builder
+	if err := table(strings.NewReader("PASS\nok  \tbertology/core/kernel\t0.1s\n"), &out); err != nil || out.Len() != 0 {
+		t.Errorf("no benchmarks: %q, %v; want nothing", out.String(), err)
+	}
+}
