@@ -1,6 +1,8 @@
 package model
 
 import (
+	"sync"
+
 	"gonum.org/v1/gonum/blas"
 
 	"bertology/core/kernel"
@@ -12,8 +14,21 @@ type linear struct {
 	b       []float32 // [out]; nil for a layer without bias
 	in, out int
 	// packed is w laid out for the model's kernels when they are a kernel.Packer (see packWeights);
-	// nil otherwise.
+	// nil otherwise. packedT is wᵀ for the backward pass's dy·wᵀ, packed the first time it is needed,
+	// since only gradient passes (importance, training) need it.
+	packed  *kernel.Packed
+	packedT *lazyPacking
+}
+
+// lazyPacking is a packing made on first use, safely when goroutines share the model.
+type lazyPacking struct {
+	once   sync.Once
 	packed *kernel.Packed
+}
+
+func (p *lazyPacking) get(pack func() *kernel.Packed) *kernel.Packed {
+	p.once.Do(func() { p.packed = pack() })
+	return p.packed
 }
 
 func newLinear(in, out int, bias bool) *linear {
@@ -48,7 +63,13 @@ func (l *linear) backward(k kernel.Kernels, dx []float32, g *linear, dy, x []flo
 	if rows == 0 {
 		return
 	}
-	if dx != nil {
+	switch {
+	case dx == nil:
+	case l.packedT != nil:
+		p := k.(kernel.Packer)
+		wt := l.packedT.get(func() *kernel.Packed { return p.Pack(blas.Trans, l.out, l.in, l.w, l.out) })
+		p.SgemmPacked(blas.NoTrans, rows, 1, dy, l.out, wt, 1, dx, l.in)
+	default:
 		k.Sgemm(blas.NoTrans, blas.Trans, rows, l.in, l.out, 1, dy, l.out, l.w, l.out, 1, dx, l.in)
 	}
 	if g == nil {

@@ -10,16 +10,16 @@ import (
 // are a kernel.Packer (the SIMD and AVX2 kernels, whose products run on panels of B that would otherwise be
 // packed again on every call), and drops the packings when they are not. New, the random models and
 // Update call it after they write the weights, so that no packing outlives the weights it was made of.
-// It costs a second copy of those weights.
+// It costs a second copy of those weights, and a third once a gradient pass packs their transposes.
 func (m *Model) packWeights() {
 	p, ok := m.k.(kernel.Packer)
 	pack := func(l *linear) {
 		if l == nil {
 			return
 		}
-		l.packed = nil
+		l.packed, l.packedT = nil, nil
 		if ok {
-			l.packed = p.Pack(blas.NoTrans, l.in, l.out, l.w, l.out)
+			l.packed, l.packedT = p.Pack(blas.NoTrans, l.in, l.out, l.w, l.out), &lazyPacking{}
 		}
 	}
 	for _, blk := range m.layers {
