@@ -67,7 +67,7 @@ async function fetchFile(url, name, id) {
 	// Read in chunks to report download progress on big weight files.
 	const data = new Uint8Array(total);
 	const reader = resp.body.getReader();
-	let done = 0;
+	let done = 0, shown = 0;
 	for (;;) {
 		const { done: end, value } = await reader.read();
 		if (end) {
@@ -78,7 +78,11 @@ async function fetchFile(url, name, id) {
 		}
 		data.set(value, done);
 		done += value.length;
-		postMessage({ id, progress: { phase: `download ${name}`, done, total } });
+		// A report per percent, not per chunk: the page shows each report it gets.
+		if (done === total || done - shown >= total / 100) {
+			shown = done;
+			postMessage({ id, progress: { phase: `download ${name}`, done, total } });
+		}
 	}
 	return done === total ? data : data.subarray(0, done);
 }

@@ -59,15 +59,11 @@ func (c *Root) update(f func()) {
 	c.Env.UnlockRender()
 }
 
-// progressEvery is how often progress is shown: more often would only cost the page renders.
-const progressEvery = 50 * time.Millisecond
-
-// report shows the lab's progress, at most every progressEvery and always at the end of a phase.
+// report shows the lab's progress. The lab throttles its reports (wasm/lab's throttled, the one place
+// where progress is throttled), so each one can be shown.
 func (c *Root) report(p protocol.Progress) {
 	c.left.observe(p, time.Now())
-	if c.shown.due(p) {
-		c.update(func() { c.progress = &p })
-	}
+	c.update(func() { c.progress = &p })
 }
 
 // timeLeft estimates how long a job still needs from the rate of its progress since its count last
@@ -100,25 +96,6 @@ func (t *timeLeft) estimate(p protocol.Progress, now time.Time) (time.Duration, 
 		return 0, false
 	}
 	return time.Duration(float64(elapsed) / float64(steps) * float64(p.Total-p.Done)), true
-}
-
-// progressThrottle decides which of the lab's progress reports the page shows. It has its own lock
-// so that a report it drops does not make the page render.
-type progressThrottle struct {
-	mu   sync.Mutex
-	last time.Time // when progress was last shown
-}
-
-// due reports whether p is to be shown now.
-func (t *progressThrottle) due(p protocol.Progress) bool {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	now := time.Now()
-	if p.Done < p.Total && now.Sub(t.last) < progressEvery {
-		return false
-	}
-	t.last = now
-	return true
 }
 
 func (c *Root) call(op string, req, result any) error {

@@ -55,8 +55,7 @@ type Root struct {
 	pruning    *PruningPanel
 	heads      *headMask
 
-	shown progressThrottle // which of the lab's progress reports show (page.go)
-	left  timeLeft         // the estimated time the running job needs still (page.go)
+	left timeLeft // the estimated time the running job needs still (page.go)
 
 	// The charts' SVG, drawn when what they show changes.
 	headSVG, modelSVG, mapSVG, barsSVG string
