@@ -13,7 +13,8 @@
 // A shard that dies is replaced, and its batch is run again.
 //
 // The pool the lab sees:
-//   size()                   how many batches run at once: the count asked for (1: no shards)
+//   size()                   the number of shards asked for (1: none, the lab runs its passes itself)
+//   concurrency()            how many batches the pool takes at once: depth per shard, or 1
 //   version()                the version of the model the pool holds, 0 for none
 //   setModel(version, files) the model the shards run from now on, {name: Uint8Array}; each shard
 //                            loads it before its next batch
@@ -28,6 +29,9 @@
 (function (root) {
 	// A batch that kills this many shards is not tried again: it is the batch, not the shard.
 	const maxTries = 3;
+	// depth is how many batches a shard holds at once: one it runs and the next, which waits in its
+	// lab's queue, so that the shard does not idle while an answer travels back and a batch comes.
+	const depth = 2;
 
 	function bertologyShardPool(spawn, count) {
 		let size = 1;
@@ -39,7 +43,7 @@
 		let killAt = 0; // batches to hand out before the test's kill; 0: none
 
 		function start() {
-			const s = { version: 0, pending: null, busy: false, retired: false };
+			const s = { version: 0, loading: null, pending: new Map(), running: 0, retired: false };
 			s.worker = spawn({
 				message: msg => answered(s, msg),
 				death: reason => died(s, reason || "the shard failed"),
@@ -52,21 +56,21 @@
 		function call(s, op, fields) {
 			return new Promise((resolve, reject) => {
 				const id = nextID++;
-				s.pending = { id, resolve, reject };
+				s.pending.set(id, { resolve, reject });
 				s.worker.post({ id, op, ...fields });
 			});
 		}
 
 		function answered(s, msg) {
-			const p = s.pending;
-			if (!p || !msg || msg.id !== p.id || msg.progress) {
+			const p = msg && !msg.progress && s.pending.get(msg.id);
+			if (!p) {
 				return;
 			}
 			if (msg.exited) {
 				died(s, msg.error);
 				return;
 			}
-			s.pending = null;
+			s.pending.delete(msg.id);
 			if (msg.error !== undefined) {
 				p.reject(new Error(msg.error));
 			} else {
@@ -74,39 +78,39 @@
 			}
 		}
 
-		// died replaces shard s; the batch it was running goes back to the queue.
+		// died replaces shard s; the batches it held go back to the queue.
 		function died(s, reason) {
 			if (!shards.has(s)) {
 				return;
 			}
 			shards.delete(s);
 			s.worker.terminate();
-			const p = s.pending;
-			s.pending = null;
 			if (!s.retired || (shards.size === 0 && queue.length > 0)) {
 				replaced++;
 				start();
 			}
-			if (p) {
+			for (const p of s.pending.values()) {
 				p.reject(Object.assign(new Error(`a shard died: ${reason}`), { shardDied: true }));
 			}
+			s.pending.clear();
 			dispatch();
 		}
 
-		// dispatch hands the queued batches to the free shards. Retired shards help finish the queue,
-		// then leave.
+		// dispatch hands the queued batches to the shards that hold fewer than depth. Retired shards
+		// help finish the queue, then leave.
 		function dispatch() {
-			for (const s of shards) {
-				if (queue.length === 0) {
-					break;
-				}
-				if (!s.busy) {
-					work(s, queue.shift());
+			for (let more = true; more && queue.length > 0;) {
+				more = false;
+				for (const s of shards) {
+					if (queue.length > 0 && s.running < depth) {
+						work(s, queue.shift());
+						more = true;
+					}
 				}
 			}
 			if (queue.length === 0) {
 				for (const s of shards) {
-					if (s.retired && !s.busy) {
+					if (s.retired && s.running === 0) {
 						shards.delete(s);
 						s.worker.terminate();
 					}
@@ -114,14 +118,26 @@
 			}
 		}
 
-		async function work(s, job) {
-			s.busy = true;
-			try {
-				if (s.version !== model.version) {
-					const version = model.version;
-					await call(s, "loadModel", { files: model.files });
+		// load gives shard s the pool's model, once however many batches wait for it.
+		function load(s) {
+			if (s.version === model.version) {
+				return null;
+			}
+			if (!s.loading) {
+				const version = model.version;
+				s.loading = call(s, "loadModel", { files: model.files }).then(() => {
 					s.version = version;
-				}
+				}).finally(() => {
+					s.loading = null;
+				});
+			}
+			return s.loading;
+		}
+
+		async function work(s, job) {
+			s.running++;
+			try {
+				await load(s);
 				const answer = call(s, "runBatch", job.request);
 				if (killAt > 0 && --killAt === 0) {
 					died(s, "killed by a test");
@@ -134,7 +150,7 @@
 					job.reject(err.shardDied ? new Error(`${err.message}, ${maxTries} times on this batch`) : err);
 				}
 			}
-			s.busy = false;
+			s.running--;
 			dispatch();
 		}
 
@@ -159,6 +175,7 @@
 		resize(count);
 		return {
 			size: () => size,
+			concurrency: () => (size > 1 ? depth * size : 1),
 			version: () => model.version,
 			setModel(version, files) {
 				model = { version, files };

@@ -32,8 +32,9 @@ func (l *Lab) RunBatch(_ context.Context, req *protocol.RunBatchRequest, _ Repor
 // browser, public/shards.js behind globalThis.bertologyShards). Each shard holds a copy of the model
 // it was last given.
 type shards interface {
-	// Size is how many batches the pool runs at once; below 2, the lab runs its passes itself.
-	Size() int
+	// Concurrency is how many batches the pool takes at once; below 2, the lab runs its passes
+	// itself.
+	Concurrency() int
 	// ModelVersion is the version of the model the pool holds, 0 for none.
 	ModelVersion() int
 	// SetModel gives the pool the model its shards are to run from now on, as the files of a model
@@ -51,7 +52,7 @@ func (l *Lab) runner() (bertology.Runner, error) {
 	if pool == nil {
 		pool = hostShards()
 	}
-	if pool == nil || pool.Size() < 2 {
+	if pool == nil || pool.Concurrency() < 2 {
 		return local, nil
 	}
 	if l.shared != l.model || pool.ModelVersion() != l.sharedVersion {
@@ -78,7 +79,7 @@ type shardRunner struct {
 	layers, heads int
 }
 
-func (r shardRunner) Concurrency() int           { return r.pool.Size() }
+func (r shardRunner) Concurrency() int           { return r.pool.Concurrency() }
 func (r shardRunner) Shape() (layers, heads int) { return r.layers, r.heads }
 func (r shardRunner) Run(b *model.Batch, headMask []float32, want bertology.Want) (*bertology.Step, error) {
 	step, err := r.pool.Run(&protocol.RunBatchRequest{

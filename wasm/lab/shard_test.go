@@ -30,7 +30,7 @@ func newLabShards(n int) *labShards {
 	return p
 }
 
-func (p *labShards) Size() int         { return p.size }
+func (p *labShards) Concurrency() int  { return p.size }
 func (p *labShards) ModelVersion() int { return p.version }
 
 func (p *labShards) SetModel(version int, files map[string][]byte) error {

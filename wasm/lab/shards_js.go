@@ -21,11 +21,11 @@ func hostShards() shards {
 	return jsShards{v}
 }
 
-// jsShards calls the JavaScript pool: size(), version(), setModel(version, files), and run(request),
+// jsShards calls the JavaScript pool: concurrency(), version(), setModel(version, files), and run(request),
 // which returns a promise of the step.
 type jsShards struct{ pool js.Value }
 
-func (p jsShards) Size() int         { return p.pool.Call("size").Int() }
+func (p jsShards) Concurrency() int  { return p.pool.Call("concurrency").Int() }
 func (p jsShards) ModelVersion() int { return p.pool.Call("version").Int() }
 
 func (p jsShards) SetModel(version int, files map[string][]byte) error {
