@@ -94,7 +94,15 @@ func TestWorkersComputeWhatOneDoes(t *testing.T) {
 	s, b, examples := workersPage(t)
 	const request = `{maxSeqLength: 64, batchSize: 8}`
 
-	b.setWorkers(t, 1)
+	// The page's field sets the workers.
+	var set bool
+	b.eval(t, `(f => { f.value = "1"; f.dispatchEvent(new Event("change")); return true })(document.querySelector("#workers"))`, &set)
+	b.waitFor(t, "the workers are set", idle, pageState, 10*time.Second)
+	var shown workersResult
+	b.eval(t, `labCall("setWorkers")`, &shown)
+	if shown.Count != 1 || b.value(t, "#workers") != "1" {
+		t.Fatalf("after typing 1 in the workers field, the worker has %d workers and the field shows %q", shown.Count, b.value(t, "#workers"))
+	}
 	one := b.importance(t, request)
 	if one.Examples != examples || len(one.Importance) == 0 || one.Metrics["acc"] < 0.6 {
 		t.Fatalf("importance with one worker: %d examples (want %d), accuracy %v, %d heads", one.Examples, examples, one.Metrics["acc"], len(one.Importance))

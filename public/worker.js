@@ -14,8 +14,9 @@
 // of these workers, started with the name "bertology-shard", each with its own lab and a copy of the
 // model, one per core by default (at most maxWorkers). The results are those of one worker. Two more
 // ops are the worker's own:
-//   setWorkers {count}          how many workers a pass runs on from now (1: this one alone; 0 or no
-//                               count: the default), answered with {count, cores, replaced}
+//   setWorkers {count}          how many workers a pass runs on from now (1: this one alone; 0: the
+//                               default), answered with {count, cores, replaced}; without count it
+//                               only answers
 //   killShard  {afterBatches}   makes a shard die once it has the afterBatches-th batch from now, so
 //                               that a test sees it replaced; answered with {}
 "use strict";
@@ -91,7 +92,9 @@ const workerOps = {
 		if (count !== undefined && !(Number.isInteger(count) && count >= 0)) {
 			throw new Error(`setWorkers: count is ${count}; want a whole number of workers, or 0 for one per core (${defaultWorkers})`);
 		}
-		pool.resize(count || defaultWorkers);
+		if (count !== undefined) {
+			pool.resize(count || defaultWorkers);
+		}
 		return { count: pool.size(), cores, replaced: pool.replaced() };
 	},
 	killShard({ afterBatches }) {
