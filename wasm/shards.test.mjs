@@ -6,7 +6,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { loadBertology, useShards } from "./node/bertology.mjs";
+import { loadBertology, readDefaultModel, useShards } from "./node/bertology.mjs";
 
 const root = new URL("../", import.meta.url);
 const path = p => fileURLToPath(new URL(p, root));
@@ -14,11 +14,7 @@ let lab, pool, defaultModel;
 
 before(async () => {
 	lab = await loadBertology();
-	const names = JSON.parse(await readFile(path("public/models/default/files.json"), "utf8"));
-	defaultModel = {};
-	for (const name of names) {
-		defaultModel[name] = new Uint8Array(await readFile(path(`public/models/default/${name}`)));
-	}
+	defaultModel = await readDefaultModel();
 	pool = useShards(1);
 });
 

@@ -67,6 +67,17 @@ export function useShards(count, options = {}) {
 	return pool;
 }
 
+// readDefaultModel reads the page's default model: the files build.sh lists in
+// public/models/default/files.json, in the form loadModel takes.
+export async function readDefaultModel() {
+	const dir = join(publicDir, "models", "default");
+	const files = {};
+	for (const name of JSON.parse(await readFile(join(dir, "files.json"), "utf8"))) {
+		files[name] = new Uint8Array(await readFile(join(dir, name)));
+	}
+	return files;
+}
+
 // readModelDir reads the regular files of a model directory into {name: Uint8Array}, the form
 // loadModel takes.
 export async function readModelDir(dir) {
