@@ -80,3 +80,19 @@ test("runBatch answers with the step of one batch", async () => {
 	assert.ok(step.headMaskGrad instanceof Float32Array && step.headMaskGrad.length === fwd.attentions.length * fwd.attentions[0].shape[0]);
 	assert.ok(step.loss > 0, `loss ${step.loss}`);
 });
+
+test("cancel stops a pass on the shards; the lab and its shards work on", async () => {
+	await lab.handle({ op: "loadModel", files: defaultModel });
+	const sst2 = new Uint8Array(await readFile(path("testdata/golden/run_bertology/data/SST-2/dev.tsv")));
+	await lab.handle({ op: "loadDataset", name: "SST-2/dev.tsv", bytes: sst2 });
+	pool.resize(2);
+	let reports = 0;
+	const running = lab.handle({ op: "importance", id: 78, batchSize: 1 }, p => {
+		if (p.phase === "importance" && reports++ === 0) {
+			lab.handle({ op: "cancel", target: 78 });
+		}
+	});
+	await assert.rejects(running, /^Error: importance: cancelled$/);
+	const importance = { op: "importance", batchSize: 1 };
+	assert.deepEqual(await pooled(importance), await alone(importance), "importance after the cancel");
+});
