@@ -9,10 +9,24 @@
 //                  one, else tries the usual Hugging Face names; only config.json and weights must exist.
 //   loadModelFiles {files: [File]}        reads File objects picked by the user, then loads them.
 // Typed arrays in results are transferred, not copied.
+//
+// Data-set passes (importance, evaluate, the masking loop) run on a pool of shards (shards.js): more
+// of these workers, started with the name "bertology-shard", each with its own lab and a copy of the
+// model, one per core by default (at most maxWorkers). The results are those of one worker. Two more
+// ops are the worker's own:
+//   setWorkers {count}          how many workers a pass runs on from now (1: this one alone; 0: the
+//                               default), answered with {count, cores, replaced}; without count it
+//                               only answers
+//   killShard  {afterBatches}   makes a shard die once it has the afterBatches-th batch from now, so
+//                               that a test sees it replaced; answered with {}
 "use strict";
 
 let lab = null; // Promise of bertologyHandle, replaced when the Go program has to be restarted
 let go = null;
+
+// A shard runs batches for the lab's worker, which replaces it when its Go program ends.
+const shardName = "bertology-shard";
+const isShard = self.name === shardName;
 
 // start runs a fresh Go program; lab resolves once it has registered bertologyHandle, or rejects
 // with the reason it could not start, which each request then reports.
@@ -43,11 +57,54 @@ async function loadKernel(file) {
 }
 
 try {
-	importScripts("wasm_exec.js", "kernels.js");
+	importScripts("wasm_exec.js", "kernels.js", "shards.js");
 } catch (err) {
 	console.error("bertology:", err);
 }
 start();
+
+// maxWorkers bounds the default number of workers: each holds a copy of the model.
+const maxWorkers = 8;
+const cores = navigator.hardwareConcurrency || 1;
+const defaultWorkers = Math.min(cores, maxWorkers);
+
+function spawnShard(events) {
+	const w = new Worker("worker.js", { name: shardName });
+	w.onmessage = e => events.message(e.data);
+	w.onerror = e => {
+		e.preventDefault();
+		events.death(e.message || "its worker failed");
+	};
+	return { post: msg => w.postMessage(msg), terminate: () => w.terminate() };
+}
+
+if (!isShard && typeof bertologyShardPool !== "undefined") {
+	globalThis.bertologyShards = bertologyShardPool(spawnShard, defaultWorkers);
+}
+
+// workerOps are the ops the worker answers itself, without the lab.
+const workerOps = {
+	setWorkers({ count }) {
+		const pool = globalThis.bertologyShards;
+		if (!pool) {
+			throw new Error("setWorkers: this worker has no pool of shards");
+		}
+		if (count !== undefined && !(Number.isInteger(count) && count >= 0)) {
+			throw new Error(`setWorkers: count is ${count}; want a whole number of workers, or 0 for one per core (${defaultWorkers})`);
+		}
+		if (count !== undefined) {
+			pool.resize(count || defaultWorkers);
+		}
+		return { count: pool.size(), cores, replaced: pool.replaced() };
+	},
+	killShard({ afterBatches }) {
+		if (!Number.isInteger(afterBatches) || afterBatches < 1) {
+			throw new Error(`killShard: afterBatches is ${afterBatches}; want 1 or more`);
+		}
+		globalThis.bertologyShards.killAfter(afterBatches);
+		return {};
+	},
+};
 
 // The files of a Hugging Face model directory the lab reads; others (TensorFlow, Flax or ONNX weights,
 // READMEs) are left alone, since they can be large. Only config.json and one weight file are required,
@@ -161,6 +218,9 @@ function transferables(v, out = new Set()) {
 
 async function serve(msg) {
 	const { id } = msg;
+	if (!isShard && Object.hasOwn(workerOps, msg.op)) {
+		return workerOps[msg.op](msg);
+	}
 	const handle = await lab;
 	let request = msg;
 	if (msg.op === "loadModelURL") {
@@ -172,6 +232,10 @@ async function serve(msg) {
 	try {
 		return await handle(request, onProgress);
 	} finally {
+		if (go.exited && isShard) {
+			// The pool replaces this worker.
+			throw Object.assign(new Error("the shard's lab ran out of memory"), { exited: true });
+		}
 		if (go.exited) {
 			// Only running out of wasm memory ends the Go program; start a fresh one for the next request.
 			start();
@@ -186,6 +250,7 @@ onmessage = async e => {
 		const result = await serve(e.data);
 		postMessage({ id, result }, [...transferables(result)]);
 	} catch (err) {
-		postMessage({ id, error: err && err.message ? err.message : String(err) });
+		const error = err && err.message ? err.message : String(err);
+		postMessage(err && err.exited ? { id, error, exited: true } : { id, error });
 	}
 };

@@ -24,7 +24,21 @@ type Host interface {
 // Operations the worker adds to the lab's (see public/worker.js).
 const (
 	opLoadModelURL = "loadModelURL" // loadModelURLRequest → protocol.ModelInfo
+	opSetWorkers   = "setWorkers"   // setWorkersRequest → workersInfo
 )
+
+// setWorkersRequest sets how many workers the lab's data-set passes run on: 1 is the lab's worker
+// alone, 0 one per core (at most 8).
+type setWorkersRequest struct {
+	Count int `js:"count"`
+}
+
+// workersInfo is the worker's setting after setWorkers.
+type workersInfo struct {
+	Count    int `js:"count"`
+	Cores    int `js:"cores"`
+	Replaced int `js:"replaced"` // shards that died and were replaced
+}
 
 // loadModelURLRequest asks the worker to fetch a model directory and load it.
 type loadModelURLRequest struct {

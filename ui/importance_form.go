@@ -19,6 +19,7 @@ type ImportanceForm struct {
 	// The fields, as typed; empty shows the default.
 	maxSeqLength, batchSize, subset, mode string
 	byLayer, global                       bool
+	workers                               string // how many workers the passes run on; "" or 0: one per core
 }
 
 // defaultBatchSize is the batch size field's text while it is empty.
@@ -67,6 +68,24 @@ func (c *ImportanceForm) defaultMaxLen() string {
 		n = min(n, info.MaxPositions)
 	}
 	return strconv.Itoa(n)
+}
+
+// SetWorkers sets how many workers importance, evaluation and the masking loop run on; their results
+// are the same whatever the number.
+func (c *ImportanceForm) SetWorkers(event vugu.DOMEvent) {
+	setField(&c.workers, event)
+	n, err := parseInt("workers", c.workers)
+	if err != nil {
+		c.Page.fail(err.Error())
+		return
+	}
+	c.Page.do("Setting the workers", func() (func(), error) {
+		var info workersInfo
+		if err := c.Page.call(opSetWorkers, &setWorkersRequest{Count: n}, &info); err != nil {
+			return nil, err
+		}
+		return func() { c.workers = strconv.Itoa(info.Count) }, nil
+	})
 }
 
 // SetMode follows the importance mode selector.

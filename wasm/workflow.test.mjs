@@ -5,7 +5,7 @@ import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { loadBertology, readModelDir } from "./node/bertology.mjs";
+import { loadBertology, readDefaultModel, readModelDir } from "./node/bertology.mjs";
 
 const root = new URL("../", import.meta.url);
 const path = p => fileURLToPath(new URL(p, root));
@@ -14,12 +14,7 @@ let lab, defaultModel, goldenModel, sst2, script;
 
 before(async () => {
 	lab = await loadBertology();
-	// The page's default model: the files build.sh lists in its files.json.
-	const names = JSON.parse(await readFile(path("public/models/default/files.json"), "utf8"));
-	defaultModel = {};
-	for (const name of names) {
-		defaultModel[name] = new Uint8Array(await readFile(path(`public/models/default/${name}`)));
-	}
+	defaultModel = await readDefaultModel();
 	goldenModel = await readModelDir(path("testdata/golden/bert/model"));
 	sst2 = new Uint8Array(await readFile(path("testdata/golden/run_bertology/data/SST-2/dev.tsv")));
 	// results.json is written by Python's json module, which spells NaN bare.

@@ -44,7 +44,11 @@ func (l *Lab) Importance(ctx context.Context, req *protocol.ImportanceRequest, r
 		opt.HeadMask = nil
 	}
 	opt.Progress = throttled(report).Phase("importance")
-	imp, err := bertology.ComputeImportance(ctx, bertology.ModelRunner{Model: l.model.model}, e.batches, opt)
+	r, err := l.runner()
+	if err != nil {
+		return nil, err
+	}
+	imp, err := bertology.ComputeImportance(ctx, r, e.batches, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +89,11 @@ func (l *Lab) Evaluate(ctx context.Context, req *protocol.EvaluateRequest, repor
 	if len(mask) == 0 {
 		mask = nil
 	}
-	imp, err := bertology.Evaluate(ctx, bertology.ModelRunner{Model: l.model.model}, e.batches, mask, throttled(report).Phase("evaluate"))
+	r, err := l.runner()
+	if err != nil {
+		return nil, err
+	}
+	imp, err := bertology.Evaluate(ctx, r, e.batches, mask, throttled(report).Phase("evaluate"))
 	if err != nil {
 		return nil, err
 	}

@@ -21,6 +21,12 @@ type Reporter func(protocol.Progress)
 type Lab struct {
 	model *loaded  // nil until a model loads
 	work  workflow // the data set and what was computed on it
+
+	// pool runs the data-set passes when it has more than one shard; nil means the host's, if any
+	// (hostShards). shared is the model the pool was last given, as its sharedVersion.
+	pool          shards
+	shared        *loaded
+	sharedVersion int
 }
 
 // New returns a lab with no model loaded.
@@ -48,7 +54,8 @@ var handlers = map[string]handler{
 	protocol.OpTokenize: handle(func(l *Lab, _ context.Context, req *protocol.TokenizeRequest, _ Reporter) (*protocol.Tokens, error) {
 		return l.Tokenize(req)
 	}),
-	protocol.OpForward: handle((*Lab).Forward),
+	protocol.OpForward:  handle((*Lab).Forward),
+	protocol.OpRunBatch: handle((*Lab).RunBatch),
 
 	protocol.OpLoadDataset:  handle((*Lab).LoadDataset),
 	protocol.OpImportance:   handle((*Lab).Importance),

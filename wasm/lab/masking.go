@@ -41,7 +41,11 @@ func (l *Lab) MaskingLoop(ctx context.Context, req *protocol.MaskingLoopRequest,
 	if iopt.Mode == e.opt.Mode { // the importance just computed with every head on is the loop's start
 		unmasked = l.work.unmasked
 	}
-	masking, err := bertology.MaskHeads(ctx, bertology.ModelRunner{Model: l.model.model}, e.batches, bertology.MaskingOptions{
+	r, err := l.runner()
+	if err != nil {
+		return nil, err
+	}
+	masking, err := bertology.MaskHeads(ctx, r, e.batches, bertology.MaskingOptions{
 		Threshold:  threshold,
 		Amount:     amount,
 		Importance: iopt,

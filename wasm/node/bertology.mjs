@@ -7,8 +7,10 @@
 //	const info = await lab.handle({ op: "loadModel", files: await readModelDir("public/models/bert-tiny-sst2") });
 //	const out = await lab.handle({ op: "forward", text: "a gripping, funny and moving film" }, p => console.log(p));
 //
-// One lab lives in one JavaScript realm: it registers globalThis.bertologyHandle.
+// One lab lives in one JavaScript realm: it registers globalThis.bertologyHandle. useShards gives it a
+// pool of worker threads for its data-set passes, as the browser's worker has Web Workers.
 import { readFile, readdir } from "node:fs/promises";
+import { Worker } from "node:worker_threads";
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
@@ -47,6 +49,33 @@ export async function loadBertology({ wasm = join(publicDir, "bertology.wasm"), 
 		// exited reports whether the Go program has ended (only running out of memory ends it).
 		exited: () => go.exited,
 	};
+}
+
+// useShards gives the lab of this realm a pool of count shards (public/shards.js), each a worker thread
+// running a lab of its own (shard.mjs) loaded with options as loadBertology's. With count 1 the lab
+// runs its passes itself; resize(1) stops the shards. It returns the pool.
+export function useShards(count, options = {}) {
+	const require = createRequire(import.meta.url);
+	const pool = require(join(publicDir, "shards.js"))(events => {
+		const w = new Worker(new URL("./shard.mjs", import.meta.url), { workerData: options });
+		w.on("message", events.message);
+		w.on("error", err => events.death(err.message));
+		w.on("exit", code => events.death(`its thread exited with code ${code}`));
+		return { post: msg => w.postMessage(msg), terminate: () => w.terminate() };
+	}, count);
+	globalThis.bertologyShards = pool;
+	return pool;
+}
+
+// readDefaultModel reads the page's default model: the files build.sh lists in
+// public/models/default/files.json, in the form loadModel takes.
+export async function readDefaultModel() {
+	const dir = join(publicDir, "models", "default");
+	const files = {};
+	for (const name of JSON.parse(await readFile(join(dir, "files.json"), "utf8"))) {
+		files[name] = new Uint8Array(await readFile(join(dir, name)));
+	}
+	return files;
 }
 
 // readModelDir reads the regular files of a model directory into {name: Uint8Array}, the form

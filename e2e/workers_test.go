@@ -1,0 +1,163 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"fmt"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"bertology/core/golden"
+)
+
+// labCall defines labCall(op, fields) in the page: it sends one request to the lab's worker beside the
+// UI's own (with ids the UI does not use) and resolves to its result. Importance comes back with its
+// typed arrays as plain arrays, which JSON carries exactly.
+const labCall = `globalThis.labCall = (op, fields = {}) => new Promise((resolve, reject) => {
+	const w = globalThis.bertologyWorker;
+	const id = 1e9 + (globalThis.labCallID = (globalThis.labCallID || 0) + 1);
+	const answer = e => {
+		if (e.data.id !== id || e.data.progress) {
+			return;
+		}
+		w.removeEventListener("message", answer);
+		if (e.data.error !== undefined) {
+			reject(new Error(e.data.error));
+			return;
+		}
+		const r = e.data.result;
+		resolve(op !== "importance" ? r : {
+			importance: [...r.importance], raw: [...r.raw], entropy: [...r.entropy], ranks: [...r.ranks],
+			totTokens: r.totTokens, metrics: r.evaluation.metrics, examples: r.evaluation.examples,
+		});
+	};
+	w.addEventListener("message", answer);
+	w.postMessage({ id, op, ...fields });
+})`
+
+// importanceResult is what labCall returns for importance.
+type importanceResult struct {
+	Importance, Raw, Entropy []float64
+	Ranks                    []int
+	TotTokens                float64
+	Metrics                  map[string]float64
+	Examples                 int
+}
+
+// workersResult is what setWorkers answers.
+type workersResult struct {
+	Count, Cores, Replaced int
+}
+
+// workersPage opens the page with the default model and the real SST-2 dev set loaded, and labCall
+// defined. It returns the number of examples.
+func workersPage(t testing.TB) (*site, *browser, int) {
+	t.Helper()
+	devPath := golden.SharedPath(t, "data", "glue", "SST-2", "dev.tsv")
+	s := startSite(t)
+	b := startBrowser(t, s)
+	b.run(t, "opening the page", chromedp.Navigate(s.URL+"/"))
+	b.waitFor(t, "the default model loads", `document.querySelector("#model-source") && `+idle, pageState, 60*time.Second)
+	b.run(t, "uploading the SST-2 dev set", chromedp.SetUploadFiles("#dataset-file", []string{devPath}))
+	b.waitFor(t, "the data set loads", `Number((document.querySelector("#dataset-count") || {}).textContent) > 0 && `+idle, pageState, 30*time.Second)
+	var ok bool
+	b.eval(t, "("+labCall+", true)", &ok)
+	var n int
+	b.eval(t, `Number(document.querySelector("#dataset-count").textContent)`, &n)
+	return s, b, n
+}
+
+func (b *browser) setWorkers(t testing.TB, count int) workersResult {
+	t.Helper()
+	var res workersResult
+	b.eval(t, fmt.Sprintf(`labCall("setWorkers", {count: %d})`, count), &res)
+	if res.Count != count {
+		t.Fatalf("setWorkers %d: the worker has %d", count, res.Count)
+	}
+	return res
+}
+
+func (b *browser) importance(t testing.TB, request string) *importanceResult {
+	t.Helper()
+	var res importanceResult
+	b.eval(t, `labCall("importance", `+request+`)`, &res)
+	return &res
+}
+
+// TestWorkersComputeWhatOneDoes computes importance on the real SST-2 dev set with the default model in
+// the lab's worker alone and on two shards, and wants importance, entropy and accuracy identical; then
+// again with a shard killed in the middle of the pass, which is replaced.
+func TestWorkersComputeWhatOneDoes(t *testing.T) {
+	s, b, examples := workersPage(t)
+	const request = `{maxSeqLength: 64, batchSize: 8}`
+
+	// The page's field sets the workers.
+	var set bool
+	b.eval(t, `(f => { f.value = "1"; f.dispatchEvent(new Event("change")); return true })(document.querySelector("#workers"))`, &set)
+	b.waitFor(t, "the workers are set", idle, pageState, 10*time.Second)
+	var shown workersResult
+	b.eval(t, `labCall("setWorkers")`, &shown)
+	if shown.Count != 1 || b.value(t, "#workers") != "1" {
+		t.Fatalf("after typing 1 in the workers field, the worker has %d workers and the field shows %q", shown.Count, b.value(t, "#workers"))
+	}
+	one := b.importance(t, request)
+	if one.Examples != examples || len(one.Importance) == 0 || one.Metrics["acc"] < 0.6 {
+		t.Fatalf("importance with one worker: %d examples (want %d), accuracy %v, %d heads", one.Examples, examples, one.Metrics["acc"], len(one.Importance))
+	}
+	t.Logf("one worker: accuracy %v, loss %v over %d examples", one.Metrics["acc"], one.Metrics["loss"], one.Examples)
+
+	before := s.servedCount("/bertology.wasm")
+	start := b.setWorkers(t, 2)
+	if two := b.importance(t, request); !reflect.DeepEqual(two, one) {
+		t.Errorf("importance on two workers differs from one worker's:\n%+v\n%+v", two, one)
+	}
+	if started := s.servedCount("/bertology.wasm") - before; started != 2 {
+		t.Errorf("bertology.wasm was fetched %d times for two workers, want 2", started)
+	}
+
+	var armed map[string]any
+	b.eval(t, `labCall("killShard", {afterBatches: 20})`, &armed)
+	if killed := b.importance(t, request); !reflect.DeepEqual(killed, one) {
+		t.Errorf("importance on two workers, one killed, differs from one worker's:\n%+v\n%+v", killed, one)
+	}
+	if after := b.setWorkers(t, 2); after.Replaced != start.Replaced+1 {
+		t.Errorf("%d shards replaced after one was killed, want %d", after.Replaced, start.Replaced+1)
+	}
+}
+
+// servedCount is how many times the browser asked the site for path.
+func (s *site) servedCount(path string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, u := range s.requests {
+		if u == s.URL+path {
+			n++
+		}
+	}
+	return n
+}
+
+// BenchmarkImportanceWorkers measures importance on the real SST-2 dev set with the default model, in
+// examples per second, with the lab's worker alone and with two shards (the page's setting, without
+// the page's rendering).
+//
+//	./build.sh build && go test -tags e2e -run '^$' -bench ImportanceWorkers -benchtime 3x ./e2e/
+func BenchmarkImportanceWorkers(b *testing.B) {
+	_, br, examples := workersPage(b)
+	for _, c := range []struct{ workers, batch int }{{1, 1}, {2, 1}, {1, 8}, {2, 8}} {
+		b.Run(fmt.Sprintf("workers=%d/batch=%d", c.workers, c.batch), func(b *testing.B) {
+			br.setWorkers(b, c.workers)
+			request := fmt.Sprintf(`{maxSeqLength: 128, batchSize: %d}`, c.batch)
+			br.importance(b, request) // the shards start and load the model
+			start := time.Now()
+			for b.Loop() {
+				br.importance(b, request)
+			}
+			b.ReportMetric(float64(examples*b.N)/time.Since(start).Seconds(), "examples/s")
+		})
+	}
+}

@@ -1,0 +1,78 @@
+//go:build js && wasm
+
+package lab
+
+import (
+	"errors"
+	"fmt"
+	"syscall/js"
+
+	"bertology/wasm/protocol"
+)
+
+// hostShards is the pool that the host registered as globalThis.bertologyShards (public/shards.js,
+// which the lab's worker and wasm/node/bertology.mjs set up), or nil when there is none. It is looked
+// up for each pass, so that a host may set it up, or change it, at any time.
+func hostShards() shards {
+	v := js.Global().Get("bertologyShards")
+	if v.Type() != js.TypeObject {
+		return nil
+	}
+	return jsShards{v}
+}
+
+// jsShards calls the JavaScript pool: concurrency(), version(), setModel(version, files), and run(request),
+// which returns a promise of the step.
+type jsShards struct{ pool js.Value }
+
+func (p jsShards) Concurrency() int  { return p.pool.Call("concurrency").Int() }
+func (p jsShards) ModelVersion() int { return p.pool.Call("version").Int() }
+
+func (p jsShards) SetModel(version int, files map[string][]byte) error {
+	v, _ := protocol.ToJS(protocol.Encode(files))
+	p.pool.Call("setModel", version, v)
+	return nil
+}
+
+// Run blocks its goroutine until the promise settles. Go's js/wasm scheduler returns to the JavaScript
+// event loop while every goroutine waits, so the shards' answers get in.
+func (p jsShards) Run(req *protocol.RunBatchRequest) (*protocol.Step, error) {
+	v, _ := protocol.ToJS(protocol.Encode(req))
+	tree, err := await(p.pool.Call("run", v))
+	if err != nil {
+		return nil, err
+	}
+	var step protocol.Step
+	if err := protocol.Decode(tree, &step); err != nil {
+		return nil, fmt.Errorf("the answer does not fit: %w", err)
+	}
+	return &step, nil
+}
+
+// await waits for a promise and returns its value as a value tree, or its rejection as an error.
+func await(promise js.Value) (any, error) {
+	type settled struct {
+		tree any
+		err  error
+	}
+	done := make(chan settled, 1)
+	// The callbacks run on the event loop and must not block: they convert the value while it is at
+	// hand and leave.
+	onValue := js.FuncOf(func(_ js.Value, a []js.Value) any {
+		done <- settled{tree: protocol.FromJS(a[0])}
+		return nil
+	})
+	onError := js.FuncOf(func(_ js.Value, a []js.Value) any {
+		msg := js.Global().Get("String").Invoke(a[0]).String()
+		if a[0].Type() == js.TypeObject && a[0].Get("message").Type() == js.TypeString {
+			msg = a[0].Get("message").String()
+		}
+		done <- settled{err: errors.New(msg)}
+		return nil
+	})
+	defer onValue.Release()
+	defer onError.Release()
+	promise.Call("then", onValue, onError)
+	s := <-done
+	return s.tree, s.err
+}

@@ -1,0 +1,98 @@
+// Tests of the lab's pool of shards through its JavaScript API: the data-set passes of the workflow
+// run on two worker threads (public/shards.js, as the browser's worker runs them on Web Workers) and
+// give what the lab computes alone, also when a shard dies in the middle of a pass. Run with
+// `node --test wasm/`.
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { readFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
+import { loadBertology, readDefaultModel, useShards } from "./node/bertology.mjs";
+
+const root = new URL("../", import.meta.url);
+const path = p => fileURLToPath(new URL(p, root));
+let lab, pool, defaultModel;
+
+before(async () => {
+	lab = await loadBertology();
+	defaultModel = await readDefaultModel();
+	pool = useShards(1);
+});
+
+after(() => {
+	pool.resize(1);
+	delete globalThis.bertologyShards;
+});
+
+// alone and pooled run a request with the lab alone and on two shards.
+async function alone(request) {
+	pool.resize(1);
+	return lab.handle(request);
+}
+
+async function pooled(request) {
+	pool.resize(2);
+	return lab.handle(request);
+}
+
+test("passes on two shards compute what the lab computes alone", async () => {
+	const info = await lab.handle({ op: "loadModel", files: defaultModel });
+	const sst2 = new Uint8Array(await readFile(path("testdata/golden/run_bertology/data/SST-2/dev.tsv")));
+	await lab.handle({ op: "loadDataset", name: "SST-2/dev.tsv", bytes: sst2 });
+	const importance = { op: "importance", maxSeqLength: 32, batchSize: 2 };
+
+	const want = await alone(importance);
+	assert.deepEqual(await pooled(importance), want, "importance");
+	assert.equal(pool.version(), 1, "the pool holds the loaded model");
+	assert.ok(want.evaluation.metrics.acc > 0.5, `accuracy ${want.evaluation.metrics.acc}`);
+
+	const mask = new Float32Array(info.layers * info.heads).map((_, i) => i % 2);
+	const evaluate = { op: "evaluate", headMask: mask };
+	assert.deepEqual(await pooled(evaluate), await alone(evaluate), "evaluation with a mask");
+	const masking = { op: "maskingLoop", threshold: 0.9, amount: 0.25 };
+	assert.deepEqual(await pooled(masking), await alone(masking), "masking loop");
+
+	// A shard that dies is replaced, and its batch runs again.
+	const replaced = pool.replaced();
+	pool.resize(2);
+	pool.killAfter(3);
+	assert.deepEqual(await lab.handle(importance), want, "importance with a shard killed");
+	assert.equal(pool.replaced(), replaced + 1, "shards replaced");
+
+	// After pruning the shards get the pruned model.
+	await lab.handle({ op: "prune", heads: { 0: [1] } });
+	assert.deepEqual(await pooled({ op: "evaluate" }), await alone({ op: "evaluate" }), "evaluation of the pruned model");
+	assert.equal(pool.version(), 2, "the pool holds the pruned model");
+});
+
+test("runBatch answers with the step of one batch", async () => {
+	await lab.handle({ op: "loadModel", files: defaultModel });
+	const tokens = await lab.handle({ op: "tokenize", text: "a gripping, funny and moving film" });
+	const T = tokens.ids.length;
+	const step = await lab.handle({
+		op: "runBatch",
+		batch: { size: 1, seqLen: T, inputIds: tokens.ids, tokenTypeIds: tokens.typeIds, labels: new Int32Array([1]) },
+		want: { headMaskGrad: true, attentions: true },
+	});
+	const fwd = await lab.handle({ op: "forward", ids: tokens.ids, typeIds: tokens.typeIds });
+	assert.deepEqual([...step.logits], [...fwd.logits.data], "the logits of forward");
+	assert.equal(step.attentions.length, fwd.attentions.length);
+	fwd.attentions.forEach((a, l) => assert.deepEqual([...step.attentions[l]], [...a.data], `layer ${l}'s attention`));
+	assert.ok(step.headMaskGrad instanceof Float32Array && step.headMaskGrad.length === fwd.attentions.length * fwd.attentions[0].shape[0]);
+	assert.ok(step.loss > 0, `loss ${step.loss}`);
+});
+
+test("cancel stops a pass on the shards; the lab and its shards work on", async () => {
+	await lab.handle({ op: "loadModel", files: defaultModel });
+	const sst2 = new Uint8Array(await readFile(path("testdata/golden/run_bertology/data/SST-2/dev.tsv")));
+	await lab.handle({ op: "loadDataset", name: "SST-2/dev.tsv", bytes: sst2 });
+	pool.resize(2);
+	let reports = 0;
+	const running = lab.handle({ op: "importance", id: 78, batchSize: 1 }, p => {
+		if (p.phase === "importance" && reports++ === 0) {
+			lab.handle({ op: "cancel", target: 78 });
+		}
+	});
+	await assert.rejects(running, /^Error: importance: cancelled$/);
+	const importance = { op: "importance", batchSize: 1 };
+	assert.deepEqual(await pooled(importance), await alone(importance), "importance after the cancel");
+});
