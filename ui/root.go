@@ -364,7 +364,7 @@ func (c *Root) progressText() string {
 	if p == nil || p.Total == 0 {
 		return c.busy + "…"
 	}
-	text := fmt.Sprintf("%s: %s %d%%", c.busy, p.Phase, 100*p.Done/p.Total)
+	text := fmt.Sprintf("%s: %s, %d%%", c.busy, p.Phase, 100*p.Done/p.Total)
 	if d, ok := c.left.estimate(*p, time.Now()); ok {
 		text += ", about " + roughDuration(d) + " left"
 	}

@@ -20,18 +20,24 @@ type progressBar struct {
 	start time.Time
 }
 
-// bar returns a progress callback that draws a bar on w for each phase in turn, labelled desc or,
-// when desc is empty, with the phase (and training's loss so far).
+// bar returns a progress callback that draws a bar on w for each count in turn (a phase, or a loop whose
+// passes count on as one), labelled desc, its phase, or both (and training's loss so far).
 func bar(w io.Writer, desc string) progress.Func {
 	var p *progressBar
-	var phase string
+	var total, done int
 	return progress.Throttle(func(r progress.Report) {
-		if p == nil || r.Phase != phase {
-			p, phase = &progressBar{w: w, start: time.Now()}, r.Phase
+		// A new count starts a new bar: a phase of its own, or a loop's pass counted on from the last.
+		if p == nil || r.Total != total || r.Done < done {
+			p, total = &progressBar{w: w, start: time.Now()}, r.Total
 		}
-		p.desc = desc
-		if desc == "" {
+		done = r.Done
+		switch {
+		case desc == "":
 			p.desc = r.Phase
+		case r.Phase == "":
+			p.desc = desc
+		default:
+			p.desc = desc + ": " + r.Phase
 		}
 		if r.Loss != 0 {
 			p.desc += fmt.Sprintf(" (loss %.4f)", r.Loss)

@@ -119,7 +119,8 @@ func run(a runArgs, stdout, stderr io.Writer) error {
 		Amount:     a.amount,
 		Importance: bertology.Options{Mode: mode, Normalization: opt.Normalization},
 		Score:      score,
-		Progress:   bar(stderr, ""), // a bar per pass: "masking: round 1", ...
+		Progress:   bar(stderr, "masking"), // one bar for the loop: "masking: round 1 of at most R", ...
+		Unmasked:   imp,                    // the importance just computed with every head on
 	}
 	masking, err := bertology.MaskHeads(ctx, runner, batches, mopt)
 	if err != nil {

@@ -21,9 +21,9 @@ type MaskingOptions struct {
 	// Score turns a round's outputs into the metric (accuracy, MCC, ...); higher is better.
 	Score func(imp *Importance) (float64, error)
 	// Progress, when set, follows the whole loop as one computation: Done and Total count batches over
-	// every pass the loop may need (the pass with every head on, then at most one a round until every
-	// head is masked), so that the time left can be estimated from it; the phase names the pass,
-	// "masking: importance with every head on", then "masking: round 1 of at most R", ...
+	// every pass the loop may need (the pass with every head on unless Unmasked is given, then at most
+	// one a round until every head is masked), so that the time left can be estimated from it; the
+	// phase names the pass, "importance with every head on", then "round 1 of at most R", ...
 	// (Importance.Progress is not used).
 	Progress progress.Func
 	// Unmasked, when set, is the importance already computed with every head on, with Importance's
@@ -62,7 +62,11 @@ func MaskHeads(ctx context.Context, r Runner, batches []*model.Batch, opt Maskin
 	iopt := opt.Importance
 	iopt.Importance, iopt.Entropy, iopt.HeadMask = true, false, nil
 	numToMask := max(1, int(float64(n)*opt.Amount))
-	passes := 1 + (n+numToMask-1)/numToMask // the most the loop can run: until every head is masked
+	rounds := (n + numToMask - 1) / numToMask // the most the loop can run: until every head is masked
+	passes := rounds
+	if opt.Unmasked == nil {
+		passes++ // and the pass with every head on
+	}
 	pass := 0
 	// overall reports each pass's batches as steps of the whole loop.
 	overall := func(phase string) progress.Func {
@@ -76,15 +80,15 @@ func MaskHeads(ctx context.Context, r Runner, batches []*model.Batch, opt Maskin
 	}
 	imp := opt.Unmasked
 	if imp == nil {
-		iopt.Progress = overall("masking: importance with every head on")
+		iopt.Progress = overall("importance with every head on")
 		var err error
 		if imp, err = ComputeImportance(ctx, r, batches, iopt); err != nil {
 			return nil, err
 		}
+		pass++
 	} else if imp.Layers != layers || imp.Heads != heads || len(imp.Importance) != n {
 		return nil, fmt.Errorf("bertology: the importance to start masking from is for %d x %d heads, the model has %d x %d", imp.Layers, imp.Heads, layers, heads)
 	}
-	pass++
 	res := &Masking{}
 	var err error
 	res.Log = append(res.Log, scriptImportanceLog(imp)...)
@@ -125,7 +129,7 @@ func MaskHeads(ctx context.Context, r Runner, batches []*model.Batch, opt Maskin
 		res.Log = append(res.Log, FormatTable(newMask, layers, heads)...)
 
 		iopt.HeadMask = newMask
-		iopt.Progress = overall(fmt.Sprintf("masking: round %d of at most %d", len(res.Rounds)+1, passes-1))
+		iopt.Progress = overall(fmt.Sprintf("round %d of at most %d", len(res.Rounds)+1, rounds))
 		if imp, err = ComputeImportance(ctx, r, batches, iopt); err != nil {
 			return nil, err
 		}

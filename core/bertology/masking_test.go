@@ -97,8 +97,8 @@ func TestMaskHeadsProgressAndReuse(t *testing.T) {
 			t.Fatalf("report %d: %+v after %+v; want one growing count of 10 batches", i, p, reports[max(0, i-1)])
 		}
 	}
-	if first, last := reports[0], reports[len(reports)-1]; first.Phase != "masking: importance with every head on" ||
-		last.Phase != fmt.Sprintf("masking: round %d of at most 4", len(want.Rounds)) || last.Done != r.calls {
+	if first, last := reports[0], reports[len(reports)-1]; first.Phase != "importance with every head on" ||
+		last.Phase != fmt.Sprintf("round %d of at most 4", len(want.Rounds)) || last.Done != r.calls {
 		t.Fatalf("first report %+v, last %+v, after %d batches", first, last, r.calls)
 	}
 
