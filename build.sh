@@ -158,6 +158,9 @@ bench)
 	done
 	bench_chromium "Chromium: kernels" ./core/kernel/ -test.bench 'Sgemm|Softmax|LayerNorm|GELU' -test.benchtime 20x
 	bench_chromium "Chromium: forward, batch 1, every attention returned" ./core/model/ -test.bench 'Forward$' -test.benchtime 5x
+	log "bench: Chromium: importance on the SST-2 dev set through the page's worker, one and two workers (default model)"
+	build_site >/dev/null
+	go test -tags e2e -run '^$' -bench ImportanceWorkers -benchtime 3x ./e2e/ | go run ./cmd/benchtable
 	;;
 *)
 	echo "usage: $0 serve [PORT] | test | bench | build | kernels" >&2

@@ -149,7 +149,7 @@ func (s *site) servedCount(path string) int {
 func BenchmarkImportanceWorkers(b *testing.B) {
 	_, br, examples := workersPage(b)
 	for _, c := range []struct{ workers, batch int }{{1, 1}, {2, 1}, {1, 8}, {2, 8}} {
-		b.Run(fmt.Sprintf("workers=%d/batch=%d", c.workers, c.batch), func(b *testing.B) {
+		b.Run(fmt.Sprintf("batch=%d/workers=%d", c.batch, c.workers), func(b *testing.B) {
 			br.setWorkers(b, c.workers)
 			request := fmt.Sprintf(`{maxSeqLength: 128, batchSize: %d}`, c.batch)
 			br.importance(b, request) // the shards start and load the model

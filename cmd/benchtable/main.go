@@ -1,7 +1,7 @@
 // Command benchtable reads `go test -bench` output and sets the kernel implementations side by side:
-// benchmarks whose names differ only in their last element (go, simd128, relaxed-simd, avx2) become one
-// row, with each implementation's figure and how many times faster than Go each one is. build.sh bench
-// pipes every benchmark run through it.
+// benchmarks whose names differ only in their last element (go, simd128, relaxed-simd, avx2; or
+// workers=1, workers=2) become one row, with each variant's figure and how many times faster than Go
+// (or the first variant) each one is. build.sh bench pipes every benchmark run through it.
 //
 //	go test -run '^$' -bench Sgemm ./core/kernel/ | go run ./cmd/benchtable
 package main
@@ -72,7 +72,8 @@ func table(in io.Reader, out io.Writer) error {
 	if len(rows) == 0 {
 		return nil
 	}
-	// Go first, then the others in the order they came.
+	// Go first, then the others in the order they came; the first is what the others are compared to
+	// (Go, or for a benchmark of something else, its first variant: workers=1).
 	slices.SortStableFunc(impls, func(a, b string) int {
 		if a == "go" {
 			return -1
@@ -82,6 +83,7 @@ func table(in io.Reader, out io.Writer) error {
 		}
 		return 0
 	})
+	base := impls[0]
 	width := 10
 	for _, key := range rows {
 		width = max(width, len(strings.Split(key, "\x00")[0]))
@@ -91,7 +93,7 @@ func table(in io.Reader, out io.Writer) error {
 		fmt.Fprintf(out, " %13s", im)
 	}
 	for _, im := range impls[1:] {
-		fmt.Fprintf(out, " %14s", im+"/go")
+		fmt.Fprintf(out, " %14s", im+"/"+base)
 	}
 	fmt.Fprintln(out)
 	for _, key := range rows {
@@ -115,10 +117,10 @@ func table(in io.Reader, out io.Writer) error {
 				fmt.Fprintf(out, " %13s", "-")
 			}
 		}
-		g, hasGo := rs["go"]
+		g, hasBase := rs[base]
 		for _, im := range impls[1:] {
 			r, ok := rs[im]
-			if !ok || !hasGo || r.value == 0 || g.value == 0 {
+			if !ok || !hasBase || r.value == 0 || g.value == 0 {
 				fmt.Fprintf(out, " %14s", "-")
 				continue
 			}
