@@ -79,16 +79,17 @@ test_native() {
 
 # test_wasm runs the core's tests as js/wasm under Node, through wasm/node/go_js_wasm_exec, on each kernel
 # path: the SIMD128 module, Go's own kernels (the fallback when the module cannot load), and the parity
-# tests again on the relaxed-SIMD build.
+# tests again on the relaxed-SIMD build. -count=1: the kernels are chosen outside the test binary (by
+# the wrapper), so go test's cache cannot tell the runs apart.
 test_wasm() {
 	build_kernels
 	local path="$PWD/wasm/node:$PATH"
 	log "test: core as js/wasm under Node, SIMD128 kernels"
-	PATH="$path" BERTOLOGY_KERNELS=simd128 GOOS=js GOARCH=wasm go test ./core/...
+	PATH="$path" BERTOLOGY_KERNELS=simd128 GOOS=js GOARCH=wasm go test -count=1 ./core/...
 	log "test: core as js/wasm under Node, Go kernels"
-	PATH="$path" BERTOLOGY_KERNELS=go GOOS=js GOARCH=wasm go test ./core/...
+	PATH="$path" BERTOLOGY_KERNELS=go GOOS=js GOARCH=wasm go test -count=1 ./core/...
 	log "test: kernels and parity as js/wasm under Node, relaxed-SIMD kernels"
-	PATH="$path" BERTOLOGY_KERNELS=relaxed-simd GOOS=js GOARCH=wasm go test ./core/kernel/ ./core/model/ ./core/bertology/
+	PATH="$path" BERTOLOGY_KERNELS=relaxed-simd GOOS=js GOARCH=wasm go test -count=1 ./core/kernel/ ./core/model/ ./core/bertology/
 }
 
 test_node() {
