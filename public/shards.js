@@ -43,7 +43,7 @@
 		let killAt = 0; // batches to hand out before the test's kill; 0: none
 
 		function start() {
-			const s = { version: 0, loading: null, pending: new Map(), running: 0, retired: false };
+			const s = { version: 0, loading: null, pending: new Map(), running: 0, retired: false, dead: "" };
 			s.worker = spawn({
 				message: msg => answered(s, msg),
 				death: reason => died(s, reason || "the shard failed"),
@@ -52,9 +52,15 @@
 			return s;
 		}
 
-		// call sends one request to shard s and resolves to its result.
+		// call sends one request to shard s and resolves to its result. A shard that died answers
+		// nothing: a batch that reaches it late (it awaited the model while the shard died) is rejected
+		// as died() rejects the ones it held, so that it runs again elsewhere.
 		function call(s, op, fields) {
 			return new Promise((resolve, reject) => {
+				if (s.dead) {
+					reject(Object.assign(new Error(`a shard died: ${s.dead}`), { shardDied: true }));
+					return;
+				}
 				const id = nextID++;
 				s.pending.set(id, { resolve, reject });
 				s.worker.post({ id, op, ...fields });
@@ -84,6 +90,7 @@
 				return;
 			}
 			shards.delete(s);
+			s.dead = reason || "the shard failed";
 			s.worker.terminate();
 			if (!s.retired || (shards.size === 0 && queue.length > 0)) {
 				replaced++;
