@@ -56,15 +56,11 @@ func (AVX2) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32
 		return
 	}
 	block := avx2Blocks.Get().(*[avx2BlockK * avx2BlockN]float32)
-	for j0 := 0; j0 < n; j0 += avx2BlockN {
-		nb := min(avx2BlockN, n-j0)
-		for p0 := 0; p0 < k; p0 += avx2BlockK {
-			kb := min(avx2BlockK, k-p0)
-			packed := block[:kb*panelsWidth(nb)]
-			packBlock(packed, tB, b, ldb, p0, kb, j0, nb)
-			avx2Block(tA, m, p0, kb, j0, nb, alpha, a, lda, packed, blockBeta(p0, beta), c, ldc)
-		}
-	}
+	eachBlock(k, n, avx2BlockK, avx2BlockN, beta, func(p0, kb, j0, nb int, beta float32) {
+		packed := block[:kb*panelsWidth(nb)]
+		packBlock(packed, tB, b, ldb, p0, kb, j0, nb)
+		avx2Block(tA, m, p0, kb, j0, nb, alpha, a, lda, packed, beta, c, ldc)
+	})
 	avx2Blocks.Put(block)
 }
 
@@ -89,23 +85,10 @@ func (a AVX2) SgemmPacked(tA blas.Transpose, m int, alpha float32, x []float32, 
 	if sgemmDegenerate(m, n, k, alpha, beta, c, ldc) {
 		return
 	}
-	for j0 := 0; j0 < n; j0 += avx2BlockN {
-		nb := min(avx2BlockN, n-j0)
-		for p0 := 0; p0 < k; p0 += avx2BlockK {
-			kb := min(avx2BlockK, k-p0)
-			packed := bp.blocks[p0/avx2BlockK][j0*kb : j0*kb+kb*panelsWidth(nb)]
-			avx2Block(tA, m, p0, kb, j0, nb, alpha, x, lda, packed, blockBeta(p0, beta), c, ldc)
-		}
-	}
-}
-
-// blockBeta is the beta of the product on the block of rows of op(B) from p0: the caller's for the
-// first, which scales c, and 1 for the others, which add to it.
-func blockBeta(p0 int, beta float32) float32 {
-	if p0 == 0 {
-		return beta
-	}
-	return 1
+	eachBlock(k, n, avx2BlockK, avx2BlockN, beta, func(p0, kb, j0, nb int, beta float32) {
+		packed := bp.blocks[p0/avx2BlockK][j0*kb : j0*kb+kb*panelsWidth(nb)]
+		avx2Block(tA, m, p0, kb, j0, nb, alpha, x, lda, packed, beta, c, ldc)
+	})
 }
 
 // panelsWidth is n rounded up to whole panels.

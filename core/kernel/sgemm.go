@@ -200,3 +200,17 @@ func gemm(dst []float32, ldd int, a []float32, lda int, b []float32, ldb int, m,
 		}
 	}
 }
+
+// eachBlock walks op(B) [k, n] in blocks of at most blockK rows and blockN columns, as the packing
+// kernels multiply it: for each column block, the row blocks in order, each with the beta its product
+// takes (the caller's for the first row block, which scales c, and 1 for the rest, which add to it).
+func eachBlock(k, n, blockK, blockN int, beta float32, f func(p0, kb, j0, nb int, beta float32)) {
+	for j0 := 0; j0 < n; j0 += blockN {
+		nb := min(blockN, n-j0)
+		bt := beta
+		for p0 := 0; p0 < k; p0 += blockK {
+			f(p0, min(blockK, k-p0), j0, nb, bt)
+			bt = 1
+		}
+	}
+}

@@ -102,17 +102,11 @@ func (s SIMD) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float
 		buf = &b
 	}
 	pb := unsafe.Pointer(&(*buf)[:1][0])
-	for j0 := 0; j0 < n; j0 += blockN {
-		nb := min(blockN, n-j0)
-		bt := beta
-		for p0 := 0; p0 < k; p0 += blockK {
-			kb := min(blockK, k-p0)
-			simdPack(pb, unsafe.Pointer(&b[p0*rsB/4+j0*csB/4]), int32(rsB), int32(csB), int32(kb), int32(nb))
-			simdGemmPacked(int32(m), int32(nb), int32(kb), alpha, unsafe.Pointer(&a[p0*csA/4]), int32(rsA), int32(csA),
-				pb, bt, unsafe.Pointer(&c[j0]), int32(4*ldc))
-			bt = 1
-		}
-	}
+	eachBlock(k, n, blockK, blockN, beta, func(p0, kb, j0, nb int, beta float32) {
+		simdPack(pb, unsafe.Pointer(&b[p0*rsB/4+j0*csB/4]), int32(rsB), int32(csB), int32(kb), int32(nb))
+		simdGemmPacked(int32(m), int32(nb), int32(kb), alpha, unsafe.Pointer(&a[p0*csA/4]), int32(rsA), int32(csA),
+			pb, beta, unsafe.Pointer(&c[j0]), int32(4*ldc))
+	})
 	scratch.Put(buf)
 }
 
@@ -121,15 +115,11 @@ func (s SIMD) Pack(tB blas.Transpose, k, n int, b []float32, ldb int) *Packed {
 	checkOperand("b", tB, k, n, b, ldb)
 	p := &Packed{By: s.Name(), K: k, N: n}
 	_, _, rsB, csB := operands(blas.NoTrans, tB, 1, ldb)
-	for j0 := 0; j0 < n; j0 += blockN {
-		nb := min(blockN, n-j0)
-		for p0 := 0; p0 < k; p0 += blockK {
-			kb := min(blockK, k-p0)
-			block := make([]float32, packedSize(kb, nb))
-			simdPack(unsafe.Pointer(&block[0]), unsafe.Pointer(&b[p0*rsB/4+j0*csB/4]), int32(rsB), int32(csB), int32(kb), int32(nb))
-			p.blocks = append(p.blocks, block)
-		}
-	}
+	eachBlock(k, n, blockK, blockN, 1, func(p0, kb, j0, nb int, _ float32) {
+		block := make([]float32, packedSize(kb, nb))
+		simdPack(unsafe.Pointer(&block[0]), unsafe.Pointer(&b[p0*rsB/4+j0*csB/4]), int32(rsB), int32(csB), int32(kb), int32(nb))
+		p.blocks = append(p.blocks, block)
+	})
 	return p
 }
 
@@ -141,18 +131,12 @@ func (s SIMD) SgemmPacked(tA blas.Transpose, m int, alpha float32, a []float32, 
 		return
 	}
 	rsA, csA, _, _ := operands(tA, blas.NoTrans, lda, 1)
-	i := 0
-	for j0 := 0; j0 < n; j0 += blockN {
-		nb := min(blockN, n-j0)
-		bt := beta
-		for p0 := 0; p0 < k; p0 += blockK {
-			kb := min(blockK, k-p0)
-			simdGemmPacked(int32(m), int32(nb), int32(kb), alpha, unsafe.Pointer(&a[p0*csA/4]), int32(rsA), int32(csA),
-				unsafe.Pointer(&bp.blocks[i][0]), bt, unsafe.Pointer(&c[j0]), int32(4*ldc))
-			bt = 1
-			i++
-		}
-	}
+	i := 0 // Pack laid the blocks out in the order eachBlock walks them
+	eachBlock(k, n, blockK, blockN, beta, func(p0, kb, j0, nb int, beta float32) {
+		simdGemmPacked(int32(m), int32(nb), int32(kb), alpha, unsafe.Pointer(&a[p0*csA/4]), int32(rsA), int32(csA),
+			unsafe.Pointer(&bp.blocks[i][0]), beta, unsafe.Pointer(&c[j0]), int32(4*ldc))
+		i++
+	})
 }
 
 // Softmax implements Kernels. Exponentials and sums are in float32 (Go's kernel takes them in float64):
