@@ -38,6 +38,7 @@ func (m *Model) ForwardBackward(b *Batch, opt Options, want GradOptions) (*Outpu
 		return nil, nil, errors.New("the batch has no labels, hence no loss to differentiate")
 	}
 	out, tp, err := m.forward(b, opt, true)
+	defer m.release(tp)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -55,11 +56,16 @@ func (m *Model) ForwardBackward(b *Batch, opt Options, want GradOptions) (*Outpu
 	}
 	c, sh := m.cfg, tp.shape
 	n, d := sh.rows, sh.hidden
-	dx := make([]float32, n*d)
+	ws := tp.ws
+	ws.dx, ws.dPrev = grow(ws.dx, n*d), grow(ws.dPrev, n*d)
+	dx, dPrev := ws.dx, ws.dPrev
+	clear(dx)
 	m.headBackward(&tp.head, g, rows, dLogits, tp.final, dx, b, sh)
 	if m.finalLN != nil {
 		dFinal := dx
-		dx = make([]float32, n*d)
+		dx = dPrev
+		clear(dx)
+		dPrev = dFinal
 		var gLN *layerNorm
 		if g != nil {
 			gLN = g.finalLN
@@ -70,8 +76,6 @@ func (m *Model) ForwardBackward(b *Batch, opt Options, want GradOptions) (*Outpu
 	if want.HeadMask {
 		grads.HeadMask = make([]float32, c.NumLayers*c.NumHeads)
 	}
-	var s blockScratch
-	dPrev := make([]float32, n*d)
 	for l := len(m.layers) - 1; l >= 0; l-- {
 		var dIn, dHeadMask []float32
 		if g != nil || l > 0 { // the first layer's input gradient only feeds the embeddings'
@@ -80,7 +84,7 @@ func (m *Model) ForwardBackward(b *Batch, opt Options, want GradOptions) (*Outpu
 		if want.HeadMask {
 			dHeadMask = grads.HeadMask[l*c.NumHeads : (l+1)*c.NumHeads]
 		}
-		m.blockBackward(&s, tp.layers[l], m.layers[l], blockGrad(g, l), l, dx, dIn, sh, b.AttentionMask,
+		m.blockBackward(&ws.scratch, tp.layers[l], m.layers[l], blockGrad(g, l), l, dx, dIn, sh, b.AttentionMask,
 			m.layerHeadMask(opt.HeadMask, l), dHeadMask)
 		dx, dPrev = dPrev, dx
 	}

@@ -8,6 +8,7 @@ import (
 
 // tape is everything a forward pass computed, layer by layer, for the backward pass to read.
 type tape struct {
+	ws        *workspace // the buffers below are the workspace's
 	shape     shape
 	emb       embedActs
 	layers    []*layerActs
@@ -21,12 +22,14 @@ type tape struct {
 // model: token ids outside the vocabulary, sequences longer than the position table, lengths that
 // disagree, labels out of range.
 func (m *Model) Forward(b *Batch, opt Options) (*Output, error) {
-	out, _, err := m.forward(b, opt, false)
+	out, tp, err := m.forward(b, opt, false)
+	m.release(tp)
 	return out, err
 }
 
 // forward is Forward that also returns the tape; with keep false the tape holds only the last layer's
-// activations, the buffers being reused from layer to layer.
+// activations, the buffers being reused from layer to layer. The caller releases the tape (Model.release)
+// when it is done with it.
 func (m *Model) forward(b *Batch, opt Options, keep bool) (*Output, *tape, error) {
 	if err := m.validate(b, &opt); err != nil {
 		return nil, nil, err
@@ -34,18 +37,21 @@ func (m *Model) forward(b *Batch, opt Options, keep bool) (*Output, *tape, error
 	c := m.cfg
 	sh := shape{batch: b.Size, seqLen: b.SeqLen, rows: b.Size * b.SeqLen, hidden: c.HiddenSize, headDim: c.HeadDim()}
 	n, d := sh.rows, sh.hidden
-	tp := &tape{shape: sh}
+	tp := &tape{ws: m.workspace(), shape: sh}
 	out := &Output{}
 
-	x := make([]float32, n*d)
+	x := grow(tp.ws.emb, n*d)
+	tp.ws.emb = x
 	m.embed(x, &tp.emb, b, n, d)
 	if opt.HiddenStates {
 		out.HiddenStates = append(out.HiddenStates, tensor.FromData(slices.Clone(x), b.Size, b.SeqLen, d))
 	}
-	var a *layerActs
 	for l, blk := range m.layers {
-		if a == nil || keep {
-			a = &layerActs{}
+		a := tp.ws.layer(0)
+		if keep {
+			a = tp.ws.layer(l)
+		}
+		if l == 0 || keep {
 			tp.layers = append(tp.layers, a)
 		}
 		headMask := m.layerHeadMask(opt.HeadMask, l)

@@ -13,6 +13,7 @@ import (
 // every depth can be read out the same way with HeadLogits (the logit lens).
 func (m *Model) ResidualStream(b *Batch) ([]*tensor.Tensor, error) {
 	out, tp, err := m.forward(b, Options{HiddenStates: true}, false)
+	defer m.release(tp)
 	if err != nil {
 		return nil, err
 	}

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 
 	"bertology/core/checkpoint"
 	"bertology/core/kernel"
@@ -80,6 +81,8 @@ type Model struct {
 	decoder       []float32      // [VocabSize, D] vocabulary projection; the word embeddings when tied
 	decoderBias   []float32      // [VocabSize], BERT MLM's cls.predictions.bias
 	decoderPacked *kernel.Packed // decoderᵀ laid out for the kernels, when they pack (see packWeights)
+
+	spare sync.Pool // *workspace: the buffers of passes that have ended (workspace.go)
 }
 
 // block is one transformer layer. The attention projections of all its heads are fused into qkv,
