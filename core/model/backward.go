@@ -59,19 +59,18 @@ func (m *Model) ForwardBackward(b *Batch, opt Options, want GradOptions) (*Outpu
 	ws := tp.ws
 	ws.dx, ws.dPrev = grow(ws.dx, n*d), grow(ws.dPrev, n*d)
 	dx, dPrev := ws.dx, ws.dPrev
-	clear(dx)
-	m.headBackward(&tp.head, g, rows, dLogits, tp.final, dx, b, sh)
+	nf := len(tp.final) / d // the rows the last block computed: all, or those the head reads
+	clear(dx[:nf*d])
+	m.headBackward(&tp.head, g, rows, dLogits, tp.final, dx[:nf*d], b, sh)
 	if m.finalLN != nil {
-		dFinal := dx
-		dx = dPrev
-		clear(dx)
-		dPrev = dFinal
 		var gLN *layerNorm
 		if g != nil {
 			gLN = g.finalLN
 		}
 		last := tp.layers[len(tp.layers)-1].out
-		m.finalLN.backward(m.k, dx, gLN, dFinal, last, tp.finalMean, tp.finalRstd, n, d)
+		clear(dPrev[:nf*d])
+		m.finalLN.backward(m.k, dPrev[:nf*d], gLN, dx[:nf*d], last, tp.finalMean, tp.finalRstd, nf, d)
+		dx, dPrev = dPrev, dx
 	}
 	if want.HeadMask {
 		grads.HeadMask = make([]float32, c.NumLayers*c.NumHeads)

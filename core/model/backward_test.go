@@ -209,3 +209,72 @@ func BenchmarkForwardBackwardBERTTiny(b *testing.B) {
 		}
 	}
 }
+
+// TestClassifierRowsOnly checks that a classifier's pass without hidden states, whose last block computes
+// only the rows the head reads after its attention, gives exactly what the pass over every row gives:
+// loss, logits, attentions, the head mask's gradient and every weight's. It runs the golden classifiers
+// (post-LN) and GPT-2 with a score head (pre-LN, final LayerNorm, the last token read).
+func TestClassifierRowsOnly(t *testing.T) {
+	type classifier struct {
+		name string
+		m    *Model
+		b    *Batch
+	}
+	var classifiers []classifier
+	for _, arch := range goldenArchs {
+		if m := loadModel(t, arch, "model"); m.Head() == SequenceClassification {
+			classifiers = append(classifiers, classifier{arch, m, goldenBatch(loadGolden(t, arch).Inputs)})
+		}
+	}
+	m, b, _ := gpt2Classifier(t)
+	classifiers = append(classifiers, classifier{"gpt2-classifier", m, b})
+	if len(classifiers) < 3 {
+		t.Fatalf("%d classifiers among the golden models, want bert, distilbert and GPT-2's", len(classifiers))
+	}
+	for _, c := range classifiers {
+		t.Run(c.name, func(t *testing.T) {
+			m, b := c.m, c.b
+			want := GradOptions{HeadMask: true, Weights: true}
+			mask := make([]float32, m.Config().NumLayers*m.Config().NumHeads)
+			for i := range mask {
+				mask[i] = 1 - float32(i%3)/4
+			}
+			opt := Options{HeadMask: mask, Attentions: true}
+			_, tp, err := m.forward(b, opt, true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := m.Config().HiddenSize; len(tp.final) != b.Size*d {
+				t.Errorf("the last block computed %d rows, want the %d the head reads", len(tp.final)/d, b.Size)
+			}
+			m.release(tp)
+			rowsOnly, rg, err := m.ForwardBackward(b, opt, want)
+			if err != nil {
+				t.Fatal(err)
+			}
+			opt.HiddenStates = true
+			every, eg, err := m.ForwardBackward(b, opt, want)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rowsOnly.Loss != every.Loss || !slices.Equal(rowsOnly.Logits.Data, every.Logits.Data) {
+				t.Errorf("loss %v logits %v, over every row %v %v", rowsOnly.Loss, rowsOnly.Logits.Data, every.Loss, every.Logits.Data)
+			}
+			last := len(every.Attentions) - 1
+			if !slices.Equal(rowsOnly.Attentions[last].Data, every.Attentions[last].Data) {
+				t.Error("the last layer's attentions differ")
+			}
+			if !slices.Equal(rg.HeadMask, eg.HeadMask) {
+				t.Errorf("head-mask gradient %v, over every row %v", rg.HeadMask, eg.HeadMask)
+			}
+			if len(rg.Weights) != len(eg.Weights) {
+				t.Fatalf("%d weight gradients, over every row %d", len(rg.Weights), len(eg.Weights))
+			}
+			for name, w := range eg.Weights {
+				if !slices.Equal(rg.Weights[name].Data, w.Data) {
+					t.Errorf("gradient of %s differs", name)
+				}
+			}
+		})
+	}
+}

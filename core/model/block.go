@@ -29,6 +29,33 @@ type layerActs struct {
 	ffnAct  []float32 // [N, I] after the activation
 	ffnRes  []float32 // [N, D] post-LN blocks: h1 + second feed-forward layer, before the LayerNorm
 	out     []float32 // [N, D] the block's output
+
+	// rows, when not nil, are the only rows the block computes after its attention, which every row
+	// feeds: the rows the head reads, in the last block of a pass that returns no hidden states. Every
+	// buffer from the first residual sum on (and a post-LN block's first LayerNorm statistics) then holds
+	// R = len(rows) rows, in rows' order, and so does out.
+	rows       []int
+	xRows      []float32 // [R, D] those rows of x
+	mergedRows []float32 // [R, A] those rows of merged
+}
+
+// outRows is how many rows the block computes after its attention, of a batch of n.
+func (a *layerActs) outRows(n int) int {
+	if a.rows != nil {
+		return len(a.rows)
+	}
+	return n
+}
+
+// afterAttention returns the rows of merged and of the block's input x that the rest of the block
+// computes: all of them, or a.rows gathered.
+func (a *layerActs) afterAttention(x []float32, d, width int) (merged, res []float32) {
+	if a.rows == nil {
+		return a.merged, x
+	}
+	a.mergedRows = gatherRowsTo(grow(a.mergedRows, len(a.rows)*width), a.merged, a.rows, width)
+	a.xRows = gatherRowsTo(grow(a.xRows, len(a.rows)*d), x, a.rows, d)
+	return a.mergedRows, a.xRows
 }
 
 // grow returns buf resliced to n elements, or a new slice when buf is too small.
@@ -42,15 +69,18 @@ func grow(buf []float32, n int) []float32 {
 // prepare sizes a's buffers for block blk on a batch of shape sh.
 func (a *layerActs) prepare(blk *block, sh shape, preLN, headMask bool) {
 	n, d, t := sh.rows, sh.hidden, sh.seqLen
+	r := a.outRows(n)
 	nh := len(blk.heads)
 	width, inter := nh*sh.headDim, blk.ffnIn.out
+	ln1Rows := r // a post-LN block's first LayerNorm follows the attention, GPT-2's precedes it
 	if preLN {
-		a.ln1, a.ln2 = grow(a.ln1, n*d), grow(a.ln2, n*d)
+		a.ln1, a.ln2 = grow(a.ln1, n*d), grow(a.ln2, r*d)
+		ln1Rows = n
 	} else {
-		a.h1, a.ffnRes = grow(a.h1, n*d), grow(a.ffnRes, n*d)
+		a.h1, a.ffnRes = grow(a.h1, r*d), grow(a.ffnRes, r*d)
 	}
-	a.ln1Mean, a.ln1Rstd = grow(a.ln1Mean, n), grow(a.ln1Rstd, n)
-	a.ln2Mean, a.ln2Rstd = grow(a.ln2Mean, n), grow(a.ln2Rstd, n)
+	a.ln1Mean, a.ln1Rstd = grow(a.ln1Mean, ln1Rows), grow(a.ln1Rstd, ln1Rows)
+	a.ln2Mean, a.ln2Rstd = grow(a.ln2Mean, r), grow(a.ln2Rstd, r)
 	a.qkv = grow(a.qkv, n*3*width)
 	a.probs = grow(a.probs, sh.batch*nh*t*t)
 	a.attn = a.probs
@@ -59,33 +89,37 @@ func (a *layerActs) prepare(blk *block, sh shape, preLN, headMask bool) {
 		a.attn = a.masked
 	}
 	a.merged = grow(a.merged, n*width)
-	a.attnRes = grow(a.attnRes, n*d)
-	a.ffnPre, a.ffnAct = grow(a.ffnPre, n*inter), grow(a.ffnAct, n*inter)
-	a.out = grow(a.out, n*d)
+	a.attnRes = grow(a.attnRes, r*d)
+	a.ffnPre, a.ffnAct = grow(a.ffnPre, r*inter), grow(a.ffnAct, r*inter)
+	a.out = grow(a.out, r*d)
 }
 
-// blockForward runs transformer block l on x [N, D], writing a.out. BERT, DistilBERT and OpenAI GPT put
-// the LayerNorm after each residual sum, GPT-2 before each sublayer.
+// blockForward runs transformer block l on x [N, D], writing a.out (a.rows' rows of it, when a.rows is
+// set). BERT, DistilBERT and OpenAI GPT put the LayerNorm after each residual sum, GPT-2 before each
+// sublayer.
 func (m *Model) blockForward(a *layerActs, blk *block, l int, x []float32, sh shape, mask []int, headMask []float32) {
 	a.x = x
 	n, d, eps := sh.rows, sh.hidden, m.cfg.LayerNormEps
+	r := a.outRows(n)
 	if m.preLN() {
 		blk.ln1.forward(m.k, a.ln1, a.ln1Mean, a.ln1Rstd, x, n, d, eps)
 		m.attention(a, blk, l, a.ln1, sh, mask, headMask)
-		blk.attnOut.forward(m.k, a.attnRes, a.merged, n)
-		addInPlace(a.attnRes, x)
-		blk.ln2.forward(m.k, a.ln2, a.ln2Mean, a.ln2Rstd, a.attnRes, n, d, eps)
-		m.feedForward(a, blk, a.ln2, a.out, n)
+		merged, res := a.afterAttention(x, d, blk.attnOut.in)
+		blk.attnOut.forward(m.k, a.attnRes, merged, r)
+		addInPlace(a.attnRes, res)
+		blk.ln2.forward(m.k, a.ln2, a.ln2Mean, a.ln2Rstd, a.attnRes, r, d, eps)
+		m.feedForward(a, blk, a.ln2, a.out, r)
 		addInPlace(a.out, a.attnRes)
 		return
 	}
 	m.attention(a, blk, l, x, sh, mask, headMask)
-	blk.attnOut.forward(m.k, a.attnRes, a.merged, n)
-	addInPlace(a.attnRes, x)
-	blk.ln1.forward(m.k, a.h1, a.ln1Mean, a.ln1Rstd, a.attnRes, n, d, eps)
-	m.feedForward(a, blk, a.h1, a.ffnRes, n)
+	merged, res := a.afterAttention(x, d, blk.attnOut.in)
+	blk.attnOut.forward(m.k, a.attnRes, merged, r)
+	addInPlace(a.attnRes, res)
+	blk.ln1.forward(m.k, a.h1, a.ln1Mean, a.ln1Rstd, a.attnRes, r, d, eps)
+	m.feedForward(a, blk, a.h1, a.ffnRes, r)
 	addInPlace(a.ffnRes, a.h1)
-	blk.ln2.forward(m.k, a.out, a.ln2Mean, a.ln2Rstd, a.ffnRes, n, d, eps)
+	blk.ln2.forward(m.k, a.out, a.ln2Mean, a.ln2Rstd, a.ffnRes, r, d, eps)
 }
 
 // feedForward writes the block's position-wise feed-forward network of in [N, D] to out [N, D],
@@ -111,6 +145,7 @@ type blockScratch struct {
 	dFfnRes  []float32 // [N, D] post-LN blocks: gradient of the second residual sum
 	dInter   []float32 // [N, I] gradient of the feed-forward's intermediate activations
 	dMerged  []float32 // [N, A] gradient of the heads' merged outputs
+	dRows    []float32 // [R, A] gradient of the rows of merged that a block with rows computed on
 }
 
 // blockGrad is the gradient of one block's parameters, nil when they are not wanted: g is the
@@ -122,38 +157,61 @@ func blockGrad(g *Model, l int) *block {
 	return g.layers[l]
 }
 
-// blockBackward is the backward pass of blockForward: given dOut [N, D], the gradient of the block's
-// output, it writes the gradient with respect to its input a.x to dx (skipped when dx is nil, for the
-// first layer when only the head mask's gradient is wanted), adds the parameter gradients to g unless g
-// is nil, and the head-mask gradients to dHeadMask unless it is nil.
+// blockBackward is the backward pass of blockForward: given dOut [N, D] (or [R, D] for a block with
+// rows), the gradient of the block's output, it writes the gradient with respect to its input a.x [N, D]
+// to dx (skipped when dx is nil, for the first layer when only the head mask's gradient is wanted), adds
+// the parameter gradients to g unless g is nil, and the head-mask gradients to dHeadMask unless it is nil.
 func (m *Model) blockBackward(s *blockScratch, a *layerActs, blk, g *block, l int, dOut, dx []float32, sh shape, mask []int, headMask, dHeadMask []float32) {
 	n, d := sh.rows, sh.hidden
-	s.dAttnRes, s.dNorm = grow(s.dAttnRes, n*d), grow(s.dNorm, n*d)
+	r := a.outRows(n)
+	s.dAttnRes, s.dNorm = grow(s.dAttnRes, r*d), grow(s.dNorm, n*d)
 	s.dMerged = grow(s.dMerged, n*blk.attnOut.in)
 	var gQKV, gAttnOut *linear
 	var gLN1, gLN2 *layerNorm
 	if g != nil {
 		gQKV, gAttnOut, gLN1, gLN2 = &g.qkv, &g.attnOut, &g.ln1, &g.ln2
 	}
+	// attnRes = x + attnOut(merged), on the block's rows: the gradients of merged and x from
+	// dAttnRes, before the attention's
+	residual := func() {
+		merged, dMerged := a.merged, s.dMerged
+		if a.rows != nil {
+			merged = a.mergedRows
+			s.dRows = grow(s.dRows, r*blk.attnOut.in)
+			dMerged = s.dRows
+		}
+		clear(dMerged)
+		blk.attnOut.backward(m.k, dMerged, gAttnOut, s.dAttnRes, merged, r)
+		if a.rows != nil {
+			clear(s.dMerged)
+			scatterAddRows(s.dMerged, dMerged, a.rows, blk.attnOut.in)
+		}
+		if dx == nil {
+			return
+		}
+		if a.rows == nil {
+			copy(dx, s.dAttnRes)
+			return
+		}
+		clear(dx)
+		scatterAddRows(dx, s.dAttnRes, a.rows, d)
+	}
 
 	if m.preLN() {
 		// out = attnRes + ffn(ln_2(attnRes))
 		copy(s.dAttnRes, dOut)
-		clear(s.dNorm)
-		m.feedForwardBackward(s, a, blk, g, a.ln2, dOut, s.dNorm, n)
-		blk.ln2.backward(m.k, s.dAttnRes, gLN2, s.dNorm, a.attnRes, a.ln2Mean, a.ln2Rstd, n, d)
+		dLN2 := s.dNorm[:r*d]
+		clear(dLN2)
+		m.feedForwardBackward(s, a, blk, g, a.ln2, dOut, dLN2, r)
+		blk.ln2.backward(m.k, s.dAttnRes, gLN2, dLN2, a.attnRes, a.ln2Mean, a.ln2Rstd, r, d)
 		// attnRes = x + attnOut(attention(ln_1(x)))
-		clear(s.dMerged)
-		blk.attnOut.backward(m.k, s.dMerged, gAttnOut, s.dAttnRes, a.merged, n)
+		residual()
 		var dLN1 []float32
 		if dx != nil || g != nil {
 			dLN1 = s.dNorm
 			clear(dLN1)
 		}
 		m.attentionBackward(a, blk, gQKV, l, a.ln1, s.dMerged, dLN1, sh, mask, headMask, dHeadMask)
-		if dx != nil {
-			copy(dx, s.dAttnRes)
-		}
 		if dLN1 != nil {
 			blk.ln1.backward(m.k, dx, gLN1, dLN1, a.x, a.ln1Mean, a.ln1Rstd, n, d)
 		}
@@ -161,24 +219,20 @@ func (m *Model) blockBackward(s *blockScratch, a *layerActs, blk, g *block, l in
 	}
 
 	// out = ln2(ffnRes), ffnRes = h1 + ffn(h1)
-	s.dFfnRes = grow(s.dFfnRes, n*d)
+	s.dFfnRes = grow(s.dFfnRes, r*d)
 	clear(s.dFfnRes)
-	blk.ln2.backward(m.k, s.dFfnRes, gLN2, dOut, a.ffnRes, a.ln2Mean, a.ln2Rstd, n, d)
-	dH1 := s.dNorm
+	blk.ln2.backward(m.k, s.dFfnRes, gLN2, dOut, a.ffnRes, a.ln2Mean, a.ln2Rstd, r, d)
+	dH1 := s.dNorm[:r*d]
 	copy(dH1, s.dFfnRes)
-	m.feedForwardBackward(s, a, blk, g, a.h1, s.dFfnRes, dH1, n)
+	m.feedForwardBackward(s, a, blk, g, a.h1, s.dFfnRes, dH1, r)
 	// h1 = ln1(attnRes), attnRes = x + attnOut(attention(x))
 	clear(s.dAttnRes)
-	blk.ln1.backward(m.k, s.dAttnRes, gLN1, dH1, a.attnRes, a.ln1Mean, a.ln1Rstd, n, d)
-	clear(s.dMerged)
-	blk.attnOut.backward(m.k, s.dMerged, gAttnOut, s.dAttnRes, a.merged, n)
-	if dx != nil {
-		copy(dx, s.dAttnRes)
-	}
+	blk.ln1.backward(m.k, s.dAttnRes, gLN1, dH1, a.attnRes, a.ln1Mean, a.ln1Rstd, r, d)
+	residual()
 	m.attentionBackward(a, blk, gQKV, l, a.x, s.dMerged, dx, sh, mask, headMask, dHeadMask)
 }
 
-// feedForwardBackward is the backward pass of feedForward from in [N, D]: given dOut [N, D], the
+// feedForwardBackward is the backward pass of feedForward from in [n, D]: given dOut [n, D], the
 // gradient of its output, it adds the gradient with respect to in to dIn and the parameter gradients to
 // g unless g is nil.
 func (m *Model) feedForwardBackward(s *blockScratch, a *layerActs, blk, g *block, in, dOut, dIn []float32, n int) {

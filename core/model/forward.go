@@ -46,6 +46,18 @@ func (m *Model) forward(b *Batch, opt Options, keep bool) (*Output, *tape, error
 	if opt.HiddenStates {
 		out.HiddenStates = append(out.HiddenStates, tensor.FromData(slices.Clone(x), b.Size, b.SeqLen, d))
 	}
+	// A classifier reads one row of each sequence: unless every hidden state is wanted, the last block
+	// computes only those rows after its attention, and the head reads them in order.
+	var headRows []int
+	if m.head == SequenceClassification {
+		tp.head.rows = m.classifiedRows(b)
+		if !opt.HiddenStates {
+			headRows, tp.head.rows = tp.head.rows, make([]int, b.Size)
+			for i := range tp.head.rows {
+				tp.head.rows[i] = i
+			}
+		}
+	}
 	for l, blk := range m.layers {
 		a := tp.ws.layer(0)
 		if keep {
@@ -53,6 +65,10 @@ func (m *Model) forward(b *Batch, opt Options, keep bool) (*Output, *tape, error
 		}
 		if l == 0 || keep {
 			tp.layers = append(tp.layers, a)
+		}
+		a.rows = nil
+		if l == len(m.layers)-1 {
+			a.rows = headRows
 		}
 		headMask := m.layerHeadMask(opt.HeadMask, l)
 		a.prepare(blk, sh, m.preLN(), headMask != nil)
@@ -73,10 +89,14 @@ func (m *Model) forward(b *Batch, opt Options, keep bool) (*Output, *tape, error
 			out.HiddenStates = append(out.HiddenStates, tensor.FromData(slices.Clone(x), b.Size, b.SeqLen, d))
 		}
 	}
-	tp.final = x
+	nf := n // the rows the last block computed
+	if headRows != nil {
+		nf = len(headRows)
+	}
+	tp.final = x[:nf*d]
 	if m.finalLN != nil {
-		tp.final, tp.finalMean, tp.finalRstd = make([]float32, n*d), make([]float32, n), make([]float32, n)
-		m.finalLN.forward(m.k, tp.final, tp.finalMean, tp.finalRstd, x, n, d, c.LayerNormEps)
+		tp.final, tp.finalMean, tp.finalRstd = make([]float32, nf*d), make([]float32, nf), make([]float32, nf)
+		m.finalLN.forward(m.k, tp.final, tp.finalMean, tp.finalRstd, x, nf, d, c.LayerNormEps)
 		if opt.HiddenStates {
 			out.HiddenStates = append(out.HiddenStates, tensor.FromData(slices.Clone(tp.final), b.Size, b.SeqLen, d))
 		}

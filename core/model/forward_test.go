@@ -189,7 +189,9 @@ func TestRegressionLoss(t *testing.T) {
 // TestGPT2SequenceClassification checks GPT2ForSequenceClassification against its definition: the score
 // layer applied to the final hidden state of the token before the first padding token (pad_token_id,
 // here the end-of-text id the goldens pad with), the last token when a sequence has no padding.
-func TestGPT2SequenceClassification(t *testing.T) {
+// gpt2Classifier is the golden GPT-2 with a two-class score head of sin(i) weights, pad_token_id 336,
+// and its golden batch labelled.
+func gpt2Classifier(t *testing.T) (*Model, *Batch, *tensor.Tensor) {
 	g := loadGolden(t, "gpt2")
 	score := tensor.New(2, 32)
 	for i := range score.Data {
@@ -208,6 +210,12 @@ func TestGPT2SequenceClassification(t *testing.T) {
 	}
 	b := goldenBatch(g.Inputs)
 	b.Labels = []int{1, 0, 1}
+	return m, b, score
+}
+
+func TestGPT2SequenceClassification(t *testing.T) {
+	g := loadGolden(t, "gpt2")
+	m, b, score := gpt2Classifier(t)
 	out, err := m.Forward(b, Options{})
 	if err != nil {
 		t.Fatal(err)

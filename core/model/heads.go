@@ -9,7 +9,7 @@ import (
 
 // headActs keeps what the task head computed, for the backward pass.
 type headActs struct {
-	rows      []int     // [B] the token each sequence's classifier reads
+	rows      []int     // [B] the row of the final hidden states each sequence's classifier reads
 	pooledIn  []float32 // [B, D] the hidden states at those tokens
 	pooledPre []float32 // [B, D] BERT's pooler or DistilBERT's pre-classifier, before tanh or ReLU
 	pooled    []float32 // [B, D] after it: the classifier's input
@@ -21,13 +21,13 @@ type headActs struct {
 	logits    []float32
 }
 
-// headForward computes the logits from the final hidden states x [N, D].
+// headForward computes the logits from the final hidden states x [N, D]; a classifier reads the rows
+// h.rows of x, which forward sets (x may then hold those rows alone).
 func (m *Model) headForward(h *headActs, x []float32, b *Batch, sh shape) {
 	n, d := sh.rows, sh.hidden
 	c := m.cfg
 	switch m.head {
 	case SequenceClassification:
-		h.rows = m.classifiedRows(b)
 		h.pooledIn = make([]float32, b.Size*d)
 		for i, r := range h.rows {
 			copy(h.pooledIn[i*d:(i+1)*d], x[r*d:(r+1)*d])
@@ -169,11 +169,15 @@ func (m *Model) decoderBackward(g *Model, rows []int, dLogits, in []float32, d i
 
 // gatherRows returns the listed rows of src [*, width], packed.
 func gatherRows(src []float32, rows []int, width int) []float32 {
-	out := make([]float32, len(rows)*width)
+	return gatherRowsTo(make([]float32, len(rows)*width), src, rows, width)
+}
+
+// gatherRowsTo writes the listed rows of src [*, width] to dst [len(rows), width] and returns it.
+func gatherRowsTo(dst, src []float32, rows []int, width int) []float32 {
 	for i, r := range rows {
-		copy(out[i*width:(i+1)*width], src[r*width:(r+1)*width])
+		copy(dst[i*width:(i+1)*width], src[r*width:(r+1)*width])
 	}
-	return out
+	return dst
 }
 
 // scatterAddRows adds each row i of src [len(rows), width] to row rows[i] of dst.
