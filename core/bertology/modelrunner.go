@@ -25,7 +25,8 @@ func (r ModelRunner) Shape() (layers, heads int) {
 
 // Run evaluates one batch.
 func (r ModelRunner) Run(b *model.Batch, headMask []float32, want Want) (*Step, error) {
-	opt := model.Options{HeadMask: headMask, Attentions: want.Attentions}
+	// A language model is scored by its loss: its logits are never wanted.
+	opt := model.Options{HeadMask: headMask, Attentions: want.Attentions, LossOnly: true}
 	var (
 		out   *model.Output
 		grads *model.Gradients
@@ -40,7 +41,7 @@ func (r ModelRunner) Run(b *model.Batch, headMask []float32, want Want) (*Step, 
 		return nil, err
 	}
 	step := &Step{Loss: out.Loss}
-	if out.Logits != nil && r.Model.Head() == model.SequenceClassification {
+	if out.Logits != nil {
 		step.Logits = out.Logits.Data
 	}
 	if grads != nil {

@@ -42,7 +42,7 @@ func (m *Model) ForwardBackward(b *Batch, opt Options, want GradOptions) (*Outpu
 	if err != nil {
 		return nil, nil, err
 	}
-	rows, dLogits, err := m.lossBackward(tp.head.logits, b)
+	rows, dLogits, err := m.lossBackward(&tp.head, b)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -210,28 +210,40 @@ func BenchmarkForwardBackwardBERTTiny(b *testing.B) {
 	}
 }
 
-// TestClassifierRowsOnly checks that a classifier's pass without hidden states, whose last block computes
-// only the rows the head reads after its attention, gives exactly what the pass over every row gives:
-// loss, logits, attentions, the head mask's gradient and every weight's. It runs the golden classifiers
+// TestRowsTheHeadReads checks that a pass without hidden states, whose last block computes only the
+// rows the head reads after its attention (a classifier's one per sequence; a masked LM's labelled rows
+// when only its loss is wanted), gives exactly what the pass over every row gives: loss, logits,
+// attentions, the head mask's gradient and every weight's. It runs the golden classifiers and masked LM
 // (post-LN) and GPT-2 with a score head (pre-LN, final LayerNorm, the last token read).
-func TestClassifierRowsOnly(t *testing.T) {
-	type classifier struct {
+func TestRowsTheHeadReads(t *testing.T) {
+	type model struct {
 		name string
 		m    *Model
 		b    *Batch
+		rows int // that the head reads
 	}
-	var classifiers []classifier
+	var models []model
 	for _, arch := range goldenArchs {
-		if m := loadModel(t, arch, "model"); m.Head() == SequenceClassification {
-			classifiers = append(classifiers, classifier{arch, m, goldenBatch(loadGolden(t, arch).Inputs)})
+		m, b := loadModel(t, arch, "model"), goldenBatch(loadGolden(t, arch).Inputs)
+		switch m.Head() {
+		case SequenceClassification:
+			models = append(models, model{arch, m, b, b.Size})
+		case MaskedLM:
+			labelled := 0
+			for _, label := range b.Labels {
+				if label != ignoreIndex {
+					labelled++
+				}
+			}
+			models = append(models, model{arch, m, b, labelled})
 		}
 	}
 	m, b, _ := gpt2Classifier(t)
-	classifiers = append(classifiers, classifier{"gpt2-classifier", m, b})
-	if len(classifiers) < 3 {
-		t.Fatalf("%d classifiers among the golden models, want bert, distilbert and GPT-2's", len(classifiers))
+	models = append(models, model{"gpt2-classifier", m, b, b.Size})
+	if len(models) < 4 {
+		t.Fatalf("%d classifiers and masked LMs among the golden models, want bert, distilbert, bert-mlm and GPT-2's", len(models))
 	}
-	for _, c := range classifiers {
+	for _, c := range models {
 		t.Run(c.name, func(t *testing.T) {
 			m, b := c.m, c.b
 			want := GradOptions{HeadMask: true, Weights: true}
@@ -239,13 +251,13 @@ func TestClassifierRowsOnly(t *testing.T) {
 			for i := range mask {
 				mask[i] = 1 - float32(i%3)/4
 			}
-			opt := Options{HeadMask: mask, Attentions: true}
+			opt := Options{HeadMask: mask, Attentions: true, LossOnly: true}
 			_, tp, err := m.forward(b, opt, true)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if d := m.Config().HiddenSize; len(tp.final) != b.Size*d {
-				t.Errorf("the last block computed %d rows, want the %d the head reads", len(tp.final)/d, b.Size)
+			if d := m.Config().HiddenSize; len(tp.final) != c.rows*d || c.rows >= b.Size*b.SeqLen {
+				t.Errorf("the last block computed %d rows of %d, want the %d the head reads", len(tp.final)/d, b.Size*b.SeqLen, c.rows)
 			}
 			m.release(tp)
 			rowsOnly, rg, err := m.ForwardBackward(b, opt, want)
@@ -257,8 +269,9 @@ func TestClassifierRowsOnly(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if rowsOnly.Loss != every.Loss || !slices.Equal(rowsOnly.Logits.Data, every.Logits.Data) {
-				t.Errorf("loss %v logits %v, over every row %v %v", rowsOnly.Loss, rowsOnly.Logits.Data, every.Loss, every.Logits.Data)
+			if rowsOnly.Loss != every.Loss || (m.Head() == SequenceClassification) != (rowsOnly.Logits != nil) ||
+				rowsOnly.Logits != nil && !slices.Equal(rowsOnly.Logits.Data, every.Logits.Data) {
+				t.Errorf("loss %v logits %v, over every row %v %v", rowsOnly.Loss, rowsOnly.Logits, every.Loss, every.Logits)
 			}
 			last := len(every.Attentions) - 1
 			if !slices.Equal(rowsOnly.Attentions[last].Data, every.Attentions[last].Data) {

@@ -30,6 +30,10 @@ type Options struct {
 	HeadMask []float32
 	// HiddenStates, Attentions and Contexts ask for the per-layer outputs of Output.
 	HiddenStates, Attentions, Contexts bool
+	// LossOnly says that a language model's loss is wanted but not its logits, so Output.Logits is nil:
+	// a masked LM then runs its last block (after the attention) and its head on the labelled rows alone.
+	// A classifier's logits come back either way.
+	LossOnly bool
 }
 
 // Output is what Forward computed.

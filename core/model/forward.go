@@ -46,15 +46,24 @@ func (m *Model) forward(b *Batch, opt Options, keep bool) (*Output, *tape, error
 	if opt.HiddenStates {
 		out.HiddenStates = append(out.HiddenStates, tensor.FromData(slices.Clone(x), b.Size, b.SeqLen, d))
 	}
-	// A classifier reads one row of each sequence: unless every hidden state is wanted, the last block
-	// computes only those rows after its attention, and the head reads them in order.
+	// A classifier reads one row of each sequence, and a masked LM's loss its labelled rows: unless every
+	// hidden state (or the masked LM's every logit) is wanted, the last block computes only those rows
+	// after its attention, and the head reads them in order.
 	var headRows []int
-	if m.head == SequenceClassification {
+	switch {
+	case m.head == SequenceClassification:
 		tp.head.rows = m.classifiedRows(b)
 		if !opt.HiddenStates {
 			headRows, tp.head.rows = tp.head.rows, make([]int, b.Size)
 			for i := range tp.head.rows {
 				tp.head.rows[i] = i
+			}
+		}
+	case m.head == MaskedLM && opt.LossOnly && !opt.HiddenStates && b.Labels != nil:
+		for r, label := range b.Labels {
+			if label != ignoreIndex {
+				headRows = append(headRows, r)
+				tp.head.labels = append(tp.head.labels, label)
 			}
 		}
 	}
@@ -105,12 +114,13 @@ func (m *Model) forward(b *Batch, opt Options, keep bool) (*Output, *tape, error
 		return out, tp, nil
 	}
 	m.headForward(&tp.head, tp.final, b, sh)
-	if m.head == SequenceClassification {
+	switch {
+	case m.head == SequenceClassification:
 		out.Logits = tensor.FromData(tp.head.logits, b.Size, c.NumLabels)
-	} else {
+	case !opt.LossOnly:
 		out.Logits = tensor.FromData(tp.head.logits, b.Size, b.SeqLen, c.VocabSize)
 	}
-	loss, ok := m.loss(tp.head.logits, b)
+	loss, ok := m.loss(&tp.head, b)
 	out.Loss, out.HasLoss = float32(loss), ok
 	return out, tp, nil
 }

@@ -240,7 +240,7 @@ func TestGradientCheck(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				l, _ := m.loss(out.Logits.Data, b)
+				l, _ := m.loss(&headActs{logits: out.Logits.Data}, b)
 				return l
 			}
 

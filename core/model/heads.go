@@ -19,12 +19,14 @@ type headActs struct {
 	mlmMean   []float32 // [N] the LayerNorm's statistics
 	mlmRstd   []float32
 	logits    []float32
+	labels    []int // a masked LM's labels of its logits rows, when it computed the labelled rows alone
 }
 
-// headForward computes the logits from the final hidden states x [N, D]; a classifier reads the rows
-// h.rows of x, which forward sets (x may then hold those rows alone).
+// headForward computes the logits from the final hidden states x [N, D], or only those rows the head
+// reads (forward decides): a classifier reads the rows h.rows of x, which forward sets.
 func (m *Model) headForward(h *headActs, x []float32, b *Batch, sh shape) {
-	n, d := sh.rows, sh.hidden
+	d := sh.hidden
+	n := len(x) / d // every row, or a masked LM's labelled rows alone
 	c := m.cfg
 	switch m.head {
 	case SequenceClassification:

@@ -11,7 +11,8 @@ const ignoreIndex = -100
 // loss computes the batch's loss from the head's logits, as the Hugging Face model does when given
 // labels; ok is false when the batch has none. It is accumulated and returned in float64, which
 // Output.Loss rounds to float32 and the gradient checks difference.
-func (m *Model) loss(logits []float32, b *Batch) (loss float64, ok bool) {
+func (m *Model) loss(h *headActs, b *Batch) (loss float64, ok bool) {
+	logits := h.logits
 	switch {
 	case b.Targets != nil:
 		return meanSquaredError(logits, b.Targets), true
@@ -20,9 +21,18 @@ func (m *Model) loss(logits []float32, b *Batch) (loss float64, ok bool) {
 	case m.head == CausalLM:
 		return crossEntropy(logits, m.cfg.VocabSize, shiftedLabels(b)), true
 	case m.head == MaskedLM:
-		return crossEntropy(logits, m.cfg.VocabSize, b.Labels), true
+		return crossEntropy(logits, m.cfg.VocabSize, h.mlmLabels(b)), true
 	}
 	return crossEntropy(logits, m.cfg.NumLabels, b.Labels), true
+}
+
+// mlmLabels are the labels of a masked LM's logits rows: the batch's, or those of the labelled rows
+// alone when the head computed only those (Options.LossOnly).
+func (h *headActs) mlmLabels(b *Batch) []int {
+	if h.labels != nil {
+		return h.labels
+	}
+	return b.Labels
 }
 
 // shiftedLabels lines each position's logits up with the next token's label, as a causal LM's loss
@@ -68,14 +78,15 @@ func meanSquaredError(logits, targets []float32) float64 {
 // rows that carry a label can have a nonzero gradient: rows lists them, ascending, and dLogits
 // [len(rows), classes] holds their gradients, so that a language model's head, whose labels are often
 // sparse (BERT's masked tokens), backpropagates only those. It fails when every label is ignored.
-func (m *Model) lossBackward(logits []float32, b *Batch) (rows []int, dLogits []float32, err error) {
+func (m *Model) lossBackward(h *headActs, b *Batch) (rows []int, dLogits []float32, err error) {
+	logits := h.logits
 	switch {
 	case b.Targets != nil:
 		return meanSquaredErrorBackward(logits, b.Targets, m.cfg.NumLabels)
 	case m.head == CausalLM:
 		return crossEntropyBackward(logits, m.cfg.VocabSize, shiftedLabels(b))
 	case m.head == MaskedLM:
-		return crossEntropyBackward(logits, m.cfg.VocabSize, b.Labels)
+		return crossEntropyBackward(logits, m.cfg.VocabSize, h.mlmLabels(b))
 	}
 	return crossEntropyBackward(logits, m.cfg.NumLabels, b.Labels)
 }

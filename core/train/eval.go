@@ -50,7 +50,7 @@ func LanguageModelEval(batches []*model.Batch) Evaluator {
 			if predicted == 0 {
 				continue
 			}
-			out, err := m.Forward(b, model.Options{})
+			out, err := m.Forward(b, model.Options{LossOnly: true})
 			if err != nil {
 				return nil, err
 			}

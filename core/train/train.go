@@ -92,7 +92,7 @@ func Train(ctx context.Context, m *model.Model, examples []*model.Batch, opt Opt
 				batch = append(batch, examples[k])
 			}
 			b := m.Collate(batch, 0, opt.PadID)
-			out, grads, err := m.ForwardBackward(b, model.Options{}, model.GradOptions{Weights: true})
+			out, grads, err := m.ForwardBackward(b, model.Options{LossOnly: true}, model.GradOptions{Weights: true})
 			if err != nil {
 				return results, fmt.Errorf("train: epoch %d, step %d: %w", epoch, i+1, err)
 			}
