@@ -85,11 +85,10 @@ func BenchmarkLayerNorm(b *testing.B) {
 	}
 }
 
+// BenchmarkGELU and BenchmarkGELUBackward measure the exact GELU (BERT's) over a BERT-base
+// intermediate layer at 128 tokens.
 func BenchmarkGELU(b *testing.B) {
-	x, dst := make([]float32, 128*3072), make([]float32, 128*3072)
-	for i := range x {
-		x[i] = float32(i%61)*0.1 - 3
-	}
+	x, dst := geluInput(), make([]float32, 128*3072)
 	for _, k := range kernel.Implementations() {
 		b.Run(k.Name(), func(b *testing.B) {
 			for b.Loop() {
@@ -98,4 +97,31 @@ func BenchmarkGELU(b *testing.B) {
 			b.ReportMetric(b.Elapsed().Seconds()*1e9/float64(b.N)/float64(len(x)), "ns/element")
 		})
 	}
+}
+
+func BenchmarkGELUBackward(b *testing.B) {
+	x, dy, ones := geluInput(), make([]float32, 128*3072), make([]float32, 128*3072)
+	for i := range ones {
+		ones[i] = 1
+	}
+	for _, k := range kernel.Implementations() {
+		b.Run(k.Name(), func(b *testing.B) {
+			for b.Loop() {
+				// dy is multiplied in place: refilled, untimed, it neither overflows nor turns subnormal.
+				b.StopTimer()
+				copy(dy, ones)
+				b.StartTimer()
+				k.GELUBackward(dy, x, false)
+			}
+			b.ReportMetric(b.Elapsed().Seconds()*1e9/float64(b.N)/float64(len(x)), "ns/element")
+		})
+	}
+}
+
+func geluInput() []float32 {
+	x := make([]float32, 128*3072)
+	for i := range x {
+		x[i] = float32(i%61)*0.1 - 3
+	}
+	return x
 }
