@@ -51,8 +51,8 @@ func BenchmarkSgemm(b *testing.B) {
 	}
 }
 
-// BenchmarkSoftmax and BenchmarkLayerNorm measure the elementwise kernels at BERT-base's sizes: 12 heads'
-// scores over 128 tokens, and 128 rows of 768.
+// BenchmarkSoftmax, BenchmarkSoftmaxBackward and BenchmarkLayerNorm measure the elementwise kernels at
+// BERT-base's sizes: 12 heads' scores over 128 tokens, and 128 rows of 768.
 func BenchmarkSoftmax(b *testing.B) {
 	x := make([]float32, 12*128*128)
 	for _, k := range kernel.Implementations() {
@@ -64,6 +64,27 @@ func BenchmarkSoftmax(b *testing.B) {
 				k.Softmax(x, 12*128, 128) // in place: a softmax of probabilities is as much work
 			}
 			b.ReportMetric(b.Elapsed().Seconds()*1e9/float64(b.N)/float64(len(x)), "ns/element")
+		})
+	}
+}
+
+func BenchmarkSoftmaxBackward(b *testing.B) {
+	p, dp, grad := make([]float32, 12*128*128), make([]float32, 12*128*128), make([]float32, 12*128*128)
+	for i := range p {
+		p[i] = float32(i%128) * 0.01
+		grad[i] = float32(i%7) - 3
+	}
+	kernel.Go{}.Softmax(p, 12*128, 128)
+	for _, k := range kernel.Implementations() {
+		b.Run(k.Name(), func(b *testing.B) {
+			for b.Loop() {
+				// dp is turned in place: refilled, untimed, it does not shrink to subnormals.
+				b.StopTimer()
+				copy(dp, grad)
+				b.StartTimer()
+				k.SoftmaxBackward(dp, p, 12*128, 128)
+			}
+			b.ReportMetric(b.Elapsed().Seconds()*1e9/float64(b.N)/float64(len(p)), "ns/element")
 		})
 	}
 }

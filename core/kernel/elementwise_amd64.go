@@ -2,6 +2,26 @@
 
 package kernel
 
+// Softmax implements Kernels, in float32 (Go's kernel exponentiates and sums in float64): the maximum
+// subtracted first as torch does, the exponentials the SIMD128 module's, their sum taken eight lanes at
+// a time; the probabilities differ from Go's by a few float32 ulps.
+func (AVX2) Softmax(x []float32, rows, cols int) {
+	if rows <= 0 || cols <= 0 {
+		return
+	}
+	_ = x[rows*cols-1]
+	softmaxAVX2(&x[0], rows, cols)
+}
+
+// SoftmaxBackward implements Kernels, in float64 as Go's.
+func (AVX2) SoftmaxBackward(dp, p []float32, rows, cols int) {
+	if rows <= 0 || cols <= 0 {
+		return
+	}
+	_, _ = dp[rows*cols-1], p[rows*cols-1]
+	softmaxBackwardAVX2(&dp[0], &p[0], rows, cols)
+}
+
 // GELU implements Kernels, in float32 with the SIMD128 module's polynomials (elementwise_amd64.s): erf
 // to an absolute error of 1.5e-7, e^x to a relative one of about 1e-7.
 func (AVX2) GELU(dst, x []float32, tanh bool) {
@@ -46,3 +66,13 @@ func geluAVX2(dst, x *float32, n8 int, tanh bool)
 //
 //go:noescape
 func geluBackwardAVX2(dy, x *float32, n8 int, tanh bool)
+
+// softmaxAVX2 replaces each row of x [rows, cols] by its softmax, for rows, cols > 0.
+//
+//go:noescape
+func softmaxAVX2(x *float32, rows, cols int)
+
+// softmaxBackwardAVX2 turns each row of dp [rows, cols] into p ⊙ (dp - Σ p ⊙ dp), for rows, cols > 0.
+//
+//go:noescape
+func softmaxBackwardAVX2(dp, p *float32, rows, cols int)

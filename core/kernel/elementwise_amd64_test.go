@@ -49,3 +49,50 @@ func TestAVX2GELUTailAndNaN(t *testing.T) {
 		}
 	}
 }
+
+// TestAVX2SoftmaxNaN checks that a NaN in a row, inside a vector or in the tail past the last one,
+// makes the whole row NaN, as Go's kernel does, and leaves the other rows as they are alone.
+func TestAVX2SoftmaxNaN(t *testing.T) {
+	if !cpu.X86.HasAVX2 || !cpu.X86.HasFMA {
+		t.Skip("no AVX2 and FMA on this processor")
+	}
+	const cols = 13 // one vector and a tail of 5
+	nan := float32(math.NaN())
+	row := func(nanAt int) []float32 {
+		r := make([]float32, cols)
+		for j := range r {
+			r[j] = float32(j%5) - 1.5
+		}
+		if nanAt >= 0 {
+			r[nanAt] = nan
+		}
+		return r
+	}
+	p := row(-1)
+	Go{}.Softmax(p, 1, cols)
+	for _, tc := range []struct {
+		name string
+		run  func(x []float32, rows int)
+	}{
+		{"Softmax", func(x []float32, rows int) { AVX2{}.Softmax(x, rows, cols) }},
+		{"SoftmaxBackward", func(dp []float32, rows int) {
+			var ps []float32
+			for range rows {
+				ps = append(ps, p...)
+			}
+			AVX2{}.SoftmaxBackward(dp, ps, rows, cols)
+		}},
+	} {
+		alone := row(-1)
+		tc.run(alone, 1)
+		x := append(append(append(row(2), row(-1)...), row(11)...), row(-1)...)
+		tc.run(x, 4)
+		for r, wantNaN := range []bool{true, false, true, false} {
+			for j, v := range x[r*cols : (r+1)*cols] {
+				if wantNaN && !math.IsNaN(float64(v)) || !wantNaN && math.Float32bits(v) != math.Float32bits(alone[j]) {
+					t.Errorf("%s: row %d [%d] = %v, want NaN: %v (%v alone)", tc.name, r, j, v, wantNaN, alone[j])
+				}
+			}
+		}
+	}
+}
