@@ -11,8 +11,10 @@ import (
 
 // AVX2 is the implementation of Kernels for amd64 processors with AVX2 and FMA: the matrix product runs
 // in an assembly micro-kernel (avx2_amd64.s) on panels of 16 columns of B, blocked as the SIMD kernels'
-// are; the elementwise kernels are Go's. It is single-threaded, and safe for concurrent use: its only
-// shared state is the pools of packing space.
+// are; GELU and softmax with their backward passes run in assembly too (elementwise_amd64.s), eight
+// floats at a time, GELU and the exponential in the SIMD128 module's float32 arithmetic; LayerNorm is
+// Go's. It is single-threaded, and safe for concurrent use: its only shared state is the pools of
+// packing space.
 type AVX2 struct{ Go }
 
 func init() {

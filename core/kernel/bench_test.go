@@ -51,8 +51,8 @@ func BenchmarkSgemm(b *testing.B) {
 	}
 }
 
-// BenchmarkSoftmax and BenchmarkLayerNorm measure the elementwise kernels at BERT-base's sizes: 12 heads'
-// scores over 128 tokens, and 128 rows of 768.
+// BenchmarkSoftmax, BenchmarkSoftmaxBackward and BenchmarkLayerNorm measure the elementwise kernels at
+// BERT-base's sizes: 12 heads' scores over 128 tokens, and 128 rows of 768.
 func BenchmarkSoftmax(b *testing.B) {
 	x := make([]float32, 12*128*128)
 	for _, k := range kernel.Implementations() {
@@ -64,6 +64,27 @@ func BenchmarkSoftmax(b *testing.B) {
 				k.Softmax(x, 12*128, 128) // in place: a softmax of probabilities is as much work
 			}
 			b.ReportMetric(b.Elapsed().Seconds()*1e9/float64(b.N)/float64(len(x)), "ns/element")
+		})
+	}
+}
+
+func BenchmarkSoftmaxBackward(b *testing.B) {
+	p, dp, grad := make([]float32, 12*128*128), make([]float32, 12*128*128), make([]float32, 12*128*128)
+	for i := range p {
+		p[i] = float32(i%128) * 0.01
+		grad[i] = float32(i%7) - 3
+	}
+	kernel.Go{}.Softmax(p, 12*128, 128)
+	for _, k := range kernel.Implementations() {
+		b.Run(k.Name(), func(b *testing.B) {
+			for b.Loop() {
+				// dp is turned in place: refilled, untimed, it does not shrink to subnormals.
+				b.StopTimer()
+				copy(dp, grad)
+				b.StartTimer()
+				k.SoftmaxBackward(dp, p, 12*128, 128)
+			}
+			b.ReportMetric(b.Elapsed().Seconds()*1e9/float64(b.N)/float64(len(p)), "ns/element")
 		})
 	}
 }
@@ -85,11 +106,10 @@ func BenchmarkLayerNorm(b *testing.B) {
 	}
 }
 
+// BenchmarkGELU and BenchmarkGELUBackward measure the exact GELU (BERT's) over a BERT-base
+// intermediate layer at 128 tokens.
 func BenchmarkGELU(b *testing.B) {
-	x, dst := make([]float32, 128*3072), make([]float32, 128*3072)
-	for i := range x {
-		x[i] = float32(i%61)*0.1 - 3
-	}
+	x, dst := geluInput(), make([]float32, 128*3072)
 	for _, k := range kernel.Implementations() {
 		b.Run(k.Name(), func(b *testing.B) {
 			for b.Loop() {
@@ -98,4 +118,31 @@ func BenchmarkGELU(b *testing.B) {
 			b.ReportMetric(b.Elapsed().Seconds()*1e9/float64(b.N)/float64(len(x)), "ns/element")
 		})
 	}
+}
+
+func BenchmarkGELUBackward(b *testing.B) {
+	x, dy, ones := geluInput(), make([]float32, 128*3072), make([]float32, 128*3072)
+	for i := range ones {
+		ones[i] = 1
+	}
+	for _, k := range kernel.Implementations() {
+		b.Run(k.Name(), func(b *testing.B) {
+			for b.Loop() {
+				// dy is multiplied in place: refilled, untimed, it neither overflows nor turns subnormal.
+				b.StopTimer()
+				copy(dy, ones)
+				b.StartTimer()
+				k.GELUBackward(dy, x, false)
+			}
+			b.ReportMetric(b.Elapsed().Seconds()*1e9/float64(b.N)/float64(len(x)), "ns/element")
+		})
+	}
+}
+
+func geluInput() []float32 {
+	x := make([]float32, 128*3072)
+	for i := range x {
+		x[i] = float32(i%61)*0.1 - 3
+	}
+	return x
 }

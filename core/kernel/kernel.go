@@ -7,9 +7,10 @@
 // neither SIMD nor threads and the product reaches 1-5 GFLOP/s (about 9 natively). SIMD (js/wasm only,
 // see simd_wasm.go) calls a WebAssembly SIMD128 module that build.sh assembles from the WAT that
 // ./simdgen writes; it shares Go's linear memory and reaches 15-30 GFLOP/s. AVX2 (amd64 only, see
-// avx2_amd64.go) runs the product in an assembly micro-kernel with fused multiply-adds. Default is SIMD
-// when the host loaded that module, AVX2 on a processor with AVX2 and FMA, else Go; the build tag
-// purego keeps it Go. The package kerneltest holds the conformance suite all must pass.
+// avx2_amd64.go) runs the product in an assembly micro-kernel with fused multiply-adds, and GELU and
+// softmax in assembly with the SIMD module's float32 polynomials. Default is SIMD when the host loaded
+// that module, AVX2 on a processor with AVX2 and FMA, else Go; the build tag purego keeps it Go. The
+// package kerneltest holds the conformance suite all must pass.
 //
 // All matrices are dense and row-major, with their dimensions and leading dimensions passed explicitly,
 // in the style of BLAS (gonum's blas.Float32Level3) and llm.c.
