@@ -24,8 +24,8 @@
 		const imports = {
 			version: () => (ex ? ex.version() : 0),
 			pack: (dst, b, rsB, csB, k, n) => ex.pack(dst, b, rsB, csB, k, n),
-			gemmPacked: (m, n, k, alpha, a, rsA, csA, bp, beta, c, ldc) =>
-				ex.gemmPacked(m, n, k, alpha, a, rsA, csA, bp, beta, c, ldc),
+			gemmPacked: (m, n, k, alpha, a, rsA, csA, ap, bp, beta, c, ldc) =>
+				ex.gemmPacked(m, n, k, alpha, a, rsA, csA, ap, bp, beta, c, ldc),
 			softmax: (x, rows, cols) => ex.softmax(x, rows, cols),
 			layernorm: (dst, mean, rstd, x, gamma, beta, rows, cols, eps) =>
 				ex.layernorm(dst, mean, rstd, x, gamma, beta, rows, cols, eps),

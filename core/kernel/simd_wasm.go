@@ -21,7 +21,7 @@ func simdVersion() int32
 func simdPack(dst, b unsafe.Pointer, rsB, csB, k, n int32)
 
 //go:wasmimport bertology_kernels gemmPacked
-func simdGemmPacked(m, n, k int32, alpha float32, a unsafe.Pointer, rsA, csA int32, bp unsafe.Pointer, beta float32, c unsafe.Pointer, ldc int32)
+func simdGemmPacked(m, n, k int32, alpha float32, a unsafe.Pointer, rsA, csA int32, ap, bp unsafe.Pointer, beta float32, c unsafe.Pointer, ldc int32)
 
 //go:wasmimport bertology_kernels softmax
 func simdSoftmax(x unsafe.Pointer, rows, cols int32)
@@ -44,10 +44,10 @@ type SIMD struct {
 }
 
 func init() {
-	switch simdVersion() {
-	case 1:
+	switch simdVersion() { // simdgen's abi·10 + build; a module of another abi is not used
+	case 21:
 		Default = SIMD{}
-	case 2:
+	case 22:
 		Default = SIMD{relaxed: true}
 	}
 }
@@ -72,8 +72,24 @@ const (
 // packedSize is the floats that a block of k rows and n columns takes packed.
 func packedSize(k, n int) int { return k * 8 * ((n + 7) / 8) }
 
-// scratch holds the space into which Sgemm packs a block of B.
-var scratch sync.Pool
+// simdMR is the rows of A that the module's micro-kernel takes at a time (simdgen's mr).
+const simdMR = 4
+
+// packedASize is the floats that gemmPacked packs m rows of A over k columns into: blocks of simdMR rows.
+func packedASize(m, k int) int { return (m + simdMR - 1) / simdMR * simdMR * k }
+
+// packedB and packedA hold the space into which Sgemm packs a block of B, and gemmPacked the rows of A.
+var packedB, packedA sync.Pool
+
+// space returns a slice of at least n floats from pool, to give back with pool.Put.
+func space(pool *sync.Pool, n int) *[]float32 {
+	buf, _ := pool.Get().(*[]float32)
+	if buf == nil || cap(*buf) < n {
+		b := make([]float32, n)
+		buf = &b
+	}
+	return buf
+}
 
 // operands are the byte strides of a and b that the module takes: A[i,p] at a + i·rsA + p·csA, B[p,j]
 // at b + p·rsB + j·csB.
@@ -96,18 +112,15 @@ func (s SIMD) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float
 		return
 	}
 	rsA, csA, rsB, csB := operands(tA, tB, lda, ldb)
-	buf, _ := scratch.Get().(*[]float32)
-	if buf == nil || cap(*buf) < packedSize(min(k, blockK), min(n, blockN)) {
-		b := make([]float32, packedSize(min(k, blockK), min(n, blockN)))
-		buf = &b
-	}
-	pb := unsafe.Pointer(&(*buf)[:1][0])
+	bBuf, aBuf := space(&packedB, packedSize(min(k, blockK), min(n, blockN))), space(&packedA, packedASize(m, min(k, blockK)))
+	pb, pa := unsafe.Pointer(&(*bBuf)[:1][0]), unsafe.Pointer(&(*aBuf)[:1][0])
 	eachBlock(k, n, blockK, blockN, beta, func(p0, kb, j0, nb int, beta float32) {
 		simdPack(pb, unsafe.Pointer(&b[p0*rsB/4+j0*csB/4]), int32(rsB), int32(csB), int32(kb), int32(nb))
 		simdGemmPacked(int32(m), int32(nb), int32(kb), alpha, unsafe.Pointer(&a[p0*csA/4]), int32(rsA), int32(csA),
-			pb, beta, unsafe.Pointer(&c[j0]), int32(4*ldc))
+			pa, pb, beta, unsafe.Pointer(&c[j0]), int32(4*ldc))
 	})
-	scratch.Put(buf)
+	packedB.Put(bBuf)
+	packedA.Put(aBuf)
 }
 
 // Pack implements Packer: the blocks of op(b), in the order SgemmPacked multiplies them.
@@ -131,12 +144,15 @@ func (s SIMD) SgemmPacked(tA blas.Transpose, m int, alpha float32, a []float32, 
 		return
 	}
 	rsA, csA, _, _ := operands(tA, blas.NoTrans, lda, 1)
+	aBuf := space(&packedA, packedASize(m, min(k, blockK)))
+	pa := unsafe.Pointer(&(*aBuf)[:1][0])
 	i := 0 // Pack laid the blocks out in the order eachBlock walks them
 	eachBlock(k, n, blockK, blockN, beta, func(p0, kb, j0, nb int, beta float32) {
 		simdGemmPacked(int32(m), int32(nb), int32(kb), alpha, unsafe.Pointer(&a[p0*csA/4]), int32(rsA), int32(csA),
-			unsafe.Pointer(&bp.blocks[i][0]), beta, unsafe.Pointer(&c[j0]), int32(4*ldc))
+			pa, unsafe.Pointer(&bp.blocks[i][0]), beta, unsafe.Pointer(&c[j0]), int32(4*ldc))
 		i++
 	})
+	packedA.Put(aBuf)
 }
 
 // Softmax implements Kernels. Exponentials and sums are in float32 (Go's kernel takes them in float64):
