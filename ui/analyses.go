@@ -11,6 +11,8 @@ import (
 // The section "Beyond attention maps": one panel per analysis (hidden.vugu, rollout.vugu, lens.vugu on
 // the input sentence; probe.vugu and attn-stats.vugu on the loaded data set), shown one at a time by
 // tabs. Every panel stays on the page while hidden, so that what it computed survives switching tabs.
+// The panels get the page as page and files, as the workflow's panels do, the input panel as input,
+// the tabs as tabs, and the data panel itself when they run over the data set.
 
 // analyses are the panels' names, in the order of their tabs, with the tabs' labels.
 var analyses = []struct{ name, label string }{
@@ -20,6 +22,21 @@ var analyses = []struct{ name, label string }{
 	{"probe", "Probes"},
 	{"attnstats", "Attention statistics"},
 }
+
+// input is the input panel as the analyses of one input see it: the sentence they analyse. Root is
+// the input panel.
+type input interface {
+	// sentence is the text typed, and the second text of a pair ("" when there is none).
+	sentence() (text, pair string)
+}
+
+// tabs is the section's tabs as a panel sees them. Root holds them.
+type tabs interface {
+	// panelStyle hides the named panel when it is not the one shown.
+	panelStyle(name string) string
+}
+
+func (c *Root) sentence() (string, string) { return c.text, c.pair }
 
 // ShowAnalysis switches to the named panel.
 func (c *Root) ShowAnalysis(name string) { c.analysis = name }
@@ -46,10 +63,6 @@ func (c *Root) panelStyle(name string) string {
 	}
 	return "display:none"
 }
-
-// dataLoaded reports whether a data set is loaded (by the data panel, dataset_panel.go), which the
-// probe and the attention statistics run over.
-func (c *Root) dataLoaded() bool { return c.data != nil && c.data.loaded() }
 
 // Cancel asks the lab to stop what it is doing; the work then fails with an error that says so.
 func (c *Root) Cancel() { c.Host.Cancel() }

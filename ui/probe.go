@@ -16,7 +16,10 @@ import (
 // Probe trains a linear probe on every depth's hidden states of the loaded data set and draws the
 // accuracy against depth (Tenney et al. 2019), with the majority-class baseline.
 type Probe struct {
-	Page *Root
+	Page  page
+	Files files
+	Data  *DatasetPanel // the data set the probes learn from
+	Tabs  tabs
 
 	// The settings' fields, as typed.
 	pool, subset, maxLen, heldOut, lambda string
@@ -36,20 +39,19 @@ var (
 
 // Run asks the lab to train the probes.
 func (c *Probe) Run() {
-	p := c.Page
-	if p.info == nil {
-		p.err = "load a model first"
+	model := c.Page.model()
+	if model == nil {
+		c.Page.fail("load a model first")
 		return
 	}
 	req, err := c.request()
 	if err != nil {
-		p.err = err.Error()
+		c.Page.fail(err.Error())
 		return
 	}
-	model := p.info
-	p.do("Training probes", func() (func(), error) {
+	c.Page.do("Training probes", func() (func(), error) {
 		var res protocol.ProbeResult
-		if err := p.call(protocol.OpProbe, req, &res); err != nil {
+		if err := c.Page.call(protocol.OpProbe, req, &res); err != nil {
 			return nil, err
 		}
 		return func() {
@@ -79,7 +81,7 @@ func (c *Probe) request() (*protocol.ProbeRequest, error) {
 	return req, nil
 }
 
-func (c *Probe) current() bool { return c.result != nil && c.model == c.Page.info }
+func (c *Probe) current() bool { return c.result != nil && c.model == c.Page.model() }
 
 // SetPool follows the pooling selector.
 func (c *Probe) SetPool(event vugu.DOMEvent) { c.pool = event.PropString("target", "value") }
@@ -94,7 +96,7 @@ func (c *Probe) draw() {
 		held.Values = append(held.Values, l.HeldOut)
 		train.Values = append(train.Values, l.Train)
 	}
-	c.svg = c.Page.draw(&chart.LineChart{Title: fmt.Sprintf("Probe accuracy by depth (%s, %s pooling)", r.Task, r.Pool),
+	c.svg = svgOf(c.Page, &chart.LineChart{Title: fmt.Sprintf("Probe accuracy by depth (%s, %s pooling)", r.Task, r.Pool),
 		XLabel: "hidden state: the embeddings, or the output of layer", YLabel: "accuracy", XTicks: ticks, Series: []chart.Series{held, train},
 		References: []chart.Reference{{Name: "majority class", Value: r.Majority}}, YMin: 0, YMax: 1, Width: 420, Height: 220})
 }
