@@ -33,10 +33,7 @@ func runAttnStats(args []string, stderr io.Writer) error {
 	batchSize := fs.Int("batch-size", 8, "sequences per forward pass")
 	top := fs.Int("top", 5, "heads listed per statistic")
 	outPath := fs.String("out", "", "output JSON; each statistic also goes to OUT.<statistic>.npy [layers, heads] (required)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if err := requireFlags(fs, "model", "data", "out"); err != nil {
+	if err := parseFlags(fs, args, "model", "data", "out"); err != nil {
 		return err
 	}
 	m, tok, err := loadModelAndTokenizer(*modelDir)

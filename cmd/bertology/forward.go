@@ -22,10 +22,7 @@ func runForward(args []string) error {
 	inputs := fs.String("inputs", "", `JSON object of tensors {"shape", "dtype", "data"}: input_ids [B,T] and optionally attention_mask, token_type_ids, labels (as the goldens' "inputs" section; a whole golden file is read from its "inputs")`)
 	outPath := fs.String("out", "", `output JSON: loss, logits, hidden_states, attentions (as the goldens' "forward" section)`)
 	headMask := fs.String("head-mask", "", "optional JSON head mask [layers, heads], a tensor or nested lists; 0 masks a head")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if err := requireFlags(fs, "model", "inputs", "out"); err != nil {
+	if err := parseFlags(fs, args, "model", "inputs", "out"); err != nil {
 		return err
 	}
 	_, m, err := loadModel(*modelDir)

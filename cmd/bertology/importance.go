@@ -59,10 +59,7 @@ func runImportance(args []string) error {
 	batchSize := fs.Int("batch-size", 0, "sequences per batch (0: all in one batch)")
 	modeName := fs.String("mode", "paper", "paper: sum each batch's |gradient|; script: run_bertology.py's never-zeroed gradient")
 	workers := fs.Int("workers", parallel.Workers(), "batches computed at once, one per CPU by default (the results do not depend on it)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if err := requireFlags(fs, "model", "inputs", "out"); err != nil {
+	if err := parseFlags(fs, args, "model", "inputs", "out"); err != nil {
 		return err
 	}
 	mode, err := bertology.ParseMode(*modeName)

@@ -8,7 +8,6 @@ import (
 
 	"bertology/core/lens"
 	"bertology/core/model"
-	"bertology/core/tokenizer"
 )
 
 const lensSummary = "logit lens: what every layer of a language model would predict at each position (nostalgebraist)"
@@ -32,17 +31,10 @@ func runLens(args []string) error {
 	topK := fs.Int("top-k", 5, "most probable tokens kept per layer and position")
 	mask := fs.String("mask", "", "BERT: comma-separated token positions (0 is [CLS]) to replace by [MASK] and predict")
 	outPath := fs.String("out", "", "output JSON; the target probabilities [layers+1, tokens] also go to OUT.target_prob.npy (required)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, "model", "text", "out"); err != nil {
 		return err
 	}
-	if err := requireFlags(fs, "model", "text", "out"); err != nil {
-		return err
-	}
-	m, tok, err := loadModelAndTokenizer(*modelDir)
-	if err != nil {
-		return err
-	}
-	enc, err := tok.Encode(*text, *pair, *pair != "", tokenizer.Options{MaxLength: m.Config().MaxPositions, Truncate: true})
+	m, tok, enc, err := loadSentence(*modelDir, *text, *pair)
 	if err != nil {
 		return err
 	}

@@ -11,7 +11,6 @@ import (
 	"bertology/core/analysis"
 	"bertology/core/rollout"
 	"bertology/core/tensor"
-	"bertology/core/tokenizer"
 )
 
 const rolloutSummary = "attention, attention rollout and attention flow of one sentence (Abnar & Zuidema)"
@@ -38,21 +37,14 @@ func runRollout(args []string, stderr io.Writer) error {
 	reduce := fs.String("reduce", "mean", "how a layer's heads are combined: mean or max")
 	maxFlow := fs.Int("max-flow-tokens", 64, "skip attention flow, whose cost grows as tokens⁴ × layers, for longer inputs (0: never skip)")
 	outPath := fs.String("out", "", "output JSON; attentions, rollout and flow also go to OUT.<name>.npy (required)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if err := requireFlags(fs, "model", "text", "out"); err != nil {
+	if err := parseFlags(fs, args, "model", "text", "out"); err != nil {
 		return err
 	}
 	var err error
 	if opt.Reduce, err = rollout.ParseHeadReduce(*reduce); err != nil {
 		return fmt.Errorf("--%w", err)
 	}
-	m, tok, err := loadModelAndTokenizer(*modelDir)
-	if err != nil {
-		return err
-	}
-	enc, err := tok.Encode(*text, *pair, *pair != "", tokenizer.Options{MaxLength: m.Config().MaxPositions, Truncate: true})
+	m, tok, enc, err := loadSentence(*modelDir, *text, *pair)
 	if err != nil {
 		return err
 	}
