@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/vugu/vugu"
+
+	"bertology/wasm/protocol"
 )
 
 // The section "Beyond attention maps": one panel per analysis (hidden.vugu, rollout.vugu, lens.vugu on
@@ -37,6 +39,42 @@ type tabs interface {
 }
 
 func (c *Root) sentence() (string, string) { return c.text, c.pair }
+
+// analysisPanel is what every analysis panel has: the page it asks, and the result it last got with
+// the model that computed it.
+type analysisPanel[R any] struct {
+	Page   page
+	result *R
+	model  *protocol.ModelInfo
+}
+
+// ready reports whether a model is loaded to analyse; when none is, it says so on the page.
+func (a *analysisPanel[R]) ready() bool {
+	if a.Page.model() == nil {
+		a.Page.fail("load a model first")
+		return false
+	}
+	return true
+}
+
+// ask runs the analysis op on req as the page's job, named what; once the lab answers, it keeps the
+// result, with the model it came from, and calls show.
+func (a *analysisPanel[R]) ask(what, op string, req any, show func()) {
+	model := a.Page.model()
+	a.Page.do(what, func() (func(), error) {
+		var res R
+		if err := a.Page.call(op, req, &res); err != nil {
+			return nil, err
+		}
+		return func() {
+			a.result, a.model = &res, model
+			show()
+		}, nil
+	})
+}
+
+// current reports whether there is a result for the model loaded now.
+func (a *analysisPanel[R]) current() bool { return a.result != nil && a.model == a.Page.model() }
 
 // ShowAnalysis switches to the named panel.
 func (c *Root) ShowAnalysis(name string) { c.analysis = name }

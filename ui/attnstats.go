@@ -12,16 +12,14 @@ import (
 // AttnStats computes Clark et al.'s (2019) attention statistics of every head over the loaded data
 // set and draws one layer × head map per statistic, with the heads that score highest.
 type AttnStats struct {
-	Page  page
+	analysisPanel[protocol.AttnStatsResult]
 	Files files
 	Data  *DatasetPanel // the data set the statistics average over
 	Tabs  tabs
 
 	subset, maxLen string // the settings' fields, as typed
 
-	result *protocol.AttnStatsResult
-	model  *protocol.ModelInfo
-	svg    string
+	svg string
 }
 
 // attnStatsTop is how many heads each statistic lists.
@@ -40,9 +38,7 @@ var attnStatsTitles = [attnstats.NumStatistics]string{
 
 // Run asks the lab for the statistics.
 func (c *AttnStats) Run() {
-	model := c.Page.model()
-	if model == nil {
-		c.Page.fail("load a model first")
+	if !c.ready() {
 		return
 	}
 	req := &protocol.AttnStatsRequest{Top: attnStatsTop}
@@ -54,19 +50,8 @@ func (c *AttnStats) Run() {
 		c.Page.fail(err.Error())
 		return
 	}
-	c.Page.do("Computing attention statistics", func() (func(), error) {
-		var res protocol.AttnStatsResult
-		if err := c.Page.call(protocol.OpAttnStats, req, &res); err != nil {
-			return nil, err
-		}
-		return func() {
-			c.result, c.model = &res, model
-			c.draw()
-		}, nil
-	})
+	c.ask("Computing attention statistics", protocol.OpAttnStats, req, c.draw)
 }
-
-func (c *AttnStats) current() bool { return c.result != nil && c.model == c.Page.model() }
 
 func (c *AttnStats) draw() {
 	r := c.result

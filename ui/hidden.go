@@ -12,44 +12,27 @@ import (
 // Hidden shows the hidden states of the input sentence at one depth at a time: the cosine
 // similarity of every pair of token vectors, and the vectors on their first two principal components.
 type Hidden struct {
-	Page  page
+	analysisPanel[protocol.HiddenStatesResult]
 	Files files
 	Input input
 	Tabs  tabs
 
-	result *protocol.HiddenStatesResult
-	model  *protocol.ModelInfo // the model result came from
-	depth  int
+	depth int
 
 	cosineSVG, pcaSVG string
 }
 
 // Run asks the lab for the hidden states of the page's input.
 func (c *Hidden) Run() {
-	model := c.Page.model()
-	if model == nil {
-		c.Page.fail("load a model first")
+	if !c.ready() {
 		return
 	}
 	text, pair := c.Input.sentence()
-	req := &protocol.HiddenStatesRequest{Text: text, Pair: pair}
-	c.Page.do("Computing the hidden states", func() (func(), error) {
-		var res protocol.HiddenStatesResult
-		if err := c.Page.call(protocol.OpHiddenStates, req, &res); err != nil {
-			return nil, err
-		}
-		return func() {
-			c.result, c.model = &res, model
-			if c.depth >= len(res.Layers) {
-				c.depth = len(res.Layers) - 1
-			}
-			c.draw()
-		}, nil
+	c.ask("Computing the hidden states", protocol.OpHiddenStates, &protocol.HiddenStatesRequest{Text: text, Pair: pair}, func() {
+		c.depth = min(c.depth, len(c.result.Layers)-1)
+		c.draw()
 	})
 }
-
-// current reports whether there is a result for the model loaded now.
-func (c *Hidden) current() bool { return c.result != nil && c.model == c.Page.model() }
 
 // SetDepth follows the depth selector.
 func (c *Hidden) SetDepth(event vugu.DOMEvent) {

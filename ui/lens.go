@@ -11,23 +11,18 @@ import (
 // Lens shows the logit lens of the input sentence: what a language model would predict at every
 // position if each depth were its last.
 type Lens struct {
-	Page  page
+	analysisPanel[protocol.LensResult]
 	Files files
 	Input input
 	Tabs  tabs
 
 	mask string // BERT: the positions to mask, comma-separated
-
-	result *protocol.LensResult
-	model  *protocol.ModelInfo
-	svg    string
+	svg  string
 }
 
 // Run asks the lab for the lens of the page's input.
 func (c *Lens) Run() {
-	model := c.Page.model()
-	if model == nil {
-		c.Page.fail("load a model first")
+	if !c.ready() {
 		return
 	}
 	text, pair := c.Input.sentence()
@@ -42,19 +37,8 @@ func (c *Lens) Run() {
 			req.MaskPositions = append(req.MaskPositions, int32(at))
 		}
 	}
-	c.Page.do("Computing the logit lens", func() (func(), error) {
-		var res protocol.LensResult
-		if err := c.Page.call(protocol.OpLens, req, &res); err != nil {
-			return nil, err
-		}
-		return func() {
-			c.result, c.model = &res, model
-			c.draw()
-		}, nil
-	})
+	c.ask("Computing the logit lens", protocol.OpLens, req, c.draw)
 }
-
-func (c *Lens) current() bool { return c.result != nil && c.model == c.Page.model() }
 
 // masked reports whether the model predicts masked tokens (BERT, DistilBERT) rather than the next one.
 func (c *Lens) masked() bool {

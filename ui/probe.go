@@ -16,7 +16,7 @@ import (
 // Probe trains a linear probe on every depth's hidden states of the loaded data set and draws the
 // accuracy against depth (Tenney et al. 2019), with the majority-class baseline.
 type Probe struct {
-	Page  page
+	analysisPanel[protocol.ProbeResult]
 	Files files
 	Data  *DatasetPanel // the data set the probes learn from
 	Tabs  tabs
@@ -24,9 +24,7 @@ type Probe struct {
 	// The settings' fields, as typed.
 	pool, subset, maxLen, heldOut, lambda string
 
-	result *protocol.ProbeResult
-	model  *protocol.ModelInfo
-	svg    string
+	svg string
 }
 
 // The settings' fields while they are empty: the core's defaults (the attention statistics share
@@ -39,9 +37,7 @@ var (
 
 // Run asks the lab to train the probes.
 func (c *Probe) Run() {
-	model := c.Page.model()
-	if model == nil {
-		c.Page.fail("load a model first")
+	if !c.ready() {
 		return
 	}
 	req, err := c.request()
@@ -49,16 +45,7 @@ func (c *Probe) Run() {
 		c.Page.fail(err.Error())
 		return
 	}
-	c.Page.do("Training probes", func() (func(), error) {
-		var res protocol.ProbeResult
-		if err := c.Page.call(protocol.OpProbe, req, &res); err != nil {
-			return nil, err
-		}
-		return func() {
-			c.result, c.model = &res, model
-			c.draw()
-		}, nil
-	})
+	c.ask("Training probes", protocol.OpProbe, req, c.draw)
 }
 
 func (c *Probe) request() (*protocol.ProbeRequest, error) {
@@ -80,8 +67,6 @@ func (c *Probe) request() (*protocol.ProbeRequest, error) {
 	req.Lambda = &lambda
 	return req, nil
 }
-
-func (c *Probe) current() bool { return c.result != nil && c.model == c.Page.model() }
 
 // SetPool follows the pooling selector.
 func (c *Probe) SetPool(event vugu.DOMEvent) { c.pool = event.PropString("target", "value") }

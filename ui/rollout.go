@@ -17,7 +17,7 @@ var rolloutResidual = fieldText(rollout.DefaultOptions().Residual)
 // attention with its heads combined, the attention rollout up to that layer, and the attention flow
 // through the whole model (Abnar & Zuidema 2020), side by side.
 type Rollout struct {
-	Page  page
+	analysisPanel[protocol.RolloutResult]
 	Files files
 	Input input
 	Tabs  tabs
@@ -25,17 +25,13 @@ type Rollout struct {
 	residual string // the residual weight field
 	reduce   string // "mean" or "max"
 
-	result *protocol.RolloutResult
-	model  *protocol.ModelInfo
-	layer  int
-	svg    string
+	layer int
+	svg   string
 }
 
 // Run asks the lab for the rollout and flow of the page's input.
 func (c *Rollout) Run() {
-	model := c.Page.model()
-	if model == nil {
-		c.Page.fail("load a model first")
+	if !c.ready() {
 		return
 	}
 	residual, err := parseFloat("residual weight", orDefault(c.residual, rolloutResidual), 0, 1)
@@ -45,20 +41,11 @@ func (c *Rollout) Run() {
 	}
 	text, pair := c.Input.sentence()
 	req := &protocol.RolloutRequest{Text: text, Pair: pair, Residual: &residual, Reduce: c.reduce}
-	c.Page.do("Computing rollout and flow", func() (func(), error) {
-		var res protocol.RolloutResult
-		if err := c.Page.call(protocol.OpRollout, req, &res); err != nil {
-			return nil, err
-		}
-		return func() {
-			c.result, c.model = &res, model
-			c.layer = res.Layers - 1
-			c.draw()
-		}, nil
+	c.ask("Computing rollout and flow", protocol.OpRollout, req, func() {
+		c.layer = c.result.Layers - 1
+		c.draw()
 	})
 }
-
-func (c *Rollout) current() bool { return c.result != nil && c.model == c.Page.model() }
 
 // SetReduce follows the head-combination selector.
 func (c *Rollout) SetReduce(event vugu.DOMEvent) { c.reduce = event.PropString("target", "value") }

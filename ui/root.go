@@ -93,11 +93,11 @@ func (c *Root) startPanels() {
 	c.form.Data = c.data
 	c.pruning = &PruningPanel{Page: c, Files: c, Heads: c.heads, Importance: c.importance, Form: c.form, dtype: "F32"}
 
-	c.hidden = &Hidden{Page: c, Files: c, Input: c, Tabs: c}
-	c.rollout = &Rollout{Page: c, Files: c, Input: c, Tabs: c}
-	c.lens = &Lens{Page: c, Files: c, Input: c, Tabs: c}
-	c.probe = &Probe{Page: c, Files: c, Data: c.data, Tabs: c}
-	c.attnStats = &AttnStats{Page: c, Files: c, Data: c.data, Tabs: c}
+	c.hidden = &Hidden{analysisPanel: analysisPanel[protocol.HiddenStatesResult]{Page: c}, Files: c, Input: c, Tabs: c}
+	c.rollout = &Rollout{analysisPanel: analysisPanel[protocol.RolloutResult]{Page: c}, Files: c, Input: c, Tabs: c}
+	c.lens = &Lens{analysisPanel: analysisPanel[protocol.LensResult]{Page: c}, Files: c, Input: c, Tabs: c}
+	c.probe = &Probe{analysisPanel: analysisPanel[protocol.ProbeResult]{Page: c}, Files: c, Data: c.data, Tabs: c}
+	c.attnStats = &AttnStats{analysisPanel: analysisPanel[protocol.AttnStatsResult]{Page: c}, Files: c, Data: c.data, Tabs: c}
 }
 
 // modelLoaded follows a model the lab loaded, from where source says, on the job's goroutine: what
