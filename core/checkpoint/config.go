@@ -228,40 +228,27 @@ func (r *configReader) get(key string, v any) bool {
 	return true
 }
 
-func (r *configReader) integer(key string, def int) int {
-	var f float64
-	if !r.get(key, &f) {
+// orDefault decodes key as a T, or returns def when the key is absent or null (or bad, with the error
+// remembered).
+func orDefault[T any](r *configReader, key string, def T) T {
+	v := def
+	if !r.get(key, &v) {
 		return def
 	}
+	return v
+}
+
+func (r *configReader) integer(key string, def int) int {
+	f := orDefault(r, key, float64(def))
 	if f != float64(int(f)) {
 		r.fail(key, fmt.Errorf("%v is not a whole number", f))
 	}
 	return int(f)
 }
 
-func (r *configReader) float(key string, def float64) float64 {
-	var f float64
-	if !r.get(key, &f) {
-		return def
-	}
-	return f
-}
-
-func (r *configReader) str(key, def string) string {
-	var s string
-	if !r.get(key, &s) {
-		return def
-	}
-	return s
-}
-
-func (r *configReader) boolean(key string, def bool) bool {
-	var b bool
-	if !r.get(key, &b) {
-		return def
-	}
-	return b
-}
+func (r *configReader) float(key string, def float64) float64 { return orDefault(r, key, def) }
+func (r *configReader) str(key, def string) string            { return orDefault(r, key, def) }
+func (r *configReader) boolean(key string, def bool) bool     { return orDefault(r, key, def) }
 
 func (r *configReader) strs(key string) []string {
 	var s []string
