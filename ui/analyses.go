@@ -6,11 +6,15 @@ import (
 	"strings"
 
 	"github.com/vugu/vugu"
+
+	"bertology/wasm/protocol"
 )
 
 // The section "Beyond attention maps": one panel per analysis (hidden.vugu, rollout.vugu, lens.vugu on
 // the input sentence; probe.vugu and attn-stats.vugu on the loaded data set), shown one at a time by
 // tabs. Every panel stays on the page while hidden, so that what it computed survives switching tabs.
+// The panels get the page as page and files, as the workflow's panels do, the input panel as input,
+// the tabs as tabs, and the data panel itself when they run over the data set.
 
 // analyses are the panels' names, in the order of their tabs, with the tabs' labels.
 var analyses = []struct{ name, label string }{
@@ -20,6 +24,57 @@ var analyses = []struct{ name, label string }{
 	{"probe", "Probes"},
 	{"attnstats", "Attention statistics"},
 }
+
+// input is the input panel as the analyses of one input see it: the sentence they analyse. Root is
+// the input panel.
+type input interface {
+	// sentence is the text typed, and the second text of a pair ("" when there is none).
+	sentence() (text, pair string)
+}
+
+// tabs is the section's tabs as a panel sees them. Root holds them.
+type tabs interface {
+	// panelStyle hides the named panel when it is not the one shown.
+	panelStyle(name string) string
+}
+
+func (c *Root) sentence() (string, string) { return c.text, c.pair }
+
+// analysisPanel is what every analysis panel has: the page it asks, and the result it last got with
+// the model that computed it.
+type analysisPanel[R any] struct {
+	Page   page
+	result *R
+	model  *protocol.ModelInfo
+}
+
+// ready reports whether a model is loaded to analyse; when none is, it says so on the page.
+func (a *analysisPanel[R]) ready() bool {
+	if a.Page.model() == nil {
+		a.Page.fail("load a model first")
+		return false
+	}
+	return true
+}
+
+// ask runs the analysis op on req as the page's job, named what; once the lab answers, it keeps the
+// result, with the model it came from, and calls show.
+func (a *analysisPanel[R]) ask(what, op string, req any, show func()) {
+	model := a.Page.model()
+	a.Page.do(what, func() (func(), error) {
+		var res R
+		if err := a.Page.call(op, req, &res); err != nil {
+			return nil, err
+		}
+		return func() {
+			a.result, a.model = &res, model
+			show()
+		}, nil
+	})
+}
+
+// current reports whether there is a result for the model loaded now.
+func (a *analysisPanel[R]) current() bool { return a.result != nil && a.model == a.Page.model() }
 
 // ShowAnalysis switches to the named panel.
 func (c *Root) ShowAnalysis(name string) { c.analysis = name }
@@ -46,10 +101,6 @@ func (c *Root) panelStyle(name string) string {
 	}
 	return "display:none"
 }
-
-// dataLoaded reports whether a data set is loaded (by the data panel, dataset_panel.go), which the
-// probe and the attention statistics run over.
-func (c *Root) dataLoaded() bool { return c.data != nil && c.data.loaded() }
 
 // Cancel asks the lab to stop what it is doing; the work then fails with an error that says so.
 func (c *Root) Cancel() { c.Host.Cancel() }

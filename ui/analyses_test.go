@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 
@@ -18,7 +19,7 @@ func cells(svg string) int { return count(svg, "</title></rect>") }
 
 func TestHiddenPanel(t *testing.T) {
 	c, _ := startRoot(t)
-	h := &Hidden{Page: c}
+	h := c.hidden
 	handle(c, h.Run)
 	waitIdle(t, c)
 	if c.err != "" || !h.current() {
@@ -49,7 +50,7 @@ func TestHiddenPanel(t *testing.T) {
 
 func TestRolloutPanel(t *testing.T) {
 	c, _ := startRoot(t)
-	r := &Rollout{Page: c}
+	r := c.rollout
 	handle(c, r.Run)
 	waitIdle(t, c)
 	if c.err != "" || !r.current() {
@@ -89,7 +90,7 @@ func TestRolloutPanel(t *testing.T) {
 
 func TestLensPanel(t *testing.T) {
 	c, host := startRoot(t)
-	l := &Lens{Page: c}
+	l := c.lens
 	handle(c, l.Run)
 	waitIdle(t, c)
 	if !strings.HasPrefix(c.err, "lens: the logit lens needs a language-model head") {
@@ -106,7 +107,7 @@ func TestLensPanel(t *testing.T) {
 	if c.err != "" || !l.current() {
 		t.Fatalf("error %q", c.err)
 	}
-	T, depths := len(l.result.Tokens), len(l.result.Cells)
+	T, depths := len(l.result.Tokens), len(l.result.Layers)
 	if got := count(l.svg, `<g class="cell">`); got != depths*T {
 		t.Errorf("%d cells, want %d depths × %d tokens", got, depths, T)
 	}
@@ -128,7 +129,7 @@ func loadData(t *testing.T, host *labHost) {
 
 func TestProbePanel(t *testing.T) {
 	c, host := startRoot(t)
-	p := &Probe{Page: c}
+	p := c.probe
 	handle(c, p.Run)
 	waitIdle(t, c)
 	if !strings.HasPrefix(c.err, "probe: no data set is loaded") {
@@ -161,7 +162,7 @@ func TestProbePanel(t *testing.T) {
 func TestAttnStatsPanel(t *testing.T) {
 	c, host := startRoot(t)
 	loadData(t, host)
-	a := &AttnStats{Page: c}
+	a := c.attnStats
 	handle(c, a.Run)
 	waitIdle(t, c)
 	if c.err != "" || !a.current() {
@@ -175,6 +176,23 @@ func TestAttnStatsPanel(t *testing.T) {
 	}
 	if got := count(a.svg, "highest: L"); got != 7 {
 		t.Errorf("%d lists of top heads, want 7", got)
+	}
+	for _, title := range attnStatsTitles {
+		if !strings.Contains(a.svg, title) {
+			t.Errorf("no map titled %q", title)
+		}
+	}
+}
+
+// TestRowShares: the page shows the raw attention flow the lab sends as each row's shares.
+func TestRowShares(t *testing.T) {
+	got := rowShares([]float64{1, 3, 0, 0}, 2)
+	if want := []float64{0.25, 0.75, 0, 0}; !slices.Equal(got, want) {
+		t.Errorf("rows of 2: %v, want %v", got, want)
+	}
+	got = rowShares([]float64{0.5, 0.25, 0.25, 0, 0, 0, 2, 2, 4}, 3)
+	if want := []float64{0.5, 0.25, 0.25, 0, 0, 0, 0.25, 0.25, 0.5}; !slices.Equal(got, want) {
+		t.Errorf("rows of 3: %v, want %v", got, want)
 	}
 }
 

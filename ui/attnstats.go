@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"bertology/core/attnstats"
 	"bertology/ui/chart"
 	"bertology/wasm/protocol"
 )
@@ -11,23 +12,33 @@ import (
 // AttnStats computes Clark et al.'s (2019) attention statistics of every head over the loaded data
 // set and draws one layer × head map per statistic, with the heads that score highest.
 type AttnStats struct {
-	Page *Root
+	analysisPanel[protocol.AttnStatsResult]
+	Files files
+	Data  *DatasetPanel // the data set the statistics average over
+	Tabs  tabs
 
 	subset, maxLen string // the settings' fields, as typed
 
-	result *protocol.AttnStatsResult
-	model  *protocol.ModelInfo
-	svg    string
+	svg string
 }
 
 // attnStatsTop is how many heads each statistic lists.
 const attnStatsTop = 3
 
+// attnStatsTitles are the maps' titles.
+var attnStatsTitles = [attnstats.NumStatistics]string{
+	attnstats.ToFirst:   "Attention to the first token ([CLS])",
+	attnstats.ToSpecial: "Attention to special tokens ([SEP])",
+	attnstats.ToPunct:   "Attention to punctuation",
+	attnstats.ToPrev:    "Attention to the previous token",
+	attnstats.ToNext:    "Attention to the next token",
+	attnstats.Distance:  "Mean attention distance (tokens)",
+	attnstats.Entropy:   "Attention entropy (nats)",
+}
+
 // Run asks the lab for the statistics.
 func (c *AttnStats) Run() {
-	p := c.Page
-	if p.info == nil {
-		p.err = "load a model first"
+	if !c.ready() {
 		return
 	}
 	req := &protocol.AttnStatsRequest{Top: attnStatsTop}
@@ -36,23 +47,11 @@ func (c *AttnStats) Run() {
 		req.MaxSeqLength, err = parseInt("tokens per example", orDefault(c.maxLen, probeMaxLen))
 	}
 	if err != nil {
-		p.err = err.Error()
+		c.Page.fail(err.Error())
 		return
 	}
-	model := p.info
-	p.do("Computing attention statistics", func() (func(), error) {
-		var res protocol.AttnStatsResult
-		if err := p.call(protocol.OpAttnStats, req, &res); err != nil {
-			return nil, err
-		}
-		return func() {
-			c.result, c.model = &res, model
-			c.draw()
-		}, nil
-	})
+	c.ask("Computing attention statistics", protocol.OpAttnStats, req, c.draw)
 }
-
-func (c *AttnStats) current() bool { return c.result != nil && c.model == c.Page.info }
 
 func (c *AttnStats) draw() {
 	r := c.result
@@ -65,25 +64,30 @@ func (c *AttnStats) draw() {
 	}
 	cell := max(12, min(28, 240/float64(max(r.Layers, r.Heads))))
 	var maps []*chart.Heatmap
-	for _, st := range r.Statistics {
-		values := make([]float64, len(st.Values.Data))
-		for k, v := range st.Values.Data {
+	for s := range attnstats.NumStatistics {
+		key := s.Key()
+		st := r.Statistics[key]
+		if st == nil {
+			continue
+		}
+		values := make([]float64, len(st.Data))
+		for k, v := range st.Data {
 			values[k] = float64(v)
 		}
 		// Each map runs from 0 to its own largest value, so that the heads that stand out show.
 		format := "%.2f"
-		if st.Key == "distance" || st.Key == "entropy" {
+		if s == attnstats.Distance || s == attnstats.Entropy {
 			format = "%.1f"
 		}
 		var top []string
-		for _, h := range st.Top {
+		for _, h := range r.Top[key] {
 			top = append(top, fmt.Sprintf("L%d H%d %.2f", h.Layer, h.Head, h.Score))
 		}
-		maps = append(maps, &chart.Heatmap{Name: st.Key, Title: st.Title, Rows: rows, Cols: cols, Values: values,
+		maps = append(maps, &chart.Heatmap{Name: key, Title: attnStatsTitles[s], Rows: rows, Cols: cols, Values: values,
 			Scale: chart.Scale{Min: 0, Max: maxOf(values, 1e-9)}, Cell: cell, Format: format,
 			Notes: []string{"highest: " + strings.Join(top, ", ")}})
 	}
-	c.svg = c.Page.draw(&chart.SmallMultiples{Class: "attn-stats",
+	c.svg = svgOf(c.Page, &chart.SmallMultiples{Class: "attn-stats",
 		Title: fmt.Sprintf("Attention statistics over %d examples (%d tokens); columns are heads", r.Examples, r.Tokens),
 		Maps:  maps, Columns: 3})
 }

@@ -12,41 +12,27 @@ import (
 // Hidden shows the hidden states of the input sentence at one depth at a time: the cosine
 // similarity of every pair of token vectors, and the vectors on their first two principal components.
 type Hidden struct {
-	Page *Root
+	analysisPanel[protocol.HiddenStatesResult]
+	Files files
+	Input input
+	Tabs  tabs
 
-	result *protocol.HiddenStatesResult
-	model  *protocol.ModelInfo // the model result came from
-	depth  int
+	depth int
 
 	cosineSVG, pcaSVG string
 }
 
 // Run asks the lab for the hidden states of the page's input.
 func (c *Hidden) Run() {
-	p := c.Page
-	if p.info == nil {
-		p.err = "load a model first"
+	if !c.ready() {
 		return
 	}
-	req := &protocol.HiddenStatesRequest{Text: p.text, Pair: p.pair}
-	model := p.info
-	p.do("Computing the hidden states", func() (func(), error) {
-		var res protocol.HiddenStatesResult
-		if err := p.call(protocol.OpHiddenStates, req, &res); err != nil {
-			return nil, err
-		}
-		return func() {
-			c.result, c.model = &res, model
-			if c.depth >= len(res.Layers) {
-				c.depth = len(res.Layers) - 1
-			}
-			c.draw()
-		}, nil
+	text, pair := c.Input.sentence()
+	c.ask("Computing the hidden states", protocol.OpHiddenStates, &protocol.HiddenStatesRequest{Text: text, Pair: pair}, func() {
+		c.depth = min(c.depth, len(c.result.Layers)-1)
+		c.draw()
 	})
 }
-
-// current reports whether there is a result for the model loaded now.
-func (c *Hidden) current() bool { return c.result != nil && c.model == c.Page.info }
 
 // SetDepth follows the depth selector.
 func (c *Hidden) SetDepth(event vugu.DOMEvent) {
@@ -75,7 +61,7 @@ func (c *Hidden) draw() {
 	if lowest < 0 {
 		scale = chart.Scale{Min: -1, Max: 1, Diverging: true}
 	}
-	c.cosineSVG = c.Page.draw(&chart.Heatmap{Name: "cosine", Title: fmt.Sprintf("Cosine similarity, %s", depthName(c.depth)),
+	c.cosineSVG = svgOf(c.Page, &chart.Heatmap{Name: "cosine", Title: fmt.Sprintf("Cosine similarity, %s", depthName(c.depth)),
 		Rows: tokens, Cols: tokens, Values: cos, Scale: scale, Cell: tokenCell(T)})
 
 	K := layer.PCA.Shape[1]
@@ -91,5 +77,5 @@ func (c *Hidden) draw() {
 	if K > 1 {
 		sc.YLabel = fmt.Sprintf("PC2 (%.0f%%)", 100*layer.Explained[1])
 	}
-	c.pcaSVG = c.Page.draw(sc)
+	c.pcaSVG = svgOf(c.Page, sc)
 }

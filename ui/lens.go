@@ -11,51 +11,38 @@ import (
 // Lens shows the logit lens of the input sentence: what a language model would predict at every
 // position if each depth were its last.
 type Lens struct {
-	Page *Root
+	analysisPanel[protocol.LensResult]
+	Files files
+	Input input
+	Tabs  tabs
 
 	mask string // BERT: the positions to mask, comma-separated
-
-	result *protocol.LensResult
-	model  *protocol.ModelInfo
-	svg    string
+	svg  string
 }
 
 // Run asks the lab for the lens of the page's input.
 func (c *Lens) Run() {
-	p := c.Page
-	if p.info == nil {
-		p.err = "load a model first"
+	if !c.ready() {
 		return
 	}
-	req := &protocol.LensRequest{Text: p.text, Pair: p.pair}
+	text, pair := c.Input.sentence()
+	req := &protocol.LensRequest{Text: text, Pair: pair}
 	if c.masked() {
 		for _, f := range strings.FieldsFunc(c.mask, func(r rune) bool { return r == ',' || r == ' ' }) {
 			at, err := parseInt("positions to mask", f)
 			if err != nil {
-				p.err = err.Error()
+				c.Page.fail(err.Error())
 				return
 			}
 			req.MaskPositions = append(req.MaskPositions, int32(at))
 		}
 	}
-	model := p.info
-	p.do("Computing the logit lens", func() (func(), error) {
-		var res protocol.LensResult
-		if err := p.call(protocol.OpLens, req, &res); err != nil {
-			return nil, err
-		}
-		return func() {
-			c.result, c.model = &res, model
-			c.draw()
-		}, nil
-	})
+	c.ask("Computing the logit lens", protocol.OpLens, req, c.draw)
 }
-
-func (c *Lens) current() bool { return c.result != nil && c.model == c.Page.info }
 
 // masked reports whether the model predicts masked tokens (BERT, DistilBERT) rather than the next one.
 func (c *Lens) masked() bool {
-	t := c.Page.info.Type
+	t := c.Page.model().Type
 	return t != "gpt2" && t != "openai-gpt"
 }
 
@@ -63,14 +50,19 @@ func (c *Lens) draw() {
 	r := c.result
 	T := len(r.Tokens)
 	tab := &chart.LensTable{Title: fmt.Sprintf("Logit lens: the %s each depth would predict", r.Objective),
-		Depths: depthNames(len(r.Cells)), Tokens: r.Tokens, Targets: r.TargetTokens}
-	for _, cells := range r.Cells {
-		for t := range T {
-			top := cells[t].Top[0]
-			tab.Top = append(tab.Top, top.Token)
-			tab.Prob = append(tab.Prob, top.Probability)
-			tab.Hit = append(tab.Hit, int32(top.ID) == r.Targets[t])
+		Depths: depthNames(len(r.Layers)), Tokens: r.Tokens, Targets: make([]string, T)}
+	for t, target := range r.TargetTokens {
+		if target != nil {
+			tab.Targets[t] = *target
 		}
 	}
-	c.svg = c.Page.draw(tab)
+	for _, d := range r.Layers {
+		for t := range T {
+			top := d.Positions[t].Top[0]
+			tab.Top = append(tab.Top, top.Token)
+			tab.Prob = append(tab.Prob, top.Probability)
+			tab.Hit = append(tab.Hit, top.ID == r.Targets[t])
+		}
+	}
+	c.svg = svgOf(c.Page, tab)
 }

@@ -16,14 +16,15 @@ import (
 // Probe trains a linear probe on every depth's hidden states of the loaded data set and draws the
 // accuracy against depth (Tenney et al. 2019), with the majority-class baseline.
 type Probe struct {
-	Page *Root
+	analysisPanel[protocol.ProbeResult]
+	Files files
+	Data  *DatasetPanel // the data set the probes learn from
+	Tabs  tabs
 
 	// The settings' fields, as typed.
 	pool, subset, maxLen, heldOut, lambda string
 
-	result *protocol.ProbeResult
-	model  *protocol.ModelInfo
-	svg    string
+	svg string
 }
 
 // The settings' fields while they are empty: the core's defaults (the attention statistics share
@@ -36,27 +37,15 @@ var (
 
 // Run asks the lab to train the probes.
 func (c *Probe) Run() {
-	p := c.Page
-	if p.info == nil {
-		p.err = "load a model first"
+	if !c.ready() {
 		return
 	}
 	req, err := c.request()
 	if err != nil {
-		p.err = err.Error()
+		c.Page.fail(err.Error())
 		return
 	}
-	model := p.info
-	p.do("Training probes", func() (func(), error) {
-		var res protocol.ProbeResult
-		if err := p.call(protocol.OpProbe, req, &res); err != nil {
-			return nil, err
-		}
-		return func() {
-			c.result, c.model = &res, model
-			c.draw()
-		}, nil
-	})
+	c.ask("Training probes", protocol.OpProbe, req, c.draw)
 }
 
 func (c *Probe) request() (*protocol.ProbeRequest, error) {
@@ -79,8 +68,6 @@ func (c *Probe) request() (*protocol.ProbeRequest, error) {
 	return req, nil
 }
 
-func (c *Probe) current() bool { return c.result != nil && c.model == c.Page.info }
-
 // SetPool follows the pooling selector.
 func (c *Probe) SetPool(event vugu.DOMEvent) { c.pool = event.PropString("target", "value") }
 
@@ -94,7 +81,7 @@ func (c *Probe) draw() {
 		held.Values = append(held.Values, l.HeldOut)
 		train.Values = append(train.Values, l.Train)
 	}
-	c.svg = c.Page.draw(&chart.LineChart{Title: fmt.Sprintf("Probe accuracy by depth (%s, %s pooling)", r.Task, r.Pool),
+	c.svg = svgOf(c.Page, &chart.LineChart{Title: fmt.Sprintf("Probe accuracy by depth (%s, %s pooling)", r.Task, r.Pool),
 		XLabel: "hidden state: the embeddings, or the output of layer", YLabel: "accuracy", XTicks: ticks, Series: []chart.Series{held, train},
 		References: []chart.Reference{{Name: "majority class", Value: r.Majority}}, YMin: 0, YMax: 1, Width: 420, Height: 220})
 }

@@ -17,45 +17,35 @@ var rolloutResidual = fieldText(rollout.DefaultOptions().Residual)
 // attention with its heads combined, the attention rollout up to that layer, and the attention flow
 // through the whole model (Abnar & Zuidema 2020), side by side.
 type Rollout struct {
-	Page *Root
+	analysisPanel[protocol.RolloutResult]
+	Files files
+	Input input
+	Tabs  tabs
 
 	residual string // the residual weight field
 	reduce   string // "mean" or "max"
 
-	result *protocol.RolloutResult
-	model  *protocol.ModelInfo
-	layer  int
-	svg    string
+	layer int
+	svg   string
 }
 
 // Run asks the lab for the rollout and flow of the page's input.
 func (c *Rollout) Run() {
-	p := c.Page
-	if p.info == nil {
-		p.err = "load a model first"
+	if !c.ready() {
 		return
 	}
 	residual, err := parseFloat("residual weight", orDefault(c.residual, rolloutResidual), 0, 1)
 	if err != nil {
-		p.err = err.Error()
+		c.Page.fail(err.Error())
 		return
 	}
-	req := &protocol.RolloutRequest{Text: p.text, Pair: p.pair, Residual: &residual, Reduce: c.reduce}
-	model := p.info
-	p.do("Computing rollout and flow", func() (func(), error) {
-		var res protocol.RolloutResult
-		if err := p.call(protocol.OpRollout, req, &res); err != nil {
-			return nil, err
-		}
-		return func() {
-			c.result, c.model = &res, model
-			c.layer = res.Layers - 1
-			c.draw()
-		}, nil
+	text, pair := c.Input.sentence()
+	req := &protocol.RolloutRequest{Text: text, Pair: pair, Residual: &residual, Reduce: c.reduce}
+	c.ask("Computing rollout and flow", protocol.OpRollout, req, func() {
+		c.layer = c.result.Layers - 1
+		c.draw()
 	})
 }
-
-func (c *Rollout) current() bool { return c.result != nil && c.model == c.Page.info }
 
 // SetReduce follows the head-combination selector.
 func (c *Rollout) SetReduce(event vugu.DOMEvent) { c.reduce = event.PropString("target", "value") }
@@ -75,7 +65,7 @@ func (c *Rollout) draw() {
 	r := c.result
 	T := len(r.Tokens)
 	cell := tokenCell(T)
-	slice := func(t protocol.Tensor, l int) []float64 {
+	slice := func(t *protocol.Tensor, l int) []float64 {
 		out := make([]float64, T*T)
 		for k := range out {
 			out[k] = float64(t.Data[l*T*T+k])
@@ -91,9 +81,27 @@ func (c *Rollout) draw() {
 		heat("attention", fmt.Sprintf("Attention, layer %d (%s of %d heads)", c.layer, r.Reduce, r.Heads), slice(r.Attention, c.layer)),
 		heat("rollout", fmt.Sprintf("Rollout up to layer %d", c.layer), slice(r.Rollout, c.layer)),
 	}
-	if len(r.Flow.Shape) == 2 {
-		maps = append(maps, heat("flow", fmt.Sprintf("Flow through all %d layers", r.Layers), slice(r.Flow, 0)))
+	if r.Flow != nil {
+		maps = append(maps, heat("flow", fmt.Sprintf("Flow through all %d layers", r.Layers), rowShares(slice(r.Flow, 0), T)))
 	}
-	c.svg = c.Page.draw(&chart.SmallMultiples{Class: "rollout-maps",
+	c.svg = svgOf(c.Page, &chart.SmallMultiples{Class: "rollout-maps",
 		Title: fmt.Sprintf("Rows: output positions; columns: input tokens (residual weight %g)", r.Residual), Maps: maps})
+}
+
+// rowShares divides each row of the [T, T] matrix m by its sum, leaving rows of zeros alone: the lab
+// sends the raw attention flow, which Abnar & Zuidema show as each output position's shares.
+func rowShares(m []float64, T int) []float64 {
+	for i := range T {
+		row := m[i*T : (i+1)*T]
+		sum := 0.0
+		for _, v := range row {
+			sum += v
+		}
+		if sum > 0 {
+			for j := range row {
+				row[j] /= sum
+			}
+		}
+	}
+	return m
 }

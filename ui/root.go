@@ -46,7 +46,13 @@ type Root struct {
 	focus    int    // the head view's focused query token, or -1
 	enlarged [2]int // layer and head of the enlarged map in the model view, or -1, -1
 
-	analysis string // the panel shown in "Beyond attention maps" (analyses.go)
+	// The analyses of "Beyond attention maps" (analyses.go), and the panel shown.
+	hidden    *Hidden
+	rollout   *Rollout
+	lens      *Lens
+	probe     *Probe
+	attnStats *AttnStats
+	analysis  string
 
 	// run_bertology.py's workflow: its panels, and the mask they share with the input panel.
 	data       *DatasetPanel
@@ -67,7 +73,7 @@ func (c *Root) Start() {
 	c.view = "head"
 	c.focus = -1
 	c.enlarged = [2]int{-1, -1}
-	c.startWorkflow()
+	c.startPanels()
 	c.do("Loading the default model", func() (func(), error) {
 		var info protocol.ModelInfo
 		if err := c.call(opLoadModelURL, &loadModelURLRequest{URL: defaultModelURL}, &info); err != nil {
@@ -77,14 +83,21 @@ func (c *Root) Start() {
 	})
 }
 
-// startWorkflow makes the workflow's panels, each given the page and the panels it works with.
-func (c *Root) startWorkflow() {
+// startPanels makes the workflow's panels and the analyses, each given the page and the panels it
+// works with.
+func (c *Root) startPanels() {
 	c.heads = &headMask{}
 	c.importance = &ImportancePanel{Page: c, Files: c, Heads: c.heads}
 	c.form = &ImportanceForm{Page: c, Importance: c.importance, byLayer: true, global: true}
 	c.data = &DatasetPanel{Page: c, Files: c, Form: c.form}
 	c.form.Data = c.data
 	c.pruning = &PruningPanel{Page: c, Files: c, Heads: c.heads, Importance: c.importance, Form: c.form, dtype: "F32"}
+
+	c.hidden = &Hidden{analysisPanel: analysisPanel[protocol.HiddenStatesResult]{Page: c}, Files: c, Input: c, Tabs: c}
+	c.rollout = &Rollout{analysisPanel: analysisPanel[protocol.RolloutResult]{Page: c}, Files: c, Input: c, Tabs: c}
+	c.lens = &Lens{analysisPanel: analysisPanel[protocol.LensResult]{Page: c}, Files: c, Input: c, Tabs: c}
+	c.probe = &Probe{analysisPanel: analysisPanel[protocol.ProbeResult]{Page: c}, Files: c, Data: c.data, Tabs: c}
+	c.attnStats = &AttnStats{analysisPanel: analysisPanel[protocol.AttnStatsResult]{Page: c}, Files: c, Data: c.data, Tabs: c}
 }
 
 // modelLoaded follows a model the lab loaded, from where source says, on the job's goroutine: what

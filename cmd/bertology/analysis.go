@@ -7,6 +7,7 @@ import (
 	"os"
 	"strings"
 
+	"bertology/core/dataset"
 	"bertology/core/glue"
 	"bertology/core/model"
 	"bertology/core/npy"
@@ -29,6 +30,17 @@ func loadModelAndTokenizer(dir string) (*model.Model, tokenizer.Tokenizer, error
 	return m, tok, nil
 }
 
+// loadSentence loads a model directory with its tokenizer and encodes the input of the analyses of one
+// sentence (rollout, lens): text, or text and pair when pair is not empty, cut to the model's positions.
+func loadSentence(dir, text, pair string) (*model.Model, tokenizer.Tokenizer, tokenizer.Encoding, error) {
+	m, tok, err := loadModelAndTokenizer(dir)
+	if err != nil {
+		return nil, nil, tokenizer.Encoding{}, err
+	}
+	enc, err := tok.Encode(text, pair, pair != "", tokenizer.Options{MaxLength: m.Config().MaxPositions, Truncate: true})
+	return m, tok, enc, err
+}
+
 // readExamples reads a GLUE-style TSV file as the named task, or as the task DetectTask finds when the
 // name is empty, keeping the first subset examples when subset > 0.
 func readExamples(path, taskName string, subset int) (*glue.Task, []glue.Example, error) {
@@ -49,9 +61,7 @@ func readExamples(path, taskName string, subset int) (*glue.Task, []glue.Example
 	if err != nil {
 		return nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
-	if subset > 0 && subset < len(examples) {
-		examples = examples[:subset]
-	}
+	examples = dataset.First(examples, subset)
 	if len(examples) == 0 {
 		return nil, nil, fmt.Errorf("%s: no examples", path)
 	}

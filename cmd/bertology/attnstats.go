@@ -8,8 +8,6 @@ import (
 	"bertology/core/analysis"
 	"bertology/core/attnstats"
 	"bertology/core/bertology"
-	"bertology/core/f64"
-	"bertology/core/tensor"
 )
 
 const attnStatsSummary = "per-head attention statistics over a data set: to [CLS], [SEP], punctuation, the previous and next token, distance, entropy (Clark et al.)"
@@ -18,24 +16,11 @@ func init() {
 	register(&command{name: "attn-stats", summary: attnStatsSummary, run: func(args []string) error { return runAttnStats(args, os.Stderr) }})
 }
 
-// statisticKeys name the statistics in the JSON and the .npy files, in attnstats.Statistic order.
-var statisticKeys = [attnstats.NumStatistics]string{"to_first", "to_special", "to_punct", "to_prev", "to_next", "distance", "entropy"}
-
-// attnStatsOut is the attn-stats command's JSON.
+// attnStatsOut is the attn-stats command's JSON: the lab's result (attnstats.Summary, with its json
+// names) and the data it came from.
 type attnStatsOut struct {
-	Data          string   `json:"data"`
-	Task          string   `json:"task"`
-	Examples      int      `json:"examples"`
-	Tokens        int      `json:"tokens"`
-	Layers        int      `json:"layers"`
-	Heads         int      `json:"heads"`
-	SpecialTokens []string `json:"special_tokens"`
-	// Statistics maps each statistic's key to its [layers, heads] values; NaN (null) where no query
-	// contributed.
-	Statistics map[string]*outTensor `json:"statistics"`
-	// Top maps each statistic's key to the heads with its highest values, highest first. For distance and
-	// entropy these are the broadest heads.
-	Top map[string][]attnstats.HeadScore `json:"top"`
+	Data string `json:"data"`
+	*attnstats.Summary
 }
 
 func runAttnStats(args []string, stderr io.Writer) error {
@@ -48,10 +33,7 @@ func runAttnStats(args []string, stderr io.Writer) error {
 	batchSize := fs.Int("batch-size", 8, "sequences per forward pass")
 	top := fs.Int("top", 5, "heads listed per statistic")
 	outPath := fs.String("out", "", "output JSON; each statistic also goes to OUT.<statistic>.npy [layers, heads] (required)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if err := requireFlags(fs, "model", "data", "out"); err != nil {
+	if err := parseFlags(fs, args, "model", "data", "out"); err != nil {
 		return err
 	}
 	m, tok, err := loadModelAndTokenizer(*modelDir)
@@ -70,16 +52,13 @@ func runAttnStats(args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	out := &attnStatsOut{Data: *data, Task: t.Name, Examples: r.Examples, Tokens: r.Tokens, Layers: r.Layers, Heads: r.Heads,
-		SpecialTokens: analysis.SpecialTokens(tok), Statistics: map[string]*outTensor{}, Top: map[string][]attnstats.HeadScore{}}
-	for s := range attnstats.NumStatistics {
-		key := statisticKeys[s]
-		values := newOutTensor(tensor.FromData(f64.ToFloat32(r.Mean[s]), r.Layers, r.Heads))
-		out.Statistics[key] = values
-		if err := writeMatrix(matrixPath(*outPath, key), values.Shape, values.Data); err != nil {
+	sum := r.Summarize(*top)
+	sum.Task, sum.SpecialTokens = t.Name, analysis.SpecialTokens(tok)
+	for st := range attnstats.NumStatistics {
+		values := sum.Statistics[st.Key()]
+		if err := writeMatrix(matrixPath(*outPath, st.Key()), values.Shape, values.Data); err != nil {
 			return err
 		}
-		out.Top[key] = append([]attnstats.HeadScore{}, r.Top(s, *top)...)
 	}
-	return writeJSON(*outPath, out)
+	return writeJSON(*outPath, &attnStatsOut{Data: *data, Summary: sum})
 }

@@ -73,7 +73,7 @@ func TestAttnStatsCommand(t *testing.T) {
 				t.Fatalf("%s: %d examples, %d tokens, %d layers of %d heads; want sst-2, 3, %d, 3 of 4", got.Task, got.Examples, got.Tokens, got.Layers, got.Heads, tokens)
 			}
 			for s := range attnstats.NumStatistics {
-				key := statisticKeys[s]
+				key := s.Key()
 				values := got.Statistics[key]
 				golden.AssertClose(t, key, values.F32(), &golden.Tensor{Shape: []int{3, 4}, Data: want.Mean[s]}, 1e-5)
 				assertNpy(t, filepath.Join(dir, "stats."+key+".npy"), values)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"strconv"
 
 	"bertology/core/checkpoint"
 	"bertology/core/model"
@@ -23,10 +22,7 @@ func runForward(args []string) error {
 	inputs := fs.String("inputs", "", `JSON object of tensors {"shape", "dtype", "data"}: input_ids [B,T] and optionally attention_mask, token_type_ids, labels (as the goldens' "inputs" section; a whole golden file is read from its "inputs")`)
 	outPath := fs.String("out", "", `output JSON: loss, logits, hidden_states, attentions (as the goldens' "forward" section)`)
 	headMask := fs.String("head-mask", "", "optional JSON head mask [layers, heads], a tensor or nested lists; 0 masks a head")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if err := requireFlags(fs, "model", "inputs", "out"); err != nil {
+	if err := parseFlags(fs, args, "model", "inputs", "out"); err != nil {
 		return err
 	}
 	_, m, err := loadModel(*modelDir)
@@ -160,47 +156,25 @@ func readHeadMask(path string, cfg *checkpoint.Config) ([]float32, error) {
 	return mask, nil
 }
 
-// float32s marshals as a JSON array of the shortest decimals that read back as the same float32s;
-// NaN and infinities, which JSON cannot hold, as null.
-type float32s []float32
-
-func (f float32s) MarshalJSON() ([]byte, error) {
-	b := []byte{'['}
-	for i, v := range f {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = appendFloat32(b, v)
-	}
-	return append(b, ']'), nil
-}
-
-func appendFloat32(b []byte, v float32) []byte {
-	if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-		return append(b, "null"...)
-	}
-	return strconv.AppendFloat(b, float64(v), 'g', -1, 32)
-}
-
+// float32Value marshals as the shortest decimal that reads back as the same float32, or as null for NaN
+// and the infinities, which JSON cannot hold.
 type float32Value float32
 
-func (f float32Value) MarshalJSON() ([]byte, error) { return appendFloat32(nil, float32(f)), nil }
-
-type outTensor struct {
-	Shape []int    `json:"shape"`
-	DType string   `json:"dtype"`
-	Data  float32s `json:"data"`
+func (f float32Value) MarshalJSON() ([]byte, error) {
+	if v := float64(f); math.IsNaN(v) || math.IsInf(v, 0) {
+		return []byte("null"), nil
+	}
+	return json.Marshal(float32(f))
 }
 
-func newOutTensor(t *tensor.Tensor) *outTensor {
-	return &outTensor{Shape: t.Shape, DType: "float32", Data: t.Data}
-}
-
+// forwardOut is the forward command's JSON, a batch's outputs as the goldens' "forward" section holds
+// them (the tensors keep their batch dimension). It is not the lab's ForwardResult, which describes one
+// input with its tokens and the head's classes or top tokens.
 type forwardOut struct {
-	Loss         *float32Value `json:"loss,omitempty"`
-	Logits       *outTensor    `json:"logits,omitempty"`
-	HiddenStates []*outTensor  `json:"hidden_states"`
-	Attentions   []*outTensor  `json:"attentions"`
+	Loss         *float32Value    `json:"loss,omitempty"`
+	Logits       *tensor.Tensor   `json:"logits,omitempty"`
+	HiddenStates []*tensor.Tensor `json:"hidden_states"`
+	Attentions   []*tensor.Tensor `json:"attentions"`
 }
 
 func forwardJSON(out *model.Output) *forwardOut {
@@ -209,14 +183,6 @@ func forwardJSON(out *model.Output) *forwardOut {
 		loss := float32Value(out.Loss)
 		f.Loss = &loss
 	}
-	if out.Logits != nil {
-		f.Logits = newOutTensor(out.Logits)
-	}
-	for _, h := range out.HiddenStates {
-		f.HiddenStates = append(f.HiddenStates, newOutTensor(h))
-	}
-	for _, a := range out.Attentions {
-		f.Attentions = append(f.Attentions, newOutTensor(a))
-	}
+	f.Logits, f.HiddenStates, f.Attentions = out.Logits, out.HiddenStates, out.Attentions
 	return f
 }

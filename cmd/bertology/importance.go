@@ -18,24 +18,28 @@ func init() {
 
 // importanceVariant is one normalisation's result, as the goldens' bertology.*.variants entries.
 type importanceVariant struct {
-	HeadImportance *outTensor `json:"head_importance"`
-	AttnEntropy    *outTensor `json:"attn_entropy"`
-	HeadRanks      *intTensor `json:"head_ranks"`
-	Log            []string   `json:"log"`
+	HeadImportance *tensor.Tensor `json:"head_importance"`
+	AttnEntropy    *tensor.Tensor `json:"attn_entropy"`
+	HeadRanks      *intTensor     `json:"head_ranks"`
+	Log            []string       `json:"log"`
 }
 
+// intTensor is an integer tensor as the goldens store one (the head ranks, int64).
 type intTensor struct {
 	Shape []int  `json:"shape"`
 	DType string `json:"dtype"`
 	Data  []int  `json:"data"`
 }
 
+// importanceOut is the importance command's JSON: the goldens' bertology run, every normalisation of one
+// importance computation. It is not the lab's ImportanceResult, which holds the one normalisation asked
+// for with the model's evaluation on the data set.
 type importanceOut struct {
 	Mode       string                        `json:"mode"`
 	BatchSize  int                           `json:"batch_size"`
 	NumBatches int                           `json:"num_batches"`
 	TotTokens  float64                       `json:"tot_tokens"`
-	BatchGrads []*outTensor                  `json:"per_batch_fresh_head_mask_grad"`
+	BatchGrads []*tensor.Tensor              `json:"per_batch_fresh_head_mask_grad"`
 	Variants   map[string]*importanceVariant `json:"variants"`
 }
 
@@ -55,10 +59,7 @@ func runImportance(args []string) error {
 	batchSize := fs.Int("batch-size", 0, "sequences per batch (0: all in one batch)")
 	modeName := fs.String("mode", "paper", "paper: sum each batch's |gradient|; script: run_bertology.py's never-zeroed gradient")
 	workers := fs.Int("workers", parallel.Workers(), "batches computed at once, one per CPU by default (the results do not depend on it)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if err := requireFlags(fs, "model", "inputs", "out"); err != nil {
+	if err := parseFlags(fs, args, "model", "inputs", "out"); err != nil {
 		return err
 	}
 	mode, err := bertology.ParseMode(*modeName)
@@ -85,7 +86,7 @@ func runImportance(args []string) error {
 	out := &importanceOut{Mode: mode.String(), BatchSize: batches[0].Size, NumBatches: len(batches),
 		TotTokens: imp.TotTokens, Variants: map[string]*importanceVariant{}}
 	for _, g := range imp.BatchGrads {
-		out.BatchGrads = append(out.BatchGrads, newOutTensor(tensor.FromData(g, imp.Layers, imp.Heads)))
+		out.BatchGrads = append(out.BatchGrads, tensor.FromData(g, imp.Layers, imp.Heads))
 	}
 	for name, norm := range normalizations {
 		v := *imp
@@ -106,6 +107,6 @@ func runImportance(args []string) error {
 	return os.WriteFile(*outPath, append(b, '\n'), 0o644)
 }
 
-func matrix(x []float64, rows, cols int) *outTensor {
-	return newOutTensor(tensor.FromData(f64.ToFloat32(x), rows, cols))
+func matrix(x []float64, rows, cols int) *tensor.Tensor {
+	return tensor.FromData(f64.ToFloat32(x), rows, cols)
 }

@@ -74,13 +74,17 @@ func loadModel(dir string) (*checkpoint.Checkpoint, *model.Model, error) {
 	return ck, m, nil
 }
 
-// requireFlags fails, after printing the command's usage, when any of the named flags is empty.
-func requireFlags(fs *flag.FlagSet, names ...string) error {
-	for _, n := range names {
+// parseFlags parses a command's arguments and fails, after printing the command's usage, when any of
+// the required flags is empty.
+func parseFlags(fs *flag.FlagSet, args []string, required ...string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	for _, n := range required {
 		if f := fs.Lookup(n); f == nil || f.Value.String() == "" {
 			fs.Usage()
-			quoted := make([]string, len(names))
-			for i, n := range names {
+			quoted := make([]string, len(required))
+			for i, n := range required {
 				quoted[i] = "--" + n
 			}
 			if len(quoted) == 1 {

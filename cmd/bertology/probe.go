@@ -8,6 +8,7 @@ import (
 
 	"bertology/core/analysis"
 	"bertology/core/bertology"
+	"bertology/core/dataset"
 	"bertology/core/model"
 	"bertology/core/probe"
 	"bertology/core/tokenizer"
@@ -42,10 +43,7 @@ func runProbe(args []string, stderr io.Writer) error {
 	fs.Float64Var(&opt.HeldOut, "held-out", opt.HeldOut, "fraction of the samples held out for the accuracy")
 	fs.Uint64Var(&opt.Seed, "seed", opt.Seed, "seed of the train/held-out split")
 	outPath := fs.String("out", "", "output JSON (required)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if err := requireFlags(fs, "model", "data", "out"); err != nil {
+	if err := parseFlags(fs, args, "model", "data", "out"); err != nil {
 		return err
 	}
 	m, tok, err := loadModelAndTokenizer(*modelDir)
@@ -122,10 +120,7 @@ func tagFeatures(m *model.Model, tok tokenizer.Tokenizer, path string, maxLen, s
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
-	if subset > 0 && subset < len(sentences) {
-		sentences = sentences[:subset]
-	}
-	features, tags, err := analysis.WordFeatures(context.Background(), m, tok, sentences, maxLen, batchSize, bar(stderr, "Hidden states"))
+	features, tags, err := analysis.WordFeatures(context.Background(), m, tok, dataset.First(sentences, subset), maxLen, batchSize, bar(stderr, "Hidden states"))
 	if err != nil {
 		return nil, nil, nil, err
 	}

@@ -20,10 +20,7 @@ func runPrune(args []string) error {
 	headsJSON := fs.String("heads", "", `heads to remove per layer, as JSON: '{"0":[1],"2":[0,3]}' (original head numbers)`)
 	outDir := fs.String("out", "", "directory for the pruned model (config.json with pruned_heads, model.safetensors, tokenizer files)")
 	dtype := fs.String("dtype", "F32", "weight type of the saved safetensors: F32, F16 or BF16")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if err := requireFlags(fs, "model", "heads", "out"); err != nil {
+	if err := parseFlags(fs, args, "model", "heads", "out"); err != nil {
 		return err
 	}
 	heads, err := parseHeads(*headsJSON)

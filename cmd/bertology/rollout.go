@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -8,10 +9,8 @@ import (
 	"time"
 
 	"bertology/core/analysis"
-	"bertology/core/f64"
 	"bertology/core/rollout"
 	"bertology/core/tensor"
-	"bertology/core/tokenizer"
 )
 
 const rolloutSummary = "attention, attention rollout and attention flow of one sentence (Abnar & Zuidema)"
@@ -20,24 +19,13 @@ func init() {
 	register(&command{name: "rollout", summary: rolloutSummary, run: func(args []string) error { return runRollout(args, os.Stderr) }})
 }
 
-// rolloutOut is the rollout command's JSON. Every matrix has rows for output positions and columns for
-// input tokens, like an attention map.
+// rolloutOut is the rollout command's JSON: the lab's result (rollout.Result, with its json names) and
+// the attention of every head that it was computed from.
 type rolloutOut struct {
-	Tokens   []string `json:"tokens"`
-	IDs      []int    `json:"ids"`
-	Layers   int      `json:"layers"`
-	Heads    int      `json:"heads"`
-	Residual float64  `json:"residual"`
-	Reduce   string   `json:"reduce"`
-	// Attentions [layers, heads, T, T]; Rollout [layers, T, T], the rollout after each layer; Flow [T, T]
-	// the raw maximum flow from the inputs to the last layer, null when skipped (see FlowNote).
-	Attentions *outTensor `json:"attentions"`
-	Rollout    *outTensor `json:"rollout"`
-	Flow       *outTensor `json:"flow"`
-	FlowNote   string     `json:"flow_note,omitempty"`
+	rollout.Result
+	// Attentions [layers, heads, T, T] are the model's attention maps.
+	Attentions *tensor.Tensor `json:"attentions"`
 }
-
-var reduceNames = map[string]rollout.HeadReduce{"mean": rollout.MeanHeads, "max": rollout.MaxHeads}
 
 func runRollout(args []string, stderr io.Writer) error {
 	fs := newFlagSet("rollout", rolloutSummary)
@@ -49,21 +37,14 @@ func runRollout(args []string, stderr io.Writer) error {
 	reduce := fs.String("reduce", "mean", "how a layer's heads are combined: mean or max")
 	maxFlow := fs.Int("max-flow-tokens", 64, "skip attention flow, whose cost grows as tokens⁴ × layers, for longer inputs (0: never skip)")
 	outPath := fs.String("out", "", "output JSON; attentions, rollout and flow also go to OUT.<name>.npy (required)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args, "model", "text", "out"); err != nil {
 		return err
 	}
-	if err := requireFlags(fs, "model", "text", "out"); err != nil {
-		return err
+	var err error
+	if opt.Reduce, err = rollout.ParseHeadReduce(*reduce); err != nil {
+		return fmt.Errorf("--%w", err)
 	}
-	var ok bool
-	if opt.Reduce, ok = reduceNames[*reduce]; !ok {
-		return fmt.Errorf("--reduce %q: want mean or max", *reduce)
-	}
-	m, tok, err := loadModelAndTokenizer(*modelDir)
-	if err != nil {
-		return err
-	}
-	enc, err := tok.Encode(*text, *pair, *pair != "", tokenizer.Options{MaxLength: m.Config().MaxPositions, Truncate: true})
+	m, tok, enc, err := loadSentence(*modelDir, *text, *pair)
 	if err != nil {
 		return err
 	}
@@ -71,28 +52,22 @@ func runRollout(args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	rolled, err := rollout.Rollout(att, opt)
+	L, H, T := len(att.Layers), att.Heads, att.T
+	withFlow := *maxFlow <= 0 || T <= *maxFlow
+	start := time.Now()
+	r, err := rollout.Compute(context.Background(), att, opt, withFlow, nil)
 	if err != nil {
 		return err
 	}
-	L, H, T := len(att.Layers), att.Heads, att.T
-	out := &rolloutOut{Tokens: analysis.TokenStrings(tok, enc.IDs), IDs: enc.IDs, Layers: L, Heads: H,
-		Residual: opt.Residual, Reduce: *reduce}
-	out.Attentions = newOutTensor(tensor.FromData(slices.Concat(att.Layers...), L, H, T, T))
-	out.Rollout = newOutTensor(tensor.FromData(f64.ToFloat32(slices.Concat(rolled...)), L, T, T))
-	if *maxFlow > 0 && T > *maxFlow {
-		out.FlowNote = fmt.Sprintf("attention flow skipped: %d tokens is more than --max-flow-tokens %d", T, *maxFlow)
-		fmt.Fprintf(stderr, "warning: %s (its cost grows as tokens⁴ × layers)\n", out.FlowNote)
+	if withFlow {
+		fmt.Fprintf(stderr, "rollout and attention flow over %d tokens and %d layers took %v\n", T, L, time.Since(start).Round(time.Millisecond))
 	} else {
-		start := time.Now()
-		flow, err := rollout.Flow(att, opt, L)
-		if err != nil {
-			return err
-		}
-		out.Flow = newOutTensor(tensor.FromData(f64.ToFloat32(flow), T, T))
-		fmt.Fprintf(stderr, "attention flow over %d tokens and %d layers took %v\n", T, L, time.Since(start).Round(time.Millisecond))
+		r.FlowNote = fmt.Sprintf("attention flow skipped: %d tokens is more than --max-flow-tokens %d", T, *maxFlow)
+		fmt.Fprintf(stderr, "warning: %s (its cost grows as tokens⁴ × layers)\n", r.FlowNote)
 	}
-	for name, t := range map[string]*outTensor{"attentions": out.Attentions, "rollout": out.Rollout, "flow": out.Flow} {
+	r.Tokens, r.IDs = analysis.TokenStrings(tok, enc.IDs), enc.IDs
+	out := &rolloutOut{Result: *r, Attentions: tensor.FromData(slices.Concat(att.Layers...), L, H, T, T)}
+	for name, t := range map[string]*tensor.Tensor{"attentions": out.Attentions, "rollout": r.Rollout, "flow": r.Flow} {
 		if t == nil {
 			continue
 		}

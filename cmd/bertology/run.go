@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
 	"bertology/core/bertology"
@@ -53,10 +52,7 @@ func runRun(args []string) error {
 	fs.BoolVar(&a.noGlobalNorm, "dont_normalize_global_importance", false, "don't min-max scale all importance scores to [0, 1]")
 	fs.StringVar(&a.mode, "mode", "paper", "importance: paper sums each batch's |gradient| (Michel et al.); script reproduces run_bertology.py, whose never-zeroed gradient makes the result depend on batch_size")
 	fs.Int("seed", 42, "accepted for compatibility; evaluation is deterministic")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if err := requireFlags(fs, "model_name_or_path", "data_dir", "task_name", "output_dir"); err != nil {
+	if err := parseFlags(fs, args, "model_name_or_path", "data_dir", "task_name", "output_dir"); err != nil {
 		return err
 	}
 	return run(a, os.Stdout, os.Stderr)
@@ -188,16 +184,7 @@ func loadData(a runArgs, m *model.Model, tok tokenizer.Tokenizer) ([]*model.Batc
 		if err != nil {
 			return "metrics: " + err.Error()
 		}
-		keys := make([]string, 0, len(all))
-		for k := range all {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		parts := make([]string, len(keys))
-		for i, k := range keys {
-			parts[i] = fmt.Sprintf("%s = %f", k, all[k])
-		}
-		return fmt.Sprintf("%s on %d examples: %s", task.Name, d.Len(), strings.Join(parts, ", "))
+		return fmt.Sprintf("%s on %d examples: %s", task.Name, d.Len(), metricList(all, "%f"))
 	}
 	return batches, bertology.TaskScore(task, a.metric, batches), report, nil
 }
@@ -216,12 +203,17 @@ func readDev(dir string, task *glue.Task) ([]glue.Example, error) {
 		}
 		path = filepath.Join(dir, name)
 	}
+	return readTSV(path, task, "dev")
+}
+
+// readTSV reads a GLUE-style TSV file of the split ("train", "dev" or "test") of task.
+func readTSV(path string, task *glue.Task, split string) ([]glue.Example, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	examples, err := glue.ReadTSV(f, task, "dev")
+	examples, err := glue.ReadTSV(f, task, split)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -268,10 +269,7 @@ func trainingData(a trainArgs, task *glue.Task, m *model.Model, tok tokenizer.To
 		if err != nil {
 			return nil, nil, err
 		}
-		if a.subset > 0 && a.subset < len(texts) {
-			texts = texts[:a.subset]
-		}
-		examples, err := dataset.LanguageModelSequences(tok, texts, a.maxSeqLength)
+		examples, err := dataset.LanguageModelSequences(tok, dataset.First(texts, a.subset), a.maxSeqLength)
 		if err != nil || a.evalData == "" {
 			return examples, nil, err
 		}
@@ -279,10 +277,7 @@ func trainingData(a trainArgs, task *glue.Task, m *model.Model, tok tokenizer.To
 		if err != nil {
 			return nil, nil, err
 		}
-		if a.evalSubset > 0 && a.evalSubset < len(evalTexts) {
-			evalTexts = evalTexts[:a.evalSubset]
-		}
-		evalBatches, err := dataset.LanguageModel(m, tok, evalTexts, a.maxSeqLength, evalBatch)
+		evalBatches, err := dataset.LanguageModel(m, tok, dataset.First(evalTexts, a.evalSubset), a.maxSeqLength, evalBatch)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -296,14 +291,11 @@ func trainingData(a trainArgs, task *glue.Task, m *model.Model, tok tokenizer.To
 	if a.dataDir == "" {
 		return nil, nil, fmt.Errorf("a GLUE task needs --data_dir, the directory of train.tsv and dev.tsv")
 	}
-	rows, err := readTrain(a.dataDir, task)
+	rows, err := readTSV(filepath.Join(a.dataDir, "train.tsv"), task, "train")
 	if err != nil {
 		return nil, nil, err
 	}
-	if a.subset > 0 && a.subset < len(rows) {
-		rows = rows[:a.subset]
-	}
-	examples, err := dataset.ClassificationSequences(tok, task, rows, a.maxSeqLength)
+	examples, err := dataset.ClassificationSequences(tok, task, dataset.First(rows, a.subset), a.maxSeqLength)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -311,29 +303,11 @@ func trainingData(a trainArgs, task *glue.Task, m *model.Model, tok tokenizer.To
 	if err != nil {
 		return nil, nil, err
 	}
-	if a.evalSubset > 0 && a.evalSubset < len(dev) {
-		dev = dev[:a.evalSubset]
-	}
-	devBatches, err := dataset.Classification(m, tok, task, dev, a.maxSeqLength, evalBatch, dataset.PadToLongest)
+	devBatches, err := dataset.Classification(m, tok, task, dataset.First(dev, a.evalSubset), a.maxSeqLength, evalBatch, dataset.PadToLongest)
 	if err != nil {
 		return nil, nil, err
 	}
 	return examples, train.ClassificationEval(task, devBatches), nil
-}
-
-// readTrain reads the train split of task from dir/train.tsv.
-func readTrain(dir string, task *glue.Task) ([]glue.Example, error) {
-	path := filepath.Join(dir, "train.tsv")
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	examples, err := glue.ReadTSV(f, task, "train")
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return examples, nil
 }
 
 // saveModel writes the model, its config (pruned_heads included) and its tokenizer's files to dir in
@@ -347,19 +321,19 @@ func saveModel(dir string, m *model.Model, files map[string][]byte, dtype string
 	return nil
 }
 
-// formatMetrics lists metrics as "name = value" in name order.
+// formatMetrics says what an evaluation gave.
 func formatMetrics(metrics map[string]float64) string {
 	if metrics == nil {
 		return "no evaluation"
 	}
-	keys := make([]string, 0, len(metrics))
-	for k := range metrics {
-		keys = append(keys, k)
+	return "eval " + metricList(metrics, "%.4f")
+}
+
+// metricList lists metrics as "name = value" in name order, each value in the fmt verb format.
+func metricList(metrics map[string]float64, format string) string {
+	parts := make([]string, 0, len(metrics))
+	for _, k := range slices.Sorted(maps.Keys(metrics)) {
+		parts = append(parts, fmt.Sprintf("%s = "+format, k, metrics[k]))
 	}
-	slices.Sort(keys)
-	parts := make([]string, len(keys))
-	for i, k := range keys {
-		parts[i] = fmt.Sprintf("%s = %.4f", k, metrics[k])
-	}
-	return "eval " + strings.Join(parts, ", ")
+	return strings.Join(parts, ", ")
 }

@@ -116,18 +116,13 @@ func readCorpus(path, glueTask string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
 	split := "train"
 	if strings.HasPrefix(filepath.Base(path), "test") {
 		split = "test"
 	}
-	examples, err := glue.ReadTSV(f, task, split)
+	examples, err := readTSV(path, task, split)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, err
 	}
 	// The sentences are trimmed: SST-2's end in a space, which a byte-level tokenizer would read as one
 	// more token, trivially predicted, after every sentence.

@@ -228,40 +228,27 @@ func (r *configReader) get(key string, v any) bool {
 	return true
 }
 
-func (r *configReader) integer(key string, def int) int {
-	var f float64
-	if !r.get(key, &f) {
+// orDefault decodes key as a T, or returns def when the key is absent or null (or bad, with the error
+// remembered).
+func orDefault[T any](r *configReader, key string, def T) T {
+	v := def
+	if !r.get(key, &v) {
 		return def
 	}
+	return v
+}
+
+func (r *configReader) integer(key string, def int) int {
+	f := orDefault(r, key, float64(def))
 	if f != float64(int(f)) {
 		r.fail(key, fmt.Errorf("%v is not a whole number", f))
 	}
 	return int(f)
 }
 
-func (r *configReader) float(key string, def float64) float64 {
-	var f float64
-	if !r.get(key, &f) {
-		return def
-	}
-	return f
-}
-
-func (r *configReader) str(key, def string) string {
-	var s string
-	if !r.get(key, &s) {
-		return def
-	}
-	return s
-}
-
-func (r *configReader) boolean(key string, def bool) bool {
-	var b bool
-	if !r.get(key, &b) {
-		return def
-	}
-	return b
-}
+func (r *configReader) float(key string, def float64) float64 { return orDefault(r, key, def) }
+func (r *configReader) str(key, def string) string            { return orDefault(r, key, def) }
+func (r *configReader) boolean(key string, def bool) bool     { return orDefault(r, key, def) }
 
 func (r *configReader) strs(key string) []string {
 	var s []string
@@ -269,46 +256,44 @@ func (r *configReader) strs(key string) []string {
 	return s
 }
 
-func (r *configReader) labels() map[int]string {
-	var m map[string]string
-	if !r.get("id2label", &m) {
-		return nil
+// numbered reads the object at key, whose keys are numbers (what says of what), as a map by number.
+// present is false when the key is absent or null, or does not decode; a key that is not a number, or
+// a number given twice, fails the reader and returns nil.
+func numbered[V any](r *configReader, key, what string) (m map[int]V, present bool) {
+	var raw map[string]V
+	if !r.get(key, &raw) {
+		return nil, false
 	}
-	out := make(map[int]string, len(m))
-	for k, v := range m {
+	m = make(map[int]V, len(raw))
+	for k, v := range raw {
 		i, err := strconv.Atoi(k)
 		if err != nil {
-			r.fail("id2label", fmt.Errorf("label id %q is not a number", k))
-			return nil
+			r.fail(key, fmt.Errorf("%s %q is not a number", what, k))
+			return nil, true
 		}
-		if _, dup := out[i]; dup { // "1" and "01"
-			r.fail("id2label", fmt.Errorf("label id %d is given twice", i))
-			return nil
+		if _, dup := m[i]; dup { // "1" and "01"
+			r.fail(key, fmt.Errorf("%s %d is given twice", what, i))
+			return nil, true
 		}
-		out[i] = v
+		m[i] = v
 	}
-	return out
+	return m, true
+}
+
+func (r *configReader) labels() map[int]string {
+	m, _ := numbered[string](r, "id2label", "label id")
+	return m
 }
 
 func (r *configReader) prunedHeads() map[int][]int {
-	var m map[string][]int
-	if !r.get("pruned_heads", &m) {
+	m, present := numbered[[]int](r, "pruned_heads", "layer")
+	if !present {
 		return map[int][]int{}
 	}
-	out := make(map[int][]int, len(m))
-	for k, heads := range m {
-		l, err := strconv.Atoi(k)
-		if err != nil {
-			r.fail("pruned_heads", fmt.Errorf("layer %q is not a number", k))
-			return nil
-		}
-		if _, dup := out[l]; dup { // "1" and "01"
-			r.fail("pruned_heads", fmt.Errorf("layer %d is given twice", l))
-			return nil
-		}
-		hs := append([]int(nil), heads...)
+	for l, heads := range m {
+		hs := append([]int(nil), heads...) // a sorted copy, nil for []
 		slices.Sort(hs)
-		out[l] = hs
+		m[l] = hs
 	}
-	return out
+	return m
 }

@@ -2,6 +2,7 @@ package dataset
 
 import (
 	"os"
+	"slices"
 	"testing"
 
 	"bertology/core/checkpoint"
@@ -168,5 +169,21 @@ func TestMaskLanguageModel(t *testing.T) {
 		if chosen == 0 {
 			t.Fatalf("sequence %d has no masked position", s)
 		}
+	}
+}
+
+func TestFirst(t *testing.T) {
+	s := []string{"a", "b", "c"}
+	for _, tc := range []struct {
+		n    int
+		want []string
+	}{{0, s}, {-1, s}, {2, s[:2]}, {3, s}, {5, s}} {
+		if got := First(s, tc.n); !slices.Equal(got, tc.want) {
+			t.Errorf("First(%q, %d) = %q, want %q", s, tc.n, got, tc.want)
+		}
+	}
+	d := Data{Texts: s}.First(1)
+	if !slices.Equal(d.Texts, s[:1]) || d.Examples != nil {
+		t.Errorf("Data.First(1) of three texts: %q, %v", d.Texts, d.Examples)
 	}
 }

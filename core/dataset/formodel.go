@@ -24,13 +24,17 @@ type Data struct {
 
 // First returns the first n examples or texts of d; all of them when n ≤ 0 or d has no more.
 func (d Data) First(n int) Data {
-	if n > 0 && n < len(d.Examples) {
-		d.Examples = d.Examples[:n]
-	}
-	if n > 0 && n < len(d.Texts) {
-		d.Texts = d.Texts[:n]
-	}
+	d.Examples, d.Texts = First(d.Examples, n), First(d.Texts, n)
 	return d
+}
+
+// First returns the first n elements of s, the subset a --subset flag or a request's subset field
+// asks for; all of s when n ≤ 0 or s has no more.
+func First[S ~[]E, E any](s S, n int) S {
+	if n > 0 && n < len(s) {
+		return s[:n]
+	}
+	return s
 }
 
 // Len is how many examples, or texts, d holds.

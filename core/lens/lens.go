@@ -10,35 +10,10 @@ package lens
 
 import (
 	"fmt"
-	"math"
 
 	"bertology/core/f64"
 	"bertology/core/model"
 )
-
-// Prediction is one vocabulary token and its probability under the lens.
-type Prediction struct {
-	ID   int
-	Prob float64
-}
-
-// Cell is the lens at one depth and position.
-type Cell struct {
-	// Top are the most probable tokens, most probable first (ties: lower id first).
-	Top []Prediction
-	// TargetRank is the rank of the position's target token among the whole vocabulary (1: the most
-	// probable; tokens of equal logit share the better rank) and TargetProb its probability; 0 and NaN
-	// when the position has no target.
-	TargetRank int
-	TargetProb float64
-}
-
-// Result is the lens of one sequence.
-type Result struct {
-	IDs     []int    // the input ids
-	Targets []int    // the target id of every position, -1 where there is none
-	Cells   [][]Cell // [NumLayers+1][len(IDs)]
-}
 
 // NoTarget marks a position without a target token.
 const NoTarget = -1
@@ -46,7 +21,7 @@ const NoTarget = -1
 // Compute runs the model on one sequence of token ids (typeIDs: BERT's token types, nil for zeros) and
 // reads every depth of its residual stream out through the model's head, keeping the topK most probable
 // tokens at every depth and position. targets (nil: none) gives each position's expected token or NoTarget;
-// NextTokens and Mask build them.
+// NextTokens and Mask build them. The result has ids, no text: Run adds the tokens' text and the objective.
 func Compute(m *model.Model, ids, typeIDs, targets []int, topK int) (*Result, error) {
 	T, V := len(ids), m.Config().VocabSize
 	if T == 0 {
@@ -73,22 +48,23 @@ func Compute(m *model.Model, ids, typeIDs, targets []int, topK int) (*Result, er
 	if err != nil {
 		return nil, fmt.Errorf("lens: %w", err)
 	}
-	r := &Result{IDs: ids, Targets: targets, Cells: make([][]Cell, len(stream))}
+	r := &Result{IDs: ids, Targets: targets, Layers: make([]Depth, len(stream))}
 	probs := make([]float64, V)
 	for d, s := range stream {
 		logits, err := m.HeadLogits(s.Data, T)
 		if err != nil {
 			return nil, fmt.Errorf("lens: %w", err)
 		}
-		r.Cells[d] = make([]Cell, T)
+		r.Layers[d] = Depth{Layer: d, Positions: make([]Cell, T)}
 		for t := range T {
 			row := logits[t*V : (t+1)*V]
 			f64.Softmax(probs, row)
-			c := Cell{Top: top(probs, topK), TargetProb: math.NaN()}
+			c := Cell{Top: top(probs, topK)}
 			if id := targets[t]; id != NoTarget {
-				c.TargetRank, c.TargetProb = rank(row, id), probs[id]
+				p := probs[id]
+				c.TargetRank, c.TargetProb = rank(row, id), &p
 			}
-			r.Cells[d][t] = c
+			r.Layers[d].Positions[t] = c
 		}
 	}
 	return r, nil
@@ -130,7 +106,7 @@ func top(p []float64, k int) []Prediction {
 	ids := f64.TopK(p, k)
 	out := make([]Prediction, len(ids))
 	for i, id := range ids {
-		out[i] = Prediction{ID: id, Prob: p[id]}
+		out[i] = Prediction{ID: id, Probability: p[id]}
 	}
 	return out
 }

@@ -88,11 +88,14 @@ func TestLastDepthIsModelPrediction(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if len(r.Cells) != L+1 {
-					t.Fatalf("%d depths, want %d", len(r.Cells), L+1)
+				if len(r.Layers) != L+1 {
+					t.Fatalf("%d depths, want %d", len(r.Layers), L+1)
 				}
 				for d := range L + 1 {
-					for t0, cell := range r.Cells[d] {
+					if r.Layers[d].Layer != d || len(r.Layers[d].Positions) != len(s.ids) {
+						t.Fatalf("depth %d is numbered %d and has %d positions, want %d", d, r.Layers[d].Layer, len(r.Layers[d].Positions), len(s.ids))
+					}
+					for t0, cell := range r.Layers[d].Positions {
 						var want []float64
 						if d == L {
 							row := g.Forward.Logits.Data[(s.index*S+t0)*V : (s.index*S+t0+1)*V]
@@ -118,23 +121,23 @@ func checkCell(t *testing.T, where string, c Cell, want []float64, target, k int
 		t.Fatalf("%s: %d top tokens, want %d", where, len(c.Top), k)
 	}
 	for i, p := range c.Top {
-		if math.Abs(p.Prob-want[p.ID]) > tol {
-			t.Fatalf("%s: top %d token %d has probability %v, want %v", where, i, p.ID, p.Prob, want[p.ID])
+		if math.Abs(p.Probability-want[p.ID]) > tol {
+			t.Fatalf("%s: top %d token %d has probability %v, want %v", where, i, p.ID, p.Probability, want[p.ID])
 		}
 		// No token outside the top may be clearly more probable than one inside it.
 		for id, q := range want {
-			if q > p.Prob+tol && !slices.ContainsFunc(c.Top[:i], func(x Prediction) bool { return x.ID == id }) {
-				t.Fatalf("%s: top %d is token %d (p %v) but token %d has p %v", where, i, p.ID, p.Prob, id, q)
+			if q > p.Probability+tol && !slices.ContainsFunc(c.Top[:i], func(x Prediction) bool { return x.ID == id }) {
+				t.Fatalf("%s: top %d is token %d (p %v) but token %d has p %v", where, i, p.ID, p.Probability, id, q)
 			}
 		}
 	}
 	if target == NoTarget {
-		if c.TargetRank != 0 || !math.IsNaN(c.TargetProb) {
+		if c.TargetRank != 0 || c.TargetProb != nil {
 			t.Fatalf("%s: no target, but rank %d probability %v", where, c.TargetRank, c.TargetProb)
 		}
 		return
 	}
-	if math.Abs(c.TargetProb-want[target]) > tol {
+	if c.TargetProb == nil || math.Abs(*c.TargetProb-want[target]) > tol {
 		t.Fatalf("%s: target %d has probability %v, want %v", where, target, c.TargetProb, want[target])
 	}
 	// Tokens within the tolerance of the target's probability may fall on either side of it.
@@ -247,8 +250,8 @@ func TestTop(t *testing.T) {
 		var got []int
 		for _, p := range top(tc.p, tc.k) {
 			got = append(got, p.ID)
-			if p.Prob != tc.p[p.ID] {
-				t.Errorf("top(%v, %d): token %d has probability %v", tc.p, tc.k, p.ID, p.Prob)
+			if p.Probability != tc.p[p.ID] {
+				t.Errorf("top(%v, %d): token %d has probability %v", tc.p, tc.k, p.ID, p.Probability)
 			}
 		}
 		if !slices.Equal(got, tc.want) {

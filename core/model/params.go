@@ -33,56 +33,38 @@ const (
 func (m *Model) walk(v paramVisitor) {
 	c := m.cfg
 	d := c.HiddenSize
-	var lnEmb, q, k, val, attnOut, ln1, ffnIn, ffnOut, ln2 string
-	switch c.ModelType {
-	case checkpoint.BERT:
-		v.param(m.wordEmb, m.base("embeddings.word_embeddings.weight"), initWeight, c.VocabSize, d)
-		v.param(m.posEmb, m.base("embeddings.position_embeddings.weight"), initWeight, c.MaxPositions, d)
-		v.param(m.typeEmb, m.base("embeddings.token_type_embeddings.weight"), initWeight, c.TypeVocabSize, d)
-		lnEmb = "embeddings.LayerNorm"
-		q, k, val = "attention.self.query", "attention.self.key", "attention.self.value"
-		attnOut, ln1 = "attention.output.dense", "attention.output.LayerNorm"
-		ffnIn, ffnOut, ln2 = "intermediate.dense", "output.dense", "output.LayerNorm"
-	case checkpoint.DistilBERT:
-		v.param(m.wordEmb, m.base("embeddings.word_embeddings.weight"), initWeight, c.VocabSize, d)
-		v.param(m.posEmb, m.base("embeddings.position_embeddings.weight"), initWeight, c.MaxPositions, d)
-		lnEmb = "embeddings.LayerNorm"
-		q, k, val = "attention.q_lin", "attention.k_lin", "attention.v_lin"
-		attnOut, ln1 = "attention.out_lin", "sa_layer_norm"
-		ffnIn, ffnOut, ln2 = "ffn.lin1", "ffn.lin2", "output_layer_norm"
-	case checkpoint.GPT2:
-		v.param(m.wordEmb, m.base("wte.weight"), initWeight, c.VocabSize, d)
-		v.param(m.posEmb, m.base("wpe.weight"), initWeight, c.MaxPositions, d)
-	case checkpoint.OpenAIGPT:
-		v.param(m.wordEmb, m.base("tokens_embed.weight"), initWeight, c.VocabSize, d)
-		v.param(m.posEmb, m.base("positions_embed.weight"), initWeight, c.MaxPositions, d)
+	n := hfNames[c.ModelType]
+	v.param(m.wordEmb, m.base(n.wordEmb), initWeight, c.VocabSize, d)
+	v.param(m.posEmb, m.base(n.posEmb), initWeight, c.MaxPositions, d)
+	if n.typeEmb != "" {
+		v.param(m.typeEmb, m.base(n.typeEmb), initWeight, c.TypeVocabSize, d)
 	}
 	if m.embLN != nil {
-		visitLayerNorm(v, m.embLN, m.base(lnEmb), d)
+		visitLayerNorm(v, m.embLN, m.base(n.embLN), d)
+	}
+	// BERT and DistilBERT keep torch's nn.Linear, the query, key and value apart; the GPTs their
+	// Conv1D, the three in one.
+	gpt := c.ModelType == checkpoint.GPT2 || c.ModelType == checkpoint.OpenAIGPT
+	visitDense := visitLinear
+	if gpt {
+		visitDense = visitConv1D
 	}
 	for l, b := range m.layers {
-		switch c.ModelType {
-		case checkpoint.BERT, checkpoint.DistilBERT:
-			p := m.base(layerPath[c.ModelType]) + fmt.Sprint(l) + "."
+		p := m.base(n.layers) + fmt.Sprint(l) + "."
+		if gpt {
+			visitConv1D(v, &b.qkv, p+n.qkv[0])
+		} else {
 			a := b.attnOut.in
-			for i, name := range []string{q, k, val} {
+			for i, name := range n.qkv {
 				v.linearWeight(b.qkv.w[i*a:], b.qkv.out, p+name+".weight", d, a)
 				v.param(b.qkv.b[i*a:(i+1)*a], p+name+".bias", initBias, a)
 			}
-			visitLinear(v, &b.attnOut, p+attnOut)
-			visitLayerNorm(v, &b.ln1, p+ln1, d)
-			visitLinear(v, &b.ffnIn, p+ffnIn)
-			visitLinear(v, &b.ffnOut, p+ffnOut)
-			visitLayerNorm(v, &b.ln2, p+ln2, d)
-		case checkpoint.GPT2, checkpoint.OpenAIGPT:
-			p := m.base("h.") + fmt.Sprint(l) + "."
-			visitConv1D(v, &b.qkv, p+"attn.c_attn")
-			visitConv1D(v, &b.attnOut, p+"attn.c_proj")
-			visitLayerNorm(v, &b.ln1, p+"ln_1", d)
-			visitConv1D(v, &b.ffnIn, p+"mlp.c_fc")
-			visitConv1D(v, &b.ffnOut, p+"mlp.c_proj")
-			visitLayerNorm(v, &b.ln2, p+"ln_2", d)
 		}
+		visitDense(v, &b.attnOut, p+n.attnOut)
+		visitLayerNorm(v, &b.ln1, p+n.ln1, d)
+		visitDense(v, &b.ffnIn, p+n.ffnIn)
+		visitDense(v, &b.ffnOut, p+n.ffnOut)
+		visitLayerNorm(v, &b.ln2, p+n.ln2, d)
 	}
 	if m.finalLN != nil {
 		visitLayerNorm(v, m.finalLN, m.base("ln_f"), d)
@@ -118,9 +100,41 @@ func (m *Model) walk(v paramVisitor) {
 	}
 }
 
-// layerPath is where each BERT-like model keeps its layers, numbered from 0.
-var layerPath = map[checkpoint.ModelType]string{
-	checkpoint.BERT: "encoder.layer.", checkpoint.DistilBERT: "transformer.layer.",
+// parameterNames are the Hugging Face names of one model type's embeddings and layers, relative to the
+// base model; a layer's are relative to its own path, layers + its number + ".". typeEmb and embLN are
+// empty where the model has none.
+type parameterNames struct {
+	wordEmb, posEmb, typeEmb, embLN  string
+	layers                           string
+	qkv                              []string // query, key and value; the GPTs' one fused projection
+	attnOut, ln1, ffnIn, ffnOut, ln2 string
+}
+
+var hfNames = map[checkpoint.ModelType]parameterNames{
+	checkpoint.BERT: {
+		wordEmb: "embeddings.word_embeddings.weight", posEmb: "embeddings.position_embeddings.weight",
+		typeEmb: "embeddings.token_type_embeddings.weight", embLN: "embeddings.LayerNorm",
+		layers: "encoder.layer.", qkv: []string{"attention.self.query", "attention.self.key", "attention.self.value"},
+		attnOut: "attention.output.dense", ln1: "attention.output.LayerNorm",
+		ffnIn: "intermediate.dense", ffnOut: "output.dense", ln2: "output.LayerNorm",
+	},
+	checkpoint.DistilBERT: {
+		wordEmb: "embeddings.word_embeddings.weight", posEmb: "embeddings.position_embeddings.weight",
+		embLN:  "embeddings.LayerNorm",
+		layers: "transformer.layer.", qkv: []string{"attention.q_lin", "attention.k_lin", "attention.v_lin"},
+		attnOut: "attention.out_lin", ln1: "sa_layer_norm",
+		ffnIn: "ffn.lin1", ffnOut: "ffn.lin2", ln2: "output_layer_norm",
+	},
+	checkpoint.GPT2: {
+		wordEmb: "wte.weight", posEmb: "wpe.weight",
+		layers: "h.", qkv: []string{"attn.c_attn"}, attnOut: "attn.c_proj", ln1: "ln_1",
+		ffnIn: "mlp.c_fc", ffnOut: "mlp.c_proj", ln2: "ln_2",
+	},
+	checkpoint.OpenAIGPT: {
+		wordEmb: "tokens_embed.weight", posEmb: "positions_embed.weight",
+		layers: "h.", qkv: []string{"attn.c_attn"}, attnOut: "attn.c_proj", ln1: "ln_1",
+		ffnIn: "mlp.c_fc", ffnOut: "mlp.c_proj", ln2: "ln_2",
+	},
 }
 
 // base names a parameter of the base model as Hugging Face saves it for this model.

@@ -12,6 +12,29 @@ const (
 	MaxHeads
 )
 
+// headReduceNames are the reductions' names, as the command line's flag and the lab's request give them.
+var headReduceNames = [...]string{MeanHeads: "mean", MaxHeads: "max"}
+
+func (r HeadReduce) String() string {
+	if r < 0 || int(r) >= len(headReduceNames) {
+		return fmt.Sprintf("HeadReduce(%d)", int(r))
+	}
+	return headReduceNames[r]
+}
+
+// ParseHeadReduce returns the reduction named name, mean or max; empty is mean, the paper's.
+func ParseHeadReduce(name string) (HeadReduce, error) {
+	if name == "" {
+		return MeanHeads, nil
+	}
+	for r, n := range headReduceNames {
+		if n == name {
+			return HeadReduce(r), nil
+		}
+	}
+	return 0, fmt.Errorf("reduce %q: want mean or max", name)
+}
+
 // Options selects how each layer's attention is turned into the matrix A'_l that rollout and flow use.
 type Options struct {
 	// Reduce combines the heads.

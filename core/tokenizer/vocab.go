@@ -15,12 +15,15 @@ type vocabulary struct {
 	tokens []string // by id; ids no token has hold ""
 }
 
-// newVocabulary builds the id-to-token table of ids.
-func newVocabulary(ids map[string]int) (*vocabulary, error) {
+// newVocabulary builds the id-to-token table of ids, read from file (which errors name).
+func newVocabulary(file string, ids map[string]int) (*vocabulary, error) {
+	if len(ids) == 0 {
+		return nil, fmt.Errorf("%s: empty", file)
+	}
 	maxID := -1
 	for tok, id := range ids {
 		if id < 0 || id >= maxVocabID {
-			return nil, fmt.Errorf("token %q has id %d, outside [0, %d)", tok, id, maxVocabID)
+			return nil, fmt.Errorf("%s: token %q has id %d, outside [0, %d)", file, tok, id, maxVocabID)
 		}
 		maxID = max(maxID, id)
 	}
@@ -59,14 +62,7 @@ func readVocabTxt(data []byte) (*vocabulary, error) {
 			ids[tok] = i
 		}
 	}
-	if len(ids) == 0 {
-		return nil, fmt.Errorf("vocab.txt: empty")
-	}
-	v, err := newVocabulary(ids)
-	if err != nil {
-		return nil, fmt.Errorf("vocab.txt: %w", err)
-	}
-	return v, nil
+	return newVocabulary("vocab.txt", ids)
 }
 
 // readVocabJSON reads a GPT vocab.json, an object from token to id.
@@ -75,14 +71,7 @@ func readVocabJSON(data []byte) (*vocabulary, error) {
 	if err != nil {
 		return nil, fmt.Errorf("vocab.json: %w", err)
 	}
-	if len(ids) == 0 {
-		return nil, fmt.Errorf("vocab.json: empty")
-	}
-	v, err := newVocabulary(ids)
-	if err != nil {
-		return nil, fmt.Errorf("vocab.json: %w", err)
-	}
-	return v, nil
+	return newVocabulary("vocab.json", ids)
 }
 
 // pyNewlines turns "\r\n" and lone "\r" into "\n", as Python's universal-newline text mode reads files.

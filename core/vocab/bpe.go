@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"bertology/core/tokenizer"
@@ -47,7 +49,7 @@ func ByteLevelBPE(texts []string, opt BPEOptions) (*BPE, error) {
 	}
 	var words [][]string
 	var counts []int
-	for _, w := range sortedKeys(wordCounts) {
+	for _, w := range slices.Sorted(maps.Keys(wordCounts)) {
 		words, counts = append(words, strings.Split(w, "")), append(counts, wordCounts[w])
 	}
 	out := &BPE{Tokens: alphabet}

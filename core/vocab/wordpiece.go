@@ -11,6 +11,7 @@ import (
 	"cmp"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -71,7 +72,7 @@ func WordPiece(texts []string, opt WordPieceOptions) ([]string, error) {
 
 	var words [][]string
 	var counts []int
-	for _, w := range sortedKeys(wordCounts) {
+	for _, w := range slices.Sorted(maps.Keys(wordCounts)) {
 		var syms []string
 		for i, r := range w {
 			if !inAlphabet[r] {
@@ -130,15 +131,6 @@ func alphabetOf(wordCounts map[string]int, limit int) []rune {
 	}
 	slices.Sort(chars)
 	return chars
-}
-
-func sortedKeys(m map[string]int) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // WriteVocabTxt writes tokens as BERT's vocab.txt: one a line, the line number being the id.

@@ -12,6 +12,7 @@ import (
 	"bertology/core/attnstats"
 	"bertology/core/golden"
 	"bertology/core/probe"
+	"bertology/core/rollout"
 	"bertology/wasm/protocol"
 )
 
@@ -122,7 +123,7 @@ func TestRolloutMatchesGolden(t *testing.T) {
 	if res.Layers != L || res.Heads != H || len(res.Tokens) != T || res.Residual != 0.5 || res.Reduce != "mean" {
 		t.Fatalf("%d layers × %d heads, %d tokens, residual %v, reduce %q", res.Layers, res.Heads, len(res.Tokens), res.Residual, res.Reduce)
 	}
-	for name, got := range map[string]protocol.Tensor{"attention": res.Attention, "rollout": res.Rollout} {
+	for name, got := range map[string]*protocol.Tensor{"attention": res.Attention, "rollout": res.Rollout} {
 		if !reflect.DeepEqual(got.Shape, []int{L, T, T}) {
 			t.Fatalf("%s shape %v, want [%d %d %d]", name, got.Shape, L, T, T)
 		}
@@ -147,20 +148,23 @@ func TestRolloutMatchesGolden(t *testing.T) {
 		assertNear(t, "attention", res.Attention.Data[layer*T*T:(layer+1)*T*T], mean, 1e-5)
 		assertNear(t, "rollout", res.Rollout.Data[layer*T*T:(layer+1)*T*T], rolled, 1e-5)
 	}
-	if !reflect.DeepEqual(res.Flow.Shape, []int{T, T}) || res.FlowNote != "" {
-		t.Fatalf("flow shape %v, note %q", res.Flow.Shape, res.FlowNote)
+	if res.Flow == nil || !reflect.DeepEqual(res.Flow.Shape, []int{T, T}) || res.FlowNote != "" {
+		t.Fatalf("flow %v, note %q", res.Flow, res.FlowNote)
 	}
-	for i := range T {
-		sum := 0.0
-		for j := range T {
-			v := float64(res.Flow.Data[i*T+j])
-			if v < 0 {
-				t.Errorf("flow[%d, %d] = %v", i, j, v)
-			}
-			sum += v
-		}
-		if math.Abs(sum-1) > 1e-5 {
-			t.Errorf("flow row %d sums to %v, want 1", i, sum)
+	// The flow is the raw maximum flow through Hugging Face's attention, as the command line writes it;
+	// the page divides its rows by their sums to show it.
+	want := &rollout.Attention{Heads: H, T: T}
+	for _, a := range attentions {
+		want.Layers = append(want.Layers, a.F32())
+	}
+	flow, err := rollout.Flow(want, rollout.DefaultOptions(), L)
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertNear(t, "flow", res.Flow.Data, flow, 1e-5)
+	for k, v := range res.Flow.Data {
+		if v < 0 || v > 1+1e-6 {
+			t.Errorf("flow[%d, %d] = %v, outside [0, 1]", k/T, k%T, v)
 		}
 	}
 
@@ -168,8 +172,8 @@ func TestRolloutMatchesGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if skipped.Flow.Shape != nil || !strings.Contains(skipped.FlowNote, "6 tokens, more than 3") {
-		t.Errorf("flow over 6 tokens with at most 3: shape %v, note %q", skipped.Flow.Shape, skipped.FlowNote)
+	if skipped.Flow != nil || !strings.Contains(skipped.FlowNote, "6 tokens, more than 3") {
+		t.Errorf("flow over 6 tokens with at most 3: %v, note %q", skipped.Flow, skipped.FlowNote)
 	}
 }
 
@@ -218,10 +222,10 @@ func TestLensCausal(t *testing.T) {
 		t.Fatal(err)
 	}
 	T, vocab := len(fw.IDs), fw.Logits.Shape[1]
-	if res.Objective != "next token" || !reflect.DeepEqual(res.IDs, fw.IDs) || len(res.Tokens) != T || len(res.Cells) != 4 {
-		t.Fatalf("objective %q, ids %v (want %v), %d tokens, %d depths", res.Objective, res.IDs, fw.IDs, len(res.Tokens), len(res.Cells))
+	if res.Objective != "next token" || !reflect.DeepEqual(int32s(res.IDs), fw.IDs) || len(res.Tokens) != T || len(res.Layers) != 4 {
+		t.Fatalf("objective %q, ids %v (want %v), %d tokens, %d depths", res.Objective, res.IDs, fw.IDs, len(res.Tokens), len(res.Layers))
 	}
-	last := res.Cells[len(res.Cells)-1]
+	last := res.Layers[len(res.Layers)-1].Positions
 	for i := range T {
 		p := softmax(fw.Logits.Data[i*vocab : (i+1)*vocab])
 		best := 0
@@ -236,11 +240,11 @@ func TestLensCausal(t *testing.T) {
 		}
 		if i < T-1 {
 			next := res.IDs[i+1]
-			if res.Targets[i] != next || res.TargetTokens[i] == "" || math.Abs(cell.TargetProb-p[next]) > 1e-5 || cell.TargetRank < 1 {
-				t.Errorf("position %d: target %d %q, rank %d, probability %v; want %d with %v", i, res.Targets[i], res.TargetTokens[i], cell.TargetRank, cell.TargetProb, next, p[next])
+			if res.Targets[i] != next || res.TargetTokens[i] == nil || *res.TargetTokens[i] == "" || cell.TargetProb == nil || math.Abs(*cell.TargetProb-p[next]) > 1e-5 || cell.TargetRank < 1 {
+				t.Errorf("position %d: target %d %v, rank %d, probability %v; want %d with %v", i, res.Targets[i], res.TargetTokens[i], cell.TargetRank, cell.TargetProb, next, p[next])
 			}
-		} else if res.Targets[i] != -1 || res.TargetTokens[i] != "" || !math.IsNaN(cell.TargetProb) || cell.TargetRank != 0 {
-			t.Errorf("last position: target %d %q, rank %d, probability %v; want none", res.Targets[i], res.TargetTokens[i], cell.TargetRank, cell.TargetProb)
+		} else if res.Targets[i] != -1 || res.TargetTokens[i] != nil || cell.TargetProb != nil || cell.TargetRank != 0 {
+			t.Errorf("last position: target %d %v, rank %d, probability %v; want none", res.Targets[i], res.TargetTokens[i], cell.TargetRank, cell.TargetProb)
 		}
 	}
 }
@@ -258,19 +262,19 @@ func TestLensMasked(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Objective != "masked token" || res.Tokens[at] != "[MASK]" || int(res.Targets[at]) != enc.IDs[at] || res.TargetTokens[at] != "quick" {
-		t.Fatalf("objective %q, tokens %q, target %d %q; want [MASK] at %d standing for %d", res.Objective, res.Tokens, res.Targets[at], res.TargetTokens[at], at, enc.IDs[at])
+	if res.Objective != "masked token" || res.Tokens[at] != "[MASK]" || res.Targets[at] != enc.IDs[at] || res.TargetTokens[at] == nil || *res.TargetTokens[at] != "quick" {
+		t.Fatalf("objective %q, tokens %q, target %d %v; want [MASK] at %d standing for %d", res.Objective, res.Tokens, res.Targets[at], res.TargetTokens[at], at, enc.IDs[at])
 	}
 	for i, id := range res.Targets {
 		if i != at && id != -1 {
 			t.Errorf("position %d has target %d, want none", i, id)
 		}
 	}
-	fw, err := l.Forward(context.Background(), &protocol.ForwardRequest{IDs: res.IDs, TypeIDs: int32s(enc.TypeIDs), TopK: 5}, noReport)
+	fw, err := l.Forward(context.Background(), &protocol.ForwardRequest{IDs: int32s(res.IDs), TypeIDs: int32s(enc.TypeIDs), TopK: 5}, noReport)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, want := res.Cells[len(res.Cells)-1][at].Top, fw.TopTokens[at]
+	got, want := res.Layers[len(res.Layers)-1].Positions[at].Top, fw.TopTokens[at]
 	for k := range want {
 		if got[k].ID != want[k].ID || math.Abs(got[k].Probability-want[k].Probability) > 1e-5 {
 			t.Errorf("top %d at the mask: %+v, want %+v", k, got[k], want[k])
@@ -396,18 +400,19 @@ func TestAttnStats(t *testing.T) {
 		!reflect.DeepEqual(res.SpecialTokens, []string{"[CLS]", "[SEP]"}) {
 		t.Fatalf("task %q, %d examples of %d tokens, %d × %d heads, special %q", res.Task, res.Examples, res.Tokens, res.Layers, res.Heads, res.SpecialTokens)
 	}
-	keys := []string{"toFirst", "toSpecial", "toPunct", "toPrev", "toNext", "distance", "entropy"}
-	if len(res.Statistics) != len(keys) {
-		t.Fatalf("%d statistics, want %d", len(res.Statistics), len(keys))
+	if len(res.Statistics) != int(attnstats.NumStatistics) || len(res.Top) != int(attnstats.NumStatistics) {
+		t.Fatalf("%d statistics and %d lists of top heads, want %d", len(res.Statistics), len(res.Top), attnstats.NumStatistics)
 	}
-	for s, st := range res.Statistics {
-		if st.Key != keys[s] || st.Title == "" || !reflect.DeepEqual(st.Values.Shape, []int{3, 4}) || len(st.Top) != 3 {
-			t.Fatalf("statistic %d: key %q title %q shape %v, %d top heads", s, st.Key, st.Title, st.Values.Shape, len(st.Top))
+	for s := range attnstats.NumStatistics {
+		key := s.Key()
+		values, top := res.Statistics[key], res.Top[key]
+		if values == nil || !reflect.DeepEqual(values.Shape, []int{3, 4}) || len(top) != 3 {
+			t.Fatalf("statistic %d: key %q, values %v, %d top heads", s, key, values, len(top))
 		}
-		assertNear(t, st.Key, st.Values.Data, want.Mean[s], 1e-6)
-		for k, h := range want.Top(attnstats.Statistic(s), 3) {
-			if got := st.Top[k]; got.Layer != h.Layer || got.Head != h.Head || math.Abs(got.Score-h.Score) > 1e-9 {
-				t.Errorf("%s: top %d is %+v, want %+v", st.Key, k, got, h)
+		assertNear(t, key, values.Data, want.Mean[s], 1e-6)
+		for k, h := range want.Top(s, 3) {
+			if got := top[k]; got.Layer != h.Layer || got.Head != h.Head || math.Abs(got.Score-h.Score) > 1e-9 {
+				t.Errorf("%s: top %d is %+v, want %+v", key, k, got, h)
 			}
 		}
 	}

@@ -5,6 +5,7 @@ import (
 
 	"bertology/core/analysis"
 	"bertology/core/bertology"
+	"bertology/core/dataset"
 	"bertology/core/tokenizer"
 )
 
@@ -39,11 +40,7 @@ func (l *Lab) encodeData(subset, maxSeqLength int, withLabels bool) (*analysisDa
 		if withLabels {
 			return nil, fmt.Errorf("%s is plain text; a probe needs the class labels of a GLUE classification task", d.info.Name)
 		}
-		texts := d.texts
-		if subset > 0 && subset < len(texts) {
-			texts = texts[:subset]
-		}
-		for i, text := range texts {
+		for i, text := range dataset.First(d.texts, subset) {
 			enc, err := l.model.tok.Encode(text, "", false, tokenizer.Options{MaxLength: maxSeqLength, Truncate: true})
 			if err != nil {
 				return nil, fmt.Errorf("%s: line %d: %w", d.info.Name, i+1, err)
@@ -55,10 +52,7 @@ func (l *Lab) encodeData(subset, maxSeqLength int, withLabels bool) (*analysisDa
 		}
 		return out, nil
 	}
-	examples := d.examples
-	if subset > 0 && subset < len(examples) {
-		examples = examples[:subset]
-	}
+	examples := dataset.First(d.examples, subset)
 	if withLabels {
 		if d.task.Regression() {
 			return nil, fmt.Errorf("%s is a regression task; a probe needs class labels", d.task.Title)

@@ -25,49 +25,17 @@ func (l *Lab) Lens(ctx context.Context, req *protocol.LensRequest, report Report
 	if err != nil {
 		return nil, err
 	}
-	m, tok := l.model.model, l.model.tok
-	res := &protocol.LensResult{}
-	ids, targets := enc.IDs, lens.NextTokens(enc.IDs)
-	switch m.Head() {
-	case model.CausalLM:
-		res.Objective = "next token"
-		if len(req.MaskPositions) > 0 {
-			return nil, errors.New("maskPositions are for a masked language model; this one predicts the next token")
-		}
-	case model.MaskedLM:
-		res.Objective = "masked token"
-		if ids, targets, err = lens.Mask(enc.IDs, ints(req.MaskPositions), tok.Special().MASK); err != nil {
-			return nil, err
-		}
-	default:
-		return nil, fmt.Errorf("the logit lens needs a language-model head (GPT-2, OpenAI GPT or BERT's masked LM); this model is a %s", m.Head())
+	if len(req.MaskPositions) > 0 && l.model.model.Head() == model.CausalLM {
+		return nil, errors.New("maskPositions are for a masked language model; this one predicts the next token")
 	}
 	report(protocol.Progress{Phase: "lens", Done: 0, Total: 1})
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	r, err := lens.Compute(m, ids, enc.TypeIDs, targets, k)
+	res, err := lens.Run(l.model.model, l.model.tok, enc, ints(req.MaskPositions), k)
 	if err != nil {
 		return nil, err
 	}
 	report(protocol.Progress{Phase: "lens", Done: 1, Total: 1})
-	res.Tokens, res.IDs, res.Targets = l.tokenStrings(ids), int32s(ids), int32s(targets)
-	res.TargetTokens = make([]string, len(targets))
-	for t, id := range targets {
-		if id != lens.NoTarget {
-			res.TargetTokens[t] = tok.Decode([]int{id})
-		}
-	}
-	res.Cells = make([][]protocol.LensCell, len(r.Cells))
-	for d, cells := range r.Cells {
-		res.Cells[d] = make([]protocol.LensCell, len(cells))
-		for t, c := range cells {
-			cell := protocol.LensCell{TargetRank: c.TargetRank, TargetProb: c.TargetProb}
-			for _, p := range c.Top {
-				cell.Top = append(cell.Top, protocol.TokenScore{Token: tok.Decode([]int{p.ID}), ID: p.ID, Probability: p.Prob})
-			}
-			res.Cells[d][t] = cell
-		}
-	}
 	return res, nil
 }

@@ -2,7 +2,9 @@ package protocol
 
 import (
 	"bertology/core/attnstats"
+	"bertology/core/lens"
 	"bertology/core/probe"
+	"bertology/core/rollout"
 )
 
 // The analyses beyond single attention maps: hidden states, probes, attention statistics, rollout and
@@ -72,27 +74,9 @@ type AttnStatsRequest struct {
 	Top          int `js:"top"`          // heads listed per statistic (default 5)
 }
 
-// AttnStatsResult holds every statistic of every head.
-type AttnStatsResult struct {
-	Task          string   `js:"task"`
-	Examples      int      `js:"examples"`
-	Tokens        int      `js:"tokens"` // query tokens seen over all examples
-	Layers        int      `js:"layers"`
-	Heads         int      `js:"heads"`
-	SpecialTokens []string `js:"specialTokens"`
-	// Statistics, in a fixed order: toFirst, toSpecial, toPunct, toPrev, toNext, distance, entropy.
-	Statistics []AttnStatistic `js:"statistics"`
-}
-
-// AttnStatistic is one statistic of every head.
-type AttnStatistic struct {
-	Key   string `js:"key"`   // e.g. "toPrev"
-	Title string `js:"title"` // e.g. "Attention to the previous token"
-	// Values [layers, heads]; NaN where no query contributed.
-	Values Tensor `js:"values"`
-	// Top are the heads with the highest values, highest first (for distance and entropy, the broadest).
-	Top []HeadScore `js:"top"`
-}
+// AttnStatsResult holds every statistic of every head, by its key (attnstats.Statistic.Key), and the
+// heads where each is highest; the command line writes the same type.
+type AttnStatsResult = attnstats.Summary
 
 // HeadScore is one head's value of a statistic.
 type HeadScore = attnstats.HeadScore
@@ -110,22 +94,10 @@ type RolloutRequest struct {
 	MaxFlowTokens int `js:"maxFlowTokens"`
 }
 
-// RolloutResult holds T × T maps, rows for output positions and columns for input tokens.
-type RolloutResult struct {
-	Tokens   []string `js:"tokens"`
-	Layers   int      `js:"layers"`
-	Heads    int      `js:"heads"`
-	Residual float64  `js:"residual"`
-	Reduce   string   `js:"reduce"`
-	// Attention [layers, T, T] is each layer's raw attention with its heads combined.
-	Attention Tensor `js:"attention"`
-	// Rollout [layers, T, T] is the rollout after each layer; the last is the whole model's.
-	Rollout Tensor `js:"rollout"`
-	// Flow [T, T] is the maximum flow from the inputs through every layer, each row divided by its sum
-	// as Abnar & Zuidema show it; empty (no shape) when skipped, with the reason in FlowNote.
-	Flow     Tensor `js:"flow"`
-	FlowNote string `js:"flowNote"`
-}
+// RolloutResult holds T × T maps, rows for output positions and columns for input tokens: each layer's
+// attention with its heads combined, the rollout after each layer and the raw attention flow (nil when
+// skipped, with the reason in FlowNote); the command line writes the same type.
+type RolloutResult = rollout.Result
 
 // LensRequest reads every depth of a language model's residual stream through its own head (the logit
 // lens). For a masked language model, MaskPositions (0 is [CLS]) are replaced by [MASK] and predicted.
@@ -136,23 +108,6 @@ type LensRequest struct {
 	MaskPositions []int32 `js:"maskPositions"`
 }
 
-// LensResult is the lens of one input: Layers+1 depths × T positions.
-type LensResult struct {
-	// Objective is "next token" for a causal language model, "masked token" for a masked one.
-	Objective string   `js:"objective"`
-	Tokens    []string `js:"tokens"` // the input as the model reads it ([MASK] where masked)
-	IDs       []int32  `js:"ids"`
-	// Targets are each position's expected token (-1: none) and TargetTokens their text ("" for none).
-	Targets      []int32  `js:"targets"`
-	TargetTokens []string `js:"targetTokens"`
-	// Cells[d][t] is depth d (0: the embeddings; the last is the model's own prediction) at position t.
-	Cells [][]LensCell `js:"cells"`
-}
-
-// LensCell is the lens at one depth and position.
-type LensCell struct {
-	Top []TokenScore `js:"top"` // most probable first
-	// TargetRank (1: most probable) and TargetProb are the target's; 0 and NaN where there is none.
-	TargetRank int     `js:"targetRank"`
-	TargetProb float64 `js:"targetProb"`
-}
+// LensResult is the lens of one input: Layers+1 depths × T positions; the command line writes the same
+// type.
+type LensResult = lens.Result

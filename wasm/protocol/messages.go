@@ -10,11 +10,21 @@
 // request struct below, spelled as their `js` tags. The promise resolves to the op's result struct as a
 // plain object, or rejects with an Error whose message says what went wrong; the lab stays usable after
 // any error. onProgress, if given, receives Progress objects while long operations run. Float32 data
-// travels as Float32Array, token ids as Int32Array and file contents as Uint8Array.
+// travels as Float32Array, the token ids of requests, Tokens and ForwardResult as Int32Array and file
+// contents as Uint8Array.
+//
+// The analyses' results are the core's own types (probe.Result, attnstats.Summary, rollout.Result,
+// lens.Result), which the command line writes as JSON: one schema per result, with js names here and
+// json names there. Their token ids travel as plain arrays of numbers.
 //
 // The Web Worker (public/worker.js) wraps this in messages: it receives {id, op, ...fields} and posts
 // {id, progress}, then {id, result} or {id, error}.
 package protocol
+
+import (
+	"bertology/core/lens"
+	"bertology/core/tensor"
+)
 
 // Operation names, the request's op field.
 const (
@@ -96,11 +106,9 @@ type ForwardResult struct {
 	HiddenStates []Tensor `js:"hiddenStates,omitempty"`
 }
 
-// Tensor is a dense row-major float32 array.
-type Tensor struct {
-	Shape []int     `js:"shape"`
-	Data  []float32 `js:"data"`
-}
+// Tensor is a dense row-major float32 array, {shape, data} in JavaScript: the core's tensor, which the
+// command line writes as the goldens do.
+type Tensor = tensor.Tensor
 
 // ClassScore is one class of a classification head.
 type ClassScore struct {
@@ -109,12 +117,9 @@ type ClassScore struct {
 	Probability float64 `js:"probability"`
 }
 
-// TokenScore is one candidate token of a language-model head.
-type TokenScore struct {
-	Token       string  `js:"token"`
-	ID          int     `js:"id"`
-	Probability float64 `js:"probability"`
-}
+// TokenScore is one candidate token of a language-model head, {token, id, probability}: the type of the
+// logit lens's predictions (the lens at the last depth is the head's own).
+type TokenScore = lens.Prediction
 
 // CancelRequest stops the request whose id is Target. The cancelled request rejects with an error
 // saying it was cancelled.

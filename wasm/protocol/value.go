@@ -2,6 +2,7 @@ package protocol
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"reflect"
 	"slices"
@@ -214,7 +215,7 @@ func decodeValue(tree any, v reflect.Value, path string) error {
 			panic(fmt.Sprintf("protocol: cannot decode into %s: map keys must be strings", v.Type()))
 		}
 		out := reflect.MakeMapWithSize(v.Type(), len(m))
-		for _, k := range sortedKeys(m) {
+		for _, k := range slices.Sorted(maps.Keys(m)) {
 			e := reflect.New(v.Type().Elem()).Elem()
 			if err := decodeValue(m[k], e, join(path, k)); err != nil {
 				return err
@@ -233,7 +234,7 @@ func decodeValue(tree any, v reflect.Value, path string) error {
 		for _, f := range fields {
 			byName[f.name] = f.index
 		}
-		for _, k := range sortedKeys(m) {
+		for _, k := range slices.Sorted(maps.Keys(m)) {
 			i, ok := byName[k]
 			if !ok {
 				return &decodeError{path, fmt.Sprintf("unknown field %q (known: %s)", k, fieldNames(fields))}
@@ -306,15 +307,6 @@ func decodeSlice(tree any, v reflect.Value, path string) error {
 	}
 	v.Set(out)
 	return nil
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
 
 // field is one encodable struct field.
