@@ -38,6 +38,15 @@ type site struct {
 	mu       sync.Mutex
 	requests []string // what the browser asked the proxy for: URLs, or CONNECT host:port
 	closed   bool
+	mounts   map[string]http.Handler // path prefix → the files served there besides public/ (see serve)
+}
+
+// serve makes the site serve dir's files under prefix ("/bench/"), as a model directory on the same
+// origin.
+func (s *site) serve(prefix, dir string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.mounts[prefix] = http.StripPrefix(prefix, http.FileServer(http.Dir(dir)))
 }
 
 func startSite(t testing.TB) *site {
@@ -46,12 +55,21 @@ func startSite(t testing.TB) *site {
 		t.Fatalf("the site is not built (%v): run ./build.sh build first", err)
 	}
 	files := http.FileServer(http.Dir(siteDir))
+	s := &site{mounts: map[string]http.Handler{}}
 	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-cache")
-		files.ServeHTTP(w, r)
+		s.mu.Lock()
+		h := files
+		for prefix, m := range s.mounts {
+			if strings.HasPrefix(r.URL.Path, prefix) {
+				h = m
+			}
+		}
+		s.mu.Unlock()
+		h.ServeHTTP(w, r)
 	}))
 	t.Cleanup(origin.Close)
-	s := &site{URL: origin.URL}
+	s.URL = origin.URL
 	host := strings.TrimPrefix(origin.URL, "http://")
 	s.proxy = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		u := r.URL.String()

@@ -4,13 +4,17 @@ package e2e
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"reflect"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
+	"bertology/core/checkpoint"
 	"bertology/core/golden"
+	"bertology/core/model"
 )
 
 // labCall defines labCall(op, fields) in the page: it sends one request to the lab's worker beside the
@@ -159,5 +163,65 @@ func BenchmarkImportanceWorkers(b *testing.B) {
 			}
 			b.ReportMetric(float64(examples*b.N)/time.Since(start).Seconds(), "examples/s")
 		})
+	}
+}
+
+// BenchmarkImportanceDistilBERT measures importance in examples per second over the first 200 SST-2 dev
+// sentences on a random distilbert-base-shaped classifier with the real bert-base-uncased vocabulary (the
+// model issue 10 sets its browser target on), loaded from a directory the site serves, at batch 1 and 32,
+// with the lab's worker alone and with one shard per core.
+//
+//	./build.sh build && go test -tags e2e -run '^$' -bench ImportanceDistilBERT -benchtime 1x ./e2e/
+func BenchmarkImportanceDistilBERT(b *testing.B) {
+	dir := b.TempDir()
+	cfg, err := checkpoint.ParseConfig([]byte(`{"model_type": "distilbert", "architectures": ["DistilBertForSequenceClassification"]}`))
+	if err != nil {
+		b.Fatal(err)
+	}
+	ck, err := model.RandomCheckpoint(cfg, 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := checkpoint.SaveDir(dir, ck, "F32"); err != nil {
+		b.Fatal(err)
+	}
+	vocab, err := os.ReadFile(golden.SharedPath(b, "data", "tokenizers", "bert-base-uncased", "vocab.txt"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "vocab.txt"), vocab, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	s, br, _ := workersPage(b)
+	s.serve("/bench/", dir)
+	var info map[string]any
+	br.eval(b, `labCall("loadModelURL", {url: "/bench/", files: ["config.json", "model.safetensors", "vocab.txt"]})`, &info)
+	if info["type"] != "distilbert" {
+		b.Fatalf("the benchmark's model loaded as %v", info)
+	}
+	devPath := golden.SharedPath(b, "data", "glue", "SST-2", "dev.tsv")
+	dev, err := os.ReadFile(devPath)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var data map[string]any
+	br.eval(b, fmt.Sprintf(`labCall("loadDataset", {name: "SST-2/dev.tsv", task: "sst-2", bytes: new TextEncoder().encode(%q)})`, dev), &data)
+	const examples = 200
+	cores := br.setWorkers(b, 1).Cores
+	for _, batch := range []int{1, 32} {
+		for _, workers := range []int{1, max(2, cores)} {
+			b.Run(fmt.Sprintf("batch=%d/workers=%d", batch, workers), func(b *testing.B) {
+				br.setWorkers(b, workers)
+				request := fmt.Sprintf(`{maxSeqLength: 128, batchSize: %d, subset: %d}`, batch, examples)
+				if res := br.importance(b, request); res.Examples != examples { // the shards start and load the model
+					b.Fatalf("importance over %d examples, want %d", res.Examples, examples)
+				}
+				start := time.Now()
+				for b.Loop() {
+					br.importance(b, request)
+				}
+				b.ReportMetric(float64(examples*b.N)/time.Since(start).Seconds(), "examples/s")
+			})
+		}
 	}
 }
