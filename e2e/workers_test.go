@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -223,5 +224,37 @@ func BenchmarkImportanceDistilBERT(b *testing.B) {
 				b.ReportMetric(float64(examples*b.N)/time.Since(start).Seconds(), "examples/s")
 			})
 		}
+	}
+}
+
+// BenchmarkClickHead measures what clicking a head in the importance heatmap costs on the default model
+// with the whole SST-2 dev set loaded: one evaluation with that head masked (the importance pass before
+// it made the batches), with the lab's worker alone and with one shard per core. Its ns/op is the wait.
+//
+//	./build.sh build && go test -tags e2e -run '^$' -bench ClickHead -benchtime 5x ./e2e/
+func BenchmarkClickHead(b *testing.B) {
+	_, br, examples := workersPage(b)
+	var info struct{ Layers, Heads int }
+	br.eval(b, `labCall("modelInfo")`, &info)
+	mask := make([]string, info.Layers*info.Heads)
+	for i := range mask {
+		mask[i] = "1"
+	}
+	mask[0] = "0"
+	request := fmt.Sprintf(`{headMask: [%s]}`, strings.Join(mask, ","))
+	cores := br.setWorkers(b, 1).Cores
+	br.importance(b, `{maxSeqLength: 128, batchSize: 1}`)
+	for _, workers := range []int{1, max(2, cores)} {
+		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
+			br.setWorkers(b, workers)
+			var ev struct{ Examples int }
+			br.eval(b, `labCall("evaluate", `+request+`)`, &ev) // the shards start and load the model
+			if ev.Examples != examples {
+				b.Fatalf("evaluated %d examples, want %d", ev.Examples, examples)
+			}
+			for b.Loop() {
+				br.eval(b, `labCall("evaluate", `+request+`)`, &ev)
+			}
+		})
 	}
 }

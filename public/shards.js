@@ -18,7 +18,8 @@
 //   version()                the version of the model the pool holds, 0 for none
 //   setModel(version, files) the model the shards run from now on, {name: Uint8Array}; each shard
 //                            loads it before its next batch
-//   run(request)             a promise of the runBatch answer (wasm/protocol/shard.go)
+//   run(request)             a promise of the runBatch answer, a step for each of the request's batches
+//                            (wasm/protocol/shard.go)
 // and the worker's settings:
 //   resize(count)            have count shards (none for 1) from the next pass on
 //   replaced()               how many shards died and were replaced

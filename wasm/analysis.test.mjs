@@ -49,7 +49,7 @@ test("hiddenStates: a cosine matrix and 2-D principal components per depth", asy
 	}
 });
 
-test("rollout: combined attention, rollout per layer and flow, rows summing to one", async () => {
+test("rollout: combined attention, rollout per layer and flow, rollout rows summing to one", async () => {
 	await lab.handle({ op: "loadModel", files: bert });
 	const fw = await lab.handle({ op: "forward", text: "hello world, this movie is great" });
 	const out = await lab.handle({ op: "rollout", text: "hello world, this movie is great" });
@@ -72,10 +72,13 @@ test("rollout: combined attention, rollout per layer and flow, rows summing to o
 	for (let i = 0; i < T; i++) {
 		const last = out.rollout.data.subarray(((L - 1) * T + i) * T, ((L - 1) * T + i + 1) * T);
 		assert.ok(Math.abs(sum(last) - 1) < 1e-5, `rollout row ${i}`);
-		assert.ok(Math.abs(sum(row(out.flow, i)) - 1) < 1e-5, `flow row ${i}`);
+		// The flow is the raw maximum flow of each token's output from the inputs, each in [0, 1], which
+		// the page shows as shares of its row.
+		const flow = row(out.flow, i);
+		assert.ok(flow.every(v => v >= 0 && v <= 1 + 1e-6) && sum(flow) > 0, `flow row ${i}`);
 	}
 	const long = await lab.handle({ op: "rollout", text: "hello world", maxFlowTokens: 2 });
-	assert.equal(long.flow.shape, undefined);
+	assert.ok(long.flow == null, "no flow when it is skipped");
 	assert.match(long.flowNote, /^attention flow skipped: the input has 4 tokens, more than 2/);
 });
 
@@ -87,19 +90,21 @@ test("lens: GPT-2's last depth is the model's own prediction", async () => {
 	const T = fw.ids.length, vocab = fw.logits.shape[1];
 	assert.equal(out.objective, "next token");
 	assert.deepEqual([...out.ids], [...fw.ids]);
-	assert.equal(out.cells.length, 4); // the embeddings and 3 layers
-	for (const cells of out.cells) {
-		assert.equal(cells.length, T);
-		cells.forEach(c => assert.equal(c.top.length, 3));
+	assert.equal(out.layers.length, 4); // the embeddings and 3 layers
+	for (const [d, depth] of out.layers.entries()) {
+		assert.equal(depth.layer, d);
+		assert.equal(depth.positions.length, T);
+		depth.positions.forEach(c => assert.equal(c.top.length, 3));
 	}
-	const last = out.cells[out.cells.length - 1];
+	const last = out.layers[out.layers.length - 1].positions;
 	for (let t = 0; t < T; t++) {
 		const logits = fw.logits.data.subarray(t * vocab, (t + 1) * vocab);
 		const argmax = logits.indexOf(Math.max(...logits));
 		assert.equal(last[t].top[0].id, argmax, `position ${t}`);
 		assert.equal(out.targets[t], t < T - 1 ? fw.ids[t + 1] : -1);
 	}
-	assert.ok(Number.isNaN(last[T - 1].targetProb));
+	assert.ok(last[T - 1].targetProb == null, "the last position has no target");
+	assert.ok(last[0].targetProb > 0 && last[0].targetProb <= 1);
 });
 
 test("probe and attnStats run over the loaded data set, and stop when cancelled", async () => {
@@ -124,15 +129,17 @@ test("probe and attnStats run over the loaded data set, and stop when cancelled"
 
 	const stats = await lab.handle({ op: "attnStats", top: 2 });
 	assert.equal(stats.examples, 12);
-	assert.deepEqual(stats.statistics.map(s => s.key), ["toFirst", "toSpecial", "toPunct", "toPrev", "toNext", "distance", "entropy"]);
-	for (const s of stats.statistics) {
-		assert.deepEqual(s.values.shape, [config.num_hidden_layers, config.num_attention_heads]);
-		assert.ok(s.values.data instanceof Float32Array);
-		assert.equal(s.top.length, 2);
-		assert.ok(s.top[0].score >= s.top[1].score);
+	const keys = ["to_first", "to_special", "to_punct", "to_prev", "to_next", "distance", "entropy"];
+	assert.deepEqual(Object.keys(stats.statistics).sort(), [...keys].sort());
+	for (const key of keys) {
+		const values = stats.statistics[key], top = stats.top[key];
+		assert.deepEqual(values.shape, [config.num_hidden_layers, config.num_attention_heads]);
+		assert.ok(values.data instanceof Float32Array);
+		assert.equal(top.length, 2);
+		assert.ok(top[0].score >= top[1].score);
 	}
 	// Shares of attention lie in [0, 1].
-	for (const v of stats.statistics[0].values.data) {
+	for (const v of stats.statistics.to_first.data) {
 		assert.ok(v >= 0 && v <= 1);
 	}
 

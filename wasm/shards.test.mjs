@@ -64,15 +64,19 @@ test("passes on two shards compute what the lab computes alone", async () => {
 	assert.equal(pool.version(), 2, "the pool holds the pruned model");
 });
 
-test("runBatch answers with the step of one batch", async () => {
+test("runBatch answers with the step of each batch", async () => {
 	await lab.handle({ op: "loadModel", files: defaultModel });
 	const tokens = await lab.handle({ op: "tokenize", text: "a gripping, funny and moving film" });
 	const T = tokens.ids.length;
-	const step = await lab.handle({
+	const batch = { size: 1, seqLen: T, inputIds: tokens.ids, tokenTypeIds: tokens.typeIds, labels: new Int32Array([1]) };
+	const { steps } = await lab.handle({
 		op: "runBatch",
-		batch: { size: 1, seqLen: T, inputIds: tokens.ids, tokenTypeIds: tokens.typeIds, labels: new Int32Array([1]) },
+		batches: [batch, { ...batch, labels: new Int32Array([0]) }],
 		want: { headMaskGrad: true, attentions: true },
 	});
+	assert.equal(steps.length, 2, "a step for each batch");
+	assert.ok(steps[1].loss !== steps[0].loss, "each batch with its own labels");
+	const step = steps[0];
 	const fwd = await lab.handle({ op: "forward", ids: tokens.ids, typeIds: tokens.typeIds });
 	assert.deepEqual([...step.logits], [...fwd.logits.data], "the logits of forward");
 	assert.equal(step.attentions.length, fwd.attentions.length);

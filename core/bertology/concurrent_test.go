@@ -3,6 +3,7 @@ package bertology
 import (
 	"context"
 	"reflect"
+	"sync"
 	"testing"
 
 	"bertology/core/checkpoint"
@@ -56,6 +57,24 @@ func TestConcurrentRunnerSameResults(t *testing.T) {
 				t.Errorf("%v mode, %d workers: the result differs from one worker's\n got %+v\nwant %+v", mode, workers, got, want)
 			}
 		}
+		// 9 batches of about 30 tokens, on one group runner: groups of 2 (at most 9/(4·1)), and on two:
+		// groups of 1 (at most 9/8); at 1 token a group, groups of 1.
+		for _, c := range []struct {
+			workers, tokens int
+			groups          []int
+		}{{1, 1000, []int{2, 2, 2, 2, 1}}, {2, 1000, []int{1, 1, 1, 1, 1, 1, 1, 1, 1}}, {1, 1, []int{1, 1, 1, 1, 1, 1, 1, 1, 1}}} {
+			g := &groupRunner{ModelRunner: ModelRunner{Model: m, Workers: c.workers}, tokens: c.tokens}
+			got, err := ComputeImportance(context.Background(), g, batches, opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("%v mode, groups %v: the result differs from one worker's", mode, g.groups)
+			}
+			if !reflect.DeepEqual(g.groups, c.groups) {
+				t.Errorf("%d workers, %d tokens a group: groups of %v, want %v", c.workers, c.tokens, g.groups, c.groups)
+			}
+		}
 	}
 	mopt := MaskingOptions{Threshold: 0.9, Amount: 0.1, Importance: Options{Normalization: BothNormalizations},
 		Score: func(imp *Importance) (float64, error) { return 1 / (1 + imp.Loss), nil }}
@@ -73,4 +92,39 @@ func TestConcurrentRunnerSameResults(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("masking loop, 3 workers: %+v\none worker: %+v", got, want)
 	}
+}
+
+// groupRunner is a GroupRunner on a model that records the size of each group it ran (one batch, from
+// Run, counts as a group of 1).
+type groupRunner struct {
+	ModelRunner
+	tokens int
+	mu     sync.Mutex
+	groups []int
+}
+
+func (g *groupRunner) GroupTokens() int { return g.tokens }
+
+func (g *groupRunner) record(n int) {
+	g.mu.Lock()
+	g.groups = append(g.groups, n)
+	g.mu.Unlock()
+}
+
+func (g *groupRunner) Run(b *model.Batch, headMask []float32, want Want) (*Step, error) {
+	g.record(1)
+	return g.ModelRunner.Run(b, headMask, want)
+}
+
+func (g *groupRunner) RunGroup(batches []*model.Batch, headMask []float32, want Want) ([]*Step, error) {
+	g.record(len(batches))
+	var steps []*Step
+	for _, b := range batches {
+		step, err := g.ModelRunner.Run(b, headMask, want)
+		if err != nil {
+			return nil, err
+		}
+		steps = append(steps, step)
+	}
+	return steps, nil
 }

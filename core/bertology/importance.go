@@ -67,7 +67,8 @@ type Importance struct {
 
 // ComputeImportance runs every batch through r under opt.HeadMask and accumulates attention entropy and
 // head importance, as run_bertology.py's compute_heads_importance does. A ConcurrentRunner runs several
-// batches at once, with the same results. It stops after the batch during which ctx is cancelled.
+// batches at once, and a GroupRunner takes several per call, with the same results. It stops after the
+// batch (or group) during which ctx is cancelled.
 func ComputeImportance(ctx context.Context, r Runner, batches []*model.Batch, opt Options) (*Importance, error) {
 	layers, heads := r.Shape()
 	n := layers * heads
@@ -81,15 +82,8 @@ func ComputeImportance(ctx context.Context, r Runner, batches []*model.Batch, op
 	if c, ok := r.(ConcurrentRunner); ok {
 		workers = c.Concurrency()
 	}
-	// Batches may run at once; their results are added up in batch order, so that the sums are the
-	// same whatever the number of workers.
-	err := parallel.Ordered(ctx, workers, len(batches), func(k int) (*Step, error) {
-		step, err := r.Run(batches[k], opt.HeadMask, want)
-		if err != nil {
-			return nil, fmt.Errorf("batch %d: %w", k, err)
-		}
-		return step, nil
-	}, func(k int, step *Step) error {
+	// reduce adds batch k's step to the sums.
+	reduce := func(k int, step *Step) error {
 		b := batches[k]
 		if opt.Entropy {
 			if len(step.Attentions) != layers {
@@ -118,6 +112,19 @@ func ComputeImportance(ctx context.Context, r Runner, batches []*model.Batch, op
 		imp.Loss += float64(step.Loss) / float64(len(batches))
 		imp.TotTokens += float64(realTokens(b))
 		opt.Progress.Send(progress.Report{Done: k + 1, Total: len(batches)})
+		return nil
+	}
+	// Batches (or groups of them) may run at once; their results are added up in batch order, so that
+	// the sums are the same whatever the number of workers.
+	groups := batchGroups(r, batches, workers)
+	err := parallel.Ordered(ctx, workers, len(groups)-1, func(g int) ([]*Step, error) {
+		return runGroup(r, batches, groups[g], groups[g+1], opt.HeadMask, want)
+	}, func(g int, steps []*Step) error {
+		for i, step := range steps {
+			if err := reduce(groups[g]+i, step); err != nil {
+				return err
+			}
+		}
 		return nil
 	})
 	if err != nil {

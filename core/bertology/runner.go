@@ -1,6 +1,10 @@
 package bertology
 
-import "bertology/core/model"
+import (
+	"fmt"
+
+	"bertology/core/model"
+)
 
 // Want says what a Runner must compute for a batch besides the logits.
 type Want struct {
@@ -28,4 +32,57 @@ type Runner interface {
 type ConcurrentRunner interface {
 	Runner
 	Concurrency() int
+}
+
+// GroupRunner is a ConcurrentRunner whose calls are worth making with several batches at once: the
+// browser's shards, where each call is a message to another worker and back, which costs more than a
+// short sentence's pass. A data-set pass hands it consecutive batches together until they hold
+// GroupTokens tokens (while leaving every worker several calls), and reduces their steps in batch order
+// as ever, so the results are the same.
+type GroupRunner interface {
+	ConcurrentRunner
+	GroupTokens() int
+	// RunGroup runs each batch under headMask, and answers a Step for each, in order.
+	RunGroup(batches []*model.Batch, headMask []float32, want Want) ([]*Step, error)
+}
+
+// batchGroups splits n batches into the consecutive groups that a pass hands r at once: for a
+// GroupRunner, groups of at least its GroupTokens tokens, but no more than 1/(4·workers) of the batches
+// each; else one batch a group. It returns the first batch of each group, then n.
+func batchGroups(r Runner, batches []*model.Batch, workers int) []int {
+	bounds := []int{0}
+	g, ok := r.(GroupRunner)
+	longest := max(1, len(batches)/(4*workers))
+	tokens := 0
+	for k, b := range batches {
+		tokens += b.Size * b.SeqLen
+		if !ok || tokens >= g.GroupTokens() || k+1-bounds[len(bounds)-1] >= longest || k+1 == len(batches) {
+			bounds = append(bounds, k+1)
+			tokens = 0
+		}
+	}
+	return bounds
+}
+
+// runGroup runs batches[lo:hi] on r, as one group when r is a GroupRunner.
+func runGroup(r Runner, batches []*model.Batch, lo, hi int, headMask []float32, want Want) ([]*Step, error) {
+	if g, ok := r.(GroupRunner); ok && hi-lo > 1 {
+		steps, err := g.RunGroup(batches[lo:hi], headMask, want)
+		if err != nil {
+			return nil, fmt.Errorf("batches %d to %d: %w", lo, hi-1, err)
+		}
+		if len(steps) != hi-lo {
+			return nil, fmt.Errorf("batches %d to %d: the runner answered %d steps", lo, hi-1, len(steps))
+		}
+		return steps, nil
+	}
+	steps := make([]*Step, 0, hi-lo)
+	for k := lo; k < hi; k++ {
+		step, err := r.Run(batches[k], headMask, want)
+		if err != nil {
+			return nil, fmt.Errorf("batch %d: %w", k, err)
+		}
+		steps = append(steps, step)
+	}
+	return steps, nil
 }

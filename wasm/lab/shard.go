@@ -10,9 +10,9 @@ import (
 	"bertology/wasm/protocol"
 )
 
-// RunBatch runs one batch through the loaded model, as bertology.ModelRunner does: what a shard does
-// for the lab whose data-set pass it shares.
-func (l *Lab) RunBatch(_ context.Context, req *protocol.RunBatchRequest, _ Reporter) (*protocol.Step, error) {
+// RunBatch runs each batch of the request through the loaded model, as bertology.ModelRunner does: what
+// a shard does for the lab whose data-set pass it shares.
+func (l *Lab) RunBatch(ctx context.Context, req *protocol.RunBatchRequest, _ Reporter) (*protocol.RunBatchResult, error) {
 	if l.model == nil {
 		return nil, errNoModel
 	}
@@ -21,11 +21,21 @@ func (l *Lab) RunBatch(_ context.Context, req *protocol.RunBatchRequest, _ Repor
 		mask = nil
 	}
 	want := bertology.Want{HeadMaskGrad: req.Want.HeadMaskGrad, Attentions: req.Want.Attentions}
-	step, err := bertology.ModelRunner{Model: l.model.model}.Run(batchOf(&req.Batch), mask, want)
-	if err != nil {
-		return nil, err
+	res := &protocol.RunBatchResult{}
+	for i := range req.Batches {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		step, err := bertology.ModelRunner{Model: l.model.model}.Run(batchOf(&req.Batches[i]), mask, want)
+		if err != nil {
+			if len(req.Batches) > 1 {
+				return nil, fmt.Errorf("batch %d of %d: %w", i+1, len(req.Batches), err)
+			}
+			return nil, err
+		}
+		res.Steps = append(res.Steps, protocol.Step{Logits: step.Logits, Loss: step.Loss, HeadMaskGrad: step.HeadMaskGrad, Attentions: step.Attentions})
 	}
-	return &protocol.Step{Logits: step.Logits, Loss: step.Loss, HeadMaskGrad: step.HeadMaskGrad, Attentions: step.Attentions}, nil
+	return res, nil
 }
 
 // shards is a pool of labs in other workers that run a pass's batches, several at once (in the
@@ -40,8 +50,8 @@ type shards interface {
 	// SetModel gives the pool the model its shards are to run from now on, as the files of a model
 	// directory.
 	SetModel(version int, files map[string][]byte) error
-	// Run runs one batch on a shard that holds the model, and waits for its answer.
-	Run(req *protocol.RunBatchRequest) (*protocol.Step, error)
+	// Run runs a request's batches on a shard that holds the model, and waits for its answer.
+	Run(req *protocol.RunBatchRequest) (*protocol.RunBatchResult, error)
 }
 
 // runner is what the lab's data-set passes run on: the pool of shards when there is one with more
@@ -72,25 +82,48 @@ func (l *Lab) runner() (bertology.Runner, error) {
 	return shardRunner{pool: pool, layers: layers, heads: heads}, nil
 }
 
-// shardRunner is a bertology.ConcurrentRunner that runs each batch on a shard. ComputeImportance adds
-// up the steps in batch order, so the results are those of the model itself, whatever the shards.
+// shardRunner is a bertology.GroupRunner that runs batches on the shards, several in one message when
+// they are short. ComputeImportance adds up the steps in batch order, so the results are those of the
+// model itself, whatever the shards.
 type shardRunner struct {
 	pool          shards
 	layers, heads int
 }
 
+// shardGroupTokens is how many tokens the batches of one message hold at least (when there are enough
+// batches to keep every shard busy): about 40 SST-2 sentences, whose pass on a small model takes
+// longer than the message's ~1 ms round trip.
+const shardGroupTokens = 1024
+
 func (r shardRunner) Concurrency() int           { return r.pool.Concurrency() }
 func (r shardRunner) Shape() (layers, heads int) { return r.layers, r.heads }
+func (r shardRunner) GroupTokens() int           { return shardGroupTokens }
+
 func (r shardRunner) Run(b *model.Batch, headMask []float32, want bertology.Want) (*bertology.Step, error) {
-	step, err := r.pool.Run(&protocol.RunBatchRequest{
-		Batch:    batchMessage(b),
-		HeadMask: headMask,
-		Want:     protocol.Want{HeadMaskGrad: want.HeadMaskGrad, Attentions: want.Attentions},
-	})
+	steps, err := r.RunGroup([]*model.Batch{b}, headMask, want)
+	if err != nil {
+		return nil, err
+	}
+	return steps[0], nil
+}
+
+func (r shardRunner) RunGroup(batches []*model.Batch, headMask []float32, want bertology.Want) ([]*bertology.Step, error) {
+	req := &protocol.RunBatchRequest{HeadMask: headMask, Want: protocol.Want{HeadMaskGrad: want.HeadMaskGrad, Attentions: want.Attentions}}
+	for _, b := range batches {
+		req.Batches = append(req.Batches, batchMessage(b))
+	}
+	res, err := r.pool.Run(req)
 	if err != nil {
 		return nil, fmt.Errorf("on a worker: %w", err)
 	}
-	return &bertology.Step{Logits: step.Logits, Loss: step.Loss, HeadMaskGrad: step.HeadMaskGrad, Attentions: step.Attentions}, nil
+	if len(res.Steps) != len(batches) {
+		return nil, fmt.Errorf("on a worker: %d steps for %d batches", len(res.Steps), len(batches))
+	}
+	steps := make([]*bertology.Step, len(res.Steps))
+	for i, s := range res.Steps {
+		steps[i] = &bertology.Step{Logits: s.Logits, Loss: s.Loss, HeadMaskGrad: s.HeadMaskGrad, Attentions: s.Attentions}
+	}
+	return steps, nil
 }
 
 // batchMessage and batchOf convert a batch to the message that carries it and back.

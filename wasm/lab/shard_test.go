@@ -18,8 +18,9 @@ type labShards struct {
 	size    int
 	version int
 
-	mu   sync.Mutex
-	runs map[*Lab]int // batches each shard ran
+	mu       sync.Mutex
+	runs     map[*Lab]int // batches each shard ran
+	messages int          // runBatch requests
 }
 
 func newLabShards(n int) *labShards {
@@ -45,21 +46,22 @@ func (p *labShards) SetModel(version int, files map[string][]byte) error {
 	return nil
 }
 
-func (p *labShards) Run(req *protocol.RunBatchRequest) (*protocol.Step, error) {
+func (p *labShards) Run(req *protocol.RunBatchRequest) (*protocol.RunBatchResult, error) {
 	s := <-p.free
 	defer func() { p.free <- s }()
 	p.mu.Lock()
-	p.runs[s]++
+	p.runs[s] += len(req.Batches)
+	p.messages++
 	p.mu.Unlock()
 	res, err := s.Handle(context.Background(), protocol.OpRunBatch, protocol.Encode(req).(map[string]any), nil)
 	if err != nil {
 		return nil, err
 	}
-	var step protocol.Step
-	if err := protocol.Decode(protocol.Encode(res), &step); err != nil {
+	var out protocol.RunBatchResult
+	if err := protocol.Decode(protocol.Encode(res), &out); err != nil {
 		return nil, err
 	}
-	return &step, nil
+	return &out, nil
 }
 
 // TestShardsComputeWhatTheLabDoes runs each data-set pass of the workflow in the lab itself and on a
@@ -124,10 +126,46 @@ func TestShardsComputeWhatTheLabDoes(t *testing.T) {
 	}
 }
 
+// TestShardsGroupShortBatches runs importance at batch 1 over 48 short sentences on two shards: the
+// batches travel several to a message, and the result is the lab's own, bit for bit.
+func TestShardsGroupShortBatches(t *testing.T) {
+	lines := strings.SplitAfter(strings.TrimSpace(string(sst2(t))), "\n")
+	data := lines[0]
+	for len(strings.Split(data, "\n")) <= 48 {
+		for _, line := range lines[1:] {
+			data += strings.TrimSuffix(line, "\n") + "\n"
+		}
+	}
+	data = strings.Join(strings.Split(data, "\n")[:49], "\n") + "\n"
+	alone, pooled := New(), New()
+	pool := newLabShards(2)
+	pooled.pool = pool
+	var res [2]*protocol.ImportanceResult
+	for i, l := range []*Lab{alone, pooled} {
+		call[protocol.ModelInfo](t, l, protocol.OpLoadModel, &protocol.LoadModelRequest{Files: readModel(t, "bert")})
+		info := call[protocol.DatasetInfo](t, l, protocol.OpLoadDataset, &protocol.LoadDatasetRequest{Name: "SST-2/dev.tsv", Bytes: []byte(data)})
+		if info.Count != 48 {
+			t.Fatalf("the data set has %d examples, want 48", info.Count)
+		}
+		res[i] = call[protocol.ImportanceResult](t, l, protocol.OpImportance, &protocol.ImportanceRequest{MaxSeqLength: 16, BatchSize: 1})
+	}
+	if !reflect.DeepEqual(res[0], res[1]) {
+		t.Errorf("importance on the shards:\n%+v\nin the lab:\n%+v", res[1], res[0])
+	}
+	ran := 0
+	for _, n := range pool.runs {
+		ran += n
+	}
+	// 48 batches, at most 48/(4·2) = 6 to a message
+	if ran != 48 || pool.messages != 8 {
+		t.Errorf("the shards ran %d batches in %d messages, want 48 in 8", ran, pool.messages)
+	}
+}
+
 // failingShards fails every batch, as a pool does whose shards cannot run it.
 type failingShards struct{ *labShards }
 
-func (failingShards) Run(*protocol.RunBatchRequest) (*protocol.Step, error) {
+func (failingShards) Run(*protocol.RunBatchRequest) (*protocol.RunBatchResult, error) {
 	return nil, errors.New("the shard ran out of memory")
 }
 
@@ -139,7 +177,7 @@ func TestShardErrors(t *testing.T) {
 		t.Errorf("error %v, want %q", err, want)
 	}
 
-	bad := protocol.Encode(&protocol.RunBatchRequest{Batch: protocol.Batch{Size: 1, SeqLen: 3, InputIDs: []int32{1, 2}}})
+	bad := protocol.Encode(&protocol.RunBatchRequest{Batches: []protocol.Batch{{Size: 1, SeqLen: 3, InputIDs: []int32{1, 2}}}})
 	for _, c := range []struct {
 		lab  *Lab
 		req  any

@@ -36,17 +36,17 @@ func (p jsShards) SetModel(version int, files map[string][]byte) error {
 
 // Run blocks its goroutine until the promise settles. Go's js/wasm scheduler returns to the JavaScript
 // event loop while every goroutine waits, so the shards' answers get in.
-func (p jsShards) Run(req *protocol.RunBatchRequest) (*protocol.Step, error) {
+func (p jsShards) Run(req *protocol.RunBatchRequest) (*protocol.RunBatchResult, error) {
 	v, _ := protocol.ToJS(protocol.Encode(req))
 	tree, err := await(p.pool.Call("run", v))
 	if err != nil {
 		return nil, err
 	}
-	var step protocol.Step
-	if err := protocol.Decode(tree, &step); err != nil {
+	var res protocol.RunBatchResult
+	if err := protocol.Decode(tree, &res); err != nil {
 		return nil, fmt.Errorf("the answer does not fit: %w", err)
 	}
-	return &step, nil
+	return &res, nil
 }
 
 // await waits for a promise and returns its value as a value tree, or its rejection as an error.

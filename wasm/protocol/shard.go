@@ -2,16 +2,22 @@ package protocol
 
 // A data-set pass in the browser may run on a pool of shards: Web Workers, each with its own lab and
 // a copy of the model, that run the pass's batches while the lab that the page talks to adds up their
-// answers in batch order. runBatch is what a shard is asked: one batch through its model, as the core's
-// bertology.ModelRunner runs it. The page never sends it; the lab's worker does.
-const OpRunBatch = "runBatch" // RunBatchRequest → Step
+// answers in batch order. runBatch is what a shard is asked: consecutive batches through its model, each
+// as the core's bertology.ModelRunner runs it; several go in one message when they are short, since a
+// message costs more than a short sentence's pass. The page never sends it; the lab's worker does.
+const OpRunBatch = "runBatch" // RunBatchRequest → RunBatchResult
 
-// RunBatchRequest runs one batch under a head mask.
+// RunBatchRequest runs batches, one after the other, under a head mask.
 type RunBatchRequest struct {
-	Batch Batch `js:"batch"`
+	Batches []Batch `js:"batches"`
 	// HeadMask is [layers × heads] in the original head numbering; empty keeps every head.
 	HeadMask []float32 `js:"headMask,omitempty"`
 	Want     Want      `js:"want"`
+}
+
+// RunBatchResult holds a Step for each batch of the request, in order.
+type RunBatchResult struct {
+	Steps []Step `js:"steps"`
 }
 
 // Batch is a padded batch of sequences, every array [size × seqLen] row-major except Labels of a
