@@ -54,14 +54,15 @@ func (m *Model) attention(a *layerActs, blk *block, l int, x []float32, sh shape
 	}
 }
 
-// attentionBackward is the backward pass of attention. Given dMerged [N, A], the gradient of the heads'
-// merged outputs, it adds to dHeadMask[h] (original head numbering, one layer's entries) the gradient of
-// each head's mask entry, Σ dAttn ⊙ probs over the head's scores, unless dHeadMask is nil. It then, unless
-// dx and g are both nil, backpropagates through the softmax and the fused query|key|value projection of
-// x [N, D], adding the gradient with respect to x to dx (unless nil) and the projection's parameter
-// gradients to g (unless nil). Like the forward pass it reads q, k, v and the heads' slices of dMerged by
-// stride, and writes dq|dk|dv straight into the fused projection's gradient.
-func (m *Model) attentionBackward(a *layerActs, blk *block, g *linear, l int, x, dMerged, dx []float32, sh shape, mask []int, headMask, dHeadMask []float32) {
+// attentionBackward is the backward pass of attention, on the buffers of s. Given dMerged [N, A], the
+// gradient of the heads' merged outputs, it adds to dHeadMask[h] (original head numbering, one layer's
+// entries) the gradient of each head's mask entry, Σ dAttn ⊙ probs over the head's scores, unless
+// dHeadMask is nil. It then, unless dx and g are both nil, backpropagates through the softmax and the
+// fused query|key|value projection of x [N, D], adding the gradient with respect to x to dx (unless nil)
+// and the projection's parameter gradients to g (unless nil). Like the forward pass it reads q, k, v and
+// the heads' slices of dMerged by stride, and writes dq|dk|dv straight into the fused projection's
+// gradient.
+func (m *Model) attentionBackward(s *blockScratch, a *layerActs, blk *block, g *linear, l int, x, dMerged, dx []float32, sh shape, mask []int, headMask, dHeadMask []float32) {
 	nh, hd, t := len(blk.heads), sh.headDim, sh.seqLen
 	width := nh * hd
 	ld := 3 * width
@@ -69,9 +70,11 @@ func (m *Model) attentionBackward(a *layerActs, blk *block, g *linear, l int, x,
 	scale := float32(math.Sqrt(float64(hd)))
 	var dQKV []float32
 	if throughScores {
-		dQKV = make([]float32, sh.rows*ld)
+		s.dQKV = grow(s.dQKV, sh.rows*ld) // every head's dq|dk|dv columns are written before they are read
+		dQKV = s.dQKV
 	}
-	dAttn := make([]float32, t*t)
+	s.dAttn = grow(s.dAttn, t*t)
+	dAttn := s.dAttn
 	for bi := 0; bi < sh.batch; bi++ {
 		keyMask := sequenceMask(mask, bi, t)
 		for h := 0; h < nh; h++ {

@@ -50,7 +50,8 @@ func (m *Model) ForwardBackward(b *Batch, opt Options, want GradOptions) (*Outpu
 	if err != nil {
 		return nil, nil, err
 	}
-	rows, dLogits, err := m.lossBackward(&tp.head, b)
+	ws := tp.ws
+	rows, dLogits, err := m.lossBackward(&ws.head, &tp.head, b)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -67,12 +68,11 @@ func (m *Model) ForwardBackward(b *Batch, opt Options, want GradOptions) (*Outpu
 	}
 	c, sh := m.cfg, tp.shape
 	n, d := sh.rows, sh.hidden
-	ws := tp.ws
 	ws.dx, ws.dPrev = grow(ws.dx, n*d), grow(ws.dPrev, n*d)
 	dx, dPrev := ws.dx, ws.dPrev
 	nf := len(tp.final) / d // the rows the last block computed: all, or those the head reads
 	clear(dx[:nf*d])
-	m.headBackward(&tp.head, g, rows, dLogits, tp.final, dx[:nf*d], b, sh)
+	m.headBackward(&ws.head, &tp.head, g, rows, dLogits, tp.final, dx[:nf*d], b, sh)
 	if m.finalLN != nil {
 		var gLN *layerNorm
 		if g != nil {
@@ -94,12 +94,13 @@ func (m *Model) ForwardBackward(b *Batch, opt Options, want GradOptions) (*Outpu
 		if want.HeadMask {
 			dHeadMask = grads.HeadMask[l*c.NumHeads : (l+1)*c.NumHeads]
 		}
+		headMask := m.layerHeadMask(&ws.mask, opt.HeadMask, l)
 		m.blockBackward(&ws.scratch, tp.layers[l], m.layers[l], blockGrad(g, l), l, dx, dIn, sh, b.AttentionMask,
-			m.layerHeadMask(opt.HeadMask, l), dHeadMask)
+			headMask, dHeadMask)
 		dx, dPrev = dPrev, dx
 	}
 	if g != nil {
-		m.embedBackward(g, &tp.emb, dx, b, n, d)
+		m.embedBackward(g, &tp.emb, dx, dPrev, b, n, d)
 		if want.Weights {
 			grads.Weights = g.Weights()
 		}

@@ -148,7 +148,7 @@ func labelCount(m *Model, b *Batch) float64 {
 		return float64(b.Size)
 	}
 	if m.Head() == CausalLM {
-		labels = shiftedLabels(b)
+		labels = shiftedLabels(nil, b)
 	}
 	n := 0
 	for _, l := range labels {
@@ -183,13 +183,15 @@ func assertGradientsNear(t *testing.T, got, want []float32, scale float64, what 
 
 // BenchmarkForwardBackwardBERTTiny times a BERT-tiny-shaped classifier (2 layers, hidden 128, 2 heads,
 // intermediate 512) on 8 sequences of 128 tokens: the forward pass alone, with the head mask's gradient
-// (what head importance costs), and with every weight's gradient.
+// (what head importance costs), and with every weight's gradient, returned by name or added to a
+// gradient kept from pass to pass, as training does.
 func BenchmarkForwardBackwardBERTTiny(b *testing.B) {
 	m, batch := randomBERT(b, 2, 128, 2, 512, 30522, 8, 128)
 	for _, mode := range []struct {
 		name string
 		want *GradOptions
-	}{{"forward", nil}, {"head mask", &GradOptions{HeadMask: true}}, {"weights", &GradOptions{HeadMask: true, Weights: true}}} {
+	}{{"forward", nil}, {"head mask", &GradOptions{HeadMask: true}}, {"weights", &GradOptions{HeadMask: true, Weights: true}},
+		{"weights into", &GradOptions{HeadMask: true, Into: m.NewWeightGradient()}}} {
 		for _, k := range kernel.Implementations() {
 			b.Run(mode.name+"/"+k.Name(), func(b *testing.B) {
 				m.k = k
