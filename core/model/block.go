@@ -146,6 +146,7 @@ type blockScratch struct {
 	dRows    []float32 // [R, A] gradient of the rows of merged that a block with rows computed on
 	dQKV     []float32 // [N, 3A] gradient of the fused query|key|value projection
 	dAttn    []float32 // [T, T] gradient of one head's attention, then of its scores
+	reach    []int     // the keys each block of a head's query rows attends to (keysAttended)
 }
 
 // blockGrad is the gradient of one block's parameters, nil when they are not wanted: g is the
