@@ -68,14 +68,18 @@ func (AVX2) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32
 
 // Pack implements Packer: one block for each avx2BlockK rows of op(b), holding all its panels side by
 // side.
-func (a AVX2) Pack(tB blas.Transpose, k, n int, b []float32, ldb int) *Packed {
+func (a AVX2) Pack(dst *Packed, tB blas.Transpose, k, n int, b []float32, ldb int) *Packed {
 	checkOperand("b", tB, k, n, b, ldb)
-	p := &Packed{By: a.Name(), K: k, N: n}
-	for p0 := 0; p0 < k; p0 += avx2BlockK {
+	p := dst
+	if !p.reusable(a.Name(), k, n) {
+		p = &Packed{By: a.Name(), K: k, N: n}
+	}
+	for i, p0 := 0, 0; p0 < k; i, p0 = i+1, p0+avx2BlockK {
 		kb := min(avx2BlockK, k-p0)
-		block := make([]float32, kb*panelsWidth(n))
-		packBlock(block, tB, b, ldb, p0, kb, 0, n)
-		p.blocks = append(p.blocks, block)
+		if i == len(p.blocks) {
+			p.blocks = append(p.blocks, make([]float32, kb*panelsWidth(n)))
+		}
+		packBlock(p.blocks[i], tB, b, ldb, p0, kb, 0, n)
 	}
 	return p
 }

@@ -74,8 +74,11 @@ func (Go) Name() string { return "go" }
 // the model packs each weight it multiplies by when it is built and after every update, and passes
 // the packing instead of the weight.
 type Packer interface {
-	// Pack lays out op(b) [k, n] (b stored with row stride ldb) for SgemmPacked.
-	Pack(tB blas.Transpose, k, n int, b []float32, ldb int) *Packed
+	// Pack lays out op(b) [k, n] (b stored with row stride ldb) for SgemmPacked. It packs into dst's
+	// memory and returns dst when dst (which may be nil) is a packing these kernels made of a [k, n]
+	// matrix, so that repacking a weight after every training step allocates nothing; otherwise it
+	// returns a new packing.
+	Pack(dst *Packed, tB blas.Transpose, k, n int, b []float32, ldb int) *Packed
 	// SgemmPacked computes c = alpha·op(a)·B + beta·c as Sgemm does, for the B [k, n] that bp packs.
 	SgemmPacked(tA blas.Transpose, m int, alpha float32, a []float32, lda int, bp *Packed, beta float32, c []float32, ldc int)
 }
@@ -85,4 +88,10 @@ type Packed struct {
 	By     string      // the Name of the kernels that packed it
 	K, N   int         // the dimensions of the matrix it holds
 	blocks [][]float32 // the packer's own layout
+}
+
+// reusable reports whether p, which may be nil, is a packing that kernels by made of a [k, n] matrix,
+// whose memory packing another such matrix may reuse.
+func (p *Packed) reusable(by string, k, n int) bool {
+	return p != nil && p.By == by && p.K == k && p.N == n
 }

@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"fmt"
+	"sync"
 
 	"gonum.org/v1/gonum/blas"
 )
@@ -25,11 +26,15 @@ func (Go) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, 
 	if transB && transA { // rare: make b plain once, then it is the case below
 		b, ldb, transB = transposed(b, ldb, n, k), n, false
 	}
-	switch {
-	case !transA && !transB:
+	if !transA && !transB {
 		gemm(c, ldc, a, lda, b, ldb, m, k, n, alpha)
+		return
+	}
+	buf := goPanels.Get().(*[]float32)
+	defer goPanels.Put(buf)
+	switch {
 	case transB: // op(b)[p, j] = b[j, p]
-		panel := make([]float32, k*min(n, transPanel))
+		panel := growPanel(buf, k*min(n, transPanel))
 		for j0 := 0; j0 < n; j0 += transPanel {
 			w := min(transPanel, n-j0)
 			for j := 0; j < w; j++ {
@@ -41,7 +46,7 @@ func (Go) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, 
 			gemm(c[j0:], ldc, a, lda, panel, w, m, k, w, alpha)
 		}
 	default: // transA: op(a)[i, p] = a[p, i]
-		panel := make([]float32, min(m, transPanel)*k)
+		panel := growPanel(buf, min(m, transPanel)*k)
 		for i0 := 0; i0 < m; i0 += transPanel {
 			w := min(transPanel, m-i0)
 			for p := 0; p < k; p++ {
@@ -53,6 +58,18 @@ func (Go) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float32, 
 			gemm(c[i0*ldc:], ldc, panel, k, b, ldb, w, k, n, alpha)
 		}
 	}
+}
+
+// goPanels holds the space into which Sgemm transposes a panel of an operand, so that the products
+// of a layer (attention's q·kᵀ for every head, say) allocate nothing.
+var goPanels = sync.Pool{New: func() any { return new([]float32) }}
+
+// growPanel returns *buf resliced to n elements, first growing it when it is too small.
+func growPanel(buf *[]float32, n int) []float32 {
+	if cap(*buf) < n {
+		*buf = make([]float32, n)
+	}
+	return (*buf)[:n]
 }
 
 // transposed returns the row-major transpose [cols, rows] of x [rows, cols] stored with stride ld.

@@ -124,14 +124,20 @@ func (s SIMD) Sgemm(tA, tB blas.Transpose, m, n, k int, alpha float32, a []float
 }
 
 // Pack implements Packer: the blocks of op(b), in the order SgemmPacked multiplies them.
-func (s SIMD) Pack(tB blas.Transpose, k, n int, b []float32, ldb int) *Packed {
+func (s SIMD) Pack(dst *Packed, tB blas.Transpose, k, n int, b []float32, ldb int) *Packed {
 	checkOperand("b", tB, k, n, b, ldb)
-	p := &Packed{By: s.Name(), K: k, N: n}
+	p := dst
+	if !p.reusable(s.Name(), k, n) {
+		p = &Packed{By: s.Name(), K: k, N: n}
+	}
 	_, _, rsB, csB := operands(blas.NoTrans, tB, 1, ldb)
+	i := 0
 	eachBlock(k, n, blockK, blockN, 1, func(p0, kb, j0, nb int, _ float32) {
-		block := make([]float32, packedSize(kb, nb))
-		simdPack(unsafe.Pointer(&block[0]), unsafe.Pointer(&b[p0*rsB/4+j0*csB/4]), int32(rsB), int32(csB), int32(kb), int32(nb))
-		p.blocks = append(p.blocks, block)
+		if i == len(p.blocks) {
+			p.blocks = append(p.blocks, make([]float32, packedSize(kb, nb)))
+		}
+		simdPack(unsafe.Pointer(&p.blocks[i][0]), unsafe.Pointer(&b[p0*rsB/4+j0*csB/4]), int32(rsB), int32(csB), int32(kb), int32(nb))
+		i++
 	})
 	return p
 }

@@ -18,7 +18,8 @@ const lowest = -math.MaxFloat32
 //
 // The heads' queries, keys and values are read in place from the fused projection a.qkv [N, 3A], whose
 // rows hold q|k|v of every head, by passing its row stride 3A to Sgemm, and each head's context is
-// written straight into its columns of a.merged: nothing is copied per head.
+// written straight into its columns of a.merged: nothing is copied per head. A causal model computes
+// its scores and contexts in blocks of query rows that skip the keys its mask hides (causalBlock).
 func (m *Model) attention(a *layerActs, blk *block, l int, x []float32, sh shape, mask []int, headMask []float32) {
 	nh, hd, t := len(blk.heads), sh.headDim, sh.seqLen
 	width := nh * hd
@@ -34,13 +35,17 @@ func (m *Model) attention(a *layerActs, blk *block, l int, x []float32, sh shape
 		}
 	}
 
+	step := m.rowBlock(t)
 	for bi := 0; bi < sh.batch; bi++ {
 		keyMask := sequenceMask(mask, bi, t)
 		for h := 0; h < nh; h++ {
 			bh := bi*nh + h
 			q, k, v := headQKV(a.qkv, bi, h, t, hd, width)
 			scores := a.probs[bh*t*t : (bh+1)*t*t]
-			m.k.Sgemm(blas.NoTrans, blas.Trans, t, t, hd, 1, q, ld, k, ld, 0, scores, t)
+			for r0 := 0; r0 < t; r0 += step {
+				r1 := min(r0+step, t) // the scores of later keys are the mask's, whatever q·kᵀ holds
+				m.k.Sgemm(blas.NoTrans, blas.Trans, r1-r0, r1, hd, 1, q[r0*ld:], ld, k, ld, 0, scores[r0*t:], t)
+			}
 			m.maskScores(scores, t, l, scale, keyMask)
 			m.k.Softmax(scores, t, t)
 			attn := a.attn[bh*t*t : (bh+1)*t*t]
@@ -49,19 +54,68 @@ func (m *Model) attention(a *layerActs, blk *block, l int, x []float32, sh shape
 					attn[i] = p * headMask[h]
 				}
 			}
-			m.k.Sgemm(blas.NoTrans, blas.NoTrans, t, hd, t, 1, attn, t, v, ld, 0, a.merged[bi*t*width+h*hd:], width)
+			ctx := a.merged[bi*t*width+h*hd:]
+			for r0 := 0; r0 < t; r0 += step {
+				r1 := min(r0+step, t)
+				keys := keysAttended(scores, t, r0, r1)
+				m.k.Sgemm(blas.NoTrans, blas.NoTrans, r1-r0, hd, keys, 1, attn[r0*t:], t, v, ld, 0, ctx[r0*width:], width)
+			}
 		}
 	}
 }
 
-// attentionBackward is the backward pass of attention. Given dMerged [N, A], the gradient of the heads'
-// merged outputs, it adds to dHeadMask[h] (original head numbering, one layer's entries) the gradient of
-// each head's mask entry, Σ dAttn ⊙ probs over the head's scores, unless dHeadMask is nil. It then, unless
-// dx and g are both nil, backpropagates through the softmax and the fused query|key|value projection of
-// x [N, D], adding the gradient with respect to x to dx (unless nil) and the projection's parameter
-// gradients to g (unless nil). Like the forward pass it reads q, k, v and the heads' slices of dMerged by
-// stride, and writes dq|dk|dv straight into the fused projection's gradient.
-func (m *Model) attentionBackward(a *layerActs, blk *block, g *linear, l int, x, dMerged, dx []float32, sh shape, mask []int, headMask, dHeadMask []float32) {
+// causalBlock is how many query rows a causal model's attention computes at a time. The keys after a
+// block's last row are masked for every row of the block, so their scores are never computed, and
+// while their probabilities are exactly 0, as they are unless a row's every earlier key is padded,
+// neither are their products with the values nor the gradients through them. A variable so that a test
+// can compare the blocks with whole rows.
+var causalBlock = 16
+
+// rowBlock is how many query rows attention computes at a time on sequences of t tokens: causalBlock
+// for GPT-2 and OpenAI GPT, whose causal mask hides the later keys, every row at once otherwise.
+func (m *Model) rowBlock(t int) int {
+	if m.cfg.ModelType == checkpoint.GPT2 || m.cfg.ModelType == checkpoint.OpenAIGPT {
+		return min(causalBlock, t)
+	}
+	return t
+}
+
+// keysAttended is how many keys, counted from the first, rows r0..r1-1 of one head's attention
+// probabilities [T, T] give a weight to: r1 when every later key's probability is exactly 0 in each of
+// these rows, t otherwise. The products of the attention with the values, and their gradients, need
+// only those keys; the rest add exact zeros.
+func keysAttended(probs []float32, t, r0, r1 int) int {
+	for i := r0; i < r1; i++ {
+		for _, p := range probs[i*t+r1 : (i+1)*t] {
+			if p != 0 {
+				return t
+			}
+		}
+	}
+	return r1
+}
+
+// firstAttending is the first query row whose attention can weigh key j0 or a later one, for query
+// blocks of step rows whose keys attended are reach (keysAttended, one per block): the first row of the
+// first block that reaches past j0. The rows before it weigh those keys 0.
+func firstAttending(reach []int, step, j0 int) int {
+	for b, keys := range reach {
+		if keys > j0 {
+			return b * step
+		}
+	}
+	return j0
+}
+
+// attentionBackward is the backward pass of attention, on the buffers of s. Given dMerged [N, A], the
+// gradient of the heads' merged outputs, it adds to dHeadMask[h] (original head numbering, one layer's
+// entries) the gradient of each head's mask entry, Σ dAttn ⊙ probs over the head's scores, unless
+// dHeadMask is nil. It then, unless dx and g are both nil, backpropagates through the softmax and the
+// fused query|key|value projection of x [N, D], adding the gradient with respect to x to dx (unless nil)
+// and the projection's parameter gradients to g (unless nil). Like the forward pass it reads q, k, v and
+// the heads' slices of dMerged by stride, writes dq|dk|dv straight into the fused projection's
+// gradient, and skips the keys a causal model's mask hides as the forward pass does.
+func (m *Model) attentionBackward(s *blockScratch, a *layerActs, blk *block, g *linear, l int, x, dMerged, dx []float32, sh shape, mask []int, headMask, dHeadMask []float32) {
 	nh, hd, t := len(blk.heads), sh.headDim, sh.seqLen
 	width := nh * hd
 	ld := 3 * width
@@ -69,9 +123,13 @@ func (m *Model) attentionBackward(a *layerActs, blk *block, g *linear, l int, x,
 	scale := float32(math.Sqrt(float64(hd)))
 	var dQKV []float32
 	if throughScores {
-		dQKV = make([]float32, sh.rows*ld)
+		s.dQKV = grow(s.dQKV, sh.rows*ld) // every head's dq|dk|dv columns are written before they are read
+		dQKV = s.dQKV
 	}
-	dAttn := make([]float32, t*t)
+	s.dAttn = grow(s.dAttn, t*t)
+	dAttn := s.dAttn
+	step := m.rowBlock(t)
+	s.reach = grow(s.reach, (t+step-1)/step)
 	for bi := 0; bi < sh.batch; bi++ {
 		keyMask := sequenceMask(mask, bi, t)
 		for h := 0; h < nh; h++ {
@@ -80,8 +138,17 @@ func (m *Model) attentionBackward(a *layerActs, blk *block, g *linear, l int, x,
 			q, k, v := headQKV(a.qkv, bi, h, t, hd, width)
 			probs, attn := a.probs[bh*t*t:(bh+1)*t*t], a.attn[bh*t*t:(bh+1)*t*t]
 
-			// ctx = attn · v
-			m.k.Sgemm(blas.NoTrans, blas.Trans, t, t, hd, 1, dCtx, width, v, ld, 0, dAttn, t)
+			// ctx = attn · v, by blocks of rows as the forward pass computed it: the gradient of a weight
+			// the attention does not give is 0
+			for b, r0 := 0, 0; r0 < t; b, r0 = b+1, r0+step {
+				r1 := min(r0+step, t)
+				keys := keysAttended(probs, t, r0, r1)
+				s.reach[b] = keys
+				m.k.Sgemm(blas.NoTrans, blas.Trans, r1-r0, keys, hd, 1, dCtx[r0*width:], width, v, ld, 0, dAttn[r0*t:], t)
+				for i := r0; i < r1; i++ {
+					clear(dAttn[i*t+keys : (i+1)*t])
+				}
+			}
 			if dHeadMask != nil { // attn = probs · headMask[h]
 				var s float64
 				for i, p := range probs {
@@ -93,7 +160,10 @@ func (m *Model) attentionBackward(a *layerActs, blk *block, g *linear, l int, x,
 				continue
 			}
 			dQ, dK, dV := headQKV(dQKV, bi, h, t, hd, width)
-			m.k.Sgemm(blas.Trans, blas.NoTrans, t, hd, t, 1, attn, t, dCtx, width, 0, dV, ld)
+			for j0 := 0; j0 < t; j0 += step { // by blocks of keys, over the rows that weigh them
+				j1, i0 := min(j0+step, t), firstAttending(s.reach, step, j0)
+				m.k.Sgemm(blas.Trans, blas.NoTrans, j1-j0, hd, t-i0, 1, attn[i0*t+j0:], t, dCtx[i0*width:], width, 0, dV[j0*ld:], ld)
+			}
 			if headMask != nil {
 				for i := range dAttn {
 					dAttn[i] *= headMask[h]
@@ -102,9 +172,12 @@ func (m *Model) attentionBackward(a *layerActs, blk *block, g *linear, l int, x,
 			m.k.SoftmaxBackward(dAttn, probs, t, t)
 			m.maskScoresBackward(dAttn, t, l, scale, keyMask)
 
-			// scores = q · kᵀ
-			m.k.Sgemm(blas.NoTrans, blas.NoTrans, t, hd, t, 1, dAttn, t, k, ld, 0, dQ, ld)
-			m.k.Sgemm(blas.Trans, blas.NoTrans, t, hd, t, 1, dAttn, t, q, ld, 0, dK, ld)
+			// scores = q · kᵀ, whose gradient is 0 for every key the causal mask hides from the query
+			for r0 := 0; r0 < t; r0 += step {
+				r1 := min(r0+step, t)
+				m.k.Sgemm(blas.NoTrans, blas.NoTrans, r1-r0, hd, r1, 1, dAttn[r0*t:], t, k, ld, 0, dQ[r0*ld:], ld)
+				m.k.Sgemm(blas.Trans, blas.NoTrans, r1-r0, hd, t-r0, 1, dAttn[r0*t+r0:], t, q[r0*ld:], ld, 0, dK[r0*ld:], ld)
+			}
 			if m.cfg.ModelType == checkpoint.DistilBERT { // q was divided by scale
 				for ti := 0; ti < t; ti++ {
 					row := dQ[ti*ld : ti*ld+hd]

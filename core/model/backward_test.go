@@ -1,6 +1,7 @@
 package model
 
 import (
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -147,7 +148,7 @@ func labelCount(m *Model, b *Batch) float64 {
 		return float64(b.Size)
 	}
 	if m.Head() == CausalLM {
-		labels = shiftedLabels(b)
+		labels = shiftedLabels(nil, b)
 	}
 	n := 0
 	for _, l := range labels {
@@ -182,13 +183,15 @@ func assertGradientsNear(t *testing.T, got, want []float32, scale float64, what 
 
 // BenchmarkForwardBackwardBERTTiny times a BERT-tiny-shaped classifier (2 layers, hidden 128, 2 heads,
 // intermediate 512) on 8 sequences of 128 tokens: the forward pass alone, with the head mask's gradient
-// (what head importance costs), and with every weight's gradient.
+// (what head importance costs), and with every weight's gradient, returned by name or added to a
+// gradient kept from pass to pass, as training does.
 func BenchmarkForwardBackwardBERTTiny(b *testing.B) {
 	m, batch := randomBERT(b, 2, 128, 2, 512, 30522, 8, 128)
 	for _, mode := range []struct {
 		name string
 		want *GradOptions
-	}{{"forward", nil}, {"head mask", &GradOptions{HeadMask: true}}, {"weights", &GradOptions{HeadMask: true, Weights: true}}} {
+	}{{"forward", nil}, {"head mask", &GradOptions{HeadMask: true}}, {"weights", &GradOptions{HeadMask: true, Weights: true}},
+		{"weights into", &GradOptions{HeadMask: true, Into: m.NewWeightGradient()}}} {
 		for _, k := range kernel.Implementations() {
 			b.Run(mode.name+"/"+k.Name(), func(b *testing.B) {
 				m.k = k
@@ -289,5 +292,90 @@ func TestRowsTheHeadReads(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestWeightGradient: ForwardBackward adds to a WeightGradient (GradOptions.Into) exactly the
+// gradients Gradients.Weights returns, and a second batch's on top of them; Zero clears it; SumSquares
+// sums the squares in name order as Hugging Face lays them out; Scale rounds each scaled gradient to
+// float32; another model's gradient is refused. It runs every architecture, with and without pruning.
+func TestWeightGradient(t *testing.T) {
+	for _, arch := range goldenArchs {
+		for _, dir := range []string{"model", "pruned_model"} {
+			m := loadModel(t, arch, dir)
+			b := goldenBatch(loadGolden(t, arch).Inputs)
+			first, second := sliceBatch(b, 0, 1), sliceBatch(b, 1, b.Size)
+			_, want, err := m.ForwardBackward(first, Options{}, GradOptions{Weights: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, want2, err := m.ForwardBackward(second, Options{}, GradOptions{Weights: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			g := m.NewWeightGradient()
+			_, got, err := m.ForwardBackward(first, Options{}, GradOptions{Into: g})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Weights != nil {
+				t.Errorf("%s/%s: Gradients.Weights without being asked", arch, dir)
+			}
+			acc := g.Weights()
+			if len(acc) != len(want.Weights) {
+				t.Fatalf("%s/%s: %d gradients, want %d", arch, dir, len(acc), len(want.Weights))
+			}
+			for name, w := range want.Weights {
+				if !slices.Equal(acc[name].Data, w.Data) {
+					t.Fatalf("%s/%s: %s added to a zero gradient differs from Gradients.Weights", arch, dir, name)
+				}
+			}
+			_, both, err := m.ForwardBackward(second, Options{}, GradOptions{Weights: true, Into: g})
+			if err != nil {
+				t.Fatal(err)
+			}
+			acc = g.Weights()
+			for name, w := range want.Weights {
+				sum := slices.Clone(w.Data)
+				addInPlace(sum, want2.Weights[name].Data)
+				assertGradientsNear(t, acc[name].Data, sum, 1, arch+"/"+dir+" "+name+" of two batches")
+				if !slices.Equal(both.Weights[name].Data, acc[name].Data) {
+					t.Fatalf("%s/%s: with Into, Gradients.Weights[%s] is not what Into holds", arch, dir, name)
+				}
+			}
+
+			var sum float64
+			for _, name := range slices.Sorted(maps.Keys(acc)) {
+				for _, v := range acc[name].Data {
+					sum += float64(v) * float64(v)
+				}
+			}
+			if got := g.SumSquares(); got != sum {
+				t.Errorf("%s/%s: SumSquares %g, want %g", arch, dir, got, sum)
+			}
+			const c = 0.3
+			g.Scale(c)
+			for name, w := range g.Weights() {
+				for i, v := range w.Data {
+					if want := float32(float64(acc[name].Data[i]) * c); v != want {
+						t.Fatalf("%s/%s: %s[%d] = %g after Scale(%g), want %g", arch, dir, name, i, v, c, want)
+					}
+				}
+			}
+			g.Zero()
+			for name, w := range g.Weights() {
+				if slices.ContainsFunc(w.Data, func(v float32) bool { return v != 0 }) {
+					t.Fatalf("%s/%s: %s not zero after Zero", arch, dir, name)
+				}
+			}
+			if g.SumSquares() != 0 {
+				t.Errorf("%s/%s: SumSquares %g after Zero", arch, dir, g.SumSquares())
+			}
+			other := loadModel(t, arch, dir)
+			if _, _, err := other.ForwardBackward(first, Options{}, GradOptions{Into: g}); err == nil ||
+				err.Error() != "the gradient to add to is another model's" {
+				t.Errorf("%s/%s: another model's gradient: error %v", arch, dir, err)
+			}
+		}
 	}
 }

@@ -53,17 +53,15 @@ func (a *layerActs) afterAttention(x []float32, d, width int) (merged, res []flo
 	if a.rows == nil {
 		return a.merged, x
 	}
-	a.mergedRows = gatherRowsTo(grow(a.mergedRows, len(a.rows)*width), a.merged, a.rows, width)
-	a.xRows = gatherRowsTo(grow(a.xRows, len(a.rows)*d), x, a.rows, d)
-	return a.mergedRows, a.xRows
+	return gatherRows(&a.mergedRows, a.merged, a.rows, width), gatherRows(&a.xRows, x, a.rows, d)
 }
 
 // grow returns buf resliced to n elements, or a new slice when buf is too small.
-func grow(buf []float32, n int) []float32 {
+func grow[T any](buf []T, n int) []T {
 	if cap(buf) >= n {
 		return buf[:n]
 	}
-	return make([]float32, n)
+	return make([]T, n)
 }
 
 // prepare sizes a's buffers for block blk on a batch of shape sh.
@@ -146,6 +144,9 @@ type blockScratch struct {
 	dInter   []float32 // [N, I] gradient of the feed-forward's intermediate activations
 	dMerged  []float32 // [N, A] gradient of the heads' merged outputs
 	dRows    []float32 // [R, A] gradient of the rows of merged that a block with rows computed on
+	dQKV     []float32 // [N, 3A] gradient of the fused query|key|value projection
+	dAttn    []float32 // [T, T] gradient of one head's attention, then of its scores
+	reach    []int     // the keys each block of a head's query rows attends to (keysAttended)
 }
 
 // blockGrad is the gradient of one block's parameters, nil when they are not wanted: g is the
@@ -211,7 +212,7 @@ func (m *Model) blockBackward(s *blockScratch, a *layerActs, blk, g *block, l in
 			dLN1 = s.dNorm
 			clear(dLN1)
 		}
-		m.attentionBackward(a, blk, gQKV, l, a.ln1, s.dMerged, dLN1, sh, mask, headMask, dHeadMask)
+		m.attentionBackward(s, a, blk, gQKV, l, a.ln1, s.dMerged, dLN1, sh, mask, headMask, dHeadMask)
 		if dLN1 != nil {
 			blk.ln1.backward(m.k, dx, gLN1, dLN1, a.x, a.ln1Mean, a.ln1Rstd, n, d)
 		}
@@ -229,7 +230,7 @@ func (m *Model) blockBackward(s *blockScratch, a *layerActs, blk, g *block, l in
 	clear(s.dAttnRes)
 	blk.ln1.backward(m.k, s.dAttnRes, gLN1, dH1, a.attnRes, a.ln1Mean, a.ln1Rstd, r, d)
 	residual()
-	m.attentionBackward(a, blk, gQKV, l, a.x, s.dMerged, dx, sh, mask, headMask, dHeadMask)
+	m.attentionBackward(s, a, blk, gQKV, l, a.x, s.dMerged, dx, sh, mask, headMask, dHeadMask)
 }
 
 // feedForwardBackward is the backward pass of feedForward from in [n, D]: given dOut [n, D], the

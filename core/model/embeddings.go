@@ -4,7 +4,8 @@ import (
 	"bertology/core/checkpoint"
 )
 
-// embedActs keeps what the embedding layer computed, for the backward pass.
+// embedActs keeps what the embedding layer computed, for the backward pass; its buffers are kept from
+// pass to pass (the tape is part of the workspace).
 type embedActs struct {
 	sum        []float32 // [N, D] the summed embeddings before the LayerNorm (BERT, DistilBERT)
 	mean, rstd []float32 // [N] the LayerNorm's statistics
@@ -15,7 +16,7 @@ type embedActs struct {
 func (m *Model) embed(out []float32, e *embedActs, b *Batch, n, d int) {
 	sum := out
 	if m.embLN != nil {
-		e.sum, e.mean, e.rstd = make([]float32, n*d), make([]float32, n), make([]float32, n)
+		e.sum, e.mean, e.rstd = grow(e.sum, n*d), grow(e.mean, n), grow(e.rstd, n)
 		sum = e.sum
 	}
 	for r := 0; r < n; r++ {
@@ -45,11 +46,13 @@ func (m *Model) embed(out []float32, e *embedActs, b *Batch, n, d int) {
 
 // embedBackward is the backward pass of embed: given dOut [N, D], the gradient of the embedding
 // layer's output, it adds the gradients of the embedding tables (and of BERT's and DistilBERT's
-// LayerNorm) to the gradient model g. A token that occurs several times adds one row per occurrence.
-func (m *Model) embedBackward(g *Model, e *embedActs, dOut []float32, b *Batch, n, d int) {
-	dSum := dOut
-	if m.embLN != nil {
-		dSum = make([]float32, n*d)
+// LayerNorm) to the gradient model g, with dSum [N, D] as scratch. A token that occurs several times
+// adds one row per occurrence.
+func (m *Model) embedBackward(g *Model, e *embedActs, dOut, dSum []float32, b *Batch, n, d int) {
+	if m.embLN == nil {
+		dSum = dOut
+	} else {
+		clear(dSum)
 		m.embLN.backward(m.k, dSum, g.embLN, dOut, e.sum, e.mean, e.rstd, n, d)
 	}
 	for r := 0; r < n; r++ {

@@ -6,9 +6,11 @@ import (
 	"bertology/core/tensor"
 )
 
-// tape is everything a forward pass computed, layer by layer, for the backward pass to read.
+// tape is everything a forward pass computed, layer by layer, for the backward pass to read. It is
+// part of the pass's workspace, whose buffers it points into, so that the next pass on the workspace
+// reuses its embeddings' and head's buffers too.
 type tape struct {
-	ws        *workspace // the buffers below are the workspace's
+	ws        *workspace // the workspace the tape is part of, while the pass holds it
 	shape     shape
 	emb       embedActs
 	layers    []*layerActs
@@ -37,11 +39,13 @@ func (m *Model) forward(b *Batch, opt Options, keep bool) (*Output, *tape, error
 	c := m.cfg
 	sh := shape{batch: b.Size, seqLen: b.SeqLen, rows: b.Size * b.SeqLen, hidden: c.HiddenSize, headDim: c.HeadDim()}
 	n, d := sh.rows, sh.hidden
-	tp := &tape{ws: m.workspace(), shape: sh}
+	ws := m.workspace()
+	tp := &ws.tape
+	tp.ws, tp.shape, tp.layers = ws, sh, tp.layers[:0]
 	out := &Output{}
 
-	x := grow(tp.ws.emb, n*d)
-	tp.ws.emb = x
+	ws.emb = grow(ws.emb, n*d)
+	x := ws.emb
 	m.embed(x, &tp.emb, b, n, d)
 	if opt.HiddenStates {
 		out.HiddenStates = append(out.HiddenStates, tensor.FromData(slices.Clone(x), b.Size, b.SeqLen, d))
@@ -50,21 +54,26 @@ func (m *Model) forward(b *Batch, opt Options, keep bool) (*Output, *tape, error
 	// hidden state (or the masked LM's every logit) is wanted, the last block computes only those rows
 	// after its attention, and the head reads them in order.
 	var headRows []int
+	tp.head.labels = nil
 	switch {
 	case m.head == SequenceClassification:
-		tp.head.rows = m.classifiedRows(b)
+		tp.head.rows = m.classifiedRows(tp.head.rows, b)
 		if !opt.HiddenStates {
-			headRows, tp.head.rows = tp.head.rows, make([]int, b.Size)
+			ws.rows = append(ws.rows[:0], tp.head.rows...)
+			headRows = ws.rows
 			for i := range tp.head.rows {
 				tp.head.rows[i] = i
 			}
 		}
 	case m.head == MaskedLM && opt.LossOnly && !opt.HiddenStates && b.Labels != nil:
+		ws.rows, ws.labels = ws.rows[:0], ws.labels[:0]
 		for r, label := range b.Labels {
 			if label != ignoreIndex {
-				headRows = append(headRows, r)
-				tp.head.labels = append(tp.head.labels, label)
+				ws.rows, ws.labels = append(ws.rows, r), append(ws.labels, label)
 			}
+		}
+		if len(ws.rows) > 0 {
+			headRows, tp.head.labels = ws.rows, ws.labels
 		}
 	}
 	for l, blk := range m.layers {
@@ -79,7 +88,7 @@ func (m *Model) forward(b *Batch, opt Options, keep bool) (*Output, *tape, error
 		if l == len(m.layers)-1 {
 			a.rows = headRows
 		}
-		headMask := m.layerHeadMask(opt.HeadMask, l)
+		headMask := m.layerHeadMask(&ws.mask, opt.HeadMask, l)
 		a.prepare(blk, sh, m.preLN(), headMask != nil)
 		m.blockForward(a, blk, l, x, sh, b.AttentionMask, headMask)
 		if keep {
@@ -104,7 +113,8 @@ func (m *Model) forward(b *Batch, opt Options, keep bool) (*Output, *tape, error
 	}
 	tp.final = x[:nf*d]
 	if m.finalLN != nil {
-		tp.final, tp.finalMean, tp.finalRstd = make([]float32, nf*d), make([]float32, nf), make([]float32, nf)
+		ws.final, tp.finalMean, tp.finalRstd = grow(ws.final, nf*d), grow(tp.finalMean, nf), grow(tp.finalRstd, nf)
+		tp.final = ws.final
 		m.finalLN.forward(m.k, tp.final, tp.finalMean, tp.finalRstd, x, nf, d, c.LayerNormEps)
 		if opt.HiddenStates {
 			out.HiddenStates = append(out.HiddenStates, tensor.FromData(slices.Clone(tp.final), b.Size, b.SeqLen, d))
@@ -113,7 +123,15 @@ func (m *Model) forward(b *Batch, opt Options, keep bool) (*Output, *tape, error
 	if m.head == NoHead {
 		return out, tp, nil
 	}
-	m.headForward(&tp.head, tp.final, b, sh)
+	returned := m.head == SequenceClassification || !opt.LossOnly // in Output.Logits
+	var logits []float32                                          // the memory of the logits: new when returned
+	if !returned {
+		logits = ws.logits
+	}
+	m.headForward(&tp.head, tp.final, b, sh, logits)
+	if !returned {
+		ws.logits = tp.head.logits
+	}
 	switch {
 	case m.head == SequenceClassification:
 		out.Logits = tensor.FromData(tp.head.logits, b.Size, c.NumLabels)
@@ -126,13 +144,14 @@ func (m *Model) forward(b *Batch, opt Options, keep bool) (*Output, *tape, error
 }
 
 // layerHeadMask picks layer l's entries of a head mask in original head numbering, one per head the
-// layer keeps; nil when there is no mask.
-func (m *Model) layerHeadMask(mask []float32, l int) []float32 {
+// layer keeps, into the buffer *dst, grown to fit; nil when there is no mask.
+func (m *Model) layerHeadMask(dst *[]float32, mask []float32, l int) []float32 {
 	if mask == nil {
 		return nil
 	}
 	heads := m.layers[l].heads
-	out := make([]float32, len(heads))
+	*dst = grow(*dst, len(heads))
+	out := *dst
 	for i, h := range heads {
 		out[i] = mask[l*m.cfg.NumHeads+h]
 	}

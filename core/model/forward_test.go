@@ -335,3 +335,85 @@ func TestContexts(t *testing.T) {
 		})
 	}
 }
+
+// TestWorkspaceReuse runs passes of every kind, on batches of two sizes, one after another on one
+// model, whose workspaces (and the buffers of their tapes, heads and backward passes) carry over from
+// pass to pass, and checks each against the same pass on a model of its own: the numbers must be the
+// same, and no output a pass returned may change in a later pass.
+func TestWorkspaceReuse(t *testing.T) {
+	type pass struct {
+		opt  Options
+		want *GradOptions // nil: Forward
+	}
+	equal := func(a, b *Output, ga, gb *Gradients) bool {
+		tensorsEqual := func(x, y []*tensor.Tensor) bool {
+			return slices.EqualFunc(x, y, func(p, q *tensor.Tensor) bool { return slices.Equal(p.Data, q.Data) })
+		}
+		same := a.Loss == b.Loss && (a.Logits == nil) == (b.Logits == nil) &&
+			(a.Logits == nil || slices.Equal(a.Logits.Data, b.Logits.Data)) &&
+			tensorsEqual(a.HiddenStates, b.HiddenStates) && tensorsEqual(a.Attentions, b.Attentions) &&
+			tensorsEqual(a.Contexts, b.Contexts)
+		if ga == nil || !same {
+			return same
+		}
+		if !slices.Equal(ga.HeadMask, gb.HeadMask) || len(ga.Weights) != len(gb.Weights) {
+			return false
+		}
+		for name, w := range ga.Weights {
+			if !slices.Equal(w.Data, gb.Weights[name].Data) {
+				return false
+			}
+		}
+		return true
+	}
+	for _, arch := range goldenArchs {
+		t.Run(arch, func(t *testing.T) {
+			g := loadGolden(t, arch)
+			full := goldenBatch(g.Inputs)
+			mask := g.Masked.HeadMask.F32()
+			passes := []pass{
+				{Options{HeadMask: mask, HiddenStates: true, Attentions: true, Contexts: true}, &GradOptions{HeadMask: true, Weights: true}},
+				{Options{LossOnly: true}, &GradOptions{Weights: true}},
+				{Options{}, nil},
+				{Options{HeadMask: mask, LossOnly: true}, &GradOptions{HeadMask: true}},
+				{Options{Attentions: true}, nil},
+				{Options{LossOnly: true}, nil},
+			}
+			m := loadModel(t, arch, "model")
+			var outs, kept []*Output
+			for i := range 2 * len(passes) {
+				p, b := passes[i%len(passes)], full
+				if i%2 == 1 {
+					b = sliceBatch(full, 0, 1)
+				}
+				fresh := loadModel(t, arch, "model")
+				var got, want *Output
+				var gotGrads, wantGrads *Gradients
+				var err error
+				if p.want == nil {
+					got, err = m.Forward(b, p.opt)
+					if err == nil {
+						want, err = fresh.Forward(b, p.opt)
+					}
+				} else {
+					got, gotGrads, err = m.ForwardBackward(b, p.opt, *p.want)
+					if err == nil {
+						want, wantGrads, err = fresh.ForwardBackward(b, p.opt, *p.want)
+					}
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !equal(got, want, gotGrads, wantGrads) {
+					t.Errorf("pass %d (%+v, gradients %+v) on a model that ran the passes before differs from it on a model of its own", i, p.opt, p.want)
+				}
+				outs, kept = append(outs, got), append(kept, want)
+			}
+			for i := range outs {
+				if !equal(outs[i], kept[i], nil, nil) {
+					t.Errorf("pass %d's output changed in the passes after it", i)
+				}
+			}
+		})
+	}
+}

@@ -328,7 +328,7 @@ func TestBlockInputGradient(t *testing.T) {
 			n, d := sh.rows, sh.hidden
 			x := randomDirection(r, n*d, 1)
 			weight := randomDirection(r, n*d, 1/math.Sqrt(float64(n*d))) // R, scaled to keep the loss about 1
-			headMask := m.layerHeadMask(randomHeadMask(cfg, r), l)
+			headMask := m.layerHeadMask(new([]float32), randomHeadMask(cfg, r), l)
 			run := func(x []float32) (*layerActs, float64) {
 				a := &layerActs{}
 				a.prepare(blk, sh, m.preLN(), true)

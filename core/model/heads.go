@@ -7,12 +7,14 @@ import (
 	"gonum.org/v1/gonum/blas"
 )
 
-// headActs keeps what the task head computed, for the backward pass.
+// headActs keeps what the task head computed, for the backward pass. Its buffers are kept from pass
+// to pass (the tape is part of the workspace), each resized by grow and overwritten.
 type headActs struct {
 	rows      []int     // [B] the row of the final hidden states each sequence's classifier reads
 	pooledIn  []float32 // [B, D] the hidden states at those tokens
 	pooledPre []float32 // [B, D] BERT's pooler or DistilBERT's pre-classifier, before tanh or ReLU
-	pooled    []float32 // [B, D] after it: the classifier's input
+	pooledAct []float32 // [B, D] after it
+	pooled    []float32 // [B, D] the classifier's input: pooledAct, or GPT-2's pooledIn
 	mlmPre    []float32 // [N, D] BERT MLM transform's dense layer
 	mlmAct    []float32 // [N, D] after the activation
 	mlmNorm   []float32 // [N, D] after the LayerNorm: the decoder's input
@@ -20,48 +22,49 @@ type headActs struct {
 	mlmRstd   []float32
 	logits    []float32
 	labels    []int // a masked LM's labels of its logits rows, when it computed the labelled rows alone
+	shifted   []int // a causal LM's labels shifted by one (shiftedLabels), for the loss
 }
 
 // headForward computes the logits from the final hidden states x [N, D], or only those rows the head
-// reads (forward decides): a classifier reads the rows h.rows of x, which forward sets.
-func (m *Model) headForward(h *headActs, x []float32, b *Batch, sh shape) {
+// reads (forward decides): a classifier reads the rows h.rows of x, which forward sets. The logits are
+// written to logits' memory when it is large enough (nil: new memory, for logits the caller keeps).
+func (m *Model) headForward(h *headActs, x []float32, b *Batch, sh shape, logits []float32) {
 	d := sh.hidden
 	n := len(x) / d // every row, or a masked LM's labelled rows alone
 	c := m.cfg
 	switch m.head {
 	case SequenceClassification:
-		h.pooledIn = make([]float32, b.Size*d)
-		for i, r := range h.rows {
-			copy(h.pooledIn[i*d:(i+1)*d], x[r*d:(r+1)*d])
-		}
+		gatherRows(&h.pooledIn, x, h.rows, d)
 		h.pooled = h.pooledIn
 		switch c.ModelType {
 		case checkpoint.BERT:
-			h.pooledPre, h.pooled = make([]float32, b.Size*d), make([]float32, b.Size*d)
+			h.pooledPre, h.pooledAct = grow(h.pooledPre, b.Size*d), grow(h.pooledAct, b.Size*d)
 			m.pooler.forward(m.k, h.pooledPre, h.pooledIn, b.Size)
 			for i, v := range h.pooledPre {
-				h.pooled[i] = float32(math.Tanh(float64(v)))
+				h.pooledAct[i] = float32(math.Tanh(float64(v)))
 			}
+			h.pooled = h.pooledAct
 		case checkpoint.DistilBERT:
-			h.pooledPre, h.pooled = make([]float32, b.Size*d), make([]float32, b.Size*d)
+			h.pooledPre, h.pooledAct = grow(h.pooledPre, b.Size*d), grow(h.pooledAct, b.Size*d)
 			m.preClassifier.forward(m.k, h.pooledPre, h.pooledIn, b.Size)
-			relu.apply(m.k, h.pooled, h.pooledPre)
+			relu.apply(m.k, h.pooledAct, h.pooledPre)
+			h.pooled = h.pooledAct
 		}
-		h.logits = make([]float32, b.Size*c.NumLabels)
+		h.logits = grow(logits, b.Size*c.NumLabels)
 		m.classifier.forward(m.k, h.logits, h.pooled, b.Size)
 	case MaskedLM:
-		h.mlmPre, h.mlmAct, h.mlmNorm = make([]float32, n*d), make([]float32, n*d), make([]float32, n*d)
-		h.mlmMean, h.mlmRstd = make([]float32, n), make([]float32, n)
+		h.mlmPre, h.mlmAct, h.mlmNorm = grow(h.mlmPre, n*d), grow(h.mlmAct, n*d), grow(h.mlmNorm, n*d)
+		h.mlmMean, h.mlmRstd = grow(h.mlmMean, n), grow(h.mlmRstd, n)
 		m.mlmTransform.forward(m.k, h.mlmPre, x, n)
 		m.act.apply(m.k, h.mlmAct, h.mlmPre)
 		m.mlmLN.forward(m.k, h.mlmNorm, h.mlmMean, h.mlmRstd, h.mlmAct, n, d, c.LayerNormEps)
-		h.logits = make([]float32, n*c.VocabSize)
+		h.logits = grow(logits, n*c.VocabSize)
 		for r := 0; r < n; r++ {
 			copy(h.logits[r*c.VocabSize:(r+1)*c.VocabSize], m.decoderBias)
 		}
 		m.decode(h.logits, h.mlmNorm, n, 1)
 	case CausalLM:
-		h.logits = make([]float32, n*c.VocabSize)
+		h.logits = grow(logits, n*c.VocabSize)
 		m.decode(h.logits, x, n, 0)
 	}
 }
@@ -69,9 +72,10 @@ func (m *Model) headForward(h *headActs, x []float32, b *Batch, sh shape) {
 // classifiedRows returns, for each sequence, the row of the hidden states its classifier reads: the
 // first token, or for GPT-2 the token before the first pad_token_id (the last token when there is none),
 // as GPT2ForSequenceClassification finds it, from the input ids and not the attention mask. Without a
-// pad_token_id that is the last token (validate allows only one sequence then).
-func (m *Model) classifiedRows(b *Batch) []int {
-	rows := make([]int, b.Size)
+// pad_token_id that is the last token (validate allows only one sequence then). The rows are written to
+// dst's memory when it is large enough.
+func (m *Model) classifiedRows(dst []int, b *Batch) []int {
+	rows := grow(dst, b.Size)
 	for i := range rows {
 		rows[i] = i * b.SeqLen
 		if m.cfg.ModelType != checkpoint.GPT2 {
@@ -96,11 +100,26 @@ func (m *Model) classifiedRows(b *Batch) []int {
 	return rows
 }
 
-// headBackward is the backward pass of headForward from the final hidden states x [N, D]. dLogits
-// [len(rows), classes] are the loss gradients of the logits rows listed in rows, every other row's being
-// zero. It adds the gradient with respect to x to dx, and the head's parameter gradients to the gradient
-// model g unless g is nil.
-func (m *Model) headBackward(h *headActs, g *Model, rows []int, dLogits, x, dx []float32, b *Batch, sh shape) {
+// headScratch holds the backward pass's buffers for the loss and the task head, reused from pass to
+// pass; each is resized by grow and overwritten (or cleared) before it is read.
+type headScratch struct {
+	rows     []int     // the logits rows that carry a label
+	dLogits  []float32 // [len(rows), classes] their loss gradients
+	probs    []float64 // [classes] one row's softmax
+	dl       []float32 // [B, NumLabels] a classifier's logits' gradients, every row
+	dPooled  []float32 // [B, D] gradient of the classifier's input
+	dIn      []float32 // [B, D] or [R, D] gradient of the pooled rows, or of the labelled rows of x
+	dAct     []float32 // [R, D] gradient of the MLM transform's activation
+	dDecoded []float32 // [R, D] gradient of the decoder's input rows
+	// The labelled rows of what the MLM transform, its LayerNorm and the decoder read, gathered.
+	actRows, meanRows, rstdRows, preRows, xRows, decodedRows []float32
+}
+
+// headBackward is the backward pass of headForward from the final hidden states x [N, D], on the buffers
+// of s. dLogits [len(rows), classes] are the loss gradients of the logits rows listed in rows, every
+// other row's being zero. It adds the gradient with respect to x to dx, and the head's parameter
+// gradients to the gradient model g unless g is nil.
+func (m *Model) headBackward(s *headScratch, h *headActs, g *Model, rows []int, dLogits, x, dx []float32, b *Batch, sh shape) {
 	d := sh.hidden
 	c := m.cfg
 	switch m.head {
@@ -109,21 +128,27 @@ func (m *Model) headBackward(h *headActs, g *Model, rows []int, dLogits, x, dx [
 		if g != nil {
 			gPooler, gPreClassifier, gClassifier = g.pooler, g.preClassifier, g.classifier
 		}
-		dl := make([]float32, b.Size*c.NumLabels)
-		scatterAddRows(dl, dLogits, rows, c.NumLabels)
-		dPooled := make([]float32, b.Size*d)
-		m.classifier.backward(m.k, dPooled, gClassifier, dl, h.pooled, b.Size)
+		s.dl, s.dPooled = grow(s.dl, b.Size*c.NumLabels), grow(s.dPooled, b.Size*d)
+		clear(s.dl)
+		scatterAddRows(s.dl, dLogits, rows, c.NumLabels)
+		dPooled := s.dPooled
+		clear(dPooled)
+		m.classifier.backward(m.k, dPooled, gClassifier, s.dl, h.pooled, b.Size)
 		dPooledIn := dPooled
 		switch c.ModelType {
 		case checkpoint.BERT: // pooled = tanh(pooler(pooledIn))
 			for i, y := range h.pooled {
 				dPooled[i] *= 1 - y*y
 			}
-			dPooledIn = make([]float32, b.Size*d)
+			s.dIn = grow(s.dIn, b.Size*d)
+			dPooledIn = s.dIn
+			clear(dPooledIn)
 			m.pooler.backward(m.k, dPooledIn, gPooler, dPooled, h.pooledIn, b.Size)
 		case checkpoint.DistilBERT: // pooled = relu(preClassifier(pooledIn))
 			relu.backward(m.k, dPooled, h.pooledPre)
-			dPooledIn = make([]float32, b.Size*d)
+			s.dIn = grow(s.dIn, b.Size*d)
+			dPooledIn = s.dIn
+			clear(dPooledIn)
 			m.preClassifier.backward(m.k, dPooledIn, gPreClassifier, dPooled, h.pooledIn, b.Size)
 		}
 		scatterAddRows(dx, dPooledIn, h.rows, d)
@@ -136,30 +161,35 @@ func (m *Model) headBackward(h *headActs, g *Model, rows []int, dLogits, x, dx [
 		if g != nil {
 			gTransform, gLN = g.mlmTransform, g.mlmLN
 		}
-		dNorm := m.decoderBackward(g, rows, dLogits, h.mlmNorm, d)
-		dAct := make([]float32, r*d)
-		m.mlmLN.backward(m.k, dAct, gLN, dNorm, gatherRows(h.mlmAct, rows, d), gatherRows(h.mlmMean, rows, 1),
-			gatherRows(h.mlmRstd, rows, 1), r, d)
-		m.act.backward(m.k, dAct, gatherRows(h.mlmPre, rows, d))
-		dIn := make([]float32, r*d)
-		m.mlmTransform.backward(m.k, dIn, gTransform, dAct, gatherRows(x, rows, d), r)
-		scatterAddRows(dx, dIn, rows, d)
+		dNorm := m.decoderBackward(s, g, rows, dLogits, h.mlmNorm, d)
+		s.dAct = grow(s.dAct, r*d)
+		clear(s.dAct)
+		act := gatherRows(&s.actRows, h.mlmAct, rows, d)
+		mean, rstd := gatherRows(&s.meanRows, h.mlmMean, rows, 1), gatherRows(&s.rstdRows, h.mlmRstd, rows, 1)
+		m.mlmLN.backward(m.k, s.dAct, gLN, dNorm, act, mean, rstd, r, d)
+		m.act.backward(m.k, s.dAct, gatherRows(&s.preRows, h.mlmPre, rows, d))
+		s.dIn = grow(s.dIn, r*d)
+		clear(s.dIn)
+		m.mlmTransform.backward(m.k, s.dIn, gTransform, s.dAct, gatherRows(&s.xRows, x, rows, d), r)
+		scatterAddRows(dx, s.dIn, rows, d)
 
 	case CausalLM:
-		scatterAddRows(dx, m.decoderBackward(g, rows, dLogits, x, d), rows, d)
+		scatterAddRows(dx, m.decoderBackward(s, g, rows, dLogits, x, d), rows, d)
 	}
 }
 
 // decoderBackward is the backward pass of the vocabulary projection logits = in·decoderᵀ (+ bias) for
 // the rows of in [N, D] listed in rows, whose logits' gradients are dLogits [len(rows), VocabSize]. It
-// returns the gradient with respect to those rows of in [len(rows), D], and adds the decoder's gradients
-// to g unless g is nil: to the word embeddings' when the two are tied.
-func (m *Model) decoderBackward(g *Model, rows []int, dLogits, in []float32, d int) []float32 {
+// returns the gradient with respect to those rows of in [len(rows), D], a buffer of s, and adds the
+// decoder's gradients to g unless g is nil: to the word embeddings' when the two are tied.
+func (m *Model) decoderBackward(s *headScratch, g *Model, rows []int, dLogits, in []float32, d int) []float32 {
 	r, vocab := len(rows), m.cfg.VocabSize
-	dIn := make([]float32, r*d)
+	s.dDecoded = grow(s.dDecoded, r*d)
+	dIn := s.dDecoded
 	m.k.Sgemm(blas.NoTrans, blas.NoTrans, r, d, vocab, 1, dLogits, vocab, m.decoder, d, 0, dIn, d)
 	if g != nil {
-		m.k.Sgemm(blas.Trans, blas.NoTrans, vocab, d, r, 1, dLogits, vocab, gatherRows(in, rows, d), d, 1, g.decoder, d)
+		inRows := gatherRows(&s.decodedRows, in, rows, d)
+		m.k.Sgemm(blas.Trans, blas.NoTrans, vocab, d, r, 1, dLogits, vocab, inRows, d, 1, g.decoder, d)
 		if g.decoderBias != nil {
 			for i := 0; i < r; i++ {
 				addInPlace(g.decoderBias, dLogits[i*vocab:(i+1)*vocab])
@@ -169,17 +199,14 @@ func (m *Model) decoderBackward(g *Model, rows []int, dLogits, in []float32, d i
 	return dIn
 }
 
-// gatherRows returns the listed rows of src [*, width], packed.
-func gatherRows(src []float32, rows []int, width int) []float32 {
-	return gatherRowsTo(make([]float32, len(rows)*width), src, rows, width)
-}
-
-// gatherRowsTo writes the listed rows of src [*, width] to dst [len(rows), width] and returns it.
-func gatherRowsTo(dst, src []float32, rows []int, width int) []float32 {
+// gatherRows writes the listed rows of src [*, width] to the buffer *dst, grown to [len(rows), width],
+// and returns them.
+func gatherRows(dst *[]float32, src []float32, rows []int, width int) []float32 {
+	*dst = grow(*dst, len(rows)*width)
 	for i, r := range rows {
-		copy(dst[i*width:(i+1)*width], src[r*width:(r+1)*width])
+		copy((*dst)[i*width:(i+1)*width], src[r*width:(r+1)*width])
 	}
-	return dst
+	return *dst
 }
 
 // scatterAddRows adds each row i of src [len(rows), width] to row rows[i] of dst.

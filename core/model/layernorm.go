@@ -7,8 +7,9 @@ type layerNorm struct {
 	gamma, beta []float32 // [D]
 }
 
-func newLayerNorm(d int) *layerNorm {
-	return &layerNorm{gamma: make([]float32, d), beta: make([]float32, d)}
+// newLayerNorm allocates a LayerNorm of the model, its gain and shift blocks of m's parameters.
+func (m *Model) newLayerNorm(d int) *layerNorm {
+	return &layerNorm{gamma: m.newParam(d, GainParam), beta: m.newParam(d, BiasParam)}
 }
 
 // forward normalises each row of x [rows, d] into dst (which may be x), writing each row's mean and

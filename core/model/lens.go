@@ -47,6 +47,6 @@ func (m *Model) HeadLogits(hidden []float32, rows int) ([]float32, error) {
 		m.finalLN.forward(m.k, x, mean, rstd, hidden, rows, d, m.cfg.LayerNormEps)
 	}
 	var h headActs
-	m.headForward(&h, x, nil, shape{rows: rows, hidden: d})
+	m.headForward(&h, x, nil, shape{rows: rows, hidden: d}, nil)
 	return h.logits, nil
 }

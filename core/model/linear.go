@@ -20,21 +20,28 @@ type linear struct {
 	packedT *lazyPacking
 }
 
-// lazyPacking is a packing made on first use, safely when goroutines share the model.
+// lazyPacking is a packing made on first use, safely when goroutines share the model. After reset,
+// when the weights have changed, the next use packs them again, into the memory of the last packing.
 type lazyPacking struct {
 	once   sync.Once
 	packed *kernel.Packed
 }
 
-func (p *lazyPacking) get(pack func() *kernel.Packed) *kernel.Packed {
-	p.once.Do(func() { p.packed = pack() })
+// get returns the packing, made by pack(dst) on first use after a reset, dst being the last packing
+// (nil at first) for pack to reuse.
+func (p *lazyPacking) get(pack func(dst *kernel.Packed) *kernel.Packed) *kernel.Packed {
+	p.once.Do(func() { p.packed = pack(p.packed) })
 	return p.packed
 }
 
-func newLinear(in, out int, bias bool) *linear {
-	l := &linear{w: make([]float32, in*out), in: in, out: out}
+// reset makes the next get pack again. No pass may use the packing meanwhile.
+func (p *lazyPacking) reset() { p.once = sync.Once{} }
+
+// newLinear allocates a dense layer of the model, its weight and bias blocks of m's parameters.
+func (m *Model) newLinear(in, out int, bias bool) *linear {
+	l := &linear{w: m.newParam(in*out, WeightParam), in: in, out: out}
 	if bias {
-		l.b = make([]float32, out)
+		l.b = m.newParam(out, BiasParam)
 	}
 	return l
 }
@@ -67,7 +74,7 @@ func (l *linear) backward(k kernel.Kernels, dx []float32, g *linear, dy, x []flo
 	case dx == nil:
 	case l.packedT != nil:
 		p := k.(kernel.Packer)
-		wt := l.packedT.get(func() *kernel.Packed { return p.Pack(blas.Trans, l.out, l.in, l.w, l.out) })
+		wt := l.packedT.get(func(dst *kernel.Packed) *kernel.Packed { return p.Pack(dst, blas.Trans, l.out, l.in, l.w, l.out) })
 		p.SgemmPacked(blas.NoTrans, rows, 1, dy, l.out, wt, 1, dx, l.in)
 	default:
 		k.Sgemm(blas.NoTrans, blas.Trans, rows, l.in, l.out, 1, dy, l.out, l.w, l.out, 1, dx, l.in)

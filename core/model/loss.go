@@ -19,7 +19,8 @@ func (m *Model) loss(h *headActs, b *Batch) (loss float64, ok bool) {
 	case b.Labels == nil:
 		return 0, false
 	case m.head == CausalLM:
-		return crossEntropy(logits, m.cfg.VocabSize, shiftedLabels(b)), true
+		h.shifted = shiftedLabels(h.shifted, b)
+		return crossEntropy(logits, m.cfg.VocabSize, h.shifted), true
 	case m.head == MaskedLM:
 		return crossEntropy(logits, m.cfg.VocabSize, h.mlmLabels(b)), true
 	}
@@ -36,9 +37,10 @@ func (h *headActs) mlmLabels(b *Batch) []int {
 }
 
 // shiftedLabels lines each position's logits up with the next token's label, as a causal LM's loss
-// does: position t predicts label t+1, and the last position of each sequence predicts nothing.
-func shiftedLabels(b *Batch) []int {
-	out := make([]int, len(b.Labels))
+// does: position t predicts label t+1, and the last position of each sequence predicts nothing. The
+// labels are written to dst's memory when it is large enough.
+func shiftedLabels(dst []int, b *Batch) []int {
+	out := grow(dst, len(b.Labels))
 	for i := range b.Size {
 		row, lab := out[i*b.SeqLen:(i+1)*b.SeqLen], b.Labels[i*b.SeqLen:(i+1)*b.SeqLen]
 		copy(row, lab[1:])
@@ -77,34 +79,38 @@ func meanSquaredError(logits, targets []float32) float64 {
 // logits [rows of logits, classes], for a model with a head and a batch with labels or targets. Only the
 // rows that carry a label can have a nonzero gradient: rows lists them, ascending, and dLogits
 // [len(rows), classes] holds their gradients, so that a language model's head, whose labels are often
-// sparse (BERT's masked tokens), backpropagates only those. It fails when every label is ignored.
-func (m *Model) lossBackward(h *headActs, b *Batch) (rows []int, dLogits []float32, err error) {
+// sparse (BERT's masked tokens), backpropagates only those. Both are buffers of s. It fails when every
+// label is ignored.
+func (m *Model) lossBackward(s *headScratch, h *headActs, b *Batch) (rows []int, dLogits []float32, err error) {
 	logits := h.logits
 	switch {
 	case b.Targets != nil:
-		return meanSquaredErrorBackward(logits, b.Targets, m.cfg.NumLabels)
+		return s.meanSquaredErrorBackward(logits, b.Targets, m.cfg.NumLabels)
 	case m.head == CausalLM:
-		return crossEntropyBackward(logits, m.cfg.VocabSize, shiftedLabels(b))
+		h.shifted = shiftedLabels(h.shifted, b)
+		return s.crossEntropyBackward(logits, m.cfg.VocabSize, h.shifted)
 	case m.head == MaskedLM:
-		return crossEntropyBackward(logits, m.cfg.VocabSize, h.mlmLabels(b))
+		return s.crossEntropyBackward(logits, m.cfg.VocabSize, h.mlmLabels(b))
 	}
-	return crossEntropyBackward(logits, m.cfg.NumLabels, b.Labels)
+	return s.crossEntropyBackward(logits, m.cfg.NumLabels, b.Labels)
 }
 
 // crossEntropyBackward is the gradient of crossEntropy: (softmax(logits[row]) - onehot(label)) / count
 // for each of the count rows whose label is not ignoreIndex.
-func crossEntropyBackward(logits []float32, classes int, labels []int) (rows []int, dLogits []float32, err error) {
+func (s *headScratch) crossEntropyBackward(logits []float32, classes int, labels []int) (rows []int, dLogits []float32, err error) {
+	rows = s.rows[:0]
 	for r, label := range labels {
 		if label != ignoreIndex {
 			rows = append(rows, r)
 		}
 	}
+	s.rows = rows
 	if len(rows) == 0 {
 		return nil, nil, errors.New("every label is -100 (ignored): the loss is undefined")
 	}
 	inv := 1 / float64(len(rows))
-	dLogits = make([]float32, len(rows)*classes)
-	probs := make([]float64, classes)
+	s.dLogits, s.probs = grow(s.dLogits, len(rows)*classes), grow(s.probs, classes)
+	dLogits, probs := s.dLogits, s.probs
 	for i, r := range rows {
 		f64.Softmax(probs, logits[r*classes:(r+1)*classes])
 		d := dLogits[i*classes : (i+1)*classes]
@@ -120,15 +126,15 @@ func crossEntropyBackward(logits []float32, classes int, labels []int) (rows []i
 
 // meanSquaredErrorBackward is the gradient of meanSquaredError, 2·(logits - targets) / len(targets),
 // for logits [len(targets)/classes, classes].
-func meanSquaredErrorBackward(logits, targets []float32, classes int) (rows []int, dLogits []float32, err error) {
-	rows = make([]int, len(targets)/classes)
-	for i := range rows {
-		rows[i] = i
+func (s *headScratch) meanSquaredErrorBackward(logits, targets []float32, classes int) (rows []int, dLogits []float32, err error) {
+	s.rows = grow(s.rows, len(targets)/classes)
+	for i := range s.rows {
+		s.rows[i] = i
 	}
-	dLogits = make([]float32, len(targets))
+	s.dLogits = grow(s.dLogits, len(targets))
 	scale := 2 / float64(len(targets))
 	for i, t := range targets {
-		dLogits[i] = float32((float64(logits[i]) - float64(t)) * scale)
+		s.dLogits[i] = float32((float64(logits[i]) - float64(t)) * scale)
 	}
-	return rows, dLogits, nil
+	return s.rows, s.dLogits, nil
 }

@@ -82,7 +82,18 @@ type Model struct {
 	decoderBias   []float32      // [VocabSize], BERT MLM's cls.predictions.bias
 	decoderPacked *kernel.Packed // decoderᵀ laid out for the kernels, when they pack (see packWeights)
 
+	// blocks are the slices the parameters above are stored in, in the order layout made them: what an
+	// optimiser walks (UpdateWith), beside the same blocks of a gradient laid out like the model.
+	blocks []paramBlock
+
 	spare sync.Pool // *workspace: the buffers of passes that have ended (workspace.go)
+}
+
+// paramBlock is one slice a model stores parameters in, in its own layout, and the role of every value
+// in it. A fused weight (BERT's query, key and value) is one block, a weight tied to another none.
+type paramBlock struct {
+	kind ParamKind
+	w    []float32
 }
 
 // block is one transformer layer. The attention projections of all its heads are fused into qkv,
@@ -221,14 +232,14 @@ func headOf(ck *checkpoint.Checkpoint) Head {
 	return NoHead
 }
 
-// layout allocates every parameter, sized from the config.
+// layout allocates every parameter, sized from the config, each slice a block of m.blocks.
 func (m *Model) layout(withPooler bool) {
 	c := m.cfg
 	d, hd := c.HiddenSize, c.HeadDim()
-	m.wordEmb = make([]float32, c.VocabSize*d)
-	m.posEmb = make([]float32, c.MaxPositions*d)
+	m.wordEmb = m.newParam(c.VocabSize*d, WeightParam)
+	m.posEmb = m.newParam(c.MaxPositions*d, WeightParam)
 	if c.ModelType == checkpoint.BERT {
-		m.typeEmb = make([]float32, c.TypeVocabSize*d)
+		m.typeEmb = m.newParam(c.TypeVocabSize*d, WeightParam)
 	}
 	m.layers = make([]*block, c.NumLayers)
 	for l := range m.layers {
@@ -241,44 +252,51 @@ func (m *Model) layout(withPooler bool) {
 		a := len(heads) * hd
 		m.layers[l] = &block{
 			heads:   heads,
-			qkv:     *newLinear(d, 3*a, true),
-			attnOut: *newLinear(a, d, true),
-			ln1:     *newLayerNorm(d),
-			ffnIn:   *newLinear(d, c.IntermediateSize, true),
-			ffnOut:  *newLinear(c.IntermediateSize, d, true),
-			ln2:     *newLayerNorm(d),
+			qkv:     *m.newLinear(d, 3*a, true),
+			attnOut: *m.newLinear(a, d, true),
+			ln1:     *m.newLayerNorm(d),
+			ffnIn:   *m.newLinear(d, c.IntermediateSize, true),
+			ffnOut:  *m.newLinear(c.IntermediateSize, d, true),
+			ln2:     *m.newLayerNorm(d),
 		}
 	}
 	if c.ModelType == checkpoint.BERT || c.ModelType == checkpoint.DistilBERT {
-		m.embLN = newLayerNorm(d)
+		m.embLN = m.newLayerNorm(d)
 	}
 	if c.ModelType == checkpoint.GPT2 {
-		m.finalLN = newLayerNorm(d)
+		m.finalLN = m.newLayerNorm(d)
 	}
 	switch m.head {
 	case SequenceClassification:
 		switch c.ModelType {
 		case checkpoint.BERT:
-			m.pooler = newLinear(d, d, true)
+			m.pooler = m.newLinear(d, d, true)
 		case checkpoint.DistilBERT:
-			m.preClassifier = newLinear(d, d, true)
+			m.preClassifier = m.newLinear(d, d, true)
 		}
-		m.classifier = newLinear(d, c.NumLabels, c.ModelType != checkpoint.GPT2)
+		m.classifier = m.newLinear(d, c.NumLabels, c.ModelType != checkpoint.GPT2)
 	case MaskedLM:
-		m.mlmTransform = newLinear(d, d, true)
-		m.mlmLN = newLayerNorm(d)
-		m.decoderBias = make([]float32, c.VocabSize)
+		m.mlmTransform = m.newLinear(d, d, true)
+		m.mlmLN = m.newLayerNorm(d)
+		m.decoderBias = m.newParam(c.VocabSize, BiasParam)
 	case NoHead:
 		if withPooler {
-			m.pooler = newLinear(d, d, true)
+			m.pooler = m.newLinear(d, d, true)
 		}
 	}
 	if m.head == MaskedLM || m.head == CausalLM {
 		m.decoder = m.wordEmb
 		if !c.TieWordEmbeddings {
-			m.decoder = make([]float32, c.VocabSize*d)
+			m.decoder = m.newParam(c.VocabSize*d, WeightParam)
 		}
 	}
+}
+
+// newParam allocates n parameters of the given kind as one more of the model's blocks.
+func (m *Model) newParam(n int, kind ParamKind) []float32 {
+	w := make([]float32, n)
+	m.blocks = append(m.blocks, paramBlock{kind, w})
+	return w
 }
 
 // preLN reports whether the blocks normalise before each sublayer (GPT-2) rather than after each

@@ -9,17 +9,22 @@ import (
 // packWeights lays out every weight the forward pass multiplies by for the model's kernels when they
 // are a kernel.Packer (the SIMD and AVX2 kernels, whose products run on panels of B that would otherwise be
 // packed again on every call), and drops the packings when they are not. New, the random models and
-// Update call it after they write the weights, so that no packing outlives the weights it was made of.
+// the updates call it after they write the weights, so that no packing outlives the weights it was made
+// of; a repacking reuses the memory of the packing it replaces, so that a training step allocates none.
 // It costs a second copy of those weights, and a third once a gradient pass packs their transposes.
 func (m *Model) packWeights() {
 	p, ok := m.k.(kernel.Packer)
 	pack := func(l *linear) {
-		if l == nil {
-			return
-		}
-		l.packed, l.packedT = nil, nil
-		if ok {
-			l.packed, l.packedT = p.Pack(blas.NoTrans, l.in, l.out, l.w, l.out), &lazyPacking{}
+		switch {
+		case l == nil:
+		case !ok:
+			l.packed, l.packedT = nil, nil
+		default:
+			l.packed = p.Pack(l.packed, blas.NoTrans, l.in, l.out, l.w, l.out)
+			if l.packedT == nil {
+				l.packedT = &lazyPacking{}
+			}
+			l.packedT.reset()
 		}
 	}
 	for _, blk := range m.layers {
@@ -31,10 +36,12 @@ func (m *Model) packWeights() {
 	for _, l := range []*linear{m.pooler, m.preClassifier, m.classifier, m.mlmTransform} {
 		pack(l)
 	}
-	m.decoderPacked = nil
-	if ok && m.decoder != nil {
+	switch {
+	case !ok || m.decoder == nil:
+		m.decoderPacked = nil
+	default:
 		d := m.cfg.HiddenSize
-		m.decoderPacked = p.Pack(blas.Trans, d, m.cfg.VocabSize, m.decoder, d)
+		m.decoderPacked = p.Pack(m.decoderPacked, blas.Trans, d, m.cfg.VocabSize, m.decoder, d)
 	}
 }
 

@@ -1,5 +1,7 @@
 package model
 
+import "errors"
+
 // ParamKind is the role a parameter plays, which decides how a trainer initialises it and whether
 // weight decay applies to it.
 type ParamKind int
@@ -21,13 +23,30 @@ type Param struct {
 }
 
 // Update hands every parameter to f, once each (tied weights once, under the word embeddings' name),
-// in a fixed order, in Hugging Face's layout, so that f may read and change it in place: an optimiser
-// step lines w up with the gradients ForwardBackward returns by the same name. Parameters the model
-// stores in another layout (torch Linear weights, which it keeps transposed) are copied out and written
-// back after f returns.
+// in a fixed order, in Hugging Face's layout, so that f may read and change it in place by name and
+// shape, as an initialisation does; an optimiser step, which needs neither, walks the model's own
+// layout with UpdateWith instead. Parameters the model stores in another layout (torch Linear weights,
+// which it keeps transposed) are copied out and written back after f returns.
 func (m *Model) Update(f func(p Param, w []float32)) {
 	m.walk(&updater{f: f})
 	m.packWeights()
+}
+
+// UpdateWith hands f every parameter of the model beside its gradient in g, in the model's own layout: a
+// block of parameters stored together at a time (a fused weight, such as BERT's query, key and value,
+// is one block), the blocks numbered by i from 0 in a fixed order, with the role kind of every value in
+// the block. That is all an elementwise optimiser step needs: no copy, no transpose, and state kept by
+// block. The weights are then packed again. It fails, changing nothing, when g is another model's
+// gradient.
+func (m *Model) UpdateWith(g *WeightGradient, f func(i int, kind ParamKind, w, grad []float32)) error {
+	if g.of != m {
+		return errors.New("model: the gradient is another model's")
+	}
+	for i, b := range m.blocks {
+		f(i, b.kind, b.w, g.g.blocks[i].w)
+	}
+	m.packWeights()
+	return nil
 }
 
 // Params lists the parameters Update hands over, in the same order, without touching them.

@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"bertology/core/checkpoint"
 )
 
 // TestUpdate: Update hands over every parameter Weights exports, under the same name, shape and
@@ -69,4 +71,76 @@ func isLayerNorm(name string) bool {
 		}
 	}
 	return false
+}
+
+// TestUpdateWith: UpdateWith hands over every parameter once, in blocks that hold NumParams values in
+// all, each block beside the same block of the gradient and with the kind Params gives each of its
+// parameters; what f writes is what Weights then reads and what Forward computes with (the packings are
+// redone); another model's gradient is refused, changing nothing. It runs every architecture, pruned
+// or not.
+func TestUpdateWith(t *testing.T) {
+	for _, arch := range goldenArchs {
+		for _, dir := range []string{"model", "pruned_model"} {
+			m := loadModel(t, arch, dir)
+			b := goldenBatch(loadGolden(t, arch).Inputs)
+			g := m.NewWeightGradient()
+			if _, _, err := m.ForwardBackward(b, Options{}, GradOptions{Into: g}); err != nil {
+				t.Fatal(err)
+			}
+			// Each value becomes its gradient plus a mark of its kind, which Weights must show.
+			mark := map[ParamKind]float32{WeightParam: 10, BiasParam: 20, GainParam: 30}
+			values, next := 0, 0
+			err := m.UpdateWith(g, func(i int, kind ParamKind, w, grad []float32) {
+				if i != next || len(w) != len(grad) {
+					t.Fatalf("%s/%s: block %d (of %d values, gradient %d) after block %d", arch, dir, i, len(w), len(grad), next-1)
+				}
+				next++
+				values += len(w)
+				for j := range w {
+					w[j] = grad[j] + mark[kind]
+				}
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if values != m.NumParams() {
+				t.Errorf("%s/%s: UpdateWith hands over %d values, the model has %d parameters", arch, dir, values, m.NumParams())
+			}
+			kinds := map[string]ParamKind{}
+			for _, p := range m.Params() {
+				kinds[p.Name] = p.Kind
+			}
+			grads := g.Weights()
+			weights := m.Weights()
+			for name, w := range weights {
+				for i, v := range w.Data {
+					if want := grads[name].Data[i] + mark[kinds[name]]; v != want {
+						t.Fatalf("%s/%s: %s[%d] = %g after the update, want %g (kind %d)", arch, dir, name, i, v, want, kinds[name])
+					}
+				}
+			}
+			fresh, err := New(&checkpoint.Checkpoint{Config: m.Config(), Weights: weights})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := m.Forward(b, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := fresh.Forward(b, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Loss != want.Loss || !slices.Equal(got.Logits.Data, want.Logits.Data) {
+				t.Errorf("%s/%s: the updated model computes loss %g, a model loaded from its weights %g", arch, dir, got.Loss, want.Loss)
+			}
+			other := loadModel(t, arch, dir)
+			err = m.UpdateWith(other.NewWeightGradient(), func(int, ParamKind, []float32, []float32) {
+				t.Fatalf("%s/%s: UpdateWith hands over parameters with another model's gradient", arch, dir)
+			})
+			if err == nil || err.Error() != "model: the gradient is another model's" {
+				t.Errorf("%s/%s: another model's gradient: error %v", arch, dir, err)
+			}
+		}
+	}
 }

@@ -1,13 +1,11 @@
 package train
 
 import (
+	"errors"
 	"fmt"
-	"maps"
 	"math"
-	"slices"
 
 	"bertology/core/model"
-	"bertology/core/tensor"
 )
 
 // AdamW is torch.optim.AdamW: Adam with weight decay decoupled from the gradient (Loshchilov &
@@ -19,59 +17,55 @@ type AdamW struct {
 	// WeightDecay is λ: each step multiplies a decayed parameter by 1 - lr·λ before the Adam update.
 	WeightDecay float64
 
-	step int
-	m, v map[string][]float32 // first and second moments by parameter name
+	step  int
+	model *model.Model // the model it steps, once it has taken a step
+	m, v  [][]float32  // first and second moments, by block of the model's parameters (Model.UpdateWith)
 }
 
 // NewAdamW returns AdamW with torch's defaults (betas 0.9 and 0.999, eps 1e-8) and the given decay.
 func NewAdamW(weightDecay float64) *AdamW {
-	return &AdamW{Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: weightDecay,
-		m: map[string][]float32{}, v: map[string][]float32{}}
+	return &AdamW{Beta1: 0.9, Beta2: 0.999, Eps: 1e-8, WeightDecay: weightDecay}
 }
 
 // Steps is the number of steps taken so far.
 func (o *AdamW) Steps() int { return o.step }
 
-// Step updates every parameter of the model that grads has a gradient for (by Hugging Face name and
-// layout, as ForwardBackward returns them) with learning rate lr. A parameter without a gradient is
-// left alone, as torch skips a parameter whose grad is None, though the step count behind the bias
-// corrections is shared by all parameters rather than kept per parameter; a gradient for no
-// parameter, or of the wrong size, is an error and nothing is updated.
-func (o *AdamW) Step(m *model.Model, grads map[string]*tensor.Tensor, lr float64) error {
-	known := map[string]bool{}
-	for _, p := range m.Params() {
-		known[p.Name] = true
-		if g, ok := grads[p.Name]; ok && len(g.Data) != tensor.NumElements(p.Shape) {
-			return fmt.Errorf("train: gradient of %s has %d values, the parameter %d", p.Name, len(g.Data), tensor.NumElements(p.Shape))
-		}
-	}
-	for _, name := range slices.Sorted(maps.Keys(grads)) {
-		if !known[name] {
-			return fmt.Errorf("train: gradient for %s, which the model does not have", name)
-		}
+// Step updates every parameter of the model with its gradient in g and learning rate lr, in the
+// model's own layout: AdamW is elementwise, so it needs no names or shapes, only the moments lined up
+// with the parameters and each parameter's kind for the weight decay. An AdamW steps one model; given
+// another, or another model's gradient, it fails and nothing is updated.
+func (o *AdamW) Step(m *model.Model, g *model.WeightGradient, lr float64) error {
+	if o.model != nil && o.model != m {
+		return errors.New("train: AdamW steps the model it first stepped, not another")
 	}
 	o.step++
-	m.Update(func(p model.Param, w []float32) {
-		if g, ok := grads[p.Name]; ok {
-			o.update(p.Name, w, g.Data, lr, p.Kind == model.WeightParam)
-		}
+	err := m.UpdateWith(g, func(i int, kind model.ParamKind, w, grad []float32) {
+		o.update(i, w, grad, lr, kind == model.WeightParam)
 	})
+	if err != nil {
+		o.step--
+		return fmt.Errorf("train: %w", err)
+	}
+	o.model = m
 	return nil
 }
 
-// update is one AdamW step of parameter w with gradient g, torch's single-tensor algorithm:
+// update is one AdamW step of block i's parameters w with gradient g, torch's single-tensor
+// algorithm:
 //
 //	w ← w·(1 - lr·λ)                       (decayed parameters only)
 //	m ← β1·m + (1-β1)·g
 //	v ← β2·v + (1-β2)·g²
 //	w ← w - lr/(1-β1^t) · m / (sqrt(v)/sqrt(1-β2^t) + ε)
-func (o *AdamW) update(name string, w, g []float32, lr float64, decay bool) {
-	m, ok := o.m[name]
-	if !ok {
-		m, o.v[name] = make([]float32, len(w)), make([]float32, len(w))
-		o.m[name] = m
+func (o *AdamW) update(i int, w, g []float32, lr float64, decay bool) {
+	for len(o.m) <= i {
+		o.m, o.v = append(o.m, nil), append(o.v, nil)
 	}
-	v := o.v[name]
+	if o.m[i] == nil {
+		o.m[i], o.v[i] = make([]float32, len(w)), make([]float32, len(w))
+	}
+	m, v := o.m[i][:len(g)], o.v[i][:len(g)]
+	w = w[:len(g)]
 	t := float64(o.step)
 	stepSize := lr / (1 - math.Pow(o.Beta1, t))
 	rootBias2 := math.Sqrt(1 - math.Pow(o.Beta2, t))
@@ -81,10 +75,10 @@ func (o *AdamW) update(name string, w, g []float32, lr float64, decay bool) {
 	}
 	// torch casts β and 1-β, each computed in double, to float32.
 	b1, b2, c1, c2 := float32(o.Beta1), float32(o.Beta2), float32(1-o.Beta1), float32(1-o.Beta2)
-	for i, gi := range g {
-		m[i] = b1*m[i] + c1*gi
-		v[i] = b2*v[i] + c2*gi*gi
-		denom := math.Sqrt(float64(v[i]))/rootBias2 + o.Eps
-		w[i] = float32(float64(w[i])*keep - stepSize*float64(m[i])/denom)
+	for j, gj := range g {
+		m[j] = b1*m[j] + c1*gj
+		v[j] = b2*v[j] + c2*gj*gj
+		denom := math.Sqrt(float64(v[j]))/rootBias2 + o.Eps
+		w[j] = float32(float64(w[j])*keep - stepSize*float64(m[j])/denom)
 	}
 }

@@ -1,7 +1,9 @@
 package train
 
 import (
+	"maps"
 	"math"
+	"slices"
 	"testing"
 
 	"bertology/core/checkpoint"
@@ -28,7 +30,7 @@ func TestAdamWHandComputed(t *testing.T) {
 	}
 	for step, g := range [][]float32{{0.2, -0.4}, {-0.1, 0.3}} {
 		o.step++
-		o.update("w", w, g, 0.1, true)
+		o.update(0, w, g, 0.1, true)
 		for i := range w {
 			if math.Abs(float64(w[i])-want[step][i]) > 1e-7 {
 				t.Errorf("step %d: w[%d] = %.9f, want %.9f", step+1, i, w[i], want[step][i])
@@ -39,7 +41,7 @@ func TestAdamWHandComputed(t *testing.T) {
 	o = NewAdamW(0.01)
 	w = []float32{0.5}
 	o.step++
-	o.update("b", w, []float32{0.2}, 0.1, false)
+	o.update(0, w, []float32{0.2}, 0.1, false)
 	if want := 0.5 - 0.1/0.1*0.02/(math.Sqrt(0.2*0.2*0.001)/math.Sqrt(0.001)+1e-8); math.Abs(float64(w[0])-want) > 1e-7 {
 		t.Errorf("undecayed step: %.9f, want %.9f", w[0], want)
 	}
@@ -51,13 +53,9 @@ func TestAdamWHandComputed(t *testing.T) {
 func TestAdamWDecaysOnlyWeights(t *testing.T) {
 	m := tinyModel(t, tinyBERT, 1)
 	before := m.Weights()
-	grads := map[string]*tensor.Tensor{}
-	for name, w := range before {
-		grads[name] = tensor.New(w.Shape...)
-	}
 	const lr, wd = 0.5, 0.1
 	o := NewAdamW(wd)
-	if err := o.Step(m, grads, lr); err != nil {
+	if err := o.Step(m, m.NewWeightGradient(), lr); err != nil {
 		t.Fatal(err)
 	}
 	decayed := map[string]bool{}
@@ -85,19 +83,35 @@ func TestAdamWDecaysOnlyWeights(t *testing.T) {
 	}
 }
 
+// TestAdamWErrors: AdamW refuses another model's gradient, and a model other than the one it has
+// stepped, updating nothing and counting no step.
 func TestAdamWErrors(t *testing.T) {
-	m := tinyModel(t, tinyBERT, 1)
+	m, other := tinyModel(t, tinyBERT, 1), tinyModel(t, tinyBERT, 2)
+	stepped := NewAdamW(0)
+	if err := stepped.Step(other, other.NewWeightGradient(), 0.1); err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
-		name  string
-		grads map[string]*tensor.Tensor
-		want  string
+		name string
+		o    *AdamW
+		grad *model.WeightGradient
+		want string
 	}{
-		{"unknown", map[string]*tensor.Tensor{"nope.weight": tensor.New(2)}, "train: gradient for nope.weight, which the model does not have"},
-		{"size", map[string]*tensor.Tensor{"classifier.bias": tensor.New(3)}, "train: gradient of classifier.bias has 3 values, the parameter 2"},
+		{"gradient", NewAdamW(0), other.NewWeightGradient(), "train: model: the gradient is another model's"},
+		{"model", stepped, m.NewWeightGradient(), "train: AdamW steps the model it first stepped, not another"},
 	} {
-		err := NewAdamW(0).Step(m, tc.grads, 0.1)
+		before, steps := m.Weights(), tc.o.Steps()
+		err := tc.o.Step(m, tc.grad, 0.1)
 		if err == nil || err.Error() != tc.want {
 			t.Errorf("%s: error %v, want %q", tc.name, err, tc.want)
+		}
+		if tc.o.Steps() != steps {
+			t.Errorf("%s: %d steps counted after the failed step, want %d", tc.name, tc.o.Steps(), steps)
+		}
+		for name, w := range m.Weights() {
+			if !slices.Equal(w.Data, before[name].Data) {
+				t.Errorf("%s: the failed step changed %s", tc.name, name)
+			}
 		}
 	}
 }
@@ -121,25 +135,43 @@ func TestLinearSchedule(t *testing.T) {
 	}
 }
 
-// TestClipGradNorm: the global norm of (3, 4) and (12) is 13; clipping to 1 scales everything by
-// 1/(13 + 1e-6), as clip_grad_norm_ does, and so, by a hair, does clipping to 13 itself; a norm under
-// the limit, or no limit, changes nothing.
+// TestClipGradNorm clips a tiny BERT's gradient on a batch: the norm is the square root of the sum of
+// the squared gradients, in float64 in name order, as Hugging Face lays them out; clipping to half of it
+// scales everything by (norm/2)/(norm + 1e-6), as clip_grad_norm_ does, and so, by a hair, does clipping
+// to the norm itself; a norm under the limit, or no limit, changes nothing.
 func TestClipGradNorm(t *testing.T) {
-	grads := func() map[string]*tensor.Tensor {
-		return map[string]*tensor.Tensor{"a": tensor.FromData([]float32{3, 4}, 2), "b": tensor.FromData([]float32{12}, 1)}
+	m := tinyModel(t, tinyBERT, 1)
+	b := m.Collate(toyClassification(4, 1), 0, 0)
+	grad := func() (*model.WeightGradient, map[string]*tensor.Tensor) {
+		g := m.NewWeightGradient()
+		if _, _, err := m.ForwardBackward(b, model.Options{}, model.GradOptions{Into: g}); err != nil {
+			t.Fatal(err)
+		}
+		return g, g.Weights()
+	}
+	_, want := grad()
+	var sum float64
+	for _, name := range slices.Sorted(maps.Keys(want)) {
+		for _, g := range want[name].Data {
+			sum += float64(g) * float64(g)
+		}
+	}
+	norm := math.Sqrt(sum)
+	if norm == 0 {
+		t.Fatal("the gradient is 0")
 	}
 	for _, tc := range []struct {
 		max   float64
 		scale float64
-	}{{1, 1 / (13 + 1e-6)}, {13, 13 / (13 + 1e-6)}, {26, 1}, {0, 1}} {
-		g := grads()
-		if norm := ClipGradNorm(g, tc.max); norm != 13 {
-			t.Errorf("max %g: norm %g, want 13", tc.max, norm)
+	}{{norm / 2, norm / 2 / (norm + 1e-6)}, {norm, norm / (norm + 1e-6)}, {2 * norm, 1}, {0, 1}} {
+		g, _ := grad()
+		if got := ClipGradNorm(g, tc.max); got != norm {
+			t.Errorf("max %g: norm %g, want %g", tc.max, got, norm)
 		}
-		for name, want := range grads() {
-			for i, v := range g[name].Data {
-				if w := float32(float64(want.Data[i]) * tc.scale); v != w {
-					t.Errorf("max %g: %s[%d] = %g, want %g", tc.max, name, i, v, w)
+		for name, w := range g.Weights() {
+			for i, v := range w.Data {
+				if x := float32(float64(want[name].Data[i]) * tc.scale); v != x {
+					t.Fatalf("max %g: %s[%d] = %g, want %g", tc.max, name, i, v, x)
 				}
 			}
 		}

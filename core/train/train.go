@@ -80,6 +80,7 @@ func Train(ctx context.Context, m *model.Model, examples []*model.Batch, opt Opt
 		warmup = int(math.Ceil(opt.WarmupRatio * float64(total))) // TrainingArguments.get_warmup_steps
 	}
 	optimizer := NewAdamW(opt.WeightDecay)
+	grad := m.NewWeightGradient()
 	r := rand.New(rand.NewPCG(opt.Seed, 0x73687566)) // "shuf"
 	var results []EpochResult
 	for epoch := 1; epoch <= opt.Epochs; epoch++ {
@@ -91,20 +92,12 @@ func Train(ctx context.Context, m *model.Model, examples []*model.Batch, opt Opt
 			for _, k := range order[i*opt.BatchSize : min((i+1)*opt.BatchSize, len(order))] {
 				batch = append(batch, examples[k])
 			}
-			b := m.Collate(batch, 0, opt.PadID)
-			out, grads, err := m.ForwardBackward(b, model.Options{LossOnly: true}, model.GradOptions{Weights: true})
+			lr := opt.LearningRate * LinearSchedule(optimizer.Steps(), warmup, total)
+			loss, err := step(m, optimizer, grad, m.Collate(batch, 0, opt.PadID), opt.MaxGradNorm, lr)
 			if err != nil {
 				return results, fmt.Errorf("train: epoch %d, step %d: %w", epoch, i+1, err)
 			}
-			if math.IsNaN(float64(out.Loss)) || math.IsInf(float64(out.Loss), 0) {
-				return results, fmt.Errorf("train: epoch %d, step %d: the loss is %v; lower the learning rate", epoch, i+1, out.Loss)
-			}
-			ClipGradNorm(grads.Weights, opt.MaxGradNorm)
-			lr := opt.LearningRate * LinearSchedule(optimizer.Steps(), warmup, total)
-			if err := optimizer.Step(m, grads.Weights, lr); err != nil {
-				return results, err
-			}
-			lossSum += float64(out.Loss)
+			lossSum += float64(loss)
 			opt.Progress.Send(progress.Report{Phase: "training", Done: optimizer.Steps(), Total: total, Loss: lossSum / float64(i+1)})
 			if err := ctx.Err(); err != nil {
 				return results, err
@@ -126,4 +119,21 @@ func Train(ctx context.Context, m *model.Model, examples []*model.Batch, opt Opt
 		}
 	}
 	return results, nil
+}
+
+// step is one training step on batch b: the loss and its gradient, added to grad once zeroed (so that
+// the gradient's memory serves every step), the gradient clipped to maxGradNorm and an AdamW step at
+// learning rate lr. It returns the batch's loss, and fails, changing no weight, on a loss that is not
+// finite.
+func step(m *model.Model, o *AdamW, grad *model.WeightGradient, b *model.Batch, maxGradNorm, lr float64) (float32, error) {
+	grad.Zero()
+	out, _, err := m.ForwardBackward(b, model.Options{LossOnly: true}, model.GradOptions{Into: grad})
+	if err != nil {
+		return 0, err
+	}
+	if math.IsNaN(float64(out.Loss)) || math.IsInf(float64(out.Loss), 0) {
+		return 0, fmt.Errorf("the loss is %v; lower the learning rate", out.Loss)
+	}
+	ClipGradNorm(grad, maxGradNorm)
+	return out.Loss, o.Step(m, grad, lr)
 }

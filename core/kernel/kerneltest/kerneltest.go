@@ -97,6 +97,7 @@ func testSgemm(t *testing.T, k kernel.Kernels) {
 			variants = append(variants, variant{tA, tB, 1, 1, 0}, variant{tA, tB, 0.5, 0, 3}, variant{tA, tB, -1.25, 0.75, 1})
 		}
 	}
+	var prev *kernel.Packed // the last packing made
 	for _, s := range sgemmShapes {
 		m, n, kk := s[0], s[1], s[2]
 		for _, v := range variants {
@@ -147,7 +148,16 @@ func testSgemm(t *testing.T, k kernel.Kernels) {
 			k.Sgemm(v.tA, v.tB, m, n, kk, v.alpha, a, lda, b, ldb, v.beta, got, ldc)
 			assertClose(t, name, got, want, tol, sgemmRelTol)
 			if p, ok := k.(kernel.Packer); ok {
-				bp := p.Pack(v.tB, kk, n, b, ldb)
+				// Packed into the previous case's packing: its memory when it holds a [k, n] matrix
+				// too (the previous variant of the same shape), a new packing otherwise.
+				bp := p.Pack(prev, v.tB, kk, n, b, ldb)
+				if prev != nil && prev.K == kk && prev.N == n && bp != prev {
+					t.Errorf("%s: Pack made a new packing instead of reusing its [%d, %d] dst", name, kk, n)
+				}
+				if bp.K != kk || bp.N != n {
+					t.Fatalf("%s: Pack made a [%d, %d] packing, want [%d, %d]", name, bp.K, bp.N, kk, n)
+				}
+				prev = bp
 				got := append([]float32(nil), c...)
 				p.SgemmPacked(v.tA, m, v.alpha, a, lda, bp, v.beta, got, ldc)
 				assertClose(t, name+" packed", got, want, tol, sgemmRelTol)
