@@ -14,13 +14,20 @@ import (
 
 // TestAnalyses clicks through "Beyond attention maps" on the default model with the golden SST-2 dev
 // file loaded: hidden states, rollout and flow, probes and attention statistics,
-// then the logit lens of the golden GPT-2. It counts what each chart draws and saves a picture of each
-// panel to out/screenshots/analysis-*.png.
+// then the logit lens of the golden GPT-2, in a window 1280 and then 768 pixels wide. It counts what each
+// chart draws, wants nothing wider than the window, and saves a picture of each panel to
+// out/screenshots/analysis-*-<width>.png.
 func TestAnalyses(t *testing.T) {
+	for _, width := range []int64{1280, 768} {
+		t.Run(fmt.Sprint(width), func(t *testing.T) { analysesAt(t, width) })
+	}
+}
+
+func analysesAt(t *testing.T, width int64) {
 	def := loadModel(t, defaultModelDir).Config
 	s := startSite(t)
 	b := startBrowser(t, s)
-	b.run(t, "opening the page", chromedp.Navigate(s.URL+"/"))
+	b.run(t, "opening the page", chromedp.EmulateViewport(width, 900), chromedp.Navigate(s.URL+"/"))
 	b.waitFor(t, "the default model loads", `document.querySelector("#model-source") && document.querySelector("#tab-hidden") && `+idle,
 		pageState, 60*time.Second)
 	tokens := b.count(t, "#tokens .token")
@@ -46,7 +53,7 @@ func TestAnalyses(t *testing.T) {
 		choose(t, b, "#hidden-depth", fmt.Sprint(last+1))
 		b.waitFor(t, fmt.Sprintf("the output of layer %d is drawn", last),
 			fmt.Sprintf(`document.querySelector("figure[data-chart=hidden-cosine] svg").textContent.includes("layer %d")`, last), pageState, 10*time.Second)
-		b.shoot(t, "#hidden-view", "analysis-hidden-states")
+		b.shoot(t, "#hidden-view", fmt.Sprintf("analysis-hidden-states-%d", width))
 	})
 
 	t.Run("rollout and flow", func(t *testing.T) {
@@ -57,7 +64,7 @@ func TestAnalyses(t *testing.T) {
 				t.Errorf("%s: %d cells, want %d", name, n, tokens*tokens)
 			}
 		}
-		b.shoot(t, "#rollout-view", "analysis-rollout")
+		b.shoot(t, "#rollout-view", fmt.Sprintf("analysis-rollout-%d", width))
 	})
 
 	b.run(t, "uploading the SST-2 dev file",
@@ -87,7 +94,7 @@ func TestAnalyses(t *testing.T) {
 			t.Logf("probe %s: training %s, held out %s, %s iterations", r[0], r[1], r[2], r[3])
 		}
 		t.Logf("probe summary: %s", b.text(t, "#probe-summary"))
-		b.shoot(t, "#probe-view", "analysis-probe")
+		b.shoot(t, "#probe-view", fmt.Sprintf("analysis-probe-%d", width))
 	})
 
 	t.Run("attention statistics", func(t *testing.T) {
@@ -109,7 +116,7 @@ func TestAnalyses(t *testing.T) {
 		for _, s := range top {
 			t.Logf("attention statistics, %s", s)
 		}
-		b.shoot(t, "#attnstats-view", "analysis-attention-statistics")
+		b.shoot(t, "#attnstats-view", fmt.Sprintf("analysis-attention-statistics-%d", width))
 	})
 
 	t.Run("logit lens", func(t *testing.T) {
@@ -130,8 +137,13 @@ func TestAnalyses(t *testing.T) {
 		if b.count(t, "#error") != 0 {
 			t.Errorf("an error still shows: %q", b.text(t, "#error"))
 		}
-		b.shoot(t, "#lens-view", "analysis-logit-lens")
+		b.shoot(t, "#lens-view", fmt.Sprintf("analysis-logit-lens-%d", width))
 	})
+	var overflow bool
+	b.eval(t, `document.documentElement.scrollWidth > document.documentElement.clientWidth`, &overflow)
+	if overflow {
+		t.Errorf("the page is wider than the %d-pixel window", width)
+	}
 }
 
 // click clicks the elements one after the other, each once the page has shown it enabled: a tab, then
