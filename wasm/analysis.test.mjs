@@ -85,7 +85,7 @@ test("rollout: combined attention, rollout per layer and flow, rollout rows summ
 test("lens: GPT-2's last depth is the model's own prediction", async () => {
 	await lab.handle({ op: "loadModel", files: gpt2 });
 	const text = "hello world, this movie is great";
-	const fw = await lab.handle({ op: "forward", text });
+	const fw = await lab.handle({ op: "forward", text, logits: true });
 	const out = await lab.handle({ op: "lens", text, topK: 3 });
 	const T = fw.ids.length, vocab = fw.logits.shape[1];
 	assert.equal(out.objective, "next token");

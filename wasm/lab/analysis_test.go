@@ -213,7 +213,7 @@ func assertNear(t *testing.T, what string, got []float32, want []float64, tol fl
 // targets are the next tokens.
 func TestLensCausal(t *testing.T) {
 	l := loadModel(t, "gpt2")
-	fw, err := l.Forward(context.Background(), &protocol.ForwardRequest{Text: "hello world, again"}, noReport)
+	fw, err := l.Forward(context.Background(), &protocol.ForwardRequest{Text: "hello world, again", Logits: true}, noReport)
 	if err != nil {
 		t.Fatal(err)
 	}

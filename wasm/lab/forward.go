@@ -50,16 +50,20 @@ func (l *Lab) Forward(ctx context.Context, req *protocol.ForwardRequest, report 
 		res.HiddenStates = append(res.HiddenStates, dropBatch(h))
 	}
 	if out.Logits != nil {
-		res.Logits = dropBatch(out.Logits)
+		logits := dropBatch(out.Logits)
 		switch l.model.model.Head() {
 		case model.SequenceClassification:
-			res.Classes = l.classes(res.Logits.Data)
+			res.Logits = logits
+			res.Classes = l.classes(logits.Data)
 		case model.MaskedLM, model.CausalLM:
 			k := req.TopK
 			if k == 0 {
 				k = defaultTopK
 			}
-			res.TopTokens = l.topTokens(res.Logits.Data, t, k)
+			res.TopTokens = l.topTokens(logits.Data, t, k)
+			if req.Logits {
+				res.Logits = logits
+			}
 		}
 	}
 	return res, nil

@@ -217,9 +217,16 @@ func TestLanguageModelTopTokens(t *testing.T) {
 	if _, err := l.LoadModel(context.Background(), &protocol.LoadModelRequest{Files: readModel(t, "gpt2")}, func(protocol.Progress) {}); err != nil {
 		t.Fatal(err)
 	}
-	res, err := l.Forward(context.Background(), &protocol.ForwardRequest{Text: "hello world", TopK: 3}, func(protocol.Progress) {})
+	lean, err := l.Forward(context.Background(), &protocol.ForwardRequest{Text: "hello world", TopK: 3}, func(protocol.Progress) {})
 	if err != nil {
 		t.Fatal(err)
+	}
+	res, err := l.Forward(context.Background(), &protocol.ForwardRequest{Text: "hello world", TopK: 3, Logits: true}, func(protocol.Progress) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(lean.Logits.Data) != 0 || !reflect.DeepEqual(lean.TopTokens, res.TopTokens) {
+		t.Errorf("without logits asked: %d logits, top tokens %v (with: %v)", len(lean.Logits.Data), lean.TopTokens, res.TopTokens)
 	}
 	n, vocab := len(res.Tokens), 337
 	if !reflect.DeepEqual(res.Logits.Shape, []int{n, vocab}) {

@@ -86,6 +86,9 @@ type ForwardRequest struct {
 	HiddenStates bool `js:"hiddenStates"`
 	// TopK is how many tokens per position a language-model head reports (default 5).
 	TopK int `js:"topK"`
+	// Logits asks a language model for its raw logits [tokens, vocab] as well (GPT-2's are 200 KB a
+	// token); without it only TopTokens come back. A classifier's logits always do.
+	Logits bool `js:"logits"`
 }
 
 // ForwardResult is what the model computed for one input.
@@ -94,7 +97,7 @@ type ForwardResult struct {
 	IDs     []int32  `js:"ids"`
 	TypeIDs []int32  `js:"typeIds"`
 	// Logits is the head's output: [labels] for a classification head, [tokens, vocab] for a
-	// language-model head.
+	// language-model head when the request asks for them (else empty).
 	Logits Tensor `js:"logits"`
 	// Classes holds a classification head's labels with their softmax probabilities.
 	Classes []ClassScore `js:"classes,omitempty"`
