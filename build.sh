@@ -162,6 +162,8 @@ bench)
 	log "bench: Chromium: importance on the SST-2 dev set through the page's worker, one and two workers (default model)"
 	build_site >/dev/null
 	go test -tags e2e -run '^$' -bench ImportanceWorkers -benchtime 3x ./e2e/ | go run ./cmd/benchtable
+	log "bench: Chromium: clicking a head (an evaluation of the SST-2 dev set with one head masked), default model"
+	go test -tags e2e -run '^$' -bench ClickHead -benchtime 5x ./e2e/ | go run ./cmd/benchtable
 	log "bench: Chromium: importance over 200 SST-2 dev sentences, random distilbert-base, one worker and one per core"
 	go test -tags e2e -run '^$' -bench ImportanceDistilBERT -benchtime 1x ./e2e/ | go run ./cmd/benchtable
 	;;
