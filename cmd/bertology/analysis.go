@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -17,23 +18,23 @@ import (
 // What the analysis commands (probe, rollout, lens, attn-stats) share: loading a model with its tokenizer,
 // reading a data set, writing JSON and, beside it, .npy matrices.
 
-// loadModelAndTokenizer loads a model directory's weights and its tokenizer.
-func loadModelAndTokenizer(dir string) (*model.Model, tokenizer.Tokenizer, error) {
-	ck, m, err := loadModel(dir)
+// loadModelAndTokenizer loads a model's weights and its tokenizer.
+func loadModelAndTokenizer(src modelSource, stderr io.Writer) (*model.Model, tokenizer.Tokenizer, error) {
+	ck, m, err := loadModel(src, stderr)
 	if err != nil {
 		return nil, nil, err
 	}
 	tok, err := tokenizer.FromFiles(string(ck.Config.ModelType), ck.Files)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", dir, err)
+		return nil, nil, fmt.Errorf("%s: %w", src.nameOrPath, err)
 	}
 	return m, tok, nil
 }
 
-// loadSentence loads a model directory with its tokenizer and encodes the input of the analyses of one
-// sentence (rollout, lens): text, or text and pair when pair is not empty, cut to the model's positions.
-func loadSentence(dir, text, pair string) (*model.Model, tokenizer.Tokenizer, tokenizer.Encoding, error) {
-	m, tok, err := loadModelAndTokenizer(dir)
+// loadSentence loads a model with its tokenizer and encodes the input of the analyses of one sentence
+// (rollout, lens): text, or text and pair when pair is not empty, cut to the model's positions.
+func loadSentence(src modelSource, text, pair string, stderr io.Writer) (*model.Model, tokenizer.Tokenizer, tokenizer.Encoding, error) {
+	m, tok, err := loadModelAndTokenizer(src, stderr)
 	if err != nil {
 		return nil, nil, tokenizer.Encoding{}, err
 	}

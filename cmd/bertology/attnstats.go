@@ -25,7 +25,9 @@ type attnStatsOut struct {
 
 func runAttnStats(args []string, stderr io.Writer) error {
 	fs := newFlagSet("attn-stats", attnStatsSummary)
-	modelDir := fs.String("model", "", "model directory in Hugging Face's layout (required)")
+	var src modelSource
+	fs.StringVar(&src.nameOrPath, "model", "", "model directory in Hugging Face's layout, or a Hub model id (org/name) (required)")
+	hubFlags(fs, &src.revision, &src.cacheDir)
 	data := fs.String("data", "", "GLUE-style TSV file (required)")
 	task := fs.String("task", "", "GLUE task of --data (sst-2, mrpc, ...); detected from the file when empty")
 	subset := fs.Int("subset", 0, "if > 0, use only the first N examples")
@@ -36,7 +38,7 @@ func runAttnStats(args []string, stderr io.Writer) error {
 	if err := parseFlags(fs, args, "model", "data", "out"); err != nil {
 		return err
 	}
-	m, tok, err := loadModelAndTokenizer(*modelDir)
+	m, tok, err := loadModelAndTokenizer(src, stderr)
 	if err != nil {
 		return err
 	}

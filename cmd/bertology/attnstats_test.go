@@ -55,7 +55,7 @@ func TestAttnStatsCommand(t *testing.T) {
 			golden.Decode(t, out, &got)
 
 			g := loadGoldenRun(t, tc.arch)
-			_, tok, err := loadModelAndTokenizer(modelDir)
+			_, tok, err := loadModelAndTokenizer(modelSource{nameOrPath: modelDir}, io.Discard)
 			if err != nil {
 				t.Fatal(err)
 			}

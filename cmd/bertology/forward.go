@@ -18,14 +18,16 @@ func init() {
 
 func runForward(args []string) error {
 	fs := newFlagSet("forward", "run a model on token ids and write its logits, loss, hidden states and attentions as JSON")
-	modelDir := fs.String("model", "", "model directory in Hugging Face's layout (config.json, model.safetensors)")
+	var src modelSource
+	fs.StringVar(&src.nameOrPath, "model", "", "model directory in Hugging Face's layout (config.json, model.safetensors), or a Hub model id (org/name)")
+	hubFlags(fs, &src.revision, &src.cacheDir)
 	inputs := fs.String("inputs", "", `JSON object of tensors {"shape", "dtype", "data"}: input_ids [B,T] and optionally attention_mask, token_type_ids, labels (as the goldens' "inputs" section; a whole golden file is read from its "inputs")`)
 	outPath := fs.String("out", "", `output JSON: loss, logits, hidden_states, attentions (as the goldens' "forward" section)`)
 	headMask := fs.String("head-mask", "", "optional JSON head mask [layers, heads], a tensor or nested lists; 0 masks a head")
 	if err := parseFlags(fs, args, "model", "inputs", "out"); err != nil {
 		return err
 	}
-	_, m, err := loadModel(*modelDir)
+	_, m, err := loadModel(src, os.Stderr)
 	if err != nil {
 		return err
 	}

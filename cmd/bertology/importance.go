@@ -53,7 +53,9 @@ var normalizations = map[string]bertology.Normalization{
 
 func runImportance(args []string) error {
 	fs := newFlagSet("importance", "head importance and attention entropy for token-id inputs")
-	modelDir := fs.String("model", "", "model directory in Hugging Face's layout")
+	var src modelSource
+	fs.StringVar(&src.nameOrPath, "model", "", "model directory in Hugging Face's layout, or a Hub model id (org/name)")
+	hubFlags(fs, &src.revision, &src.cacheDir)
 	inputs := fs.String("inputs", "", `JSON tensors input_ids, attention_mask, token_type_ids, labels (as the goldens' "inputs" section)`)
 	outPath := fs.String("out", "", `output JSON shaped as the goldens' "bertology" runs: every normalisation variant`)
 	batchSize := fs.Int("batch-size", 0, "sequences per batch (0: all in one batch)")
@@ -66,7 +68,7 @@ func runImportance(args []string) error {
 	if err != nil {
 		return err
 	}
-	_, m, err := loadModel(*modelDir)
+	_, m, err := loadModel(src, os.Stderr)
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 
 	"bertology/core/checkpoint"
+	"bertology/core/hub"
 )
 
 func init() {
@@ -22,20 +23,26 @@ func runInspect(args []string) error { return inspectModel(args, os.Stdout) }
 // inspectModel is the inspect command with its output as a parameter.
 func inspectModel(args []string, out io.Writer) error {
 	flags := newFlagSet("inspect", "print a model directory's config and every weight's name, stored dtype and shape")
-	dir := flags.String("model", "", "model directory in Hugging Face's layout (config.json and model.safetensors or pytorch_model.bin)")
+	var src modelSource
+	flags.StringVar(&src.nameOrPath, "model", "", "model directory in Hugging Face's layout (config.json and model.safetensors or pytorch_model.bin), or a Hub model id (org/name)")
+	hubFlags(flags, &src.revision, &src.cacheDir)
 	if err := flags.Parse(args); err != nil {
 		return err
 	}
-	if *dir == "" {
+	if src.nameOrPath == "" {
 		return errors.New("--model is required")
 	}
-	ck, err := checkpoint.LoadDir(*dir)
+	dir, err := src.dir(hub.Model, os.Stderr)
+	if err != nil {
+		return err
+	}
+	ck, err := checkpoint.LoadDir(dir)
 	if err != nil {
 		return err
 	}
 	source := "?"
 	for _, name := range checkpoint.WeightFiles { // LoadDir reads the first one present
-		if _, err := os.Stat(filepath.Join(*dir, name)); err == nil {
+		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
 			source = name
 			break
 		}
@@ -51,7 +58,7 @@ func inspectModel(args []string, out io.Writer) error {
 
 	// A line without a tab ends tabwriter's column block, so the header and the weights align separately.
 	w := tabwriter.NewWriter(out, 0, 8, 2, ' ', 0)
-	fmt.Fprintf(w, "model:\t%s\n", *dir)
+	fmt.Fprintf(w, "model:\t%s\n", dir)
 	fmt.Fprintf(w, "type:\t%s %v\n", c.ModelType, c.Architectures)
 	fmt.Fprintf(w, "layers:\t%d\n", c.NumLayers)
 	fmt.Fprintf(w, "heads:\t%d of width %d\n", c.NumHeads, c.HeadDim())

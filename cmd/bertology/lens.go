@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"math"
+	"os"
 	"strconv"
 	"strings"
 
@@ -25,7 +26,9 @@ type lensOut struct {
 
 func runLens(args []string) error {
 	fs := newFlagSet("lens", lensSummary)
-	modelDir := fs.String("model", "", "model directory of a GPT-2, OpenAI GPT or BERT masked language model (required)")
+	var src modelSource
+	fs.StringVar(&src.nameOrPath, "model", "", "model directory of a GPT-2, OpenAI GPT or BERT masked language model, or a Hub model id (org/name) (required)")
+	hubFlags(fs, &src.revision, &src.cacheDir)
 	text := fs.String("text", "", "the text (required); for BERT it may hold [MASK] tokens")
 	pair := fs.String("pair", "", "optional second text of a pair")
 	topK := fs.Int("top-k", 5, "most probable tokens kept per layer and position")
@@ -34,7 +37,7 @@ func runLens(args []string) error {
 	if err := parseFlags(fs, args, "model", "text", "out"); err != nil {
 		return err
 	}
-	m, tok, enc, err := loadSentence(*modelDir, *text, *pair)
+	m, tok, enc, err := loadSentence(src, *text, *pair, os.Stderr)
 	if err != nil {
 		return err
 	}

@@ -9,11 +9,13 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"slices"
 	"strings"
 
 	"bertology/core/checkpoint"
+	"bertology/core/hub"
 	"bertology/core/model"
 )
 
@@ -61,8 +63,13 @@ func usage(w *os.File) {
 	fmt.Fprintln(w, "\nbertology <command> -h explains a command's flags.")
 }
 
-// loadModel reads a model directory and builds the model it holds.
-func loadModel(dir string) (*checkpoint.Checkpoint, *model.Model, error) {
+// loadModel reads the model directory of src (downloading a Hub id's files, with progress on stderr)
+// and builds the model it holds.
+func loadModel(src modelSource, stderr io.Writer) (*checkpoint.Checkpoint, *model.Model, error) {
+	dir, err := src.dir(hub.Model, stderr)
+	if err != nil {
+		return nil, nil, err
+	}
 	ck, err := checkpoint.LoadDir(dir)
 	if err != nil {
 		return nil, nil, err

@@ -30,7 +30,9 @@ type probeOut struct {
 
 func runProbe(args []string, stderr io.Writer) error {
 	fs := newFlagSet("probe", probeSummary)
-	modelDir := fs.String("model", "", "model directory in Hugging Face's layout (required)")
+	var src modelSource
+	fs.StringVar(&src.nameOrPath, "model", "", "model directory in Hugging Face's layout, or a Hub model id (org/name) (required)")
+	hubFlags(fs, &src.revision, &src.cacheDir)
 	data := fs.String("data", "", "GLUE-style TSV file (sentence labels), or with --tags a token<TAB>tag file (required)")
 	task := fs.String("task", "", "GLUE task of --data (sst-2, cola, ...); detected from the file when empty")
 	tags := fs.Bool("tags", false, "--data holds token-level tags: one token<TAB>tag a line, blank lines between sentences; each word is probed at its first sub-word")
@@ -46,7 +48,7 @@ func runProbe(args []string, stderr io.Writer) error {
 	if err := parseFlags(fs, args, "model", "data", "out"); err != nil {
 		return err
 	}
-	m, tok, err := loadModelAndTokenizer(*modelDir)
+	m, tok, err := loadModelAndTokenizer(src, stderr)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"strconv"
 
 	"bertology/core/checkpoint"
@@ -16,7 +17,9 @@ func init() {
 
 func runPrune(args []string) error {
 	fs := newFlagSet("prune", "remove attention heads from a model's weights and save the smaller model")
-	modelDir := fs.String("model", "", "model directory in Hugging Face's layout")
+	var src modelSource
+	fs.StringVar(&src.nameOrPath, "model", "", "model directory in Hugging Face's layout, or a Hub model id (org/name)")
+	hubFlags(fs, &src.revision, &src.cacheDir)
 	headsJSON := fs.String("heads", "", `heads to remove per layer, as JSON: '{"0":[1],"2":[0,3]}' (original head numbers)`)
 	outDir := fs.String("out", "", "directory for the pruned model (config.json with pruned_heads, model.safetensors, tokenizer files)")
 	dtype := fs.String("dtype", "F32", "weight type of the saved safetensors: F32, F16 or BF16")
@@ -27,7 +30,7 @@ func runPrune(args []string) error {
 	if err != nil {
 		return err
 	}
-	ck, before, err := loadModel(*modelDir)
+	ck, before, err := loadModel(src, os.Stderr)
 	if err != nil {
 		return err
 	}

@@ -29,7 +29,9 @@ type rolloutOut struct {
 
 func runRollout(args []string, stderr io.Writer) error {
 	fs := newFlagSet("rollout", rolloutSummary)
-	modelDir := fs.String("model", "", "model directory in Hugging Face's layout (required)")
+	var src modelSource
+	fs.StringVar(&src.nameOrPath, "model", "", "model directory in Hugging Face's layout, or a Hub model id (org/name) (required)")
+	hubFlags(fs, &src.revision, &src.cacheDir)
 	text := fs.String("text", "", "the sentence (required)")
 	pair := fs.String("pair", "", "optional second sentence of a pair")
 	opt := rollout.DefaultOptions()
@@ -44,7 +46,7 @@ func runRollout(args []string, stderr io.Writer) error {
 	if opt.Reduce, err = rollout.ParseHeadReduce(*reduce); err != nil {
 		return fmt.Errorf("--%w", err)
 	}
-	m, tok, enc, err := loadSentence(*modelDir, *text, *pair)
+	m, tok, enc, err := loadSentence(src, *text, *pair, stderr)
 	if err != nil {
 		return err
 	}

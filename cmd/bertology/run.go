@@ -25,18 +25,20 @@ func init() {
 
 // runArgs are run_bertology.py's flags, with its names and defaults.
 type runArgs struct {
-	model, dataDir, task, outputDir, metric, mode string
-	maxSeqLength, batchSize, dataSubset, workers  int
-	tryMasking, noLayerNorm, noGlobalNorm         bool
-	threshold, amount                             float64
+	model, revision, cacheDir                    string
+	dataDir, task, outputDir, metric, mode       string
+	maxSeqLength, batchSize, dataSubset, workers int
+	tryMasking, noLayerNorm, noGlobalNorm        bool
+	threshold, amount                            float64
 }
 
 func runRun(args []string) error {
 	fs := newFlagSet("run", "compute head importance and attention entropy over a GLUE dev set or plain text, "+
 		"optionally mask heads until the metric drops and prune them (Hugging Face's run_bertology.py)")
 	var a runArgs
-	fs.StringVar(&a.model, "model_name_or_path", "", "model directory in Hugging Face layout (required; also --model)")
+	fs.StringVar(&a.model, "model_name_or_path", "", "model directory in Hugging Face layout, or a Hub model id (org/name) (required; also --model)")
 	fs.StringVar(&a.model, "model", "", "same as --model_name_or_path")
+	hubFlags(fs, &a.revision, &a.cacheDir)
 	fs.StringVar(&a.dataDir, "data_dir", "", "directory holding the task's dev TSV (dev.tsv; MNLI: dev_matched.tsv), or the file itself; for --task_name lm a text file or a directory of .txt/.tokens files (required)")
 	fs.StringVar(&a.task, "task_name", "", "GLUE task (sst-2, cola, mrpc, sts-b, qqp, mnli, mnli-mm, qnli, rte, wnli), or lm for a language-model loss over plain text (required)")
 	fs.StringVar(&a.outputDir, "output_dir", "", "where head_importance.npy, attn_entropy.npy, head_mask.npy and the pruned model go (required)")
@@ -64,7 +66,7 @@ func run(a runArgs, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	ck, m, err := loadModel(a.model)
+	ck, m, err := loadModel(modelSource{a.model, a.revision, a.cacheDir}, stderr)
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"bertology/core/checkpoint"
+	"bertology/core/hub"
 	"bertology/core/tokenizer"
 )
 
@@ -24,16 +25,18 @@ func runTokenize(args []string) error { return tokenizeLines(args, os.Stdin, os.
 // tokenizeLines is the tokenize command with its input and output as parameters.
 func tokenizeLines(args []string, in io.Reader, out io.Writer) error {
 	flags := newFlagSet("tokenize", "tokenize lines of stdin (tab-separated pairs with --pair) and write one JSON object per line")
-	dir := flags.String("model", "", "model directory (config.json and the tokenizer files; weights are not read)")
+	var src modelSource
+	flags.StringVar(&src.nameOrPath, "model", "", "model directory (config.json and the tokenizer files; weights are not read), or a Hub model id (org/name), of which only those files are downloaded")
+	hubFlags(flags, &src.revision, &src.cacheDir)
 	pair := flags.Bool("pair", false, "each line is a text pair separated by a tab")
 	maxLength := flags.Int("max-length", 0, "truncate to this many tokens, special tokens included (0: no limit)")
 	if err := flags.Parse(args); err != nil {
 		return err
 	}
-	if *dir == "" {
+	if src.nameOrPath == "" {
 		return errors.New("--model is required")
 	}
-	tok, err := loadTokenizer(*dir)
+	tok, err := loadTokenizer(src, os.Stderr)
 	if err != nil {
 		return err
 	}
@@ -64,8 +67,13 @@ func tokenizeLines(args []string, in io.Reader, out io.Writer) error {
 	return sc.Err()
 }
 
-// loadTokenizer reads config.json and the tokenizer files of dir, leaving the weights alone.
-func loadTokenizer(dir string) (tokenizer.Tokenizer, error) {
+// loadTokenizer reads config.json and the tokenizer files of src's directory, leaving the weights alone
+// (a Hub id's are not downloaded).
+func loadTokenizer(src modelSource, stderr io.Writer) (tokenizer.Tokenizer, error) {
+	dir, err := src.dir(hub.Tokenizer, stderr)
+	if err != nil {
+		return nil, err
+	}
 	cfgBytes, err := os.ReadFile(filepath.Join(dir, "config.json"))
 	if err != nil {
 		return nil, err

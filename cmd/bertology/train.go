@@ -29,7 +29,8 @@ func init() {
 
 // trainArgs are the train command's flags, named after Hugging Face's run_glue.py and TrainingArguments.
 type trainArgs struct {
-	model, config, tokenizer           string
+	model, revision, cacheDir          string
+	config, tokenizer                  string
 	task, dataDir, data, evalData      string
 	textTask, outputDir, dtype         string
 	epochs, batchSize, maxSeqLength    int
@@ -43,7 +44,8 @@ func runTrain(args []string) error {
 	fs := newFlagSet("train", "train a model on a GLUE task's train.tsv (evaluating on its dev.tsv after each epoch) or, with "+
 		"--task lm, a causal language model on plain text; the model is saved in Hugging Face's layout after each epoch")
 	var a trainArgs
-	fs.StringVar(&a.model, "model", "", "model directory to fine-tune (its pruned_heads are kept); or give --config")
+	fs.StringVar(&a.model, "model", "", "model directory to fine-tune (its pruned_heads are kept), or a Hub model id (org/name); or give --config")
+	hubFlags(fs, &a.revision, &a.cacheDir)
 	fs.StringVar(&a.config, "config", "", "config.json of a new model, trained from scratch (needs --tokenizer); vocab_size, the labels and the architecture are filled in when absent")
 	fs.StringVar(&a.tokenizer, "tokenizer", "", "with --config: directory holding the tokenizer's files (vocab.txt, or vocab.json and merges.txt)")
 	fs.StringVar(&a.task, "task", "", "GLUE task (sst-2, cola, mrpc, sts-b, qqp, mnli, qnli, rte, wnli), or lm for a causal language model (required)")
@@ -86,7 +88,7 @@ func trainModel(a trainArgs, stdout, stderr io.Writer) error {
 			return err
 		}
 	}
-	m, files, err := startingModel(a, task)
+	m, files, err := startingModel(a, task, stderr)
 	if err != nil {
 		return err
 	}
@@ -152,10 +154,10 @@ func trainModel(a trainArgs, stdout, stderr io.Writer) error {
 
 // startingModel returns the model to train, from --model or built from --config, and the files its
 // tokenizer needs.
-func startingModel(a trainArgs, task *glue.Task) (*model.Model, map[string][]byte, error) {
+func startingModel(a trainArgs, task *glue.Task, stderr io.Writer) (*model.Model, map[string][]byte, error) {
 	files := map[string][]byte{}
 	if a.model != "" {
-		ck, m, err := loadModel(a.model)
+		ck, m, err := loadModel(modelSource{a.model, a.revision, a.cacheDir}, stderr)
 		if err != nil {
 			return nil, nil, err
 		}

@@ -6,7 +6,9 @@
 package checkpoint
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"maps"
 	"os"
 	"path/filepath"
@@ -29,7 +31,9 @@ type Checkpoint struct {
 // WeightFiles lists the weight file names LoadFiles looks for, in order of preference.
 var WeightFiles = []string{"model.safetensors", "pytorch_model.bin"}
 
-// LoadDir reads every regular file of dir (not its subdirectories) and loads it with LoadFiles.
+// LoadDir reads every regular file of dir (not its subdirectories) and loads it with LoadFiles. A
+// symbolic link to a regular file counts as one: the Hugging Face Hub cache's snapshot directories
+// hold nothing else (snapshots/<commit>/config.json → ../../blobs/<etag>).
 func LoadDir(dir string) (*Checkpoint, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
@@ -37,10 +41,24 @@ func LoadDir(dir string) (*Checkpoint, error) {
 	}
 	files := map[string][]byte{}
 	for _, e := range entries {
-		if !e.Type().IsRegular() {
+		path := filepath.Join(dir, e.Name())
+		if e.Type()&fs.ModeSymlink != 0 {
+			st, err := os.Stat(path)
+			if err != nil {
+				target, _ := os.Readlink(path)
+				var pe *fs.PathError
+				if errors.As(err, &pe) {
+					err = pe.Err
+				}
+				return nil, fmt.Errorf("checkpoint: %s links to %s, which cannot be read: %w", path, target, err)
+			}
+			if !st.Mode().IsRegular() {
+				continue
+			}
+		} else if !e.Type().IsRegular() {
 			continue
 		}
-		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		b, err := os.ReadFile(path)
 		if err != nil {
 			return nil, fmt.Errorf("checkpoint: %w", err)
 		}
