@@ -184,7 +184,7 @@ func (r *sst2Reference) encode(t *testing.T, maxLen int) []tokenizer.Encoding {
 // probe trains the probes as the lab does for BERT: on the first token's hidden state at every depth.
 func (r *sst2Reference) probe(t *testing.T, maxLen int, opt probe.Options) []probe.Score {
 	t.Helper()
-	f, err := analysis.SentenceFeatures(t.Context(), r.m, r.encode(t, maxLen), labBatch, r.tok.PadID(), probe.First, nil)
+	f, err := analysis.SentenceFeatures(t.Context(), analysis.ModelRunner{Model: r.m}, r.m, r.encode(t, maxLen), labBatch, r.tok.PadID(), probe.First, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,7 +201,7 @@ func (r *sst2Reference) probe(t *testing.T, maxLen int, opt probe.Options) []pro
 
 func (r *sst2Reference) attentionStats(t *testing.T, maxLen int) *attnstats.Result {
 	t.Helper()
-	res, err := analysis.AttentionStats(t.Context(), r.m, r.tok, r.encode(t, maxLen), labBatch, nil)
+	res, err := analysis.AttentionStats(t.Context(), analysis.ModelRunner{Model: r.m}, r.m, r.tok, r.encode(t, maxLen), labBatch, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -133,6 +133,51 @@ func TestWorkersComputeWhatOneDoes(t *testing.T) {
 	}
 }
 
+// analysesResult is what the analyses over the data set answer, probe and attnStats, as JSON carries
+// them: typed arrays as plain arrays, NaN as null.
+type analysesResult struct {
+	Probe, AttnStats map[string]any
+}
+
+// analyses runs the probe and the attention statistics on the loaded data set in the lab's worker.
+func (b *browser) analyses(t testing.TB) *analysesResult {
+	t.Helper()
+	var res analysesResult
+	b.eval(t, `(async () => {
+		const probe = await labCall("probe", {maxSeqLength: 64, pool: "mean"});
+		const attnStats = await labCall("attnStats", {maxSeqLength: 64, top: 10});
+		return JSON.parse(JSON.stringify({probe, attnStats}, (_, v) => ArrayBuffer.isView(v) ? [...v] : v));
+	})()`, &res)
+	return &res
+}
+
+// TestWorkersComputeTheAnalysesOfOne trains the probes and computes the attention statistics on the
+// real SST-2 dev set with the default model in the lab's worker alone and on two shards, and wants
+// every number identical; then again with a shard killed in the middle of the probe's pass.
+func TestWorkersComputeTheAnalysesOfOne(t *testing.T) {
+	_, b, examples := workersPage(t)
+	b.setWorkers(t, 1)
+	one := b.analyses(t)
+	if n, _ := one.Probe["samples"].(float64); int(n) != examples {
+		t.Fatalf("the probe saw %v examples, want %d", one.Probe["samples"], examples)
+	}
+	if n, _ := one.AttnStats["examples"].(float64); int(n) != examples {
+		t.Fatalf("the statistics saw %v examples, want %d", one.AttnStats["examples"], examples)
+	}
+	start := b.setWorkers(t, 2)
+	if two := b.analyses(t); !reflect.DeepEqual(two, one) {
+		t.Errorf("the analyses on two workers differ from one worker's:\n%+v\n%+v", two, one)
+	}
+	var armed map[string]any
+	b.eval(t, `labCall("killShard", {afterBatches: 10})`, &armed)
+	if killed := b.analyses(t); !reflect.DeepEqual(killed, one) {
+		t.Errorf("the analyses on two workers, one killed, differ from one worker's:\n%+v\n%+v", killed, one)
+	}
+	if after := b.setWorkers(t, 2); after.Replaced != start.Replaced+1 {
+		t.Errorf("%d shards replaced after one was killed, want %d", after.Replaced, start.Replaced+1)
+	}
+}
+
 // servedCount is how many times the browser asked the site for path.
 func (s *site) servedCount(path string) int {
 	s.mu.Lock()

@@ -1,8 +1,8 @@
 // shards.js is the lab's pool of shards: workers that each run a lab of their own (bertology.wasm) with
 // a copy of the model, so that a data-set pass runs several batches at once. The lab finds the pool as
-// globalThis.bertologyShards (wasm/lab/shards_js.go) and uses it for importance, evaluation and the
-// masking loop when its size is above 1; it adds the batches' answers up in batch order itself, so the
-// results are those of one worker.
+// globalThis.bertologyShards (wasm/lab/shards_js.go) and uses it for every data-set pass (importance,
+// evaluation and the masking loop; probe features and attention statistics) when its size is above 1;
+// it adds the batches' answers up in batch order itself, so the results are those of one worker.
 //
 //	globalThis.bertologyShards = bertologyShardPool(spawn, count);
 //
@@ -18,8 +18,9 @@
 //   version()                the version of the model the pool holds, 0 for none
 //   setModel(version, files) the model the shards run from now on, {name: Uint8Array}; each shard
 //                            loads it before its next batch
-//   run(request)             a promise of the runBatch answer, a step for each of the request's batches
-//                            (wasm/protocol/shard.go)
+//   run(op, request)         a promise of a shard's answer to a request of op: runBatch (a step for
+//                            each of the request's batches) or analyzeBatch (what an analysis keeps of
+//                            each), wasm/protocol/shard.go
 // and the worker's settings:
 //   resize(count)            have count shards (none for 1) from the next pass on
 //   replaced()               how many shards died and were replaced
@@ -38,7 +39,7 @@
 		let size = 1;
 		let model = { version: 0, files: null };
 		const shards = new Set();
-		const queue = []; // {request, resolve, reject, tries}, oldest first
+		const queue = []; // {op, request, resolve, reject, tries}, oldest first
 		let replaced = 0;
 		let nextID = 1;
 		let killAt = 0; // batches to hand out before the test's kill; 0: none
@@ -146,7 +147,7 @@
 			s.running++;
 			try {
 				await load(s);
-				const answer = call(s, "runBatch", job.request);
+				const answer = call(s, job.op, job.request);
 				if (killAt > 0 && --killAt === 0) {
 					died(s, "killed by a test");
 				}
@@ -189,10 +190,10 @@
 				model = { version, files };
 				startAll();
 			},
-			run(request) {
+			run(op, request) {
 				startAll();
 				return new Promise((resolve, reject) => {
-					queue.push({ request, resolve, reject, tries: 0 });
+					queue.push({ op, request, resolve, reject, tries: 0 });
 					dispatch();
 				});
 			},

@@ -10,10 +10,10 @@
 //   loadModelFiles {files: [File]}        reads File objects picked by the user, then loads them.
 // Typed arrays in results are transferred, not copied.
 //
-// Data-set passes (importance, evaluate, the masking loop) run on a pool of shards (shards.js): more
-// of these workers, started with the name "bertology-shard", each with its own lab and a copy of the
-// model, one per core by default (at most maxWorkers). The results are those of one worker. Two more
-// ops are the worker's own:
+// Data-set passes (importance, evaluate, the masking loop, probe, attnStats) run on a pool of shards
+// (shards.js): more of these workers, started with the name "bertology-shard", each with its own lab
+// and a copy of the model, one per core by default (at most maxWorkers). The results are those of one
+// worker. Two more ops are the worker's own:
 //   setWorkers {count}          how many workers a pass runs on from now (1: this one alone; 0: the
 //                               default), answered with {count, cores, replaced}; without count it
 //                               only answers

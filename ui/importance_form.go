@@ -70,8 +70,8 @@ func (c *ImportanceForm) defaultMaxLen() string {
 	return strconv.Itoa(n)
 }
 
-// SetWorkers sets how many workers importance, evaluation and the masking loop run on; their results
-// are the same whatever the number.
+// SetWorkers sets how many workers the data-set passes run on (importance, evaluation, the masking
+// loop, probe features, attention statistics); their results are the same whatever the number.
 func (c *ImportanceForm) SetWorkers(event vugu.DOMEvent) {
 	setField(&c.workers, event)
 	n, err := parseInt("workers", c.workers)

@@ -6,8 +6,8 @@ import { createRequire } from "node:module";
 
 const bertologyShardPool = createRequire(import.meta.url)("../public/shards.js");
 
-// fakeSpawn makes shards that answer loadModel and runBatch in a microtask; runBatch answers with the
-// request's k and the shard's number. spawned counts them.
+// fakeSpawn makes shards that answer every op in a microtask; those but loadModel (runBatch,
+// analyzeBatch) answer with the op, the request's k and the shard's number. spawned counts them.
 function fakeSpawn() {
 	const spawned = [];
 	const spawn = events => {
@@ -17,7 +17,7 @@ function fakeSpawn() {
 		return {
 			post: msg => queueMicrotask(() => {
 				if (!dead) {
-					events.message({ id: msg.id, result: msg.op === "runBatch" ? { k: msg.k, shard: n } : {} });
+					events.message({ id: msg.id, result: msg.op === "loadModel" ? {} : { op: msg.op, k: msg.k, shard: n } });
 				}
 			}),
 			terminate: () => { dead = true; },
@@ -37,14 +37,16 @@ test("a batch that reaches a shard after it died runs again on another", async (
 	const { spawn, spawned } = fakeSpawn();
 	const pool = bertologyShardPool(spawn, 2);
 	pool.setModel(1, {});
-	// Both shards hold the model, so the next batches go straight to runBatch.
-	await within(Promise.all([pool.run({ k: -1 }), pool.run({ k: -2 })]), 1000, "loading the model");
+	// Both shards hold the model, so the next batches go straight to their op.
+	await within(Promise.all([pool.run("runBatch", { k: -1 }), pool.run("runBatch", { k: -2 })]), 1000, "loading the model");
 	assert.equal(spawned.length, 2);
-	// Four batches: two on each shard. The first runBatch kills its shard; the shard's second batch,
-	// handed out with it, reaches the shard only after that.
+	// Four batches, of both ops: two on each shard. The first kills its shard; the shard's second
+	// batch, handed out with it, reaches the shard only after that.
 	pool.killAfter(1);
-	const steps = await within(Promise.all([0, 1, 2, 3].map(k => pool.run({ k }))), 1000, "four batches with a shard killed");
+	const ops = ["runBatch", "analyzeBatch", "analyzeBatch", "runBatch"];
+	const steps = await within(Promise.all(ops.map((op, k) => pool.run(op, { k }))), 1000, "four batches with a shard killed");
 	assert.deepEqual(steps.map(s => s.k), [0, 1, 2, 3], "every batch answered, in its own place");
+	assert.deepEqual(steps.map(s => s.op), ops, "every batch answered by its op");
 	assert.equal(pool.replaced(), 1, "the dead shard replaced");
 	assert.equal(spawned.length, 3, "one shard started in its place");
 });

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"bytes"
+	"io"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -118,5 +121,57 @@ func TestMatrixPath(t *testing.T) {
 		if got := matrixPath(in, "rollout"); got != want {
 			t.Errorf("matrixPath(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestDataSetPassesWorkers runs probe (sentences and tags) and attn-stats on one goroutine and on three:
+// the files they write are the same, byte for byte.
+func TestDataSetPassesWorkers(t *testing.T) {
+	dir := t.TempDir()
+	tags := filepath.Join(dir, "tags.txt")
+	if err := os.WriteFile(tags, []byte("the\tDET\nquick\tADJ\nfox\tNOUN\n\nhello\tINTJ\nworld\tNOUN\n!\tPUNCT\n\nthis\tDET\nmovie\tNOUN\nis\tVERB\ngreat\tADJ\n\nthe\tDET\ndog\tNOUN\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	sst2 := golden.Path(t, "run_bertology", "data", "SST-2", "dev.tsv")
+	modelDir := golden.Path(t, "bert", "model")
+	for _, tt := range []struct {
+		name string
+		run  func(args []string, stderr io.Writer) error
+		args []string
+	}{
+		{"probe", runProbe, []string{"--model", modelDir, "--data", sst2, "--pool", "mean"}},
+		{"probe --tags", runProbe, []string{"--model", modelDir, "--data", tags, "--tags", "--held-out", "0.25"}},
+		{"attn-stats", runAttnStats, []string{"--model", modelDir, "--data", sst2}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			var files [2]map[string][]byte
+			for i, workers := range []string{"1", "3"} {
+				out := filepath.Join(dir, workers, "out.json")
+				if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := tt.run(append(tt.args, "--batch-size", "2", "--workers", workers, "--out", out), io.Discard); err != nil {
+					t.Fatal(err)
+				}
+				entries, err := os.ReadDir(filepath.Dir(out))
+				if err != nil {
+					t.Fatal(err)
+				}
+				files[i] = map[string][]byte{}
+				for _, e := range entries {
+					b, err := os.ReadFile(filepath.Join(filepath.Dir(out), e.Name()))
+					if err != nil {
+						t.Fatal(err)
+					}
+					files[i][e.Name()] = b
+				}
+				if err := os.RemoveAll(filepath.Dir(out)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if len(files[0]) == 0 || !maps.EqualFunc(files[0], files[1], bytes.Equal) {
+				t.Errorf("one worker wrote %d files, three %d, not the same", len(files[0]), len(files[1]))
+			}
+		})
 	}
 }

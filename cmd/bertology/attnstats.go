@@ -8,6 +8,7 @@ import (
 	"bertology/core/analysis"
 	"bertology/core/attnstats"
 	"bertology/core/bertology"
+	"bertology/core/parallel"
 )
 
 const attnStatsSummary = "per-head attention statistics over a data set: to [CLS], [SEP], punctuation, the previous and next token, distance, entropy (Clark et al.)"
@@ -33,6 +34,7 @@ func runAttnStats(args []string, stderr io.Writer) error {
 	subset := fs.Int("subset", 0, "if > 0, use only the first N examples")
 	maxLen := fs.Int("max-seq-length", bertology.DefaultMaxSeqLength, "tokens per sequence; longer inputs are truncated")
 	batchSize := fs.Int("batch-size", 8, "sequences per forward pass")
+	workers := fs.Int("workers", parallel.Workers(), "batches computed at once, one per CPU by default (the results do not depend on it)")
 	top := fs.Int("top", 5, "heads listed per statistic")
 	outPath := fs.String("out", "", "output JSON; each statistic also goes to OUT.<statistic>.npy [layers, heads] (required)")
 	if err := parseFlags(fs, args, "model", "data", "out"); err != nil {
@@ -50,7 +52,7 @@ func runAttnStats(args []string, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	r, err := analysis.AttentionStats(context.Background(), m, tok, encs, *batchSize, bar(stderr, "Attention statistics"))
+	r, err := analysis.AttentionStats(context.Background(), analysis.ModelRunner{Model: m, Workers: *workers}, m, tok, encs, *batchSize, bar(stderr, "Attention statistics"))
 	if err != nil {
 		return err
 	}

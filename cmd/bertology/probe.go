@@ -10,6 +10,7 @@ import (
 	"bertology/core/bertology"
 	"bertology/core/dataset"
 	"bertology/core/model"
+	"bertology/core/parallel"
 	"bertology/core/probe"
 	"bertology/core/tokenizer"
 )
@@ -40,6 +41,7 @@ func runProbe(args []string, stderr io.Writer) error {
 	maxLen := fs.Int("max-seq-length", bertology.DefaultMaxSeqLength, "tokens per sequence; longer sentences are truncated (tagged sentences must fit)")
 	subset := fs.Int("subset", 0, "if > 0, use only the first N examples or tagged sentences")
 	batchSize := fs.Int("batch-size", 8, "sequences per forward pass")
+	workers := fs.Int("workers", parallel.Workers(), "batches computed at once, one per CPU by default (the results do not depend on it)")
 	opt := probe.DefaultOptions()
 	fs.Float64Var(&opt.Lambda, "lambda", opt.Lambda, "L2 weight of the logistic regression")
 	fs.Float64Var(&opt.HeldOut, "held-out", opt.HeldOut, "fraction of the samples held out for the accuracy")
@@ -53,6 +55,7 @@ func runProbe(args []string, stderr io.Writer) error {
 		return err
 	}
 	*maxLen = min(*maxLen, m.Config().MaxPositions)
+	r := analysis.ModelRunner{Model: m, Workers: *workers}
 	out := &probeOut{ModelType: string(m.Config().ModelType), Data: *data}
 	var (
 		features *analysis.Features
@@ -60,13 +63,13 @@ func runProbe(args []string, stderr io.Writer) error {
 	)
 	if *tags {
 		out.Task = "tags"
-		features, labels, out.Classes, err = tagFeatures(m, tok, *data, *maxLen, *subset, *batchSize, stderr)
+		features, labels, out.Classes, err = tagFeatures(r, m, tok, *data, *maxLen, *subset, *batchSize, stderr)
 	} else {
 		var p probe.Pool
 		if p, out.Pool, err = analysis.PoolFor(*pool, m); err != nil {
 			return fmt.Errorf("--%w", err)
 		}
-		out.Task, features, labels, out.Classes, err = sentenceFeatures(m, tok, *data, *task, p, *maxLen, *subset, *batchSize, stderr)
+		out.Task, features, labels, out.Classes, err = sentenceFeatures(r, m, tok, *data, *task, p, *maxLen, *subset, *batchSize, stderr)
 	}
 	if err != nil {
 		return err
@@ -81,9 +84,9 @@ func runProbe(args []string, stderr io.Writer) error {
 	return writeJSON(*outPath, out)
 }
 
-// sentenceFeatures reads a GLUE file and pools every example's hidden states; it returns the task's name,
-// the features, the labels and the class names.
-func sentenceFeatures(m *model.Model, tok tokenizer.Tokenizer, path, taskName string, pool probe.Pool, maxLen, subset, batchSize int,
+// sentenceFeatures reads a GLUE file and pools every example's hidden states, computed on r; it returns
+// the task's name, the features, the labels and the class names.
+func sentenceFeatures(r analysis.Runner, m *model.Model, tok tokenizer.Tokenizer, path, taskName string, pool probe.Pool, maxLen, subset, batchSize int,
 	stderr io.Writer) (string, *analysis.Features, []int, []string, error) {
 	task, examples, err := readExamples(path, taskName, subset)
 	if err != nil {
@@ -103,16 +106,16 @@ func sentenceFeatures(m *model.Model, tok tokenizer.Tokenizer, path, taskName st
 	if err != nil {
 		return "", nil, nil, nil, err
 	}
-	f, err := analysis.SentenceFeatures(context.Background(), m, encs, batchSize, tok.PadID(), pool, bar(stderr, "Hidden states"))
+	f, err := analysis.SentenceFeatures(context.Background(), r, m, encs, batchSize, tok.PadID(), pool, bar(stderr, "Hidden states"))
 	if err != nil {
 		return "", nil, nil, nil, err
 	}
 	return task.Name, f, labels, task.Labels, nil
 }
 
-// tagFeatures reads a token-tag file and takes every word's first sub-word vector; it returns the
-// features, the labels and the tags in label order.
-func tagFeatures(m *model.Model, tok tokenizer.Tokenizer, path string, maxLen, subset, batchSize int, stderr io.Writer) (*analysis.Features, []int, []string, error) {
+// tagFeatures reads a token-tag file and takes every word's first sub-word vector, computed on r; it
+// returns the features, the labels and the tags in label order.
+func tagFeatures(r analysis.Runner, m *model.Model, tok tokenizer.Tokenizer, path string, maxLen, subset, batchSize int, stderr io.Writer) (*analysis.Features, []int, []string, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, nil, nil, err
@@ -122,7 +125,7 @@ func tagFeatures(m *model.Model, tok tokenizer.Tokenizer, path string, maxLen, s
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("%s: %w", path, err)
 	}
-	features, tags, err := analysis.WordFeatures(context.Background(), m, tok, dataset.First(sentences, subset), maxLen, batchSize, bar(stderr, "Hidden states"))
+	features, tags, err := analysis.WordFeatures(context.Background(), r, m, tok, dataset.First(sentences, subset), maxLen, batchSize, bar(stderr, "Hidden states"))
 	if err != nil {
 		return nil, nil, nil, err
 	}

@@ -187,7 +187,7 @@ func TestSentenceFeatures(t *testing.T) {
 				ck, m, tok := load(t, arch)
 				g, encs := goldenEncodings(t, arch)
 				var calls []int
-				f, err := SentenceFeatures(t.Context(), m, encs, 2, tok.PadID(), pool, func(r progress.Report) { calls = append(calls, r.Done, r.Total) })
+				f, err := SentenceFeatures(t.Context(), ModelRunner{Model: m}, m, encs, 2, tok.PadID(), pool, func(r progress.Report) { calls = append(calls, r.Done, r.Total) })
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -235,7 +235,7 @@ func TestWordFeatures(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, tags, err := WordFeatures(t.Context(), m, tok, tagged, 16, 2, nil)
+	f, tags, err := WordFeatures(t.Context(), ModelRunner{Model: m}, m, tok, tagged, 16, 2, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,7 +267,7 @@ func TestWordFeatures(t *testing.T) {
 			row++
 		}
 	}
-	if _, _, err := WordFeatures(t.Context(), m, tok, tagged, 4, 2, nil); err == nil || !strings.Contains(err.Error(), "tagged sentence 0 is 6 tokens, more than the maximum of 4") {
+	if _, _, err := WordFeatures(t.Context(), ModelRunner{Model: m}, m, tok, tagged, 4, 2, nil); err == nil || !strings.Contains(err.Error(), "tagged sentence 0 is 6 tokens, more than the maximum of 4") {
 		t.Errorf("too long: error %v", err)
 	}
 }
@@ -330,19 +330,14 @@ func TestAttentionStatsMatchesGolden(t *testing.T) {
 		t.Run(arch, func(t *testing.T) {
 			ck, m, tok := load(t, arch)
 			g, encs := goldenEncodings(t, arch)
-			whole, err := AttentionStats(t.Context(), m, tok, encs, 2, nil)
+			whole, err := AttentionStats(t.Context(), ModelRunner{Model: m}, m, tok, encs, 2, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
-			// Added one sequence a call, as the browser does to be able to stop, the result is the same.
-			parts, err := NewAttentionStats(m, tok)
+			// One sequence a batch, the result is the same.
+			parts, err := AttentionStats(t.Context(), ModelRunner{Model: m}, m, tok, encs, 1, nil)
 			if err != nil {
 				t.Fatal(err)
-			}
-			for s := range encs {
-				if err := AddAttentionStats(t.Context(), parts, m, tok, encs[s:s+1], 2, nil); err != nil {
-					t.Fatal(err)
-				}
 			}
 			acc := attnstats.New(ck.Config.NumLayers, ck.Config.NumHeads, SpecialTokens(tok))
 			for s, a := range goldenAttentions(t, g) {
@@ -351,7 +346,7 @@ func TestAttentionStatsMatchesGolden(t *testing.T) {
 				}
 			}
 			want := acc.Result()
-			for how, got := range map[string]*attnstats.Result{"at once": whole, "in parts": parts.Result()} {
+			for how, got := range map[string]*attnstats.Result{"two a batch": whole, "one a batch": parts} {
 				if got.Examples != want.Examples || got.Tokens != want.Tokens {
 					t.Fatalf("%s: %d examples of %d tokens, want %d of %d", how, got.Examples, got.Tokens, want.Examples, want.Tokens)
 				}
@@ -392,7 +387,7 @@ func TestPreviousTokenHead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := AttentionStats(t.Context(), m, tok, encs, 4, nil)
+	r, err := AttentionStats(t.Context(), ModelRunner{Model: m, Workers: 2}, m, tok, encs, 4, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,47 +30,41 @@ func Attention(m *model.Model, enc tokenizer.Encoding) (*rollout.Attention, erro
 	return a, nil
 }
 
-// AttentionStats runs the model over the encodings, batchSize at a time, and accumulates Clark et al.'s
-// statistics of every head over their real tokens (see NewAttentionStats and AddAttentionStats). It stops
-// between batches when ctx is cancelled; report follows the batches.
-func AttentionStats(ctx context.Context, m *model.Model, tok tokenizer.Tokenizer, encs []tokenizer.Encoding, batchSize int, report progress.Func) (*attnstats.Result, error) {
-	acc, err := NewAttentionStats(m, tok)
+// AttentionStats runs m over the encodings, batchSize at a time, on r (m itself or copies of it), and
+// accumulates Clark et al.'s statistics of every head over their real tokens, read as TokenStrings
+// gives them (so that GPT-2's " ," counts as punctuation), with SpecialTokens as the special set. Each
+// sequence's sums are added in order, so the statistics are the same however the sequences are
+// batched and wherever they ran. It stops between batches when ctx is cancelled; report follows the
+// batches.
+func AttentionStats(ctx context.Context, r Runner, m *model.Model, tok tokenizer.Tokenizer, encs []tokenizer.Encoding, batchSize int, report progress.Func) (*attnstats.Result, error) {
+	layers, heads, err := attentionShape(m)
+	if err != nil {
+		return nil, fmt.Errorf("analysis: %w", err)
+	}
+	batches, err := passBatches(m, encs, batchSize, tok.PadID())
 	if err != nil {
 		return nil, err
 	}
-	if err := AddAttentionStats(ctx, acc, m, tok, encs, batchSize, report); err != nil {
-		return nil, err
-	}
-	return acc.Result(), nil
-}
-
-// NewAttentionStats returns an empty accumulator of the statistics of the model's heads, with
-// SpecialTokens as the special set.
-func NewAttentionStats(m *model.Model, tok tokenizer.Tokenizer) (*attnstats.Accumulator, error) {
-	c := m.Config()
-	for l := range c.NumLayers {
-		if c.HeadsInLayer(l) != c.HeadsInLayer(0) {
-			return nil, fmt.Errorf("analysis: attention statistics need the same number of heads in every layer; layer %d has %d, layer 0 %d", l, c.HeadsInLayer(l), c.HeadsInLayer(0))
+	for k := range batches {
+		for _, enc := range encs[k*batchSize : k*batchSize+batches[k].Batch.Size] {
+			batches[k].Tokens = append(batches[k].Tokens, TokenStrings(tok, enc.IDs))
 		}
 	}
-	return attnstats.New(c.NumLayers, c.HeadsInLayer(0), SpecialTokens(tok)), nil
-}
-
-// AddAttentionStats runs the model over the encodings, batchSize at a time, and adds each one's attention
-// over its real tokens, read as TokenStrings gives them (so that GPT-2's " ," counts as punctuation), to
-// acc. Adding a data set in parts, one call each, gives the same statistics as adding it at once. It
-// stops between batches when ctx is cancelled.
-func AddAttentionStats(ctx context.Context, acc *attnstats.Accumulator, m *model.Model, tok tokenizer.Tokenizer, encs []tokenizer.Encoding, batchSize int, report progress.Func) error {
-	return forEachBatch(ctx, m, encs, batchSize, tok.PadID(), model.Options{Attentions: true}, func(first int, b *model.Batch, out *model.Output) error {
-		for s := range b.Size {
-			a, err := rollout.Crop(out.Attentions, s, b.AttentionMask[s*b.SeqLen:(s+1)*b.SeqLen])
-			if err != nil {
-				return fmt.Errorf("analysis: sequence %d: %w", first+s, err)
-			}
-			if err := acc.Add(TokenStrings(tok, encs[first+s].IDs), a); err != nil {
-				return fmt.Errorf("analysis: sequence %d: %w", first+s, err)
+	p := Pass{Keep: KeepAttention, Special: SpecialTokens(tok)}
+	acc := attnstats.New(layers, heads, p.Special)
+	err = runPass(ctx, r, p, batches, func(k int, kept *Kept) error {
+		if len(kept.Attention) != batches[k].Batch.Size {
+			return fmt.Errorf("statistics of %d sequences, want %d", len(kept.Attention), batches[k].Batch.Size)
+		}
+		for _, sums := range kept.Attention {
+			if err := acc.AddSums(sums); err != nil {
+				return err
 			}
 		}
 		return nil
 	}, report)
+	if err != nil {
+		return nil, err
+	}
+	return acc.Result(), nil
 }

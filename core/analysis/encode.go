@@ -1,14 +1,12 @@
 package analysis
 
 import (
-	"context"
 	"fmt"
 	"slices"
 
 	"bertology/core/dataset"
 	"bertology/core/glue"
 	"bertology/core/model"
-	"bertology/core/progress"
 	"bertology/core/tokenizer"
 )
 
@@ -40,36 +38,6 @@ func Batch(m *model.Model, encs []tokenizer.Encoding, padID int) *model.Batch {
 		seqs[i] = dataset.Sequence(e)
 	}
 	return m.Collate(seqs, 0, padID)
-}
-
-// forEachBatch runs the model with opt on the encodings in order, batchSize at a time, and calls fn with
-// the index of each batch's first encoding; report follows the batches. It stops after the batch during
-// which ctx is cancelled.
-func forEachBatch(ctx context.Context, m *model.Model, encs []tokenizer.Encoding, batchSize, padID int, opt model.Options,
-	fn func(first int, b *model.Batch, out *model.Output) error, report progress.Func) error {
-	if batchSize < 1 {
-		return fmt.Errorf("analysis: batch size %d, want at least 1", batchSize)
-	}
-	if len(encs) == 0 {
-		return fmt.Errorf("analysis: no sequences")
-	}
-	total := (len(encs) + batchSize - 1) / batchSize
-	for k := range total {
-		first := k * batchSize
-		b := Batch(m, encs[first:min(first+batchSize, len(encs))], padID)
-		out, err := m.Forward(b, opt)
-		if err != nil {
-			return fmt.Errorf("analysis: sequences %d..%d: %w", first, first+b.Size-1, err)
-		}
-		if err := fn(first, b, out); err != nil {
-			return err
-		}
-		report.Send(progress.Report{Done: k + 1, Total: total})
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // TokenStrings returns what each token reads as: the token decoded on its own, so that GPT-2's byte-level

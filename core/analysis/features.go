@@ -19,21 +19,17 @@ type Features struct {
 	N, D   int
 }
 
-// SentenceFeatures runs the model on the encodings, batchSize at a time, and pools each sequence's hidden
-// states at every depth into one vector (probe.SentenceFeatures): one row per encoding. It stops between
-// batches when ctx is cancelled; report follows the batches.
-func SentenceFeatures(ctx context.Context, m *model.Model, encs []tokenizer.Encoding, batchSize, padID int, pool probe.Pool, report progress.Func) (*Features, error) {
-	f := &Features{Layers: make([][]float64, m.Config().NumLayers+1), D: m.Config().HiddenSize}
-	err := forEachBatch(ctx, m, encs, batchSize, padID, model.Options{HiddenStates: true}, func(_ int, b *model.Batch, out *model.Output) error {
-		for l, h := range out.HiddenStates {
-			x, err := probe.SentenceFeatures(h.Data, b.Size, b.SeqLen, f.D, b.AttentionMask, pool)
-			if err != nil {
-				return fmt.Errorf("analysis: %w", err)
-			}
-			f.Layers[l] = append(f.Layers[l], x...)
-		}
-		f.N += b.Size
-		return nil
+// SentenceFeatures runs m on the encodings, batchSize at a time, on r (m itself or copies of it), and
+// pools each sequence's hidden states at every depth into one vector (probe.SentenceFeatures): one row
+// per encoding. It stops between batches when ctx is cancelled; report follows the batches.
+func SentenceFeatures(ctx context.Context, r Runner, m *model.Model, encs []tokenizer.Encoding, batchSize, padID int, pool probe.Pool, report progress.Func) (*Features, error) {
+	batches, err := passBatches(m, encs, batchSize, padID)
+	if err != nil {
+		return nil, err
+	}
+	f := newFeatures(m)
+	err = runPass(ctx, r, Pass{Keep: KeepSentences, Pool: pool}, batches, func(k int, kept *Kept) error {
+		return f.add(kept, batches[k].Batch.Size)
 	}, report)
 	if err != nil {
 		return nil, err
@@ -41,11 +37,11 @@ func SentenceFeatures(ctx context.Context, m *model.Model, encs []tokenizer.Enco
 	return f, nil
 }
 
-// WordFeatures runs the model on tagged sentences, each encoded from its words joined by spaces (at most
-// maxLen tokens), and returns at every depth the hidden vector of each word's first sub-word token: one row
-// per word, in the order of the sentences' tags, which it also returns. It stops between batches when
-// ctx is cancelled; report follows the batches.
-func WordFeatures(ctx context.Context, m *model.Model, tok tokenizer.Tokenizer, sentences []probe.TaggedSentence, maxLen, batchSize int, report progress.Func) (*Features, []string, error) {
+// WordFeatures runs m on tagged sentences, each encoded from its words joined by spaces (at most maxLen
+// tokens), batchSize at a time, on r (m itself or copies of it), and returns at every depth the hidden
+// vector of each word's first sub-word token: one row per word, in the order of the sentences' tags,
+// which it also returns. It stops between batches when ctx is cancelled; report follows the batches.
+func WordFeatures(ctx context.Context, r Runner, m *model.Model, tok tokenizer.Tokenizer, sentences []probe.TaggedSentence, maxLen, batchSize int, report progress.Func) (*Features, []string, error) {
 	encs := make([]tokenizer.Encoding, len(sentences))
 	firsts := make([][]int, len(sentences))
 	var tags []string
@@ -60,25 +56,46 @@ func WordFeatures(ctx context.Context, m *model.Model, tok tokenizer.Tokenizer, 
 		encs[i], firsts[i] = enc, first
 		tags = append(tags, s.Tags...)
 	}
-	f := &Features{Layers: make([][]float64, m.Config().NumLayers+1), D: m.Config().HiddenSize}
-	err := forEachBatch(ctx, m, encs, batchSize, tok.PadID(), model.Options{HiddenStates: true}, func(first int, b *model.Batch, out *model.Output) error {
-		positions := firsts[first : first+b.Size]
-		for l, h := range out.HiddenStates {
-			x, err := probe.TokenFeatures(h.Data, b.Size, b.SeqLen, f.D, positions)
-			if err != nil {
-				return fmt.Errorf("analysis: %w", err)
-			}
-			f.Layers[l] = append(f.Layers[l], x...)
+	batches, err := passBatches(m, encs, batchSize, tok.PadID())
+	if err != nil {
+		return nil, nil, err
+	}
+	for k := range batches {
+		first := k * batchSize
+		batches[k].Words = firsts[first : first+batches[k].Batch.Size]
+	}
+	f := newFeatures(m)
+	err = runPass(ctx, r, Pass{Keep: KeepWords}, batches, func(k int, kept *Kept) error {
+		rows := 0
+		for _, p := range batches[k].Words {
+			rows += len(p)
 		}
-		for _, p := range positions {
-			f.N += len(p)
-		}
-		return nil
+		return f.add(kept, rows)
 	}, report)
 	if err != nil {
 		return nil, nil, err
 	}
 	return f, tags, nil
+}
+
+// newFeatures returns no features of m's depths.
+func newFeatures(m *model.Model) *Features {
+	return &Features{Layers: make([][]float64, m.Config().NumLayers+1), D: m.Config().HiddenSize}
+}
+
+// add appends the rows that a pass kept of a batch, at every depth.
+func (f *Features) add(kept *Kept, rows int) error {
+	if len(kept.Features) != len(f.Layers) {
+		return fmt.Errorf("features of %d depths, want %d", len(kept.Features), len(f.Layers))
+	}
+	for l, x := range kept.Features {
+		if len(x) != rows*f.D {
+			return fmt.Errorf("depth %d: %d features, want %d rows of %d", l, len(x), rows, f.D)
+		}
+		f.Layers[l] = append(f.Layers[l], x...)
+	}
+	f.N += rows
+	return nil
 }
 
 // AlignWords encodes words joined by single spaces and returns the encoding with the position of each

@@ -3,8 +3,9 @@
 // first token ([CLS]), to special tokens such as [SEP], to punctuation, to the previous and to the next
 // token, how far it looks, and how spread out its attention is.
 //
-// An Accumulator takes one example at a time (Add) so that a browser can stream a data set through the
-// model, and Result averages what it has seen so far. Every average is over query tokens, pooled across
+// An Accumulator takes one example at a time (Add) so that a data set streams through the model, or the
+// sums of one that another worker measured (Measure there, AddSums here), and Result averages what it has
+// seen so far. Every average is over query tokens, pooled across
 // examples: a long sentence weighs more than a short one, as in the paper.
 package attnstats
 
@@ -86,19 +87,62 @@ func New(layers, heads int, special []string) *Accumulator {
 	return a
 }
 
+// Sums are one example's statistics of every head before they are averaged: what Add adds to an
+// accumulator. Measure computes them and AddSums adds them, so that a data set's examples may be measured
+// on other workers and added up in their order, to the sums that Add gives.
+type Sums struct {
+	// Values[s·layers·heads + l·heads + h] is statistic s of head h in layer l, summed over the
+	// example's queries.
+	Values []float64 `js:"values"`
+	Tokens int       `js:"tokens"` // the example's tokens, T
+}
+
 // Add accumulates one example: its tokens (the real ones, len T) and its attention maps over them
 // (rollout.Crop cuts them out of a padded batch). An example that does not fit leaves the accumulator
 // unchanged.
 func (a *Accumulator) Add(tokens []string, att *rollout.Attention) error {
+	sums, err := a.measure(tokens, att)
+	if err != nil {
+		return fmt.Errorf("attnstats: example %d%w", a.examples, err)
+	}
+	a.add(sums)
+	return nil
+}
+
+// Measure returns the sums that Add would add for the example, and leaves the accumulator unchanged.
+func (a *Accumulator) Measure(tokens []string, att *rollout.Attention) (*Sums, error) {
+	sums, err := a.measure(tokens, att)
+	if err != nil {
+		return nil, fmt.Errorf("attnstats: the example%w", err)
+	}
+	return sums, nil
+}
+
+// AddSums adds an example's sums, as Measure gives them here or in an accumulator made alike (with the
+// same layers, heads and special tokens).
+func (a *Accumulator) AddSums(sums *Sums) error {
+	if sums == nil {
+		return fmt.Errorf("attnstats: example %d has no sums", a.examples)
+	}
+	if n := int(NumStatistics) * a.layers * a.heads; len(sums.Values) != n || sums.Tokens < 1 {
+		return fmt.Errorf("attnstats: example %d has %d sums over %d tokens, want %d statistics × %d layers × %d heads over at least one",
+			a.examples, len(sums.Values), sums.Tokens, NumStatistics, a.layers, a.heads)
+	}
+	a.add(sums)
+	return nil
+}
+
+// measure computes an example's sums; its errors go on from the example's name.
+func (a *Accumulator) measure(tokens []string, att *rollout.Attention) (*Sums, error) {
 	if err := att.Validate(); err != nil {
-		return fmt.Errorf("attnstats: example %d: %w", a.examples, err)
+		return nil, fmt.Errorf(": %w", err)
 	}
 	if len(att.Layers) != a.layers || att.Heads != a.heads {
-		return fmt.Errorf("attnstats: example %d has %d layers of %d heads, want %d of %d", a.examples, len(att.Layers), att.Heads, a.layers, a.heads)
+		return nil, fmt.Errorf(" has %d layers of %d heads, want %d of %d", len(att.Layers), att.Heads, a.layers, a.heads)
 	}
 	T := att.T
 	if len(tokens) != T {
-		return fmt.Errorf("attnstats: example %d has %d tokens for attention over %d", a.examples, len(tokens), T)
+		return nil, fmt.Errorf(" has %d tokens for attention over %d", len(tokens), T)
 	}
 	special := make([]bool, T)
 	punct := make([]bool, T)
@@ -106,6 +150,8 @@ func (a *Accumulator) Add(tokens []string, att *rollout.Attention) error {
 		special[j] = a.special[tok]
 		punct[j] = IsPunctuation(tok)
 	}
+	n := a.layers * a.heads
+	sums := &Sums{Values: make([]float64, int(NumStatistics)*n), Tokens: T}
 	for l, w := range att.Layers {
 		for h := 0; h < a.heads; h++ {
 			var v [NumStatistics]float64
@@ -133,19 +179,29 @@ func (a *Accumulator) Add(tokens []string, att *rollout.Attention) error {
 				}
 			}
 			for s := range v {
-				a.sums[s][l*a.heads+h] += v[s]
+				sums.Values[s*n+l*a.heads+h] = v[s]
 			}
+		}
+	}
+	return sums, nil
+}
+
+// add adds sums of the accumulator's shape.
+func (a *Accumulator) add(sums *Sums) {
+	n := a.layers * a.heads
+	for s := range a.sums {
+		for k, v := range sums.Values[s*n : (s+1)*n] {
+			a.sums[s][k] += v
 		}
 	}
 	for s := range a.queries {
 		if Statistic(s) == ToPrev || Statistic(s) == ToNext {
-			a.queries[s] += T - 1
+			a.queries[s] += sums.Tokens - 1
 		} else {
-			a.queries[s] += T
+			a.queries[s] += sums.Tokens
 		}
 	}
 	a.examples++
-	return nil
 }
 
 // Result returns the averages over the examples added so far.

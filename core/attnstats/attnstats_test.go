@@ -113,6 +113,56 @@ func TestAccumulator(t *testing.T) {
 	}
 }
 
+// TestMeasureAddSums measures the examples of TestAccumulator in another accumulator and adds their
+// sums: the result is Add's, bit for bit.
+func TestMeasureAddSums(t *testing.T) {
+	special := []string{"[SEP]"}
+	added, summed, measurer := New(2, 2, special), New(2, 2, special), New(2, 2, special)
+	for _, tokens := range [][]string{{"[CLS]", "hello", ",", "[SEP]"}, {"[CLS]", "[SEP]"}, {"a", "b", ".", "c", "d"}} {
+		if err := added.Add(tokens, example(len(tokens))); err != nil {
+			t.Fatal(err)
+		}
+		sums, err := measurer.Measure(tokens, example(len(tokens)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sums.Tokens != len(tokens) || len(sums.Values) != int(NumStatistics)*4 {
+			t.Fatalf("sums over %d tokens with %d values, want %d and %d", sums.Tokens, len(sums.Values), len(tokens), NumStatistics*4)
+		}
+		if err := summed.AddSums(sums); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if r := measurer.Result(); r.Examples != 0 || r.Tokens != 0 {
+		t.Errorf("Measure counted examples: %+v", r)
+	}
+	want, got := added.Result(), summed.Result()
+	if got.Examples != 3 || got.Tokens != want.Tokens {
+		t.Fatalf("%d examples of %d tokens, want 3 of %d", got.Examples, got.Tokens, want.Tokens)
+	}
+	for s := range NumStatistics {
+		for k, v := range got.Mean[s] {
+			if math.Float64bits(v) != math.Float64bits(want.Mean[s][k]) {
+				t.Errorf("%v of head %d: %v, Add gives %v", s, k, v, want.Mean[s][k])
+			}
+		}
+	}
+
+	if _, err := measurer.Measure([]string{"a"}, example(2)); err == nil || err.Error() != "attnstats: the example has 1 tokens for attention over 2" {
+		t.Errorf("Measure of a misfit: error %v", err)
+	}
+	if err := summed.AddSums(&Sums{Values: make([]float64, 7), Tokens: 2}); err == nil ||
+		err.Error() != "attnstats: example 3 has 7 sums over 2 tokens, want 7 statistics × 2 layers × 2 heads over at least one" {
+		t.Errorf("AddSums of a misfit: error %v", err)
+	}
+	if err := summed.AddSums(nil); err == nil || err.Error() != "attnstats: example 3 has no sums" {
+		t.Errorf("AddSums of nothing: error %v", err)
+	}
+	if r := summed.Result(); r.Examples != 3 {
+		t.Errorf("a rejected sum was counted: %d examples", r.Examples)
+	}
+}
+
 func TestAccumulatorEmpty(t *testing.T) {
 	r := New(1, 1, nil).Result()
 	if !math.IsNaN(r.At(ToFirst, 0, 0)) || len(r.Top(ToFirst, 3)) != 0 {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"bertology/core/model"
+	"bertology/core/parallel"
 )
 
 // Want says what a Runner must compute for a batch besides the logits.
@@ -48,20 +49,13 @@ type GroupRunner interface {
 
 // batchGroups splits n batches into the consecutive groups that a pass hands r at once: for a
 // GroupRunner, groups of at least its GroupTokens tokens, but no more than 1/(4·workers) of the batches
-// each; else one batch a group. It returns the first batch of each group, then n.
+// each (parallel.Groups); else one batch a group. It returns the first batch of each group, then n.
 func batchGroups(r Runner, batches []*model.Batch, workers int) []int {
-	bounds := []int{0}
-	g, ok := r.(GroupRunner)
-	longest := max(1, len(batches)/(4*workers))
-	tokens := 0
-	for k, b := range batches {
-		tokens += b.Size * b.SeqLen
-		if !ok || tokens >= g.GroupTokens() || k+1-bounds[len(bounds)-1] >= longest || k+1 == len(batches) {
-			bounds = append(bounds, k+1)
-			tokens = 0
-		}
+	least := 0
+	if g, ok := r.(GroupRunner); ok {
+		least = g.GroupTokens()
 	}
-	return bounds
+	return parallel.Groups(len(batches), func(k int) int { return batches[k].Size * batches[k].SeqLen }, least, workers)
 }
 
 // runGroup runs batches[lo:hi] on r, as one group when r is a GroupRunner.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -103,5 +104,28 @@ func TestOrderedStops(t *testing.T) {
 		if !errors.Is(err, context.Canceled) || len(reduced) != 3 {
 			t.Errorf("%d workers: error %v after reducing %v; want context.Canceled after 0..2", workers, err, reduced)
 		}
+	}
+}
+
+func TestGroups(t *testing.T) {
+	for _, tt := range []struct {
+		name           string
+		sizes          []int
+		least, workers int
+		want           []int
+	}{
+		{"one a group without least", []int{5, 5, 5}, 0, 1, []int{0, 1, 2, 3}},
+		{"until least", []int{4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4}, 10, 1, []int{0, 3, 6, 9, 12, 15, 16}},
+		{"at most a quarter each", []int{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}, 100, 1, []int{0, 4, 8, 12, 16}},
+		{"shorter with more workers", []int{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1}, 100, 2, []int{0, 2, 4, 6, 8, 10, 12, 14, 16}},
+		{"a big step ends its group", []int{1, 50, 1, 1, 1, 1, 1, 1}, 10, 1, []int{0, 2, 4, 6, 8}},
+		{"none", nil, 10, 1, []int{0}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got := Groups(len(tt.sizes), func(k int) int { return tt.sizes[k] }, tt.least, tt.workers)
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("Groups = %v, want %v", got, tt.want)
+			}
+		})
 	}
 }

@@ -332,7 +332,7 @@ func TestProbe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := analysis.SentenceFeatures(t.Context(), l.model.model, encs, len(encs), l.model.tok.PadID(), probe.First, nil)
+	f, err := analysis.SentenceFeatures(t.Context(), analysis.ModelRunner{Model: l.model.model}, l.model.model, encs, len(encs), l.model.tok.PadID(), probe.First, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -392,7 +392,7 @@ func TestAttnStats(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := analysis.AttentionStats(t.Context(), l.model.model, l.model.tok, encs, len(encs), nil)
+	want, err := analysis.AttentionStats(t.Context(), analysis.ModelRunner{Model: l.model.model}, l.model.model, l.model.tok, encs, len(encs), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

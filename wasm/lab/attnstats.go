@@ -23,8 +23,12 @@ func (l *Lab) AttnStats(ctx context.Context, req *protocol.AttnStatsRequest, rep
 	if err != nil {
 		return nil, err
 	}
+	runner, err := l.analysisRunner()
+	if err != nil {
+		return nil, err
+	}
 	tok := l.model.tok
-	r, err := analysis.AttentionStats(ctx, l.model.model, tok, data.encs, analysisBatch, throttled(report).Phase("attention"))
+	r, err := analysis.AttentionStats(ctx, runner, l.model.model, tok, data.encs, analysisBatch, throttled(report).Phase("attention"))
 	if err != nil {
 		return nil, err
 	}

@@ -54,8 +54,9 @@ var handlers = map[string]handler{
 	protocol.OpTokenize: handle(func(l *Lab, _ context.Context, req *protocol.TokenizeRequest, _ Reporter) (*protocol.Tokens, error) {
 		return l.Tokenize(req)
 	}),
-	protocol.OpForward:  handle((*Lab).Forward),
-	protocol.OpRunBatch: handle((*Lab).RunBatch),
+	protocol.OpForward:      handle((*Lab).Forward),
+	protocol.OpRunBatch:     handle((*Lab).RunBatch),
+	protocol.OpAnalyzeBatch: handle((*Lab).AnalyzeBatch),
 
 	protocol.OpLoadDataset:  handle((*Lab).LoadDataset),
 	protocol.OpImportance:   handle((*Lab).Importance),

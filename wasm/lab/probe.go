@@ -43,7 +43,11 @@ func (l *Lab) Probe(ctx context.Context, req *protocol.ProbeRequest, report Repo
 	if err != nil {
 		return nil, err
 	}
-	features, err := analysis.SentenceFeatures(ctx, l.model.model, data.encs, analysisBatch, l.model.tok.PadID(), pool, throttled(report).Phase("hidden states"))
+	r, err := l.analysisRunner()
+	if err != nil {
+		return nil, err
+	}
+	features, err := analysis.SentenceFeatures(ctx, r, l.model.model, data.encs, analysisBatch, l.model.tok.PadID(), pool, throttled(report).Phase("hidden states"))
 	if err != nil {
 		return nil, err
 	}

@@ -4,9 +4,11 @@ import (
 	"context"
 	"fmt"
 
+	"bertology/core/analysis"
 	"bertology/core/bertology"
 	"bertology/core/checkpoint"
 	"bertology/core/model"
+	"bertology/core/probe"
 	"bertology/wasm/protocol"
 )
 
@@ -38,6 +40,31 @@ func (l *Lab) RunBatch(ctx context.Context, req *protocol.RunBatchRequest, _ Rep
 	return res, nil
 }
 
+// AnalyzeBatch runs each batch of the request through the loaded model, as analysis.Pass.Run does, and
+// answers what the pass keeps of each: what a shard does for the lab whose probe or attention statistics
+// it shares.
+func (l *Lab) AnalyzeBatch(ctx context.Context, req *protocol.AnalyzeBatchRequest, _ Reporter) (*protocol.AnalyzeBatchResult, error) {
+	if l.model == nil {
+		return nil, errNoModel
+	}
+	p := analysis.Pass{Keep: analysis.Keep(req.Keep), Pool: probe.Pool(req.Pool), Special: req.Special}
+	res := &protocol.AnalyzeBatchResult{}
+	for i := range req.Batches {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		kept, err := p.Run(l.model.model, passBatchOf(&req.Batches[i]))
+		if err != nil {
+			if len(req.Batches) > 1 {
+				return nil, fmt.Errorf("batch %d of %d: %w", i+1, len(req.Batches), err)
+			}
+			return nil, err
+		}
+		res.Kept = append(res.Kept, protocol.KeptBatch{Features: kept.Features, Attention: kept.Attention})
+	}
+	return res, nil
+}
+
 // shards is a pool of labs in other workers that run a pass's batches, several at once (in the
 // browser, public/shards.js behind globalThis.bertologyShards). Each shard holds a copy of the model
 // it was last given.
@@ -50,41 +77,68 @@ type shards interface {
 	// SetModel gives the pool the model its shards are to run from now on, as the files of a model
 	// directory.
 	SetModel(version int, files map[string][]byte) error
-	// Run runs a request's batches on a shard that holds the model, and waits for its answer.
-	Run(req *protocol.RunBatchRequest) (*protocol.RunBatchResult, error)
+	// Run sends a request of op (runBatch or analyzeBatch) to a shard that holds the model, waits for
+	// its answer and decodes it into res. A shard that dies on the way is replaced, and the request
+	// sent again.
+	Run(op string, req, res any) error
 }
 
-// runner is what the lab's data-set passes run on: the pool of shards when there is one with more
-// than one shard, given the loaded model first if it does not hold it, else the model itself.
+// runner is what the workflow's data-set passes run on: the pool of shards when there is one
+// (onShards), else the model itself.
 func (l *Lab) runner() (bertology.Runner, error) {
-	local := bertology.ModelRunner{Model: l.model.model}
+	r, ok, err := l.onShards()
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return bertology.ModelRunner{Model: l.model.model}, nil
+	}
+	return r, nil
+}
+
+// analysisRunner is what the analyses' data-set passes run on: the pool of shards when there is one
+// (onShards), else the model itself.
+func (l *Lab) analysisRunner() (analysis.Runner, error) {
+	r, ok, err := l.onShards()
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return analysis.ModelRunner{Model: l.model.model}, nil
+	}
+	return r, nil
+}
+
+// onShards returns the runner of the pool of shards, given the loaded model first if it does not hold
+// it; ok is false when there is no pool of more than one shard, and the lab runs its passes itself.
+func (l *Lab) onShards() (r shardRunner, ok bool, err error) {
 	pool := l.pool
 	if pool == nil {
 		pool = hostShards()
 	}
 	if pool == nil || pool.Concurrency() < 2 {
-		return local, nil
+		return shardRunner{}, false, nil
 	}
 	if l.shared != l.model || pool.ModelVersion() != l.sharedVersion {
 		// The exported checkpoint holds the weights as float32, so a shard's model computes what
 		// the lab's computes, also after pruning.
 		files, err := checkpoint.Files(l.model.checkpoint(), "F32")
 		if err != nil {
-			return nil, fmt.Errorf("giving the model to the workers: %w", err)
+			return shardRunner{}, false, fmt.Errorf("giving the model to the workers: %w", err)
 		}
 		l.sharedVersion++
 		if err := pool.SetModel(l.sharedVersion, files); err != nil {
-			return nil, fmt.Errorf("giving the model to the workers: %w", err)
+			return shardRunner{}, false, fmt.Errorf("giving the model to the workers: %w", err)
 		}
 		l.shared = l.model
 	}
-	layers, heads := local.Shape()
-	return shardRunner{pool: pool, layers: layers, heads: heads}, nil
+	c := l.model.model.Config()
+	return shardRunner{pool: pool, layers: c.NumLayers, heads: c.NumHeads}, true, nil
 }
 
-// shardRunner is a bertology.GroupRunner that runs batches on the shards, several in one message when
-// they are short. ComputeImportance adds up the steps in batch order, so the results are those of the
-// model itself, whatever the shards.
+// shardRunner is a bertology.GroupRunner and an analysis.Runner that runs batches on the shards,
+// several in one message when they are short. The passes add up the answers in batch order, so the
+// results are those of the model itself, whatever the shards.
 type shardRunner struct {
 	pool          shards
 	layers, heads int
@@ -112,8 +166,8 @@ func (r shardRunner) RunGroup(batches []*model.Batch, headMask []float32, want b
 	for _, b := range batches {
 		req.Batches = append(req.Batches, batchMessage(b))
 	}
-	res, err := r.pool.Run(req)
-	if err != nil {
+	var res protocol.RunBatchResult
+	if err := r.pool.Run(protocol.OpRunBatch, req, &res); err != nil {
 		return nil, fmt.Errorf("on a worker: %w", err)
 	}
 	if len(res.Steps) != len(batches) {
@@ -124,6 +178,27 @@ func (r shardRunner) RunGroup(batches []*model.Batch, headMask []float32, want b
 		steps[i] = &bertology.Step{Logits: s.Logits, Loss: s.Loss, HeadMaskGrad: s.HeadMaskGrad, Attentions: s.Attentions}
 	}
 	return steps, nil
+}
+
+// Keep runs the batches on a shard with analyzeBatch.
+func (r shardRunner) Keep(p analysis.Pass, batches []analysis.PassBatch) ([]*analysis.Kept, error) {
+	req := &protocol.AnalyzeBatchRequest{Keep: int(p.Keep), Pool: int(p.Pool), Special: p.Special}
+	for _, b := range batches {
+		m := protocol.AnalysisBatch{Batch: batchMessage(b.Batch), Tokens: b.Tokens}
+		for _, w := range b.Words {
+			m.Words = append(m.Words, int32s(w))
+		}
+		req.Batches = append(req.Batches, m)
+	}
+	var res protocol.AnalyzeBatchResult
+	if err := r.pool.Run(protocol.OpAnalyzeBatch, req, &res); err != nil {
+		return nil, fmt.Errorf("on a worker: %w", err)
+	}
+	kept := make([]*analysis.Kept, len(res.Kept))
+	for i, k := range res.Kept {
+		kept[i] = &analysis.Kept{Features: k.Features, Attention: k.Attention}
+	}
+	return kept, nil
 }
 
 // batchMessage and batchOf convert a batch to the message that carries it and back.
@@ -141,4 +216,13 @@ func batchOf(m *protocol.Batch) *model.Batch {
 		InputIDs: ints(m.InputIDs), AttentionMask: ints(m.AttentionMask), TokenTypeIDs: ints(m.TokenTypeIDs),
 		Labels: ints(m.Labels), Targets: m.Targets,
 	}
+}
+
+// passBatchOf converts the message of an analysis's batch back.
+func passBatchOf(m *protocol.AnalysisBatch) analysis.PassBatch {
+	b := analysis.PassBatch{Batch: batchOf(&m.Batch), Tokens: m.Tokens}
+	for _, w := range m.Words {
+		b.Words = append(b.Words, ints(w))
+	}
+	return b
 }

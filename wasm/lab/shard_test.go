@@ -3,11 +3,14 @@ package lab
 import (
 	"context"
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
 	"sync"
 	"testing"
 
+	"bertology/core/analysis"
+	"bertology/core/probe"
 	"bertology/wasm/protocol"
 )
 
@@ -46,22 +49,58 @@ func (p *labShards) SetModel(version int, files map[string][]byte) error {
 	return nil
 }
 
-func (p *labShards) Run(req *protocol.RunBatchRequest) (*protocol.RunBatchResult, error) {
+func (p *labShards) Run(op string, req, res any) error {
 	s := <-p.free
 	defer func() { p.free <- s }()
 	p.mu.Lock()
-	p.runs[s] += len(req.Batches)
+	switch r := req.(type) {
+	case *protocol.RunBatchRequest:
+		p.runs[s] += len(r.Batches)
+	case *protocol.AnalyzeBatchRequest:
+		p.runs[s] += len(r.Batches)
+	}
 	p.messages++
 	p.mu.Unlock()
-	res, err := s.Handle(context.Background(), protocol.OpRunBatch, protocol.Encode(req).(map[string]any), nil)
+	out, err := s.Handle(context.Background(), op, protocol.Encode(req).(map[string]any), nil)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	var out protocol.RunBatchResult
-	if err := protocol.Decode(protocol.Encode(res), &out); err != nil {
-		return nil, err
+	return protocol.Decode(protocol.Encode(out), res)
+}
+
+// sideBySide is a lab alone and a lab whose data-set passes run on a pool of two shards.
+type sideBySide struct {
+	t    *testing.T
+	labs [2]*Lab // alone, pooled
+	pool *labShards
+}
+
+func newSideBySide(t *testing.T) *sideBySide {
+	p := &sideBySide{t: t, labs: [2]*Lab{New(), New()}, pool: newLabShards(2)}
+	p.labs[1].pool = p.pool
+	return p
+}
+
+// each makes the request of both labs and returns their answers, alone first.
+func (p *sideBySide) each(op string, req any) [2]any {
+	p.t.Helper()
+	var out [2]any
+	for i, l := range p.labs {
+		res, err := callErr(l, context.Background(), op, req, nil)
+		if err != nil {
+			p.t.Fatalf("%s (lab %d of 2): %v", op, i+1, err)
+		}
+		out[i] = res
 	}
-	return &out, nil
+	return out
+}
+
+// same wants the two answers equal, bit for bit.
+func (p *sideBySide) same(what string, res [2]any) {
+	p.t.Helper()
+	if !reflect.DeepEqual(res[0], res[1]) {
+		p.t.Errorf("%s on the shards:\n%+v\nin the lab:\n%+v", what, res[1], res[0])
+	}
 }
 
 // TestShardsComputeWhatTheLabDoes runs each data-set pass of the workflow in the lab itself and on a
@@ -75,28 +114,8 @@ func TestShardsComputeWhatTheLabDoes(t *testing.T) {
 		{"gpt2", "wiki.txt", []byte("the quick brown fox\n\nhello world !\r\nthis movie is great\nthe end\n")},
 	} {
 		t.Run(c.arch, func(t *testing.T) {
-			alone, pooled := New(), New()
-			pool := newLabShards(2)
-			pooled.pool = pool
-			labs := []*Lab{alone, pooled}
-			each := func(op string, req any) [2]any {
-				t.Helper()
-				var out [2]any
-				for i, l := range labs {
-					res, err := callErr(l, context.Background(), op, req, nil)
-					if err != nil {
-						t.Fatalf("%s (lab %d of 2): %v", op, i+1, err)
-					}
-					out[i] = res
-				}
-				return out
-			}
-			same := func(what string, res [2]any) {
-				t.Helper()
-				if !reflect.DeepEqual(res[0], res[1]) {
-					t.Errorf("%s on the shards:\n%+v\nin the lab:\n%+v", what, res[1], res[0])
-				}
-			}
+			p := newSideBySide(t)
+			each, same, pool := p.each, p.same, p.pool
 			each(protocol.OpLoadModel, &protocol.LoadModelRequest{Files: readModel(t, c.arch)})
 			each(protocol.OpLoadDataset, &protocol.LoadDatasetRequest{Name: c.name, Bytes: c.data})
 			same("importance", each(protocol.OpImportance, &protocol.ImportanceRequest{MaxSeqLength: 16, BatchSize: 2}))
@@ -129,14 +148,7 @@ func TestShardsComputeWhatTheLabDoes(t *testing.T) {
 // TestShardsGroupShortBatches runs importance at batch 1 over 48 short sentences on two shards: the
 // batches travel several to a message, and the result is the lab's own, bit for bit.
 func TestShardsGroupShortBatches(t *testing.T) {
-	lines := strings.SplitAfter(strings.TrimSpace(string(sst2(t))), "\n")
-	data := lines[0]
-	for len(strings.Split(data, "\n")) <= 48 {
-		for _, line := range lines[1:] {
-			data += strings.TrimSuffix(line, "\n") + "\n"
-		}
-	}
-	data = strings.Join(strings.Split(data, "\n")[:49], "\n") + "\n"
+	data := sst2Repeated(t, 48)
 	alone, pooled := New(), New()
 	pool := newLabShards(2)
 	pooled.pool = pool
@@ -162,11 +174,99 @@ func TestShardsGroupShortBatches(t *testing.T) {
 	}
 }
 
+// sst2Repeated is the golden SST-2 file with its sentences repeated to n.
+func sst2Repeated(t *testing.T, n int) string {
+	lines := strings.SplitAfter(strings.TrimSpace(string(sst2(t))), "\n")
+	data := lines[0]
+	for len(strings.Split(data, "\n")) <= n {
+		for _, line := range lines[1:] {
+			data += strings.TrimSuffix(line, "\n") + "\n"
+		}
+	}
+	return strings.Join(strings.Split(data, "\n")[:n+1], "\n") + "\n"
+}
+
+// TestShardsComputeTheAnalysesOfTheLab runs the analyses' data-set passes (probe features of
+// sentences, pooled two ways, and of words; attention statistics) in the lab itself and on a pool of
+// two shards, and wants the same results, bit for bit, also after pruning.
+func TestShardsComputeTheAnalysesOfTheLab(t *testing.T) {
+	data := sst2Repeated(t, 48)
+	var tagged []probe.TaggedSentence
+	for _, line := range strings.Split(strings.TrimSpace(data), "\n")[1:13] {
+		words := strings.Fields(strings.Split(line, "\t")[0])
+		tags := make([]string, len(words))
+		for i, w := range words {
+			tags[i] = fmt.Sprint(len(w) % 3)
+		}
+		tagged = append(tagged, probe.TaggedSentence{Tokens: words, Tags: tags})
+	}
+	for _, arch := range []string{"bert", "gpt2"} {
+		t.Run(arch, func(t *testing.T) {
+			p := newSideBySide(t)
+			p.each(protocol.OpLoadModel, &protocol.LoadModelRequest{Files: readModel(t, arch)})
+			p.each(protocol.OpLoadDataset, &protocol.LoadDatasetRequest{Name: "SST-2/dev.tsv", Bytes: []byte(data)})
+			// passes runs the core's passes on each lab's runner, for results in float64, as the core
+			// computes them before the lab rounds what it sends to the page.
+			passes := func() [2]any {
+				t.Helper()
+				var out [2]any
+				for i, l := range p.labs {
+					r, err := l.analysisRunner()
+					if err != nil {
+						t.Fatal(err)
+					}
+					d, err := l.encodeData(0, 64, false)
+					if err != nil {
+						t.Fatal(err)
+					}
+					m, tok := l.model.model, l.model.tok
+					sentences, err := analysis.SentenceFeatures(t.Context(), r, m, d.encs, analysisBatch, tok.PadID(), probe.Mean, nil)
+					if err != nil {
+						t.Fatalf("sentence features (lab %d of 2): %v", i+1, err)
+					}
+					words, tags, err := analysis.WordFeatures(t.Context(), r, m, tok, tagged, 64, analysisBatch, nil)
+					if err != nil {
+						t.Fatalf("word features (lab %d of 2): %v", i+1, err)
+					}
+					stats, err := analysis.AttentionStats(t.Context(), r, m, tok, d.encs, analysisBatch, nil)
+					if err != nil {
+						t.Fatalf("attention statistics (lab %d of 2): %v", i+1, err)
+					}
+					out[i] = []any{sentences, words, tags, stats}
+				}
+				return out
+			}
+			p.same("probe", p.each(protocol.OpProbe, &protocol.ProbeRequest{}))
+			p.same("probe of mean vectors", p.each(protocol.OpProbe, &protocol.ProbeRequest{Pool: "mean", HeldOut: 0.5}))
+			p.same("attention statistics", p.each(protocol.OpAttnStats, &protocol.AttnStatsRequest{Top: 4}))
+			p.same("the core's passes", passes())
+			// 48 sentences in 6 batches of analysisBatch, a message each, in five passes; 12 tagged ones in 2
+			if ran := p.pool.runs; len(ran) != 2 || p.pool.messages != 5*6+2 {
+				t.Errorf("the shards ran %v batches in %d messages, want both shards and %d messages", ran, p.pool.messages, 5*6+2)
+			}
+
+			// Pruning needs importance, which a language model computes on plain text.
+			if arch == "gpt2" {
+				p.each(protocol.OpLoadDataset, &protocol.LoadDatasetRequest{Name: "wiki.txt", Bytes: []byte("the quick brown fox\nhello world !\n")})
+			}
+			p.each(protocol.OpImportance, &protocol.ImportanceRequest{MaxSeqLength: 16, BatchSize: 8})
+			p.each(protocol.OpPrune, &protocol.PruneRequest{Heads: map[string][]int{"0": {1}, "1": {0}, "2": {3}}})
+			p.each(protocol.OpLoadDataset, &protocol.LoadDatasetRequest{Name: "SST-2/dev.tsv", Bytes: []byte(data)})
+			p.same("probe of the pruned model", p.each(protocol.OpProbe, &protocol.ProbeRequest{Pool: "last"}))
+			p.same("the core's passes on the pruned model", passes())
+			p.same("attention statistics of the pruned model", p.each(protocol.OpAttnStats, &protocol.AttnStatsRequest{Subset: 30}))
+			if p.pool.version != 2 {
+				t.Errorf("after pruning, the pool holds model version %d, want 2", p.pool.version)
+			}
+		})
+	}
+}
+
 // failingShards fails every batch, as a pool does whose shards cannot run it.
 type failingShards struct{ *labShards }
 
-func (failingShards) Run(*protocol.RunBatchRequest) (*protocol.RunBatchResult, error) {
-	return nil, errors.New("the shard ran out of memory")
+func (failingShards) Run(string, any, any) error {
+	return errors.New("the shard ran out of memory")
 }
 
 func TestShardErrors(t *testing.T) {
@@ -178,17 +278,27 @@ func TestShardErrors(t *testing.T) {
 	}
 
 	bad := protocol.Encode(&protocol.RunBatchRequest{Batches: []protocol.Batch{{Size: 1, SeqLen: 3, InputIDs: []int32{1, 2}}}})
+	batch := protocol.Batch{Size: 1, SeqLen: 3, InputIDs: []int32{2, 26, 3}}
+	analyze := func(req protocol.AnalyzeBatchRequest) any { return protocol.Encode(&req) }
 	for _, c := range []struct {
 		lab  *Lab
+		op   string
 		req  any
 		want string
 	}{
-		{New(), map[string]any{}, "runBatch: no model is loaded"},
-		{loadBERT(t), bad, "runBatch: input_ids has 2 values, want 3"},
+		{New(), protocol.OpRunBatch, map[string]any{}, "runBatch: no model is loaded"},
+		{loadBERT(t), protocol.OpRunBatch, bad, "runBatch: input_ids has 2 values, want 3"},
+		{New(), protocol.OpAnalyzeBatch, map[string]any{}, "analyzeBatch: no model is loaded"},
+		{loadBERT(t), protocol.OpAnalyzeBatch, analyze(protocol.AnalyzeBatchRequest{Keep: 7, Batches: []protocol.AnalysisBatch{{Batch: batch}}}),
+			"analyzeBatch: unknown pass 7"},
+		{loadBERT(t), protocol.OpAnalyzeBatch, analyze(protocol.AnalyzeBatchRequest{Keep: 1, Batches: []protocol.AnalysisBatch{{Batch: batch}, {Batch: batch}}}),
+			"analyzeBatch: batch 1 of 2: probe: positions for 0 sequences, hidden states have 1"},
+		{loadBERT(t), protocol.OpAnalyzeBatch, analyze(protocol.AnalyzeBatchRequest{Keep: 2, Batches: []protocol.AnalysisBatch{{Batch: batch, Tokens: [][]string{{"a"}}}}}),
+			"analyzeBatch: sequence 0 of the batch: attnstats: the example has 1 tokens for attention over 3"},
 	} {
-		_, err := c.lab.Handle(context.Background(), protocol.OpRunBatch, c.req.(map[string]any), nil)
+		_, err := c.lab.Handle(context.Background(), c.op, c.req.(map[string]any), nil)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
-			t.Errorf("runBatch %v: error %v, want %q", c.req, err, c.want)
+			t.Errorf("%s %v: error %v, want %q", c.op, c.req, err, c.want)
 		}
 	}
 }

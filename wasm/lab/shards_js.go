@@ -21,8 +21,8 @@ func hostShards() shards {
 	return jsShards{v}
 }
 
-// jsShards calls the JavaScript pool: concurrency(), version(), setModel(version, files), and run(request),
-// which returns a promise of the step.
+// jsShards calls the JavaScript pool: concurrency(), version(), setModel(version, files), and run(op,
+// request), which returns a promise of the shard's answer.
 type jsShards struct{ pool js.Value }
 
 func (p jsShards) Concurrency() int  { return p.pool.Call("concurrency").Int() }
@@ -36,17 +36,16 @@ func (p jsShards) SetModel(version int, files map[string][]byte) error {
 
 // Run blocks its goroutine until the promise settles. Go's js/wasm scheduler returns to the JavaScript
 // event loop while every goroutine waits, so the shards' answers get in.
-func (p jsShards) Run(req *protocol.RunBatchRequest) (*protocol.RunBatchResult, error) {
+func (p jsShards) Run(op string, req, res any) error {
 	v, _ := protocol.ToJS(protocol.Encode(req))
-	tree, err := await(p.pool.Call("run", v))
+	tree, err := await(p.pool.Call("run", op, v))
 	if err != nil {
-		return nil, err
+		return err
 	}
-	var res protocol.RunBatchResult
-	if err := protocol.Decode(tree, &res); err != nil {
-		return nil, fmt.Errorf("the answer does not fit: %w", err)
+	if err := protocol.Decode(tree, res); err != nil {
+		return fmt.Errorf("the answer does not fit: %w", err)
 	}
-	return &res, nil
+	return nil
 }
 
 // await waits for a promise and returns its value as a value tree, or its rejection as an error.

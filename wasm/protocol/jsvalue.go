@@ -12,6 +12,7 @@ var (
 	jsArray        = js.Global().Get("Array")
 	jsUint8Array   = js.Global().Get("Uint8Array")
 	jsFloat32Array = js.Global().Get("Float32Array")
+	jsFloat64Array = js.Global().Get("Float64Array")
 	jsInt32Array   = js.Global().Get("Int32Array")
 	jsArrayBuffer  = js.Global().Get("ArrayBuffer")
 )
@@ -42,6 +43,11 @@ func toJS(tree any, transfer *[]any) js.Value {
 		js.CopyBytesToJS(u8, float32Bytes(t))
 		*transfer = append(*transfer, u8.Get("buffer"))
 		return jsFloat32Array.New(u8.Get("buffer"))
+	case []float64:
+		u8 := jsUint8Array.New(8 * len(t))
+		js.CopyBytesToJS(u8, float64Bytes(t))
+		*transfer = append(*transfer, u8.Get("buffer"))
+		return jsFloat64Array.New(u8.Get("buffer"))
 	case []int32:
 		u8 := jsUint8Array.New(4 * len(t))
 		js.CopyBytesToJS(u8, int32Bytes(t))
@@ -64,8 +70,8 @@ func toJS(tree any, transfer *[]any) js.Value {
 }
 
 // FromJS turns a JavaScript value into a value tree: numbers, strings, booleans, arrays, plain objects,
-// Uint8Array, Float32Array and Int32Array (copied into Go memory). undefined and null become nil. Anything
-// else (a File, a Blob, a function, another typed array) stays an opaque js.Value.
+// Uint8Array, Float32Array, Float64Array and Int32Array (copied into Go memory). undefined and null
+// become nil. Anything else (a File, a Blob, a function, another typed array) stays an opaque js.Value.
 func FromJS(v js.Value) any {
 	switch v.Type() {
 	case js.TypeUndefined, js.TypeNull:
@@ -85,6 +91,10 @@ func FromJS(v js.Value) any {
 		case v.InstanceOf(jsFloat32Array):
 			f := make([]float32, v.Length())
 			js.CopyBytesToGo(float32Bytes(f), byteView(v))
+			return f
+		case v.InstanceOf(jsFloat64Array):
+			f := make([]float64, v.Length())
+			js.CopyBytesToGo(float64Bytes(f), byteView(v))
 			return f
 		case v.InstanceOf(jsInt32Array):
 			n := make([]int32, v.Length())
@@ -123,13 +133,20 @@ func byteView(v js.Value) js.Value {
 	return jsUint8Array.New(v.Get("buffer"), v.Get("byteOffset"), v.Get("byteLength"))
 }
 
-// float32Bytes and int32Bytes view a slice's memory as bytes; wasm is little-endian, like typed arrays
-// on every platform a browser runs on.
+// float32Bytes, float64Bytes and int32Bytes view a slice's memory as bytes; wasm is little-endian, like
+// typed arrays on every platform a browser runs on.
 func float32Bytes(f []float32) []byte {
 	if len(f) == 0 {
 		return nil
 	}
 	return unsafe.Slice((*byte)(unsafe.Pointer(&f[0])), 4*len(f))
+}
+
+func float64Bytes(f []float64) []byte {
+	if len(f) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*byte)(unsafe.Pointer(&f[0])), 8*len(f))
 }
 
 func int32Bytes(n []int32) []byte {

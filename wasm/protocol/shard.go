@@ -1,11 +1,19 @@
 package protocol
 
+import "bertology/core/attnstats"
+
 // A data-set pass in the browser may run on a pool of shards: Web Workers, each with its own lab and
 // a copy of the model, that run the pass's batches while the lab that the page talks to adds up their
-// answers in batch order. runBatch is what a shard is asked: consecutive batches through its model, each
-// as the core's bertology.ModelRunner runs it; several go in one message when they are short, since a
-// message costs more than a short sentence's pass. The page never sends it; the lab's worker does.
-const OpRunBatch = "runBatch" // RunBatchRequest → RunBatchResult
+// answers in batch order. A shard is asked consecutive batches through its model, several in one
+// message when they are short, since a message costs more than a short sentence's pass: runBatch for
+// the workflow's passes (importance, evaluation, the masking loop), each batch as the core's
+// bertology.ModelRunner runs it, and analyzeBatch for the analyses' (probe features, attention
+// statistics), each as analysis.Pass.Run runs it, which answers only what the analysis keeps of the
+// batch. The page never sends them; the lab's worker does.
+const (
+	OpRunBatch     = "runBatch"     // RunBatchRequest → RunBatchResult
+	OpAnalyzeBatch = "analyzeBatch" // AnalyzeBatchRequest → AnalyzeBatchResult
+)
 
 // RunBatchRequest runs batches, one after the other, under a head mask.
 type RunBatchRequest struct {
@@ -45,4 +53,37 @@ type Step struct {
 	Loss         float32     `js:"loss"`                   // the batch's mean loss
 	HeadMaskGrad []float32   `js:"headMaskGrad,omitempty"` // [layers × heads], when asked
 	Attentions   [][]float32 `js:"attentions,omitempty"`   // per layer [size × heads × seqLen × seqLen], when asked
+}
+
+// AnalyzeBatchRequest runs batches, one after the other, for one of the analyses' data-set passes
+// (analysis.Pass).
+type AnalyzeBatchRequest struct {
+	// Keep is what the pass keeps of each batch (analysis.Keep): 0 each sequence's hidden states
+	// pooled at every depth, 1 the hidden states at the positions of Words, 2 each sequence's attention
+	// statistics.
+	Keep    int             `js:"keep"`
+	Pool    int             `js:"pool"`              // keep 0: how a sequence is pooled (probe.Pool: 0 first, 1 last, 2 mean)
+	Special []string        `js:"special,omitempty"` // keep 2: the tokens counted as special
+	Batches []AnalysisBatch `js:"batches"`
+}
+
+// AnalysisBatch is a batch of an analysis and what the pass needs of each of its sequences besides.
+type AnalysisBatch struct {
+	Batch  Batch      `js:"batch"`
+	Words  [][]int32  `js:"words,omitempty"`  // keep 1: each sequence's positions to keep
+	Tokens [][]string `js:"tokens,omitempty"` // keep 2: each sequence's real tokens, as the lab reads them
+}
+
+// AnalyzeBatchResult holds what the pass keeps of each batch of the request, in order.
+type AnalyzeBatchResult struct {
+	Kept []KeptBatch `js:"kept"`
+}
+
+// KeptBatch is what a pass keeps of one batch.
+type KeptBatch struct {
+	// Features holds, per depth, [rows × hidden] features: a row per sequence (keep 0) or per position
+	// of Words (keep 1).
+	Features [][]float64 `js:"features,omitempty"`
+	// Attention holds each sequence's attention statistics before averaging (keep 2).
+	Attention []*attnstats.Sums `js:"attention,omitempty"`
 }

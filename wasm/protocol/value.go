@@ -12,15 +12,16 @@ import (
 )
 
 // A value tree is what crosses the JavaScript boundary: nil, bool, float64, string, []byte (Uint8Array),
-// []float32 (Float32Array), []int32 (Int32Array), []any (Array), map[string]any (plain object), or an
-// opaque host value (such as a File) that only JavaScript understands. Encode and Decode convert Go
-// message structs to and from trees; jsvalue.go converts trees to and from JavaScript values.
+// []float32 (Float32Array), []float64 (Float64Array), []int32 (Int32Array), []any (Array), map[string]any
+// (plain object), or an opaque host value (such as a File) that only JavaScript understands. Encode and
+// Decode convert Go message structs to and from trees; jsvalue.go converts trees to and from JavaScript
+// values.
 
 // Encode turns v into a value tree. Structs become maps keyed by each exported field's `js` tag (or its
 // name with a lower-case first letter); `js:"-"` skips a field and `js:"name,omitempty"` leaves out
-// zero values. Numbers become float64; []byte, []float32 and []int32 are kept as they are (they become
-// typed arrays). A field of interface type is not encoded further: it carries a tree or an opaque
-// host value as it is.
+// zero values. Numbers become float64; []byte, []float32, []float64 and []int32 are kept as they are
+// (they become typed arrays). A field of interface type is not encoded further: it carries a tree or an
+// opaque host value as it is.
 func Encode(v any) any {
 	if v == nil {
 		return nil
@@ -31,6 +32,7 @@ func Encode(v any) any {
 var (
 	bytesType    = reflect.TypeFor[[]byte]()
 	float32sType = reflect.TypeFor[[]float32]()
+	float64sType = reflect.TypeFor[[]float64]()
 	int32sType   = reflect.TypeFor[[]int32]()
 )
 
@@ -60,7 +62,7 @@ func encodeValue(v reflect.Value) any {
 		return encodeValue(v.Elem())
 	case reflect.Slice:
 		switch v.Type() {
-		case bytesType, float32sType, int32sType:
+		case bytesType, float32sType, float64sType, int32sType:
 			return v.Interface()
 		}
 		if v.IsNil() {
@@ -143,6 +145,8 @@ func KindOf(tree any) string {
 		return "a Uint8Array"
 	case []float32:
 		return "a Float32Array"
+	case []float64:
+		return "a Float64Array"
 	case []int32:
 		return "an Int32Array"
 	case []any:
@@ -280,6 +284,11 @@ func decodeSlice(tree any, v reflect.Value, path string) error {
 			v.Set(reflect.ValueOf(t))
 			return nil
 		}
+	case []float64:
+		if v.Type() == float64sType {
+			v.Set(reflect.ValueOf(t))
+			return nil
+		}
 	case []int32:
 		if v.Type() == int32sType {
 			v.Set(reflect.ValueOf(t))
@@ -294,6 +303,8 @@ func decodeSlice(tree any, v reflect.Value, path string) error {
 			want = "a Uint8Array"
 		case float32sType:
 			want = "a Float32Array or an array of numbers"
+		case float64sType:
+			want = "a Float64Array or an array of numbers"
 		case int32sType:
 			want = "an Int32Array or an array of integers"
 		}

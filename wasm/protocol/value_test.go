@@ -15,6 +15,7 @@ func TestEncode(t *testing.T) {
 		Ratio    float32           `js:"ratio"`
 		On       bool              `js:"on"`
 		Weights  []float32         `js:"weights"`
+		Sums     []float64         `js:"sums"`
 		IDs      []int32           `js:"ids"`
 		Raw      []byte            `js:"raw"`
 		Shape    []int             `js:"shape"`
@@ -29,7 +30,7 @@ func TestEncode(t *testing.T) {
 	}
 	in := outer{
 		Count: 3, Ratio: 0.5, On: true,
-		Weights: []float32{1, 2}, IDs: []int32{7}, Raw: []byte("ab"),
+		Weights: []float32{1, 2}, Sums: []float64{0.1}, IDs: []int32{7}, Raw: []byte("ab"),
 		Shape:  []int{2, 3},
 		Items:  []inner{{"a"}, {"b"}},
 		ByName: map[string][]byte{"f": []byte("x")},
@@ -37,7 +38,7 @@ func TestEncode(t *testing.T) {
 	}
 	want := map[string]any{
 		"count": 3.0, "ratio": 0.5, "on": true,
-		"weights": []float32{1, 2}, "ids": []int32{7}, "raw": []byte("ab"),
+		"weights": []float32{1, 2}, "sums": []float64{0.1}, "ids": []int32{7}, "raw": []byte("ab"),
 		"shape":    []any{2.0, 3.0},
 		"items":    []any{map[string]any{"name": "a"}, map[string]any{"name": "b"}},
 		"byName":   map[string]any{"f": []byte("x")},
