@@ -9,6 +9,7 @@ import (
 	"bertology/core/analysis"
 	"bertology/core/bertology"
 	"bertology/core/dataset"
+	"bertology/core/glue"
 	"bertology/core/model"
 	"bertology/core/probe"
 	"bertology/core/tokenizer"
@@ -115,7 +116,7 @@ func tagFeatures(m *model.Model, tok tokenizer.Tokenizer, path string, maxLen, s
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	sentences, err := probe.ReadTags(f)
+	sentences, err := glue.ReadTagged(f)
 	f.Close()
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("%s: %w", path, err)

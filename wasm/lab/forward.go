@@ -54,7 +54,7 @@ func (l *Lab) Forward(ctx context.Context, req *protocol.ForwardRequest, report 
 		switch l.model.model.Head() {
 		case model.SequenceClassification:
 			res.Classes = l.classes(res.Logits.Data)
-		case model.MaskedLM, model.CausalLM:
+		case model.MaskedLM, model.CausalLM, model.PreTraining:
 			k := req.TopK
 			if k == 0 {
 				k = defaultTopK
