@@ -2,14 +2,20 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
+	"maps"
+	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"bertology/core/checkpoint"
 	"bertology/core/f64"
 	"bertology/core/golden"
 	"bertology/core/npy"
+	"bertology/core/tensor"
 )
 
 // TestRunMatchesScript runs `bertology run` as run_bertology.py was run for the goldens (the tiny BERT,
@@ -75,4 +81,67 @@ func readNpy(t *testing.T, path string) ([]int, []float32) {
 		t.Fatalf("%s: %v", path, err)
 	}
 	return shape, data
+}
+
+// tokenClassifierDir saves the golden BERT as a token classifier of the tags O, B-ANI and I-ANI (a
+// made-up classifier) into a temporary model directory.
+func tokenClassifierDir(t *testing.T) string {
+	t.Helper()
+	ck, err := checkpoint.LoadDir(golden.Path(t, "bert", "model"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := *ck.Config
+	cfg.Raw = maps.Clone(cfg.Raw)
+	cfg.Raw["architectures"] = json.RawMessage(`["BertForTokenClassification"]`)
+	cfg.Raw["num_labels"] = json.RawMessage(`3`)
+	cfg.Raw["id2label"] = json.RawMessage(`{"0": "O", "1": "B-ANI", "2": "I-ANI"}`)
+	raw, err := json.Marshal(cfg.Raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ck.Config, err = checkpoint.ParseConfig(raw); err != nil {
+		t.Fatal(err)
+	}
+	w := tensor.New(3, 32)
+	for i := range w.Data {
+		w.Data[i] = float32(math.Sin(float64(i)))
+	}
+	ck.Weights["classifier.weight"], ck.Weights["classifier.bias"] = w, tensor.FromData([]float32{0.5, -0.2, 0.3}, 3)
+	dir := t.TempDir()
+	if err := checkpoint.SaveDir(dir, ck, "F32"); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// TestRunNER runs importance, masking and pruning for a token classifier on a CoNLL-style file: the
+// token-level loss drives importance, and word accuracy and entity F1 are reported.
+func TestRunNER(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "dev.txt")
+	conll := "-DOCSTART- -X- -X- O\n\nthe DT O\nquick JJ B-ANI\nfox NN I-ANI\n\njumping O\nover O\nthe O\nlazy B-ANI\ndog I-ANI\n\ndog B-ANI\n"
+	if err := os.WriteFile(data, []byte(conll), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	a := runArgs{model: tokenClassifierDir(t), dataDir: filepath.Dir(data), task: "ner", outputDir: t.TempDir(),
+		maxSeqLength: 16, batchSize: 2, dataSubset: -1, metric: "acc", mode: "paper", workers: 1,
+		tryMasking: true, threshold: 0.9, amount: 0.1}
+	var stdout, stderr bytes.Buffer
+	if err := run(a, &stdout, &stderr); err != nil {
+		t.Fatalf("%v\n%s", err, stdout.String())
+	}
+	out := stdout.String()
+	for _, want := range []string{"Head importance scores", "ner on 3 sentences: acc = ", "f1 = ", "Pruned model saved"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+	shape, imp := readNpy(t, filepath.Join(a.outputDir, "head_importance.npy"))
+	if !slices.Equal(shape, []int{3, 4}) || slices.Max(imp) != 1 {
+		t.Errorf("head importance %v %v, want [3 4] normalised to a largest of 1", shape, imp)
+	}
+	a.task, a.dataDir = "sst-2", golden.Path(t, "run_bertology", "data", "SST-2")
+	if err := run(a, &stdout, &stderr); err == nil || !strings.Contains(err.Error(), "needs a sequence classifier") {
+		t.Errorf("SST-2 with a token classifier: error %v", err)
+	}
 }

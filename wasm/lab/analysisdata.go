@@ -38,7 +38,7 @@ func (l *Lab) encodeData(subset, maxSeqLength int, withLabels bool) (*analysisDa
 	out := &analysisData{task: d.info.Task}
 	if d.task == nil {
 		if withLabels {
-			return nil, fmt.Errorf("%s is plain text; a probe needs the class labels of a GLUE classification task", d.info.Name)
+			return nil, fmt.Errorf("%s is %s; a probe needs the class labels of a GLUE classification task", d.info.Name, d.info.TaskTitle)
 		}
 		for i, text := range dataset.First(d.texts, subset) {
 			enc, err := l.model.tok.Encode(text, "", false, tokenizer.Options{MaxLength: maxSeqLength, Truncate: true})
