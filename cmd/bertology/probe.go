@@ -106,7 +106,7 @@ func sentenceFeatures(m *model.Model, tok tokenizer.Tokenizer, path, taskName st
 	if err != nil {
 		return "", nil, nil, nil, err
 	}
-	return task.Name, f, labels, task.Labels, nil
+	return task.Name, f, labels, task.Names, nil
 }
 
 // tagFeatures reads a token-tag file and takes every word's first sub-word vector; it returns the
