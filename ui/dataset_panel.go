@@ -37,7 +37,8 @@ func (c *DatasetPanel) PickDataset(event vugu.DOMEvent) {
 	})
 }
 
-// LoadDataset loads a data file as the named task ("" detects it, "lm" is plain text).
+// LoadDataset loads a data file as the named task ("" detects it, "lm" is plain text, "ner" tagged
+// words).
 func (c *DatasetPanel) LoadDataset(name string, data []byte, task string) {
 	c.Page.do("Reading "+name, func() (func(), error) { return c.read(name, data, task) })
 }
@@ -77,7 +78,7 @@ func taskChoices() []taskChoice {
 	for _, t := range glue.Tasks() {
 		choices = append(choices, taskChoice{t.Name, t.Title})
 	}
-	return append(choices, taskChoice{"lm", "plain text (language model)"})
+	return append(choices, taskChoice{"lm", "plain text (language model)"}, taskChoice{"ner", "tagged words (token classifier)"})
 }
 
 // taskText names the data set's task, and says whether it was detected.

@@ -21,8 +21,8 @@ func runForward(args []string) error {
 	var src modelSource
 	fs.StringVar(&src.nameOrPath, "model", "", "model directory in Hugging Face's layout (config.json, model.safetensors), or a Hub model id (org/name)")
 	hubFlags(fs, &src.revision, &src.cacheDir)
-	inputs := fs.String("inputs", "", `JSON object of tensors {"shape", "dtype", "data"}: input_ids [B,T] and optionally attention_mask, token_type_ids, labels (as the goldens' "inputs" section; a whole golden file is read from its "inputs")`)
-	outPath := fs.String("out", "", `output JSON: loss, logits, hidden_states, attentions (as the goldens' "forward" section)`)
+	inputs := fs.String("inputs", "", `JSON object of tensors {"shape", "dtype", "data"}: input_ids [B,T] and optionally attention_mask, token_type_ids, labels, a question answerer's start_positions and end_positions, the pre-training head's next_sentence_label (as the goldens' "inputs" section; a whole golden file is read from its "inputs")`)
+	outPath := fs.String("out", "", `output JSON: loss, logits, hidden_states, attentions (as the goldens' "forward" section), and start_logits and end_logits or seq_relationship_logits for those heads`)
 	headMask := fs.String("head-mask", "", "optional JSON head mask [layers, heads], a tensor or nested lists; 0 masks a head")
 	if err := parseFlags(fs, args, "model", "inputs", "out"); err != nil {
 		return err
@@ -103,7 +103,8 @@ func readBatch(path string, m *model.Model) (*model.Batch, error) {
 		return nil, fmt.Errorf("%s: need input_ids of shape [batch, tokens]", path)
 	}
 	b := &model.Batch{Size: ids.Shape[0], SeqLen: ids.Shape[1]}
-	for name, dst := range map[string]*[]int{"input_ids": &b.InputIDs, "attention_mask": &b.AttentionMask, "token_type_ids": &b.TokenTypeIDs} {
+	for name, dst := range map[string]*[]int{"input_ids": &b.InputIDs, "attention_mask": &b.AttentionMask, "token_type_ids": &b.TokenTypeIDs,
+		"start_positions": &b.StartPositions, "end_positions": &b.EndPositions, "next_sentence_label": &b.NextSentenceLabels} {
 		if t := tensors[name]; t != nil {
 			if *dst, err = t.ints(name); err != nil {
 				return nil, fmt.Errorf("%s: %w", path, err)
@@ -173,10 +174,14 @@ func (f float32Value) MarshalJSON() ([]byte, error) {
 // them (the tensors keep their batch dimension). It is not the lab's ForwardResult, which describes one
 // input with its tokens and the head's classes or top tokens.
 type forwardOut struct {
-	Loss         *float32Value    `json:"loss,omitempty"`
-	Logits       *tensor.Tensor   `json:"logits,omitempty"`
-	HiddenStates []*tensor.Tensor `json:"hidden_states"`
-	Attentions   []*tensor.Tensor `json:"attentions"`
+	Loss   *float32Value  `json:"loss,omitempty"`
+	Logits *tensor.Tensor `json:"logits,omitempty"`
+	// A question answerer's and the pre-training head's other logits, under Hugging Face's names.
+	StartLogits        *tensor.Tensor   `json:"start_logits,omitempty"`
+	EndLogits          *tensor.Tensor   `json:"end_logits,omitempty"`
+	NextSentenceLogits *tensor.Tensor   `json:"seq_relationship_logits,omitempty"`
+	HiddenStates       []*tensor.Tensor `json:"hidden_states"`
+	Attentions         []*tensor.Tensor `json:"attentions"`
 }
 
 func forwardJSON(out *model.Output) *forwardOut {
@@ -186,5 +191,6 @@ func forwardJSON(out *model.Output) *forwardOut {
 		f.Loss = &loss
 	}
 	f.Logits, f.HiddenStates, f.Attentions = out.Logits, out.HiddenStates, out.Attentions
+	f.StartLogits, f.EndLogits, f.NextSentenceLogits = out.StartLogits, out.EndLogits, out.NextSentenceLogits
 	return f
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"bertology/core/golden"
+	"bertology/core/tensor"
 )
 
 // TestForwardCommand runs `bertology forward` on the BERT golden, plain and with its head mask, and
@@ -78,4 +79,40 @@ type goldenForward struct {
 	Logits       *golden.Tensor   `json:"logits"`
 	HiddenStates []*golden.Tensor `json:"hidden_states"`
 	Attentions   []*golden.Tensor `json:"attentions"`
+}
+
+// TestForwardQuestionAnswering: a question answerer's start and end logits and its loss from the start
+// and end positions given with the inputs.
+func TestForwardQuestionAnswering(t *testing.T) {
+	dir := headModelDir(t, "BertForQuestionAnswering", nil,
+		map[string]*tensor.Tensor{"qa_outputs.weight": sinWeights(2, 32), "qa_outputs.bias": tensor.New(2)})
+	var g struct {
+		Inputs map[string]json.RawMessage `json:"inputs"`
+	}
+	golden.Decode(t, golden.Path(t, "bert", "golden_float32.json"), &g)
+	delete(g.Inputs, "labels")
+	g.Inputs["start_positions"] = json.RawMessage(`{"shape": [3], "dtype": "int64", "data": [1, 2, 3]}`)
+	g.Inputs["end_positions"] = json.RawMessage(`{"shape": [3], "dtype": "int64", "data": [4, 5, 6]}`)
+	b, err := json.Marshal(g.Inputs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inputs, out := filepath.Join(t.TempDir(), "inputs.json"), filepath.Join(t.TempDir(), "out.json")
+	if err := os.WriteFile(inputs, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := runForward([]string{"--model", dir, "--inputs", inputs, "--out", out}); err != nil {
+		t.Fatal(err)
+	}
+	var got struct {
+		Loss        *float64       `json:"loss"`
+		Logits      *golden.Tensor `json:"logits"`
+		StartLogits *golden.Tensor `json:"start_logits"`
+		EndLogits   *golden.Tensor `json:"end_logits"`
+	}
+	golden.Decode(t, out, &got)
+	if got.Loss == nil || got.Logits != nil || got.StartLogits == nil || fmt.Sprint(got.StartLogits.Shape) != "[3 13]" ||
+		got.EndLogits == nil || fmt.Sprint(got.EndLogits.Shape) != "[3 13]" {
+		t.Errorf("output: loss %v, logits %v, start logits %v, end logits %v", got.Loss, got.Logits, got.StartLogits, got.EndLogits)
+	}
 }

@@ -64,7 +64,7 @@ func inspectModel(args []string, out io.Writer) error {
 	fmt.Fprintf(w, "heads:\t%d of width %d\n", c.NumHeads, c.HeadDim())
 	fmt.Fprintf(w, "hidden:\t%d, intermediate %d, activation %s, layer norm eps %g\n", c.HiddenSize, c.IntermediateSize, c.Activation, c.LayerNormEps)
 	fmt.Fprintf(w, "vocabulary:\t%d, positions %d, token types %d\n", c.VocabSize, c.MaxPositions, c.TypeVocabSize)
-	fmt.Fprintf(w, "labels:\t%d\n", c.NumLabels)
+	fmt.Fprintf(w, "labels:\t%d: %s\n", c.NumLabels, strings.Join(c.LabelNames(), ", "))
 	fmt.Fprintf(w, "pruned heads:\t%s\n", prunedHeads(c))
 	fmt.Fprintf(w, "weights: %d tensors, %d parameters, from %s\n", len(names), params, source)
 	for _, name := range names {

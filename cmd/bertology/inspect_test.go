@@ -37,6 +37,7 @@ func TestInspectCommand(t *testing.T) {
 			fmt.Sprintf("%d parameters, from model.safetensors", g.Pruned.NumParamsAfter),
 			"pruned heads:  layer 0: [1]; layer 2: [0 3]",
 			"layers:        3",
+			"labels:        2: LABEL_0, LABEL_1", // no id2label: named as transformers names them
 		} {
 			if !strings.Contains(s, want) {
 				t.Errorf("%s: output does not contain %q:\n%s", tt.arch, want, s)

@@ -9,6 +9,7 @@ import (
 	"bertology/core/analysis"
 	"bertology/core/bertology"
 	"bertology/core/dataset"
+	"bertology/core/glue"
 	"bertology/core/model"
 	"bertology/core/parallel"
 	"bertology/core/probe"
@@ -110,7 +111,7 @@ func sentenceFeatures(r analysis.Runner, m *model.Model, tok tokenizer.Tokenizer
 	if err != nil {
 		return "", nil, nil, nil, err
 	}
-	return task.Name, f, labels, task.Labels, nil
+	return task.Name, f, labels, task.Names, nil
 }
 
 // tagFeatures reads a token-tag file and takes every word's first sub-word vector, computed on r; it
@@ -120,7 +121,7 @@ func tagFeatures(r analysis.Runner, m *model.Model, tok tokenizer.Tokenizer, pat
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	sentences, err := probe.ReadTags(f)
+	sentences, err := glue.ReadTagged(f)
 	f.Close()
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("%s: %w", path, err)

@@ -92,7 +92,7 @@ func TestProbeCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	if got.Task != "sst-2" || got.Pool != "first" || got.Samples != 12 || got.Dim != D || !slices.Equal(got.Classes, []string{"0", "1"}) || got.Majority != 0.5 {
+	if got.Task != "sst-2" || got.Pool != "first" || got.Samples != 12 || got.Dim != D || !slices.Equal(got.Classes, []string{"negative", "positive"}) || got.Majority != 0.5 {
 		t.Errorf("task %s, pool %s, %d samples of %d, classes %q, majority %v", got.Task, got.Pool, got.Samples, got.Dim, got.Classes, got.Majority)
 	}
 	if len(got.Layers) != len(o.HiddenStates) || len(got.Layers) != ck.Config.NumLayers+1 {

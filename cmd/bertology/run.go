@@ -33,14 +33,14 @@ type runArgs struct {
 }
 
 func runRun(args []string) error {
-	fs := newFlagSet("run", "compute head importance and attention entropy over a GLUE dev set or plain text, "+
+	fs := newFlagSet("run", "compute head importance and attention entropy over a GLUE dev set, plain text or tagged words, "+
 		"optionally mask heads until the metric drops and prune them (Hugging Face's run_bertology.py)")
 	var a runArgs
 	fs.StringVar(&a.model, "model_name_or_path", "", "model directory in Hugging Face layout, or a Hub model id (org/name) (required; also --model)")
 	fs.StringVar(&a.model, "model", "", "same as --model_name_or_path")
 	hubFlags(fs, &a.revision, &a.cacheDir)
-	fs.StringVar(&a.dataDir, "data_dir", "", "directory holding the task's dev TSV (dev.tsv; MNLI: dev_matched.tsv), or the file itself; for --task_name lm a text file or a directory of .txt/.tokens files (required)")
-	fs.StringVar(&a.task, "task_name", "", "GLUE task (sst-2, cola, mrpc, sts-b, qqp, mnli, mnli-mm, qnli, rte, wnli), or lm for a language-model loss over plain text (required)")
+	fs.StringVar(&a.dataDir, "data_dir", "", "directory holding the task's dev TSV (dev.tsv; MNLI: dev_matched.tsv), or the file itself; for --task_name lm a text file or a directory of .txt/.tokens files; for ner a CoNLL-style file or a directory holding dev.txt or valid.txt (required)")
+	fs.StringVar(&a.task, "task_name", "", "GLUE task (sst-2, cola, mrpc, sts-b, qqp, mnli, mnli-mm, qnli, rte, wnli), lm for a language-model loss over plain text, or ner for a token classifier on tagged words (required)")
 	fs.StringVar(&a.outputDir, "output_dir", "", "where head_importance.npy, attn_entropy.npy, head_mask.npy and the pruned model go (required)")
 	fs.IntVar(&a.maxSeqLength, "max_seq_length", bertology.DefaultMaxSeqLength, "tokens per sequence after tokenization; longer inputs are truncated, shorter padded")
 	fs.IntVar(&a.batchSize, "batch_size", bertology.DefaultBatchSize, "sequences per batch (changes the result in --mode script)")
@@ -49,7 +49,7 @@ func runRun(args []string) error {
 	fs.BoolVar(&a.tryMasking, "try_masking", false, "mask the least important heads until the metric falls below masking_threshold x the original, then prune them")
 	fs.Float64Var(&a.threshold, "masking_threshold", bertology.DefaultMaskingThreshold, "stop masking when the metric < threshold x the original metric (used when 0 < threshold < 1)")
 	fs.Float64Var(&a.amount, "masking_amount", bertology.DefaultMaskingAmount, "fraction of all heads masked per round (at least one)")
-	fs.StringVar(&a.metric, "metric_name", "acc", "metric the masking loop watches (acc, f1, mcc, corr, ...; ignored for lm, which uses 1/perplexity)")
+	fs.StringVar(&a.metric, "metric_name", "acc", "metric the masking loop watches (acc, f1, mcc, corr, ...; for ner acc is word accuracy, f1 entity F1; ignored for lm, which uses 1/perplexity)")
 	fs.BoolVar(&a.noLayerNorm, "dont_normalize_importance_by_layer", false, "don't divide each layer's importance by its L2 norm")
 	fs.BoolVar(&a.noGlobalNorm, "dont_normalize_global_importance", false, "don't min-max scale all importance scores to [0, 1]")
 	fs.StringVar(&a.mode, "mode", "paper", "importance: paper sums each batch's |gradient| (Michel et al.); script reproduces run_bertology.py, whose never-zeroed gradient makes the result depend on batch_size")
@@ -160,10 +160,15 @@ func loadData(a runArgs, m *model.Model, tok tokenizer.Tokenizer) ([]*model.Batc
 	func(*bertology.Importance) (float64, error), func(*bertology.Importance) string, error) {
 	var d dataset.Data
 	var err error
-	if strings.EqualFold(a.task, "lm") {
+	switch {
+	case strings.EqualFold(a.task, "lm"):
 		d.Texts, err = readTexts(a.dataDir)
-	} else if d.Task, err = glue.LookupTask(a.task); err == nil {
-		d.Examples, err = readDev(a.dataDir, d.Task)
+	case strings.EqualFold(a.task, "ner"):
+		d.Tagged, err = readTagged(a.dataDir)
+	default:
+		if d.Task, err = glue.LookupTask(a.task); err == nil {
+			d.Examples, err = readDev(a.dataDir, d.Task)
+		}
 	}
 	if err != nil {
 		return nil, nil, nil, err
@@ -172,6 +177,17 @@ func loadData(a runArgs, m *model.Model, tok tokenizer.Tokenizer) ([]*model.Batc
 	batches, err := dataset.ForModel(m, tok, d, a.maxSeqLength, a.batchSize)
 	if err != nil {
 		return nil, nil, nil, err
+	}
+	if d.Tagged != nil {
+		classes := m.Config().LabelNames()
+		report := func(imp *bertology.Importance) string {
+			all, err := bertology.TaggingMetrics(classes, imp.Logits, batches)
+			if err != nil {
+				return "metrics: " + err.Error()
+			}
+			return fmt.Sprintf("ner on %d sentences: %s", d.Len(), metricList(all, "%f"))
+		}
+		return batches, bertology.TaggingScore(classes, a.metric, batches), report, nil
 	}
 	if d.Task == nil {
 		report := func(imp *bertology.Importance) string {
@@ -220,6 +236,28 @@ func readTSV(path string, task *glue.Task, split string) ([]glue.Example, error)
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return examples, nil
+}
+
+// readTagged reads CoNLL-style tagged words from a file, or from a directory's dev.txt or, as CoNLL-2003
+// names it, valid.txt.
+func readTagged(path string) ([]glue.TaggedSentence, error) {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		dir := path
+		path = filepath.Join(dir, "dev.txt")
+		if _, err := os.Stat(path); err != nil {
+			path = filepath.Join(dir, "valid.txt")
+		}
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	sentences, err := glue.ReadTagged(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return sentences, nil
 }
 
 // readTexts reads plain text from a file, or from every .txt, .tokens and .raw file of a directory.

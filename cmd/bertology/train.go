@@ -201,8 +201,8 @@ func startingModel(a trainArgs, task *glue.Task, stderr io.Writer) (*model.Model
 }
 
 // newConfig reads a new model's config.json and fills in what the data decide when it leaves them out:
-// vocab_size from the tokenizer, the task's labels, the architecture that fits the task, and GPT-2's
-// pad_token_id for a sequence classifier.
+// vocab_size from the tokenizer, the task's label names (id2label), the architecture that fits the
+// task, and GPT-2's pad_token_id for a sequence classifier.
 func newConfig(raw []byte, files map[string][]byte, task *glue.Task) (*checkpoint.Config, error) {
 	var keys map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &keys); err != nil {
@@ -227,7 +227,7 @@ func newConfig(raw []byte, files map[string][]byte, task *glue.Task) (*checkpoin
 		for i := range task.NumLabels() {
 			name := fmt.Sprintf("LABEL_%d", i)
 			if !task.Regression() {
-				name = task.Labels[i]
+				name = task.Names[i]
 			}
 			id2label[fmt.Sprint(i)], label2id[name] = name, i
 		}

@@ -49,7 +49,7 @@ func TestTrainFromScratch(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := ck.Config
-	if c.VocabSize != 100 || c.NumLabels != 2 || !slices.Equal(c.Architectures, []string{"BertForSequenceClassification"}) || c.ID2Label[1] != "1" {
+	if c.VocabSize != 100 || c.NumLabels != 2 || !slices.Equal(c.Architectures, []string{"BertForSequenceClassification"}) || c.ID2Label[0] != "negative" || c.ID2Label[1] != "positive" {
 		t.Errorf("saved config: vocab %d, %d labels %v, architectures %v", c.VocabSize, c.NumLabels, c.ID2Label, c.Architectures)
 	}
 	if _, ok := ck.Files["vocab.txt"]; !ok {

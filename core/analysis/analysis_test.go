@@ -10,6 +10,7 @@ import (
 
 	"bertology/core/attnstats"
 	"bertology/core/checkpoint"
+	"bertology/core/dataset"
 	"bertology/core/glue"
 	"bertology/core/golden"
 	"bertology/core/model"
@@ -138,46 +139,6 @@ func TestTokenStrings(t *testing.T) {
 	}
 }
 
-func TestAlignWords(t *testing.T) {
-	for _, tc := range []struct {
-		arch  string
-		words []string
-		// firsts are the tokens at each word's first position, as TokenStrings reads them
-		firsts []string
-	}{
-		{"bert", []string{"the", "jumping", "fox", ",", "quick"}, []string{"the", "jump", "fox", ",", "quick"}},
-		{"gpt2", []string{"the", "jumping", "fox", ",", "quick"}, []string{"t", " ", " fox", " ", " "}}, // the tiny vocabulary has no "Ġj", "Ġ,", "Ġq"
-		{"openai-gpt", []string{"the", "jumping", "fox", ",", "quick"}, []string{"the", "j", "fox", ",", "q"}},
-	} {
-		t.Run(tc.arch, func(t *testing.T) {
-			_, _, tok := load(t, tc.arch)
-			enc, first, err := AlignWords(tok, tc.words)
-			if err != nil {
-				t.Fatal(err)
-			}
-			want, _ := tok.Encode(strings.Join(tc.words, " "), "", false, tokenizer.Options{})
-			if !slices.Equal(enc.IDs, want.IDs) {
-				t.Errorf("encoding %v, want the sentence's %v", enc.IDs, want.IDs)
-			}
-			strs := TokenStrings(tok, enc.IDs)
-			var got []string
-			for i, p := range first {
-				if i > 0 && p <= first[i-1] {
-					t.Errorf("first positions %v do not increase", first)
-				}
-				got = append(got, strs[p])
-			}
-			if !slices.Equal(got, tc.firsts) {
-				t.Errorf("first tokens %q (positions %v in %q), want %q", got, first, strs, tc.firsts)
-			}
-		})
-	}
-	_, _, tok := load(t, "bert")
-	if _, _, err := AlignWords(tok, []string{"a", " "}); err == nil || !strings.Contains(err.Error(), `word 1 " " has no tokens`) {
-		t.Errorf("blank word: error %v", err)
-	}
-}
-
 // TestSentenceFeatures pools the hidden states of the golden sequences, batched differently from the
 // goldens, and expects Hugging Face's hidden states.
 func TestSentenceFeatures(t *testing.T) {
@@ -231,7 +192,7 @@ func TestSentenceFeatures(t *testing.T) {
 // pass of its sentence alone.
 func TestWordFeatures(t *testing.T) {
 	ck, m, tok := load(t, "bert")
-	tagged, err := probe.ReadTags(strings.NewReader("the\tDET\njumping\tVERB\nfox\tNOUN\n\nquick\tADJ\n,\tPUNCT\nbrown\tADJ\n\nfox\tNOUN\n"))
+	tagged, err := glue.ReadTagged(strings.NewReader("the\tDET\njumping\tVERB\nfox\tNOUN\n\nquick\tADJ\n,\tPUNCT\nbrown\tADJ\n\nfox\tNOUN\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -248,7 +209,7 @@ func TestWordFeatures(t *testing.T) {
 	}
 	row := 0
 	for _, s := range tagged {
-		enc, first, err := AlignWords(tok, s.Tokens)
+		enc, first, err := dataset.AlignWords(tok, s.Words)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -3,9 +3,9 @@ package analysis
 import (
 	"context"
 	"fmt"
-	"slices"
-	"strings"
 
+	"bertology/core/dataset"
+	"bertology/core/glue"
 	"bertology/core/model"
 	"bertology/core/probe"
 	"bertology/core/progress"
@@ -41,12 +41,12 @@ func SentenceFeatures(ctx context.Context, r Runner, m *model.Model, encs []toke
 // tokens), batchSize at a time, on r (m itself or copies of it), and returns at every depth the hidden
 // vector of each word's first sub-word token: one row per word, in the order of the sentences' tags,
 // which it also returns. It stops between batches when ctx is cancelled; report follows the batches.
-func WordFeatures(ctx context.Context, r Runner, m *model.Model, tok tokenizer.Tokenizer, sentences []probe.TaggedSentence, maxLen, batchSize int, report progress.Func) (*Features, []string, error) {
+func WordFeatures(ctx context.Context, r Runner, m *model.Model, tok tokenizer.Tokenizer, sentences []glue.TaggedSentence, maxLen, batchSize int, report progress.Func) (*Features, []string, error) {
 	encs := make([]tokenizer.Encoding, len(sentences))
 	firsts := make([][]int, len(sentences))
 	var tags []string
 	for i, s := range sentences {
-		enc, first, err := AlignWords(tok, s.Tokens)
+		enc, first, err := dataset.AlignWords(tok, s.Words)
 		if err != nil {
 			return nil, nil, fmt.Errorf("analysis: tagged sentence %d: %w", i, err)
 		}
@@ -96,59 +96,4 @@ func (f *Features) add(kept *Kept, rows int) error {
 	}
 	f.N += rows
 	return nil
-}
-
-// AlignWords encodes words joined by single spaces and returns the encoding with the position of each
-// word's first sub-word token. Each word is tokenized on its own (after a space, but for the first, as
-// GPT-2 sees it inside the sentence) and its pieces must appear, in order, in the sentence's encoding;
-// a word that tokenizes to nothing is an error, since it would have no vector.
-func AlignWords(tok tokenizer.Tokenizer, words []string) (tokenizer.Encoding, []int, error) {
-	if len(words) == 0 {
-		return tokenizer.Encoding{}, nil, fmt.Errorf("no words")
-	}
-	whole, err := tok.Encode(strings.Join(words, " "), "", false, tokenizer.Options{})
-	if err != nil {
-		return tokenizer.Encoding{}, nil, err
-	}
-	// The special tokens the tokenizer wraps every text in: [CLS] [SEP] for BERT, nothing for GPT-2.
-	bare, err := tok.Encode("", "", false, tokenizer.Options{})
-	if err != nil {
-		return tokenizer.Encoding{}, nil, err
-	}
-	var pieces []int
-	first := make([]int, len(words))
-	for i, w := range words {
-		text := w
-		if i > 0 {
-			text = " " + w
-		}
-		enc, err := tok.Encode(text, "", false, tokenizer.Options{})
-		if err != nil {
-			return tokenizer.Encoding{}, nil, fmt.Errorf("word %d %q: %w", i, w, err)
-		}
-		lead := 0
-		for lead < len(bare.IDs) && lead < len(enc.IDs) && enc.IDs[lead] == bare.IDs[lead] {
-			lead++
-		}
-		ids := enc.IDs[lead : len(enc.IDs)-(len(bare.IDs)-lead)]
-		if len(ids) == 0 {
-			return tokenizer.Encoding{}, nil, fmt.Errorf("word %d %q has no tokens", i, w)
-		}
-		first[i] = len(pieces)
-		pieces = append(pieces, ids...)
-	}
-	offset := -1
-	for o := 0; o+len(pieces) <= len(whole.IDs); o++ {
-		if slices.Equal(whole.IDs[o:o+len(pieces)], pieces) {
-			offset = o
-			break
-		}
-	}
-	if offset < 0 {
-		return tokenizer.Encoding{}, nil, fmt.Errorf("the words tokenized one by one do not give the sentence's tokens %q", whole.Tokens)
-	}
-	for i := range first {
-		first[i] += offset
-	}
-	return whole, first, nil
 }

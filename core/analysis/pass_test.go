@@ -55,10 +55,10 @@ func TestPassesAnywhere(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var tagged []probe.TaggedSentence
+			var tagged []glue.TaggedSentence
 			for _, ex := range examples {
 				words := strings.Fields(ex.TextA)
-				tagged = append(tagged, probe.TaggedSentence{Tokens: words, Tags: make([]string, len(words))})
+				tagged = append(tagged, glue.TaggedSentence{Words: words, Tags: make([]string, len(words))})
 			}
 			type results struct {
 				Sentences, Words *Features

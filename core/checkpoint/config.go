@@ -297,3 +297,17 @@ func (r *configReader) prunedHeads() map[int][]int {
 	}
 	return m
 }
+
+// LabelNames names the NumLabels classes of a classifier by config.json's id2label, LABEL_i for a class
+// it does not name, as transformers' PretrainedConfig does for a config without id2label.
+func (c *Config) LabelNames() []string {
+	names := make([]string, c.NumLabels)
+	for i := range names {
+		if name, ok := c.ID2Label[i]; ok {
+			names[i] = name
+		} else {
+			names[i] = "LABEL_" + strconv.Itoa(i)
+		}
+	}
+	return names
+}

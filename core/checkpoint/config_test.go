@@ -174,3 +174,25 @@ func TestParseConfigDefaults(t *testing.T) {
 		}
 	}
 }
+
+// TestLabelNames: id2label names the classes, LABEL_i the ones it leaves out, as transformers does.
+func TestLabelNames(t *testing.T) {
+	for _, tc := range []struct {
+		json string
+		want []string
+	}{
+		{`{"model_type": "bert"}`, []string{"LABEL_0", "LABEL_1"}},
+		{`{"model_type": "bert", "num_labels": 3}`, []string{"LABEL_0", "LABEL_1", "LABEL_2"}},
+		{`{"model_type": "bert", "id2label": {"0": "negative", "1": "positive"}}`, []string{"negative", "positive"}},
+		{`{"model_type": "distilbert", "id2label": {"2": "B-PER", "0": "O", "1": "B-LOC"}}`, []string{"O", "B-LOC", "B-PER"}},
+		{`{"model_type": "bert", "num_labels": 3, "id2label": {"1": "yes"}}`, []string{"LABEL_0", "yes", "LABEL_2"}},
+	} {
+		c, err := ParseConfig([]byte(tc.json))
+		if err != nil {
+			t.Fatalf("%s: %v", tc.json, err)
+		}
+		if got := c.LabelNames(); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("%s: LabelNames %q, want %q", tc.json, got, tc.want)
+		}
+	}
+}

@@ -15,16 +15,19 @@ const (
 	MaskedLMSeed = 42
 )
 
-// Data is what a data file holds: the examples of a GLUE task, or lines of plain text (Task nil).
+// Data is what a data file holds: the examples of a GLUE task, lines of plain text (Task nil), or
+// sentences of tagged words for a token classifier (Task nil, Tagged set).
 type Data struct {
 	Task     *glue.Task
 	Examples []glue.Example
 	Texts    []string
+	Tagged   []glue.TaggedSentence
 }
 
-// First returns the first n examples or texts of d; all of them when n ≤ 0 or d has no more.
+// First returns the first n examples, texts or sentences of d; all of them when n ≤ 0 or d has no
+// more.
 func (d Data) First(n int) Data {
-	d.Examples, d.Texts = First(d.Examples, n), First(d.Texts, n)
+	d.Examples, d.Texts, d.Tagged = First(d.Examples, n), First(d.Texts, n), First(d.Tagged, n)
 	return d
 }
 
@@ -37,19 +40,36 @@ func First[S ~[]E, E any](s S, n int) S {
 	return s
 }
 
-// Len is how many examples, or texts, d holds.
+// Len is how many examples, texts or sentences d holds.
 func (d Data) Len() int {
-	if d.Task == nil {
-		return len(d.Texts)
+	switch {
+	case d.Task != nil:
+		return len(d.Examples)
+	case d.Tagged != nil:
+		return len(d.Tagged)
 	}
-	return len(d.Examples)
+	return len(d.Texts)
 }
 
 // ForModel batches d for m, as run_bertology.py does, in batches of batchSize padded to their longest
-// sequence of at most maxLen tokens: a GLUE task for a sequence classifier with as many labels, plain
-// text for a language model (LanguageModel; for a masked-LM head, its tokens masked with MaskedLMRate
-// and MaskedLMSeed).
+// sequence of at most maxLen tokens: a GLUE task for a sequence classifier with as many labels, tagged
+// sentences for a token classifier whose labels (id2label) hold their tags
+// (TokenClassificationSequences), plain text for a language model (LanguageModel; for a masked-LM
+// head, its tokens masked with MaskedLMRate and MaskedLMSeed).
 func ForModel(m *model.Model, tok tokenizer.Tokenizer, d Data, maxLen, batchSize int) ([]*model.Batch, error) {
+	if d.Tagged != nil {
+		if m.Head() != model.TokenClassification {
+			return nil, fmt.Errorf("tagged words need a token classifier (BertForTokenClassification, DistilBertForTokenClassification); the model is %s", m.Architecture())
+		}
+		if err := checkSizes(maxLen, batchSize); err != nil {
+			return nil, err
+		}
+		seqs, err := TokenClassificationSequences(tok, d.Tagged, m.Config().LabelNames(), maxLen)
+		if err != nil {
+			return nil, err
+		}
+		return Batches(m, seqs, batchSize, 0, tok.PadID()), nil
+	}
 	if d.Task == nil {
 		if h := m.Head(); h != model.MaskedLM && h != model.CausalLM {
 			return nil, fmt.Errorf("plain text needs a language-model head to score it; the model is %s", m.Architecture())

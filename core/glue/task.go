@@ -31,6 +31,12 @@ type Task struct {
 	// Labels are the label strings as they appear in the files, in the processor's get_labels() order:
 	// a label's index is the class id a model predicts. Nil for STS-B, a regression task.
 	Labels []string
+	// Names say what the labels mean, in the same order: what a model trained on the task calls its
+	// classes (config.json's id2label, as run_glue.py writes it from Hugging Face's GLUE data sets).
+	// They are the names of those data sets where the files write numbers (SST-2's 0 and 1 are
+	// negative and positive), the labels themselves where the files write words (MNLI's). Nil for
+	// STS-B.
+	Names []string
 	// Metric is the key, in metrics.Compute's result, of the number this task is judged by.
 	Metric string
 	// Pair is true when an example is a pair of texts (TextB is set).
@@ -116,14 +122,14 @@ type layout struct {
 // MNLI before MNLI-MM, RTE before WNLI (same headers).
 var tasks = []*Task{
 	{
-		Name: "sst-2", Title: "SST-2", Labels: []string{"0", "1"}, Metric: "acc",
+		Name: "sst-2", Title: "SST-2", Labels: []string{"0", "1"}, Names: []string{"negative", "positive"}, Metric: "acc",
 		labelled: layout{columns: 2, width: 2, help: "sentence, label",
 			textA: field{0, "sentence"}, textB: field{none, ""}, label: field{1, "label"}, guid: none},
 		test: layout{columns: 1, width: 2, help: "index, sentence",
 			textA: field{last, "sentence"}, textB: field{none, ""}, label: field{none, ""}, guid: none},
 	},
 	{
-		Name: "cola", Title: "CoLA", Labels: []string{"0", "1"}, Metric: "mcc",
+		Name: "cola", Title: "CoLA", Labels: []string{"0", "1"}, Names: []string{"unacceptable", "acceptable"}, Metric: "mcc",
 		labelled: layout{columns: 4, width: 4, help: "source, label, original label, sentence; no header",
 			textA: field{3, ""}, textB: field{none, ""}, label: field{1, ""}, guid: none},
 		test: layout{columns: 1, width: 2, help: "index, sentence",
@@ -131,7 +137,8 @@ var tasks = []*Task{
 			countFromData: true},
 	},
 	{
-		Name: "mrpc", Title: "MRPC", Labels: []string{"0", "1"}, Metric: "acc_and_f1", Pair: true,
+		Name: "mrpc", Title: "MRPC", Labels: []string{"0", "1"}, Names: []string{"not_equivalent", "equivalent"},
+		Metric: "acc_and_f1", Pair: true,
 		labelled: layout{columns: 5, width: 5, help: "Quality, #1 ID, #2 ID, #1 String, #2 String",
 			textA: field{3, "#1 String"}, textB: field{4, "#2 String"}, label: field{0, "Quality"}, guid: none},
 		test: layout{columns: 5, width: 5, help: "index, #1 ID, #2 ID, #1 String, #2 String",
@@ -147,7 +154,8 @@ var tasks = []*Task{
 			textA: field{7, "sentence1"}, textB: field{8, "sentence2"}, label: field{none, ""}, guid: 0},
 	},
 	{
-		Name: "qqp", Title: "QQP", Labels: []string{"0", "1"}, Metric: "acc_and_f1", Pair: true, skipShort: true,
+		Name: "qqp", Title: "QQP", Labels: []string{"0", "1"}, Names: []string{"not_duplicate", "duplicate"},
+		Metric: "acc_and_f1", Pair: true, skipShort: true,
 		labelled: layout{columns: 6, width: 6, help: "id, qid1, qid2, question1, question2, is_duplicate",
 			textA: field{3, "question1"}, textB: field{4, "question2"}, label: field{5, "is_duplicate"}, guid: 0},
 		test: layout{columns: 3, width: 3, help: "id, question1, question2",
@@ -155,17 +163,18 @@ var tasks = []*Task{
 	},
 	mnli("mnli", "MNLI", "_matched"),
 	mnli("mnli-mm", "MNLI-MM", "_mismatched"),
-	entailment("qnli", "QNLI", "question", "sentence", []string{"entailment", "not_entailment"}),
-	entailment("rte", "RTE", "sentence1", "sentence2", []string{"entailment", "not_entailment"}),
-	entailment("wnli", "WNLI", "sentence1", "sentence2", []string{"0", "1"}),
+	entailment("qnli", "QNLI", "question", "sentence", []string{"entailment", "not_entailment"}, nil),
+	entailment("rte", "RTE", "sentence1", "sentence2", []string{"entailment", "not_entailment"}, nil),
+	entailment("wnli", "WNLI", "sentence1", "sentence2", []string{"0", "1"}, []string{"not_entailment", "entailment"}),
 }
 
 // mnli returns MNLI's matched or mismatched task: the two read the same columns of different files.
 func mnli(name, title, setSuffix string) *Task {
 	const parses = "index, promptID, pairID, genre, sentence1_binary_parse, sentence2_binary_parse, " +
 		"sentence1_parse, sentence2_parse, sentence1, sentence2"
+	labels := []string{"contradiction", "entailment", "neutral"}
 	return &Task{
-		Name: name, Title: title, Labels: []string{"contradiction", "entailment", "neutral"},
+		Name: name, Title: title, Labels: labels, Names: labels,
 		Metric: name + "/acc", Pair: true, setSuffix: setSuffix,
 		labelled: layout{columns: 11, help: parses + ", label1, ..., gold_label",
 			textA: field{8, "sentence1"}, textB: field{9, "sentence2"}, label: field{last, "gold_label"}, guid: 0},
@@ -174,11 +183,15 @@ func mnli(name, title, setSuffix string) *Task {
 	}
 }
 
-// entailment returns QNLI, RTE or WNLI, whose files are index, text a, text b and (but for test) label.
-func entailment(name, title, nameA, nameB string, labels []string) *Task {
+// entailment returns QNLI, RTE or WNLI, whose files are index, text a, text b and (but for test) label;
+// names are the labels' meanings, nil when the labels are words.
+func entailment(name, title, nameA, nameB string, labels, names []string) *Task {
 	help := "index, " + nameA + ", " + nameB
+	if names == nil {
+		names = labels
+	}
 	return &Task{
-		Name: name, Title: title, Labels: labels, Metric: "acc", Pair: true,
+		Name: name, Title: title, Labels: labels, Names: names, Metric: "acc", Pair: true,
 		labelled: layout{columns: 4, width: 4, help: help + ", label",
 			textA: field{1, nameA}, textB: field{2, nameB}, label: field{last, "label"}, guid: 0},
 		test: layout{columns: 3, width: 3, help: help,

@@ -60,7 +60,7 @@ func Run(m *model.Model, tok tokenizer.Tokenizer, enc tokenizer.Encoding, mask [
 		if len(mask) > 0 {
 			return nil, errors.New("lens: positions to mask are for a masked language model; this one predicts the next token")
 		}
-	case model.MaskedLM:
+	case model.MaskedLM, model.PreTraining:
 		objective = "masked token"
 		var err error
 		if ids, targets, err = Mask(enc.IDs, mask, tok.Special().MASK); err != nil {

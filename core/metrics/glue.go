@@ -1,6 +1,7 @@
 // Package metrics computes what Hugging Face transformers' glue_compute_metrics reports for each GLUE
 // task (transformers/data/metrics/__init__.py, v4.31), with the same keys: accuracy, binary F1,
-// Matthews correlation (scikit-learn's formulas) and Pearson and Spearman correlation (SciPy's).
+// Matthews correlation (scikit-learn's formulas) and Pearson and Spearman correlation (SciPy's); and
+// what its token-classification example reports through seqeval for tagged words (Tagging).
 package metrics
 
 import (

@@ -2,6 +2,7 @@ package model
 
 import (
 	"errors"
+	"fmt"
 
 	"bertology/core/tensor"
 )
@@ -31,17 +32,19 @@ type Gradients struct {
 	Weights map[string]*tensor.Tensor
 }
 
-// ForwardBackward runs Forward on a batch with labels (or regression targets) and backpropagates its
-// loss: the mean cross-entropy of a classifier or masked LM over labels other than -100, the mean
-// cross-entropy of each token's prediction of the next for a causal LM, the mean squared error of a
-// regression. Dropout is off, as in Forward. It fails like Forward, when the batch has no loss, and
+// ForwardBackward runs Forward on a batch with labels (or regression targets, or a question answerer's
+// positions) and backpropagates its loss: the mean cross-entropy of a classifier (of sequences or
+// tokens) or masked LM over labels other than -100, the mean cross-entropy of each token's prediction
+// of the next for a causal LM, the mean squared error of a regression, the mean of the start and end
+// cross-entropies of a question answerer, the masked LM's plus the next-sentence cross-entropy of the
+// pre-training head. Dropout is off, as in Forward. It fails like Forward, when the batch has no loss, and
 // when GradOptions.Into is another model's gradient.
 func (m *Model) ForwardBackward(b *Batch, opt Options, want GradOptions) (*Output, *Gradients, error) {
 	switch {
 	case m.head == NoHead:
 		return nil, nil, errors.New("the model has no head, hence no loss to differentiate")
-	case b.Labels == nil && b.Targets == nil:
-		return nil, nil, errors.New("the batch has no labels, hence no loss to differentiate")
+	case !m.labelled(b):
+		return nil, nil, fmt.Errorf("the batch has no labels for the %s, hence no loss to differentiate", m.head)
 	case want.Into != nil && want.Into.of != m:
 		return nil, nil, errors.New("the gradient to add to is another model's")
 	}

@@ -14,12 +14,21 @@ type Batch struct {
 	InputIDs      []int // [Size*SeqLen]
 	AttentionMask []int // [Size*SeqLen], 1 for a real token, 0 for padding; nil means all ones
 	TokenTypeIDs  []int // [Size*SeqLen], BERT only; nil means all zeros
-	// Labels are class ids [Size] for sequence classification, or token ids [Size*SeqLen] for a language
-	// model (the causal LM shifts them by one itself), with -100 meaning ignore. nil: no loss.
+	// Labels are class ids [Size] for sequence classification, class ids [Size*SeqLen] for token
+	// classification, or token ids [Size*SeqLen] for a language model (the causal LM shifts them by one
+	// itself) and the pre-training head's masked LM, with -100 meaning ignore. nil: no loss.
 	Labels []int
 	// Targets are the regression targets [Size*NumLabels] of a sequence classifier with a regression
 	// problem type (num_labels 1, e.g. STS-B), used instead of Labels.
 	Targets []float32
+	// StartPositions and EndPositions [Size] are the token positions where each sequence's answer
+	// starts and ends, for a question answerer's loss, which needs both; a position outside 0..SeqLen-1
+	// is clamped to it and SeqLen is ignored, as Hugging Face does.
+	StartPositions, EndPositions []int
+	// NextSentenceLabels [Size] are the pre-training head's next-sentence labels, 0 when the second
+	// text follows the first and 1 when it is random, -100 meaning ignore. Its loss needs them and
+	// Labels both.
+	NextSentenceLabels []int
 }
 
 // Options says what Forward returns beyond the logits and loss, and which heads it masks.
@@ -38,11 +47,17 @@ type Options struct {
 
 // Output is what Forward computed.
 type Output struct {
-	// Logits are [Size, NumLabels] for a sequence classifier, [Size, SeqLen, VocabSize] for a language
-	// model, and nil for a bare model.
-	Logits  *tensor.Tensor
-	Loss    float32
-	HasLoss bool
+	// Logits are [Size, NumLabels] for a sequence classifier, [Size, SeqLen, NumLabels] for a token
+	// classifier, [Size, SeqLen, VocabSize] for a language model and the pre-training head (its
+	// prediction_logits), and nil for a bare model and a question answerer.
+	Logits *tensor.Tensor
+	// StartLogits and EndLogits [Size, SeqLen] are a question answerer's, nil for other heads.
+	StartLogits, EndLogits *tensor.Tensor
+	// NextSentenceLogits [Size, 2] are the pre-training head's (seq_relationship_logits), nil for other
+	// heads.
+	NextSentenceLogits *tensor.Tensor
+	Loss               float32
+	HasLoss            bool
 	// HiddenStates are NumLayers+1 tensors [Size, SeqLen, D]: the embeddings' output, then each
 	// layer's. GPT-2's last one is after its final LayerNorm, as in Hugging Face.
 	HiddenStates []*tensor.Tensor
@@ -115,6 +130,12 @@ func (m *Model) validate(b *Batch, opt *Options) error {
 
 func (m *Model) validateLabels(b *Batch) error {
 	c := m.cfg
+	if (b.StartPositions != nil || b.EndPositions != nil) && m.head != QuestionAnswering {
+		return fmt.Errorf("start or end positions given, but the model is a %s, not a question answerer", m.head)
+	}
+	if b.NextSentenceLabels != nil && m.head != PreTraining {
+		return fmt.Errorf("next-sentence labels given, but the model is a %s, not BERT's pre-training head", m.head)
+	}
 	if b.Targets != nil {
 		if m.head != SequenceClassification || !m.regression() {
 			return fmt.Errorf("regression targets given, but the model is a %s without a regression problem type", m.head)
@@ -126,6 +147,14 @@ func (m *Model) validateLabels(b *Batch) error {
 			return fmt.Errorf("both labels and regression targets given")
 		}
 		return nil
+	}
+	if m.head == QuestionAnswering {
+		return m.validatePositions(b)
+	}
+	if b.NextSentenceLabels != nil {
+		if err := checkClasses("next-sentence labels", b.NextSentenceLabels, b.Size, 2); err != nil {
+			return err
+		}
 	}
 	if b.Labels == nil {
 		return nil
@@ -142,13 +171,34 @@ func (m *Model) validateLabels(b *Batch) error {
 			return fmt.Errorf("the model does regression (problem type %q, %d labels): give Targets, not Labels", c.ProblemType, c.NumLabels)
 		}
 		classes, want = c.NumLabels, b.Size
+	case TokenClassification:
+		classes = c.NumLabels
 	}
-	if len(b.Labels) != want {
-		return fmt.Errorf("labels has %d values, want %d", len(b.Labels), want)
+	return checkClasses("labels", b.Labels, want, classes)
+}
+
+// validatePositions checks a question answerer's batch: start and end positions, one each a sequence,
+// and no labels.
+func (m *Model) validatePositions(b *Batch) error {
+	switch {
+	case b.Labels != nil:
+		return fmt.Errorf("labels given, but a question answerer takes start and end positions")
+	case (b.StartPositions == nil) != (b.EndPositions == nil):
+		return fmt.Errorf("a question answerer's loss needs start and end positions both")
+	case b.StartPositions != nil && (len(b.StartPositions) != b.Size || len(b.EndPositions) != b.Size):
+		return fmt.Errorf("%d start and %d end positions for %d sequences", len(b.StartPositions), len(b.EndPositions), b.Size)
 	}
-	for i, v := range b.Labels {
+	return nil
+}
+
+// checkClasses checks that labels has want values, each -100 or a class below classes.
+func checkClasses(what string, labels []int, want, classes int) error {
+	if len(labels) != want {
+		return fmt.Errorf("%s has %d values, want %d", what, len(labels), want)
+	}
+	for i, v := range labels {
 		if v != ignoreIndex && (v < 0 || v >= classes) {
-			return fmt.Errorf("labels[%d] is %d, want -100 or a class below %d", i, v, classes)
+			return fmt.Errorf("%s[%d] is %d, want -100 or a class below %d", what, i, v, classes)
 		}
 	}
 	return nil

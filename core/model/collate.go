@@ -5,8 +5,9 @@ package model
 //
 // The model decides the rest. Token types are kept only when it has a token-type embedding (BERT) and
 // every sequence has them: DistilBERT shares BERT's tokenizer, which gives them, but has none. A
-// language-model head takes a label per token, so a sequence's labels are padded with -100; any other
-// head takes a sequence's labels (its class id) as they are. Regression targets are stacked.
+// language-model head, a token classifier and the pre-training head take a label per token, so a
+// sequence's labels are padded with -100; any other head takes a sequence's labels (its class id) as
+// they are. Regression targets, a question answerer's positions and next-sentence labels are stacked.
 func (m *Model) Collate(seqs []*Batch, seqLen, padID int) *Batch {
 	t := seqLen
 	types := m.typeEmb != nil
@@ -16,7 +17,7 @@ func (m *Model) Collate(seqs []*Batch, seqLen, padID int) *Batch {
 		}
 		types = types && s.TokenTypeIDs != nil
 	}
-	tokenLabels := m.head == CausalLM || m.head == MaskedLM
+	tokenLabels := m.head == CausalLM || m.head == MaskedLM || m.head == TokenClassification || m.head == PreTraining
 	b := &Batch{Size: len(seqs), SeqLen: t}
 	for _, s := range seqs {
 		perToken := tokenLabels && s.Labels != nil && len(s.Labels) == s.SeqLen
@@ -44,6 +45,9 @@ func (m *Model) Collate(seqs []*Batch, seqLen, padID int) *Batch {
 			b.Labels = append(b.Labels, s.Labels...)
 		}
 		b.Targets = append(b.Targets, s.Targets...)
+		b.StartPositions = append(b.StartPositions, s.StartPositions...)
+		b.EndPositions = append(b.EndPositions, s.EndPositions...)
+		b.NextSentenceLabels = append(b.NextSentenceLabels, s.NextSentenceLabels...)
 	}
 	return b
 }

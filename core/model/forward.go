@@ -65,6 +65,8 @@ func (m *Model) forward(b *Batch, opt Options, keep bool) (*Output, *tape, error
 				tp.head.rows[i] = i
 			}
 		}
+	case m.head == PreTraining: // the next-sentence classifier reads each sequence's first token
+		tp.head.rows = m.classifiedRows(tp.head.rows, b)
 	case m.head == MaskedLM && opt.LossOnly && !opt.HiddenStates && b.Labels != nil:
 		ws.rows, ws.labels = ws.rows[:0], ws.labels[:0]
 		for r, label := range b.Labels {
@@ -123,8 +125,10 @@ func (m *Model) forward(b *Batch, opt Options, keep bool) (*Output, *tape, error
 	if m.head == NoHead {
 		return out, tp, nil
 	}
-	returned := m.head == SequenceClassification || !opt.LossOnly // in Output.Logits
-	var logits []float32                                          // the memory of the logits: new when returned
+	// Output.Logits holds the logits themselves, but for the question answerer's, which it splits, and
+	// a language model's when only the loss is wanted.
+	returned := m.head != QuestionAnswering && (!m.vocabularyLogits() || !opt.LossOnly)
+	var logits []float32 // the memory of the logits: new when returned
 	if !returned {
 		logits = ws.logits
 	}
@@ -132,13 +136,24 @@ func (m *Model) forward(b *Batch, opt Options, keep bool) (*Output, *tape, error
 	if !returned {
 		ws.logits = tp.head.logits
 	}
+	h := &tp.head
 	switch {
 	case m.head == SequenceClassification:
-		out.Logits = tensor.FromData(tp.head.logits, b.Size, c.NumLabels)
+		out.Logits = tensor.FromData(h.logits, b.Size, c.NumLabels)
+	case m.head == TokenClassification:
+		out.Logits = tensor.FromData(h.logits, b.Size, b.SeqLen, c.NumLabels)
+	case m.head == QuestionAnswering:
+		out.StartLogits, out.EndLogits = tensor.New(b.Size, b.SeqLen), tensor.New(b.Size, b.SeqLen)
+		for r := range n {
+			out.StartLogits.Data[r], out.EndLogits.Data[r] = h.logits[2*r], h.logits[2*r+1]
+		}
 	case !opt.LossOnly:
-		out.Logits = tensor.FromData(tp.head.logits, b.Size, b.SeqLen, c.VocabSize)
+		out.Logits = tensor.FromData(h.logits, b.Size, b.SeqLen, c.VocabSize)
 	}
-	loss, ok := m.loss(&tp.head, b)
+	if m.head == PreTraining {
+		out.NextSentenceLogits = tensor.FromData(h.nextSentence, b.Size, 2)
+	}
+	loss, ok := m.loss(h, b)
 	out.Loss, out.HasLoss = float32(loss), ok
 	return out, tp, nil
 }

@@ -337,7 +337,7 @@ func TestContexts(t *testing.T) {
 }
 
 // TestWorkspaceReuse runs passes of every kind, on batches of two sizes, one after another on one
-// model, whose workspaces (and the buffers of their tapes, heads and backward passes) carry over from
+// model (each golden one, and the heads the goldens lack), whose workspaces (and the buffers of their tapes, heads and backward passes) carry over from
 // pass to pass, and checks each against the same pass on a model of its own: the numbers must be the
 // same, and no output a pass returned may change in a later pass.
 func TestWorkspaceReuse(t *testing.T) {
@@ -349,8 +349,16 @@ func TestWorkspaceReuse(t *testing.T) {
 		tensorsEqual := func(x, y []*tensor.Tensor) bool {
 			return slices.EqualFunc(x, y, func(p, q *tensor.Tensor) bool { return slices.Equal(p.Data, q.Data) })
 		}
-		same := a.Loss == b.Loss && (a.Logits == nil) == (b.Logits == nil) &&
-			(a.Logits == nil || slices.Equal(a.Logits.Data, b.Logits.Data)) &&
+		logits := func(o *Output) []*tensor.Tensor {
+			var out []*tensor.Tensor
+			for _, l := range []*tensor.Tensor{o.Logits, o.StartLogits, o.EndLogits, o.NextSentenceLogits} {
+				if l != nil {
+					out = append(out, l)
+				}
+			}
+			return out
+		}
+		same := a.Loss == b.Loss && tensorsEqual(logits(a), logits(b)) &&
 			tensorsEqual(a.HiddenStates, b.HiddenStates) && tensorsEqual(a.Attentions, b.Attentions) &&
 			tensorsEqual(a.Contexts, b.Contexts)
 		if ga == nil || !same {
@@ -366,11 +374,46 @@ func TestWorkspaceReuse(t *testing.T) {
 		}
 		return true
 	}
+	type reuseCase struct {
+		name  string
+		model func() *Model
+		full  *Batch
+		mask  []float32
+	}
+	var cases []reuseCase
 	for _, arch := range goldenArchs {
-		t.Run(arch, func(t *testing.T) {
-			g := loadGolden(t, arch)
-			full := goldenBatch(g.Inputs)
-			mask := g.Masked.HeadMask.F32()
+		g := loadGolden(t, arch)
+		cases = append(cases, reuseCase{arch, func() *Model { return loadModel(t, arch, "model") }, goldenBatch(g.Inputs), g.Masked.HeadMask.F32()})
+	}
+	// The heads the goldens lack, with made-up weights, as their parity tests build them.
+	g := loadGolden(t, "bert")
+	tagged := goldenBatch(g.Inputs)
+	tagged.Labels = make([]int, tagged.Size*tagged.SeqLen)
+	for i := range tagged.Labels {
+		tagged.Labels[i] = i % 3
+	}
+	spans := goldenBatch(loadGolden(t, "distilbert").Inputs)
+	spans.Labels, spans.StartPositions, spans.EndPositions = nil, []int{1, 2, 3}, []int{4, 0, 5}
+	pretraining := goldenBatch(loadGolden(t, "bert-mlm").Inputs)
+	pretraining.NextSentenceLabels = []int{0, 1, 1}
+	cases = append(cases,
+		reuseCase{"token classification", func() *Model {
+			return headModel(t, "bert", "BertForTokenClassification", map[string]*tensor.Tensor{
+				"classifier.weight": madeUp(1, 0.5, 3, 32), "classifier.bias": madeUp(2, 0.5, 3)}, func(c *checkpoint.Config) { c.NumLabels = 3 })
+		}, tagged, g.Masked.HeadMask.F32()},
+		reuseCase{"question answering", func() *Model {
+			return headModel(t, "distilbert", "DistilBertForQuestionAnswering", map[string]*tensor.Tensor{
+				"qa_outputs.weight": madeUp(3, 0.5, 2, 32), "qa_outputs.bias": madeUp(4, 0.5, 2)}, nil)
+		}, spans, g.Masked.HeadMask.F32()},
+		reuseCase{"pre-training", func() *Model {
+			return headModel(t, "bert-mlm", "BertForPreTraining", map[string]*tensor.Tensor{
+				"bert.pooler.dense.weight": madeUp(5, 0.3, 32, 32), "bert.pooler.dense.bias": madeUp(6, 0.3, 32),
+				"cls.seq_relationship.weight": madeUp(7, 0.5, 2, 32), "cls.seq_relationship.bias": madeUp(8, 0.5, 2)}, nil)
+		}, pretraining, g.Masked.HeadMask.F32()},
+	)
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			full, mask := c.full, c.mask
 			passes := []pass{
 				{Options{HeadMask: mask, HiddenStates: true, Attentions: true, Contexts: true}, &GradOptions{HeadMask: true, Weights: true}},
 				{Options{LossOnly: true}, &GradOptions{Weights: true}},
@@ -379,14 +422,14 @@ func TestWorkspaceReuse(t *testing.T) {
 				{Options{Attentions: true}, nil},
 				{Options{LossOnly: true}, nil},
 			}
-			m := loadModel(t, arch, "model")
+			m := c.model()
 			var outs, kept []*Output
 			for i := range 2 * len(passes) {
 				p, b := passes[i%len(passes)], full
 				if i%2 == 1 {
-					b = sliceBatch(full, 0, 1)
+					b = full.Split(1)[0]
 				}
-				fresh := loadModel(t, arch, "model")
+				fresh := c.model()
 				var got, want *Output
 				var gotGrads, wantGrads *Gradients
 				var err error

@@ -58,8 +58,11 @@ func fdCheck(an float64, f func(s float64) float64) (est float64, ok bool) {
 type gradCheckModel struct {
 	name   string
 	config string                                  // config.json
-	labels func(ids []int, size, seqLen int) []int // nil: regression targets
-	kinds  []string                                // the parameter kinds it must have, from gradCheckKinds
+	labels func(ids []int, size, seqLen int) []int // nil: regression targets, unless more labels the batch
+	// more sets what the head's loss needs besides labels: a question answerer's positions, the
+	// pre-training head's next-sentence labels.
+	more  func(b *Batch)
+	kinds []string // the parameter kinds it must have, from gradCheckKinds
 }
 
 func classLabels(_ []int, size, _ int) []int {
@@ -73,6 +76,26 @@ func classLabels(_ []int, size, _ int) []int {
 // tokenLabels labels every real token with its id (a causal LM shifts them itself).
 func tokenLabels(ids []int, _, _ int) []int { return slices.Clone(ids) }
 
+// tagLabels labels every real token with one of three classes, as a token classifier's tags, but the
+// first ([CLS]), as word pieces after a word's first are left out.
+func tagLabels(ids []int, _, seqLen int) []int {
+	l := make([]int, len(ids))
+	for i, id := range ids {
+		l[i] = id % 3
+		if i%seqLen == 0 {
+			l[i] = ignoreIndex
+		}
+	}
+	return l
+}
+
+// spanPositionsOf gives the two sequences answers from 1 to 3 and 4 to 2 (a question answerer's
+// positions need not be ordered).
+func spanPositionsOf(b *Batch) { b.StartPositions, b.EndPositions = []int{1, 4}, []int{3, 2} }
+
+// nextSentenceLabels says the first sequence's second text follows its first, the second's not.
+func nextSentenceLabels(b *Batch) { b.NextSentenceLabels = []int{0, 1} }
+
 // maskedLabels labels every third token, as a masked LM's few masked positions.
 func maskedLabels(ids []int, _, _ int) []int {
 	l := slices.Repeat([]int{ignoreIndex}, len(ids))
@@ -82,45 +105,74 @@ func maskedLabels(ids []int, _, _ int) []int {
 	return l
 }
 
-// gradCheckModels cover between them every head and loss (cross-entropy, masked, causal, mean squared
-// error), every activation (erf and tanh GELU, SiLU, the pooler's tanh, the pre-classifier's ReLU),
-// pruned heads, an untied LM head and GPT-2's scaling by the inverse layer index.
+// gradCheckModels cover between them every head and loss (cross-entropy of sequences and tokens,
+// masked, causal, mean squared error, a question answerer's spans, masked LM plus next sentence), every
+// activation (erf and tanh GELU, SiLU, the pooler's tanh, the pre-classifier's ReLU), pruned heads,
+// untied LM heads and GPT-2's scaling by the inverse layer index.
 var gradCheckModels = []gradCheckModel{
 	{"bert", `{"model_type": "bert", "architectures": ["BertForSequenceClassification"], "hidden_size": 16,
 		"num_hidden_layers": 2, "num_attention_heads": 4, "intermediate_size": 24, "vocab_size": 30,
 		"max_position_embeddings": 8, "initializer_range": 0.3, "pruned_heads": {"1": [0, 2]}}`,
-		classLabels, []string{"word", "position", "token type", "LN gain", "LN shift", "qkv weight", "qkv bias",
+		classLabels, nil, []string{"word", "position", "token type", "LN gain", "LN shift", "qkv weight", "qkv bias",
 			"attention output", "feed-forward", "pooler", "classifier"}},
 	{"bert regression", `{"model_type": "bert", "architectures": ["BertForSequenceClassification"],
 		"hidden_size": 16, "num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 24,
 		"vocab_size": 30, "max_position_embeddings": 8, "initializer_range": 0.3, "num_labels": 1,
 		"hidden_act": "silu"}`,
-		nil, []string{"pooler", "classifier"}},
+		nil, nil, []string{"pooler", "classifier"}},
 	{"bert-mlm", `{"model_type": "bert", "architectures": ["BertForMaskedLM"], "hidden_size": 16,
 		"num_hidden_layers": 2, "num_attention_heads": 4, "intermediate_size": 24, "vocab_size": 30,
 		"max_position_embeddings": 8, "initializer_range": 0.3}`,
-		maskedLabels, []string{"word", "MLM transform", "MLM decoder bias"}},
+		maskedLabels, nil, []string{"word", "MLM transform", "MLM decoder bias"}},
 	{"distilbert", `{"model_type": "distilbert", "architectures": ["DistilBertForSequenceClassification"],
 		"dim": 16, "n_layers": 2, "n_heads": 4, "hidden_dim": 24, "vocab_size": 30,
 		"max_position_embeddings": 8, "initializer_range": 0.3}`,
-		classLabels, []string{"word", "position", "LN gain", "LN shift", "qkv weight", "qkv bias",
+		classLabels, nil, []string{"word", "position", "LN gain", "LN shift", "qkv weight", "qkv bias",
 			"attention output", "feed-forward", "pre-classifier", "classifier"}},
 	{"gpt2", `{"model_type": "gpt2", "architectures": ["GPT2LMHeadModel"], "n_embd": 16, "n_layer": 2,
 		"n_head": 4, "vocab_size": 30, "n_positions": 8, "initializer_range": 0.3,
 		"scale_attn_by_inverse_layer_idx": true}`,
-		tokenLabels, []string{"word", "position", "LN gain", "LN shift", "qkv weight", "qkv bias",
+		tokenLabels, nil, []string{"word", "position", "LN gain", "LN shift", "qkv weight", "qkv bias",
 			"attention output", "feed-forward"}},
 	{"gpt2 untied", `{"model_type": "gpt2", "architectures": ["GPT2LMHeadModel"], "n_embd": 16, "n_layer": 1,
 		"n_head": 2, "vocab_size": 30, "n_positions": 8, "initializer_range": 0.3, "tie_word_embeddings": false}`,
-		tokenLabels, []string{"word", "LM head"}},
+		tokenLabels, nil, []string{"word", "LM head"}},
 	{"gpt2 classifier", `{"model_type": "gpt2", "architectures": ["GPT2ForSequenceClassification"], "n_embd": 16,
 		"n_layer": 2, "n_head": 2, "vocab_size": 30, "n_positions": 8, "initializer_range": 0.3,
 		"pad_token_id": 0}`,
-		classLabels, []string{"classifier"}},
+		classLabels, nil, []string{"classifier"}},
 	{"openai-gpt", `{"model_type": "openai-gpt", "architectures": ["OpenAIGPTLMHeadModel"], "n_embd": 16,
 		"n_layer": 2, "n_head": 4, "vocab_size": 30, "n_positions": 8, "initializer_range": 0.3}`,
-		tokenLabels, []string{"word", "position", "LN gain", "LN shift", "qkv weight", "qkv bias",
+		tokenLabels, nil, []string{"word", "position", "LN gain", "LN shift", "qkv weight", "qkv bias",
 			"attention output", "feed-forward"}},
+	{"bert-token", `{"model_type": "bert", "architectures": ["BertForTokenClassification"], "hidden_size": 16,
+		"num_hidden_layers": 2, "num_attention_heads": 4, "intermediate_size": 24, "vocab_size": 30,
+		"max_position_embeddings": 8, "initializer_range": 0.3, "num_labels": 3, "pruned_heads": {"0": [3]}}`,
+		tagLabels, nil, []string{"word", "LN gain", "qkv weight", "feed-forward", "classifier"}},
+	{"distilbert-token", `{"model_type": "distilbert", "architectures": ["DistilBertForTokenClassification"],
+		"dim": 16, "n_layers": 2, "n_heads": 4, "hidden_dim": 24, "vocab_size": 30,
+		"max_position_embeddings": 8, "initializer_range": 0.3, "num_labels": 3}`,
+		tagLabels, nil, []string{"word", "position", "qkv weight", "feed-forward", "classifier"}},
+	{"bert-qa", `{"model_type": "bert", "architectures": ["BertForQuestionAnswering"], "hidden_size": 16,
+		"num_hidden_layers": 2, "num_attention_heads": 4, "intermediate_size": 24, "vocab_size": 30,
+		"max_position_embeddings": 8, "initializer_range": 0.3}`,
+		nil, spanPositionsOf, []string{"word", "token type", "qkv weight", "feed-forward", "QA outputs"}},
+	{"distilbert-qa", `{"model_type": "distilbert", "architectures": ["DistilBertForQuestionAnswering"],
+		"dim": 16, "n_layers": 2, "n_heads": 4, "hidden_dim": 24, "vocab_size": 30,
+		"max_position_embeddings": 8, "initializer_range": 0.3}`,
+		nil, spanPositionsOf, []string{"word", "position", "qkv weight", "feed-forward", "QA outputs"}},
+	{"distilbert-mlm", `{"model_type": "distilbert", "architectures": ["DistilBertForMaskedLM"],
+		"dim": 16, "n_layers": 2, "n_heads": 4, "hidden_dim": 24, "vocab_size": 30,
+		"max_position_embeddings": 8, "initializer_range": 0.3}`,
+		maskedLabels, nil, []string{"word", "MLM transform", "MLM decoder bias"}},
+	{"distilbert-mlm untied", `{"model_type": "distilbert", "architectures": ["DistilBertForMaskedLM"],
+		"dim": 16, "n_layers": 1, "n_heads": 2, "hidden_dim": 24, "vocab_size": 30,
+		"max_position_embeddings": 8, "initializer_range": 0.3, "tie_word_embeddings": false}`,
+		maskedLabels, nil, []string{"word", "MLM transform", "MLM decoder bias", "LM head"}},
+	{"bert-pretraining", `{"model_type": "bert", "architectures": ["BertForPreTraining"], "hidden_size": 16,
+		"num_hidden_layers": 2, "num_attention_heads": 4, "intermediate_size": 24, "vocab_size": 30,
+		"max_position_embeddings": 8, "initializer_range": 0.3}`,
+		maskedLabels, nextSentenceLabels, []string{"word", "MLM transform", "MLM decoder bias", "pooler", "next sentence"}},
 }
 
 // gradCheckKinds sorts Hugging Face weight names into the kinds of parameter the backward pass treats
@@ -132,7 +184,7 @@ var gradCheckKinds = []struct {
 	{"word", regexp.MustCompile(`(word_embeddings|wte|tokens_embed)\.weight$`)},
 	{"position", regexp.MustCompile(`(position_embeddings|wpe|positions_embed)\.weight$`)},
 	{"token type", regexp.MustCompile(`token_type_embeddings\.weight$`)},
-	{"MLM transform", regexp.MustCompile(`^cls\.predictions\.transform\.`)},
+	{"MLM transform", regexp.MustCompile(`^(cls\.predictions\.transform|vocab_transform|vocab_layer_norm)\.`)},
 	{"LN gain", regexp.MustCompile(`(LayerNorm|layer_norm|ln_\w+)\.weight$`)},
 	{"LN shift", regexp.MustCompile(`(LayerNorm|layer_norm|ln_\w+)\.bias$`)},
 	{"qkv weight", regexp.MustCompile(`(self\.(query|key|value)|[qkv]_lin|c_attn)\.weight$`)},
@@ -142,8 +194,10 @@ var gradCheckKinds = []struct {
 	{"pooler", regexp.MustCompile(`pooler\.dense\.`)},
 	{"pre-classifier", regexp.MustCompile(`^pre_classifier\.`)},
 	{"classifier", regexp.MustCompile(`^(classifier|score)\.`)},
-	{"MLM decoder bias", regexp.MustCompile(`^cls\.predictions\.bias$`)},
-	{"LM head", regexp.MustCompile(`^lm_head\.weight$`)},
+	{"QA outputs", regexp.MustCompile(`^qa_outputs\.`)},
+	{"next sentence", regexp.MustCompile(`^cls\.seq_relationship\.`)},
+	{"MLM decoder bias", regexp.MustCompile(`^(cls\.predictions\.bias|vocab_projector\.bias)$`)},
+	{"LM head", regexp.MustCompile(`^(lm_head|vocab_projector)\.weight$`)},
 }
 
 func paramKind(name string) string {
@@ -156,8 +210,9 @@ func paramKind(name string) string {
 }
 
 // gradCheckBatch is a batch of two sequences of six tokens, the second with two padding tokens, with
-// token types for BERT and labels as the model wants them (regression targets when labels is nil).
-func gradCheckBatch(cfg *checkpoint.Config, r *rand.Rand, labels func(ids []int, size, seqLen int) []int) *Batch {
+// token types for BERT and labels as the model wants them (regression targets when it has neither
+// labels nor more).
+func gradCheckBatch(cfg *checkpoint.Config, r *rand.Rand, tc gradCheckModel) *Batch {
 	const size, seqLen = 2, 6
 	b := &Batch{Size: size, SeqLen: seqLen, InputIDs: make([]int, size*seqLen),
 		AttentionMask: []int{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0}}
@@ -168,13 +223,17 @@ func gradCheckBatch(cfg *checkpoint.Config, r *rand.Rand, labels func(ids []int,
 	if cfg.ModelType == checkpoint.BERT {
 		b.TokenTypeIDs = []int{0, 0, 0, 1, 1, 1, 0, 0, 1, 1, 0, 0}
 	}
-	if labels == nil {
-		b.Targets = []float32{0.5, -1}
-		return b
+	if tc.more != nil {
+		tc.more(b)
 	}
-	b.Labels = labels(b.InputIDs, size, seqLen)
-	if len(b.Labels) == len(b.InputIDs) {
-		b.Labels[10], b.Labels[11] = ignoreIndex, ignoreIndex
+	switch {
+	case tc.labels != nil:
+		b.Labels = tc.labels(b.InputIDs, size, seqLen)
+		if len(b.Labels) == len(b.InputIDs) {
+			b.Labels[10], b.Labels[11] = ignoreIndex, ignoreIndex
+		}
+	case tc.more == nil:
+		b.Targets = []float32{0.5, -1}
 	}
 	return b
 }
@@ -215,6 +274,24 @@ func dot(a, b []float32) float64 {
 	return s
 }
 
+// outputHeadActs is what the loss reads of a head's outputs: its logits, the question answerer's start
+// and end logits interleaved as qa_outputs gives them, the pre-training head's next-sentence logits.
+func outputHeadActs(out *Output) *headActs {
+	h := &headActs{}
+	switch {
+	case out.Logits != nil:
+		h.logits = out.Logits.Data
+	case out.StartLogits != nil:
+		for i, v := range out.StartLogits.Data {
+			h.logits = append(h.logits, v, out.EndLogits.Data[i])
+		}
+	}
+	if out.NextSentenceLogits != nil {
+		h.nextSentence = out.NextSentenceLogits.Data
+	}
+	return h
+}
+
 // TestGradientCheck checks every parameter's gradient, and the head mask's, against finite differences
 // of the loss, on small random models of each architecture and head, under a head mask and with padding.
 func TestGradientCheck(t *testing.T) {
@@ -229,7 +306,7 @@ func TestGradientCheck(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			b := gradCheckBatch(cfg, r, tc.labels)
+			b := gradCheckBatch(cfg, r, tc)
 			opt := Options{HeadMask: randomHeadMask(cfg, r)}
 			_, grads, err := m.ForwardBackward(b, opt, GradOptions{HeadMask: true, Weights: true})
 			if err != nil {
@@ -240,7 +317,7 @@ func TestGradientCheck(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				l, _ := m.loss(&headActs{logits: out.Logits.Data}, b)
+				l, _ := m.loss(outputHeadActs(out), b)
 				return l
 			}
 
@@ -323,7 +400,7 @@ func TestBlockInputGradient(t *testing.T) {
 			}
 			const l = 1
 			blk := m.layers[l]
-			b := gradCheckBatch(cfg, r, tc.labels)
+			b := gradCheckBatch(cfg, r, tc)
 			sh := shape{batch: b.Size, seqLen: b.SeqLen, rows: b.Size * b.SeqLen, hidden: cfg.HiddenSize, headDim: cfg.HeadDim()}
 			n, d := sh.rows, sh.hidden
 			x := randomDirection(r, n*d, 1)

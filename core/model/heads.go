@@ -15,58 +15,91 @@ type headActs struct {
 	pooledPre []float32 // [B, D] BERT's pooler or DistilBERT's pre-classifier, before tanh or ReLU
 	pooledAct []float32 // [B, D] after it
 	pooled    []float32 // [B, D] the classifier's input: pooledAct, or GPT-2's pooledIn
-	mlmPre    []float32 // [N, D] BERT MLM transform's dense layer
+	mlmPre    []float32 // [N, D] the masked LM transform's dense layer
 	mlmAct    []float32 // [N, D] after the activation
 	mlmNorm   []float32 // [N, D] after the LayerNorm: the decoder's input
 	mlmMean   []float32 // [N] the LayerNorm's statistics
 	mlmRstd   []float32
-	logits    []float32
-	labels    []int // a masked LM's labels of its logits rows, when it computed the labelled rows alone
-	shifted   []int // a causal LM's labels shifted by one (shiftedLabels), for the loss
+	// logits are the head's logits: a sequence classifier's [B, NumLabels], a token classifier's
+	// [N, NumLabels], the question answerer's [N, 2] (each token's start then end logit, as qa_outputs
+	// gives them), a language model's [N, VocabSize].
+	logits []float32
+	// nextSentence are the pre-training head's next-sentence logits [B, 2].
+	nextSentence []float32
+	labels       []int // a masked LM's labels of its logits rows, when it computed the labelled rows alone
+	shifted      []int // a causal LM's labels shifted by one (shiftedLabels), for the loss
+	// The question answerer's start and end logits [B, T], taken apart from logits, and the positions
+	// the loss reads (spanPositions).
+	start, end             []float32
+	startLabels, endLabels []int
 }
 
 // headForward computes the logits from the final hidden states x [N, D], or only those rows the head
-// reads (forward decides): a classifier reads the rows h.rows of x, which forward sets. The logits are
-// written to logits' memory when it is large enough (nil: new memory, for logits the caller keeps).
+// reads (forward decides): a sequence classifier reads the rows h.rows of x, which forward sets, as
+// does the pre-training head's next-sentence classifier. The logits are written to logits' memory when
+// it is large enough (nil: new memory, for logits the caller keeps); the pre-training head's
+// next-sentence logits always get new memory.
 func (m *Model) headForward(h *headActs, x []float32, b *Batch, sh shape, logits []float32) {
-	d := sh.hidden
-	n := len(x) / d // every row, or a masked LM's labelled rows alone
-	c := m.cfg
+	n := len(x) / sh.hidden // every row, or a masked LM's labelled rows alone
 	switch m.head {
 	case SequenceClassification:
-		gatherRows(&h.pooledIn, x, h.rows, d)
-		h.pooled = h.pooledIn
-		switch c.ModelType {
-		case checkpoint.BERT:
-			h.pooledPre, h.pooledAct = grow(h.pooledPre, b.Size*d), grow(h.pooledAct, b.Size*d)
-			m.pooler.forward(m.k, h.pooledPre, h.pooledIn, b.Size)
-			for i, v := range h.pooledPre {
-				h.pooledAct[i] = float32(math.Tanh(float64(v)))
-			}
-			h.pooled = h.pooledAct
-		case checkpoint.DistilBERT:
-			h.pooledPre, h.pooledAct = grow(h.pooledPre, b.Size*d), grow(h.pooledAct, b.Size*d)
-			m.preClassifier.forward(m.k, h.pooledPre, h.pooledIn, b.Size)
-			relu.apply(m.k, h.pooledAct, h.pooledPre)
-			h.pooled = h.pooledAct
-		}
-		h.logits = grow(logits, b.Size*c.NumLabels)
-		m.classifier.forward(m.k, h.logits, h.pooled, b.Size)
+		h.logits = m.pooledForward(h, x, b.Size, logits)
+	case TokenClassification, QuestionAnswering: // the classifier on every token
+		h.logits = grow(logits, n*m.classifier.out)
+		m.classifier.forward(m.k, h.logits, x, n)
 	case MaskedLM:
-		h.mlmPre, h.mlmAct, h.mlmNorm = grow(h.mlmPre, n*d), grow(h.mlmAct, n*d), grow(h.mlmNorm, n*d)
-		h.mlmMean, h.mlmRstd = grow(h.mlmMean, n), grow(h.mlmRstd, n)
-		m.mlmTransform.forward(m.k, h.mlmPre, x, n)
-		m.act.apply(m.k, h.mlmAct, h.mlmPre)
-		m.mlmLN.forward(m.k, h.mlmNorm, h.mlmMean, h.mlmRstd, h.mlmAct, n, d, c.LayerNormEps)
-		h.logits = grow(logits, n*c.VocabSize)
-		for r := 0; r < n; r++ {
-			copy(h.logits[r*c.VocabSize:(r+1)*c.VocabSize], m.decoderBias)
-		}
-		m.decode(h.logits, h.mlmNorm, n, 1)
+		m.mlmForward(h, x, n, logits)
+	case PreTraining:
+		m.mlmForward(h, x, n, logits)
+		h.nextSentence = m.pooledForward(h, x, b.Size, nil)
 	case CausalLM:
-		h.logits = grow(logits, n*c.VocabSize)
+		h.logits = grow(logits, n*m.cfg.VocabSize)
 		m.decode(h.logits, x, n, 0)
 	}
+}
+
+// pooledForward is a sequence classifier on the rows h.rows of x [*, D], one a sequence, size of them:
+// BERT's tanh pooler, DistilBERT's ReLU pre-classifier or, for GPT-2, nothing, then the classifier. It
+// returns the logits [size, classes], in logits' memory when it is large enough.
+func (m *Model) pooledForward(h *headActs, x []float32, size int, logits []float32) []float32 {
+	d := m.cfg.HiddenSize
+	gatherRows(&h.pooledIn, x, h.rows, d)
+	h.pooled = h.pooledIn
+	switch {
+	case m.pooler != nil:
+		h.pooledPre, h.pooledAct = grow(h.pooledPre, size*d), grow(h.pooledAct, size*d)
+		m.pooler.forward(m.k, h.pooledPre, h.pooledIn, size)
+		for i, v := range h.pooledPre {
+			h.pooledAct[i] = float32(math.Tanh(float64(v)))
+		}
+		h.pooled = h.pooledAct
+	case m.preClassifier != nil:
+		h.pooledPre, h.pooledAct = grow(h.pooledPre, size*d), grow(h.pooledAct, size*d)
+		m.preClassifier.forward(m.k, h.pooledPre, h.pooledIn, size)
+		relu.apply(m.k, h.pooledAct, h.pooledPre)
+		h.pooled = h.pooledAct
+	}
+	logits = grow(logits, size*m.classifier.out)
+	m.classifier.forward(m.k, logits, h.pooled, size)
+	return logits
+}
+
+// mlmForward is a masked LM's head on the n rows of x [n, D]: the transform's dense layer, the
+// activation, the LayerNorm, then the decoder and its bias, into h.logits [n, VocabSize] (in logits'
+// memory when it is large enough).
+func (m *Model) mlmForward(h *headActs, x []float32, n int, logits []float32) {
+	c := m.cfg
+	d := c.HiddenSize
+	h.mlmPre, h.mlmAct, h.mlmNorm = grow(h.mlmPre, n*d), grow(h.mlmAct, n*d), grow(h.mlmNorm, n*d)
+	h.mlmMean, h.mlmRstd = grow(h.mlmMean, n), grow(h.mlmRstd, n)
+	m.mlmTransform.forward(m.k, h.mlmPre, x, n)
+	m.act.apply(m.k, h.mlmAct, h.mlmPre)
+	m.mlmLN.forward(m.k, h.mlmNorm, h.mlmMean, h.mlmRstd, h.mlmAct, n, d, c.LayerNormEps)
+	h.logits = grow(logits, n*c.VocabSize)
+	for r := 0; r < n; r++ {
+		copy(h.logits[r*c.VocabSize:(r+1)*c.VocabSize], m.decoderBias)
+	}
+	m.decode(h.logits, h.mlmNorm, n, 1)
 }
 
 // classifiedRows returns, for each sequence, the row of the hidden states its classifier reads: the
@@ -103,79 +136,108 @@ func (m *Model) classifiedRows(dst []int, b *Batch) []int {
 // headScratch holds the backward pass's buffers for the loss and the task head, reused from pass to
 // pass; each is resized by grow and overwritten (or cleared) before it is read.
 type headScratch struct {
-	rows     []int     // the logits rows that carry a label
-	dLogits  []float32 // [len(rows), classes] their loss gradients
-	probs    []float64 // [classes] one row's softmax
-	dl       []float32 // [B, NumLabels] a classifier's logits' gradients, every row
-	dPooled  []float32 // [B, D] gradient of the classifier's input
-	dIn      []float32 // [B, D] or [R, D] gradient of the pooled rows, or of the labelled rows of x
-	dAct     []float32 // [R, D] gradient of the MLM transform's activation
-	dDecoded []float32 // [R, D] gradient of the decoder's input rows
-	// The labelled rows of what the MLM transform, its LayerNorm and the decoder read, gathered.
+	loss       lossGrad  // the gradient of the loss with respect to the head's logits
+	nextSent   lossGrad  // the pre-training head's next-sentence loss's, with respect to its logits
+	start, end lossGrad  // the question answerer's start and end losses', with respect to [B, T]
+	probs      []float64 // [classes] one row's softmax
+	dl         []float32 // [B, NumLabels] a classifier's logits' gradients, every row
+	dPooled    []float32 // [B, D] gradient of the classifier's input
+	dIn        []float32 // [B, D] or [R, D] gradient of the pooled rows, or of the labelled rows of x
+	dAct       []float32 // [R, D] gradient of the MLM transform's activation
+	dDecoded   []float32 // [R, D] gradient of the decoder's input rows
+	// The labelled rows of what the MLM transform, its LayerNorm, the decoder and a token classifier
+	// read, gathered.
 	actRows, meanRows, rstdRows, preRows, xRows, decodedRows []float32
 }
 
 // headBackward is the backward pass of headForward from the final hidden states x [N, D], on the buffers
 // of s. dLogits [len(rows), classes] are the loss gradients of the logits rows listed in rows, every
-// other row's being zero. It adds the gradient with respect to x to dx, and the head's parameter
-// gradients to the gradient model g unless g is nil.
+// other row's being zero; the pre-training head's next-sentence gradients are s.nextSent's. It adds the
+// gradient with respect to x to dx, and the head's parameter gradients to the gradient model g unless g
+// is nil.
 func (m *Model) headBackward(s *headScratch, h *headActs, g *Model, rows []int, dLogits, x, dx []float32, b *Batch, sh shape) {
 	d := sh.hidden
-	c := m.cfg
 	switch m.head {
 	case SequenceClassification:
-		var gPooler, gPreClassifier, gClassifier *linear
+		m.pooledBackward(s, h, g, rows, dLogits, dx, b.Size)
+	case TokenClassification, QuestionAnswering:
+		var gClassifier *linear
 		if g != nil {
-			gPooler, gPreClassifier, gClassifier = g.pooler, g.preClassifier, g.classifier
+			gClassifier = g.classifier
 		}
-		s.dl, s.dPooled = grow(s.dl, b.Size*c.NumLabels), grow(s.dPooled, b.Size*d)
-		clear(s.dl)
-		scatterAddRows(s.dl, dLogits, rows, c.NumLabels)
-		dPooled := s.dPooled
-		clear(dPooled)
-		m.classifier.backward(m.k, dPooled, gClassifier, s.dl, h.pooled, b.Size)
-		dPooledIn := dPooled
-		switch c.ModelType {
-		case checkpoint.BERT: // pooled = tanh(pooler(pooledIn))
-			for i, y := range h.pooled {
-				dPooled[i] *= 1 - y*y
-			}
-			s.dIn = grow(s.dIn, b.Size*d)
-			dPooledIn = s.dIn
-			clear(dPooledIn)
-			m.pooler.backward(m.k, dPooledIn, gPooler, dPooled, h.pooledIn, b.Size)
-		case checkpoint.DistilBERT: // pooled = relu(preClassifier(pooledIn))
-			relu.backward(m.k, dPooled, h.pooledPre)
-			s.dIn = grow(s.dIn, b.Size*d)
-			dPooledIn = s.dIn
-			clear(dPooledIn)
-			m.preClassifier.backward(m.k, dPooledIn, gPreClassifier, dPooled, h.pooledIn, b.Size)
-		}
-		scatterAddRows(dx, dPooledIn, h.rows, d)
-
-	case MaskedLM:
-		// Only the labelled rows carry a gradient: run the head's backward on them alone.
 		r := len(rows)
-		var gTransform *linear
-		var gLN *layerNorm
-		if g != nil {
-			gTransform, gLN = g.mlmTransform, g.mlmLN
-		}
-		dNorm := m.decoderBackward(s, g, rows, dLogits, h.mlmNorm, d)
-		s.dAct = grow(s.dAct, r*d)
-		clear(s.dAct)
-		act := gatherRows(&s.actRows, h.mlmAct, rows, d)
-		mean, rstd := gatherRows(&s.meanRows, h.mlmMean, rows, 1), gatherRows(&s.rstdRows, h.mlmRstd, rows, 1)
-		m.mlmLN.backward(m.k, s.dAct, gLN, dNorm, act, mean, rstd, r, d)
-		m.act.backward(m.k, s.dAct, gatherRows(&s.preRows, h.mlmPre, rows, d))
 		s.dIn = grow(s.dIn, r*d)
 		clear(s.dIn)
-		m.mlmTransform.backward(m.k, s.dIn, gTransform, s.dAct, gatherRows(&s.xRows, x, rows, d), r)
+		m.classifier.backward(m.k, s.dIn, gClassifier, dLogits, gatherRows(&s.xRows, x, rows, d), r)
 		scatterAddRows(dx, s.dIn, rows, d)
-
+	case MaskedLM:
+		m.mlmBackward(s, h, g, rows, dLogits, x, dx)
+	case PreTraining:
+		m.mlmBackward(s, h, g, rows, dLogits, x, dx)
+		m.pooledBackward(s, h, g, s.nextSent.rows, s.nextSent.d, dx, b.Size)
 	case CausalLM:
 		scatterAddRows(dx, m.decoderBackward(s, g, rows, dLogits, x, d), rows, d)
 	}
+}
+
+// pooledBackward is the backward pass of pooledForward, given the gradients dLogits [len(rows),
+// classes] of the logits rows (sequences) listed in rows: it adds the gradient with respect to the
+// pooled rows to those rows of dx.
+func (m *Model) pooledBackward(s *headScratch, h *headActs, g *Model, rows []int, dLogits, dx []float32, size int) {
+	d := m.cfg.HiddenSize
+	var gPooler, gPreClassifier, gClassifier *linear
+	if g != nil {
+		gPooler, gPreClassifier, gClassifier = g.pooler, g.preClassifier, g.classifier
+	}
+	classes := m.classifier.out
+	s.dl, s.dPooled = grow(s.dl, size*classes), grow(s.dPooled, size*d)
+	clear(s.dl)
+	scatterAddRows(s.dl, dLogits, rows, classes)
+	dPooled := s.dPooled
+	clear(dPooled)
+	m.classifier.backward(m.k, dPooled, gClassifier, s.dl, h.pooled, size)
+	dPooledIn := dPooled
+	switch {
+	case m.pooler != nil: // pooled = tanh(pooler(pooledIn))
+		for i, y := range h.pooled {
+			dPooled[i] *= 1 - y*y
+		}
+		s.dIn = grow(s.dIn, size*d)
+		dPooledIn = s.dIn
+		clear(dPooledIn)
+		m.pooler.backward(m.k, dPooledIn, gPooler, dPooled, h.pooledIn, size)
+	case m.preClassifier != nil: // pooled = relu(preClassifier(pooledIn))
+		relu.backward(m.k, dPooled, h.pooledPre)
+		s.dIn = grow(s.dIn, size*d)
+		dPooledIn = s.dIn
+		clear(dPooledIn)
+		m.preClassifier.backward(m.k, dPooledIn, gPreClassifier, dPooled, h.pooledIn, size)
+	}
+	scatterAddRows(dx, dPooledIn, h.rows, d)
+}
+
+// mlmBackward is the backward pass of mlmForward for the labelled rows alone, the only ones that carry
+// a gradient: dLogits [len(rows), VocabSize] are theirs. It adds the gradient with respect to those
+// rows of x to dx.
+func (m *Model) mlmBackward(s *headScratch, h *headActs, g *Model, rows []int, dLogits, x, dx []float32) {
+	d := m.cfg.HiddenSize
+	r := len(rows)
+	var gTransform *linear
+	var gLN *layerNorm
+	if g != nil {
+		gTransform, gLN = g.mlmTransform, g.mlmLN
+	}
+	dNorm := m.decoderBackward(s, g, rows, dLogits, h.mlmNorm, d)
+	s.dAct = grow(s.dAct, r*d)
+	clear(s.dAct)
+	act := gatherRows(&s.actRows, h.mlmAct, rows, d)
+	mean, rstd := gatherRows(&s.meanRows, h.mlmMean, rows, 1), gatherRows(&s.rstdRows, h.mlmRstd, rows, 1)
+	m.mlmLN.backward(m.k, s.dAct, gLN, dNorm, act, mean, rstd, r, d)
+	m.act.backward(m.k, s.dAct, gatherRows(&s.preRows, h.mlmPre, rows, d))
+	s.dIn = grow(s.dIn, r*d)
+	clear(s.dIn)
+	m.mlmTransform.backward(m.k, s.dIn, gTransform, s.dAct, gatherRows(&s.xRows, x, rows, d), r)
+	scatterAddRows(dx, s.dIn, rows, d)
 }
 
 // decoderBackward is the backward pass of the vocabulary projection logits = in·decoderᵀ (+ bias) for

@@ -28,12 +28,12 @@ func (m *Model) ResidualStream(b *Batch) ([]*tensor.Tensor, error) {
 
 // HeadLogits applies to rows vectors of the residual stream, hidden [rows, D], everything the model does
 // after its last block: GPT-2's final LayerNorm, then the language-model head (the tied or separate
-// vocabulary projection of a causal LM; BERT's MLM transform, LayerNorm, decoder and bias). It returns the
-// vocabulary logits [rows, VocabSize]. Applied to the last depth of ResidualStream it gives the model's own
+// vocabulary projection of a causal LM; a masked LM's transform, LayerNorm, decoder and bias, also the
+// pre-training head's). It returns the vocabulary logits [rows, VocabSize]. Applied to the last depth of ResidualStream it gives the model's own
 // logits; applied to earlier depths it is nostalgebraist's logit lens. It fails for a model without a
 // language-model head.
 func (m *Model) HeadLogits(hidden []float32, rows int) ([]float32, error) {
-	if m.head != CausalLM && m.head != MaskedLM {
+	if m.head != CausalLM && m.head != MaskedLM && m.head != PreTraining {
 		return nil, fmt.Errorf("model: the logit lens needs a language-model head, the model has %s", m.head)
 	}
 	d := m.cfg.HiddenSize
@@ -46,7 +46,12 @@ func (m *Model) HeadLogits(hidden []float32, rows int) ([]float32, error) {
 		mean, rstd := make([]float32, rows), make([]float32, rows)
 		m.finalLN.forward(m.k, x, mean, rstd, hidden, rows, d, m.cfg.LayerNormEps)
 	}
+	if m.head == CausalLM {
+		logits := make([]float32, rows*m.cfg.VocabSize)
+		m.decode(logits, x, rows, 0)
+		return logits, nil
+	}
 	var h headActs
-	m.headForward(&h, x, nil, shape{rows: rows, hidden: d}, nil)
+	m.mlmForward(&h, x, rows, nil)
 	return h.logits, nil
 }

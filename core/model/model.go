@@ -35,6 +35,15 @@ const (
 	// CausalLM gives next-token vocabulary logits at every position (GPT2LMHeadModel,
 	// OpenAIGPTLMHeadModel).
 	CausalLM
+	// TokenClassification gives NumLabels logits at every position: a classifier on each token's final
+	// hidden state (BertForTokenClassification, DistilBertForTokenClassification).
+	TokenClassification
+	// QuestionAnswering gives a span's start and end logits at every position: qa_outputs, a layer of two
+	// outputs on each token's final hidden state (BertForQuestionAnswering, DistilBertForQuestionAnswering).
+	QuestionAnswering
+	// PreTraining is BERT's pre-training head (BertForPreTraining): the masked LM's vocabulary logits at
+	// every position, and the next-sentence logits of the pooled first token.
+	PreTraining
 )
 
 func (h Head) String() string {
@@ -45,6 +54,12 @@ func (h Head) String() string {
 		return "masked language model"
 	case CausalLM:
 		return "causal language model"
+	case TokenClassification:
+		return "token classification"
+	case QuestionAnswering:
+		return "question answering"
+	case PreTraining:
+		return "pre-training head (masked language model and next sentence)"
 	}
 	return "no head"
 }
@@ -75,11 +90,16 @@ type Model struct {
 
 	pooler        *linear // BERT: tanh(dense(first token)); kept in a bare BertModel that has one
 	preClassifier *linear // DistilBERT: relu(pre_classifier(first token))
-	classifier    *linear // BERT and DistilBERT classifier, GPT-2 score (no bias)
-	mlmTransform  *linear // BERT MLM: dense, activation, LayerNorm
-	mlmLN         *layerNorm
-	decoder       []float32      // [VocabSize, D] vocabulary projection; the word embeddings when tied
-	decoderBias   []float32      // [VocabSize], BERT MLM's cls.predictions.bias
+	// classifier is the last layer of a classifying head: BERT's and DistilBERT's classifier (of
+	// sequences or tokens), GPT-2's score (no bias), the question answerer's qa_outputs, BERT's
+	// pre-training cls.seq_relationship.
+	classifier   *linear
+	mlmTransform *linear // masked LM: dense, activation, LayerNorm (BERT's cls.predictions.transform, DistilBERT's vocab_transform)
+	mlmLN        *layerNorm
+	decoder      []float32 // [VocabSize, D] vocabulary projection; the word embeddings when tied
+	// decoderBias [VocabSize] is the masked LM's output bias: BERT's cls.predictions.bias, DistilBERT's
+	// vocab_projector.bias.
+	decoderBias   []float32
 	decoderPacked *kernel.Packed // decoderᵀ laid out for the kernels, when they pack (see packWeights)
 
 	// blocks are the slices the parameters above are stored in, in the order layout made them: what an
@@ -109,19 +129,25 @@ type block struct {
 	ln2     layerNorm
 }
 
-// New builds a model from a checkpoint. The task head follows config.architectures[0]
-// (BertForSequenceClassification, BertForMaskedLM, BertModel, DistilBertForSequenceClassification,
-// DistilBertModel, GPT2LMHeadModel, GPT2ForSequenceClassification, GPT2Model, OpenAIGPTLMHeadModel,
-// OpenAIGPTModel); for another or no architecture it is guessed from the tensors present, and is NoHead
-// when none fits. Layers named in pruned_heads get that many fewer heads, and their weights must have
-// the shrunk shapes. Weight names are accepted with or without the base model's prefix ("bert.", ...),
-// and LayerNorm "gamma"/"beta" for "weight"/"bias", as Hugging Face accepts them; tensors the model does
-// not use are ignored. Errors name the first missing or mis-shaped tensor.
+// New builds a model from a checkpoint. The task head follows config.architectures[0], which must be
+// one of the classes bertology runs (see architectureHeads) for the config's model type; any other
+// class is refused by name rather than run as something it is not. A config that names no architecture
+// gets the head its tensors imply, NoHead when none fits. Layers named in pruned_heads get that many
+// fewer heads, and their weights must have the shrunk shapes. Weight names are accepted with or
+// without the base model's prefix ("bert.", ...), and LayerNorm "gamma"/"beta" for "weight"/"bias", as
+// Hugging Face accepts them; tensors the model does not use are ignored. Errors name the first missing
+// or mis-shaped tensor.
 //
 // The model copies the weights it uses; ck is not kept.
 func New(ck *checkpoint.Checkpoint, opts ...Option) (*Model, error) {
 	ld := &loader{weights: ck.Weights, prefix: basePrefix[ck.Config.ModelType]}
-	head := headOf(ck)
+	head, err := architectureHead(ck.Config)
+	if err != nil {
+		return nil, fmt.Errorf("model: %w", err)
+	}
+	if len(ck.Config.Architectures) == 0 {
+		head = headFromTensors(ck.Config.ModelType, ld)
+	}
 	// A bare BertModel has a pooler unless it was built without one; keep it when the checkpoint does,
 	// so that the parameter count and the export match Hugging Face's.
 	withPooler := ck.Config.ModelType == checkpoint.BERT && head == NoHead && ld.has("pooler.dense.weight")
@@ -155,6 +181,10 @@ func build(cfg *checkpoint.Config, head Head, withPooler bool) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
+	if head == QuestionAnswering && cfg.NumLabels != 2 {
+		// Hugging Face splits qa_outputs into exactly a start and an end (DistilBERT refuses other counts).
+		return nil, fmt.Errorf("question answering needs num_labels 2 (a start and an end logit), config.json has %d", cfg.NumLabels)
+	}
 	m := &Model{cfg: cfg, head: head, k: kernel.Default, act: act}
 	if head != NoHead {
 		m.prefix = basePrefix[cfg.ModelType]
@@ -179,9 +209,15 @@ var architectureHeads = map[string]struct {
 }{
 	"BertModel":                           {checkpoint.BERT, NoHead},
 	"BertForSequenceClassification":       {checkpoint.BERT, SequenceClassification},
+	"BertForTokenClassification":          {checkpoint.BERT, TokenClassification},
+	"BertForQuestionAnswering":            {checkpoint.BERT, QuestionAnswering},
 	"BertForMaskedLM":                     {checkpoint.BERT, MaskedLM},
+	"BertForPreTraining":                  {checkpoint.BERT, PreTraining},
 	"DistilBertModel":                     {checkpoint.DistilBERT, NoHead},
 	"DistilBertForSequenceClassification": {checkpoint.DistilBERT, SequenceClassification},
+	"DistilBertForTokenClassification":    {checkpoint.DistilBERT, TokenClassification},
+	"DistilBertForQuestionAnswering":      {checkpoint.DistilBERT, QuestionAnswering},
+	"DistilBertForMaskedLM":               {checkpoint.DistilBERT, MaskedLM},
 	"GPT2Model":                           {checkpoint.GPT2, NoHead},
 	"GPT2LMHeadModel":                     {checkpoint.GPT2, CausalLM},
 	"GPT2ForSequenceClassification":       {checkpoint.GPT2, SequenceClassification},
@@ -189,41 +225,63 @@ var architectureHeads = map[string]struct {
 	"OpenAIGPTLMHeadModel":                {checkpoint.OpenAIGPT, CausalLM},
 }
 
-// architectureHead is the head of the config's first architecture, if it is one bertology runs.
-func architectureHead(cfg *checkpoint.Config) (Head, bool) {
+// architectureHead is the head of the config's first architecture: NoHead when it names none, an error
+// when it names a class bertology does not run (BertForMultipleChoice, GPT2DoubleHeadsModel,
+// RobertaForMaskedLM, ...) or one of another model type than the config's.
+func architectureHead(cfg *checkpoint.Config) (Head, error) {
 	if len(cfg.Architectures) == 0 {
-		return NoHead, false
+		return NoHead, nil
 	}
-	a, ok := architectureHeads[cfg.Architectures[0]]
-	return a.head, ok && a.modelType == cfg.ModelType
+	class := cfg.Architectures[0]
+	a, ok := architectureHeads[class]
+	switch {
+	case !ok:
+		return NoHead, fmt.Errorf("bertology does not support %s yet (config.json's architectures)", class)
+	case a.modelType != cfg.ModelType:
+		return NoHead, fmt.Errorf("config.json names the architecture %s, a %s model, but its model_type is %s", class, a.modelType, cfg.ModelType)
+	}
+	return a.head, nil
 }
 
-// headOf decides a checkpoint's head from its architecture, or else from the tensors it holds.
-func headOf(ck *checkpoint.Checkpoint) Head {
-	if h, ok := architectureHead(ck.Config); ok {
-		return h
-	}
-	has := func(name string) bool { _, ok := ck.Weights[name]; return ok }
-	switch ck.Config.ModelType {
+// headFromTensors decides the head of a checkpoint whose config names no architecture from the
+// tensors the loader holds, under any name it accepts. A
+// classifier with a pooler (BERT) or pre-classifier (DistilBERT) classifies sequences; without one it
+// classifies tokens, as BertForTokenClassification is built without a pooler.
+func headFromTensors(mt checkpoint.ModelType, ld *loader) Head {
+	has := ld.has
+	switch mt {
 	case checkpoint.BERT:
 		switch {
-		case has("classifier.weight"):
+		case has("cls.seq_relationship.weight"):
+			return PreTraining
+		case has("qa_outputs.weight"):
+			return QuestionAnswering
+		case has("classifier.weight") && has("pooler.dense.weight"):
 			return SequenceClassification
+		case has("classifier.weight"):
+			return TokenClassification
 		case has("cls.predictions.bias"):
 			return MaskedLM
 		}
 	case checkpoint.DistilBERT:
-		if has("classifier.weight") {
+		switch {
+		case has("qa_outputs.weight"):
+			return QuestionAnswering
+		case has("classifier.weight") && has("pre_classifier.weight"):
 			return SequenceClassification
+		case has("classifier.weight"):
+			return TokenClassification
+		case has("vocab_projector.bias"):
+			return MaskedLM
 		}
 	case checkpoint.GPT2, checkpoint.OpenAIGPT:
-		if has("score.weight") && ck.Config.ModelType == checkpoint.GPT2 {
+		if has("score.weight") && mt == checkpoint.GPT2 {
 			return SequenceClassification
 		}
 		if has("lm_head.weight") {
 			return CausalLM
 		}
-		for name := range ck.Weights {
+		for name := range ld.weights {
 			if strings.HasPrefix(name, "transformer.") {
 				return CausalLM // saved from a model that wraps the base one, its LM head being tied
 			}
@@ -275,21 +333,33 @@ func (m *Model) layout(withPooler bool) {
 			m.preClassifier = m.newLinear(d, d, true)
 		}
 		m.classifier = m.newLinear(d, c.NumLabels, c.ModelType != checkpoint.GPT2)
-	case MaskedLM:
-		m.mlmTransform = m.newLinear(d, d, true)
-		m.mlmLN = m.newLayerNorm(d)
-		m.decoderBias = m.newParam(c.VocabSize, BiasParam)
+	case TokenClassification, QuestionAnswering: // QuestionAnswering has NumLabels 2 (build)
+		m.classifier = m.newLinear(d, c.NumLabels, true)
+	case PreTraining:
+		m.pooler = m.newLinear(d, d, true)
+		m.classifier = m.newLinear(d, 2, true)
 	case NoHead:
 		if withPooler {
 			m.pooler = m.newLinear(d, d, true)
 		}
 	}
-	if m.head == MaskedLM || m.head == CausalLM {
+	if m.head == MaskedLM || m.head == PreTraining {
+		m.mlmTransform = m.newLinear(d, d, true)
+		m.mlmLN = m.newLayerNorm(d)
+		m.decoderBias = m.newParam(c.VocabSize, BiasParam)
+	}
+	if m.vocabularyLogits() {
 		m.decoder = m.wordEmb
 		if !c.TieWordEmbeddings {
 			m.decoder = m.newParam(c.VocabSize*d, WeightParam)
 		}
 	}
+}
+
+// vocabularyLogits reports whether the head's logits are over the vocabulary, at every position: a
+// language model's, the ones too large to return when only the loss is wanted (Options.LossOnly).
+func (m *Model) vocabularyLogits() bool {
+	return m.head == MaskedLM || m.head == CausalLM || m.head == PreTraining
 }
 
 // newParam allocates n parameters of the given kind as one more of the model's blocks.

@@ -77,27 +77,37 @@ func (m *Model) walk(v paramVisitor) {
 	}
 	if m.classifier != nil {
 		name := "classifier"
-		if c.ModelType == checkpoint.GPT2 {
+		switch {
+		case c.ModelType == checkpoint.GPT2:
 			name = "score"
+		case m.head == QuestionAnswering:
+			name = "qa_outputs"
+		case m.head == PreTraining:
+			name = "cls.seq_relationship"
 		}
 		visitLinear(v, m.classifier, name)
 	}
 	if m.mlmTransform != nil {
-		visitLinear(v, m.mlmTransform, "cls.predictions.transform.dense")
-		visitLayerNorm(v, m.mlmLN, "cls.predictions.transform.LayerNorm", d)
-	}
-	if m.decoderBias != nil {
-		v.param(m.decoderBias, "cls.predictions.bias", initBias, c.VocabSize)
-	}
-	if m.head == MaskedLM || m.head == CausalLM {
+		n := mlmNames[c.ModelType]
+		visitLinear(v, m.mlmTransform, n.transform)
+		visitLayerNorm(v, m.mlmLN, n.layerNorm, d)
+		v.param(m.decoderBias, n.bias, initBias, c.VocabSize)
 		if !c.TieWordEmbeddings {
-			name := "lm_head.weight"
-			if m.head == MaskedLM {
-				name = "cls.predictions.decoder.weight"
-			}
-			v.param(m.decoder, name, initWeight, c.VocabSize, d)
+			v.param(m.decoder, n.decoder, initWeight, c.VocabSize, d)
 		}
 	}
+	if m.head == CausalLM && !c.TieWordEmbeddings {
+		v.param(m.decoder, "lm_head.weight", initWeight, c.VocabSize, d)
+	}
+}
+
+// mlmNames are the Hugging Face names of a masked LM's head, by model type: BERT's cls.predictions
+// (also BertForPreTraining's), DistilBERT's vocab_* layers. The decoder is saved only when it is not
+// tied to the word embeddings.
+var mlmNames = map[checkpoint.ModelType]struct{ transform, layerNorm, bias, decoder string }{
+	checkpoint.BERT: {"cls.predictions.transform.dense", "cls.predictions.transform.LayerNorm",
+		"cls.predictions.bias", "cls.predictions.decoder.weight"},
+	checkpoint.DistilBERT: {"vocab_transform", "vocab_layer_norm", "vocab_projector.bias", "vocab_projector.weight"},
 }
 
 // parameterNames are the Hugging Face names of one model type's embeddings and layers, relative to the

@@ -2,6 +2,7 @@ package model
 
 import (
 	"encoding/json"
+	"fmt"
 	"math/rand/v2"
 
 	"bertology/core/checkpoint"
@@ -11,8 +12,8 @@ import (
 // that need a model of a given shape. Weights and embeddings are N(0, σ²) with σ the config's
 // initializer_range (0.02 when absent), as Hugging Face initialises them; biases and LayerNorm shifts are
 // N(0, σ²) too and LayerNorm gains 1 + N(0, σ²), so that none of them is trivially zero or one. The head
-// follows cfg.Architectures[0], NoHead when it is absent or unknown. The same seed gives the same
-// weights.
+// follows cfg.Architectures[0], NoHead when it is absent; a class bertology does not run is an error, as
+// in New. The same seed gives the same weights.
 func RandomCheckpoint(cfg *checkpoint.Config, seed uint64) (*checkpoint.Checkpoint, error) {
 	m, err := randomModel(cfg, seed)
 	if err != nil {
@@ -23,7 +24,10 @@ func RandomCheckpoint(cfg *checkpoint.Config, seed uint64) (*checkpoint.Checkpoi
 
 // randomModel builds the model RandomCheckpoint describes without the detour through a checkpoint.
 func randomModel(cfg *checkpoint.Config, seed uint64) (*Model, error) {
-	head, _ := architectureHead(cfg)
+	head, err := architectureHead(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("model: %w", err)
+	}
 	m, err := build(cfg, head, false)
 	if err != nil {
 		return nil, err

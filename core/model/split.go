@@ -1,7 +1,8 @@
 package model
 
 // Split cuts b into consecutive batches of at most size sequences, sharing b's slices. Labels are split
-// per sequence for a classifier and per token for a language model, as their length says.
+// per sequence for a sequence classifier and per token for a token classifier or a language model, as
+// their length says.
 func (b *Batch) Split(size int) []*Batch {
 	if size <= 0 || size >= b.Size {
 		return []*Batch{b}
@@ -28,6 +29,9 @@ func (b *Batch) Split(size int) []*Batch {
 			per := len(b.Targets) / b.Size
 			p.Targets = b.Targets[s*per : e*per]
 		}
+		p.StartPositions = part(b.StartPositions, 1, s, e)
+		p.EndPositions = part(b.EndPositions, 1, s, e)
+		p.NextSentenceLabels = part(b.NextSentenceLabels, 1, s, e)
 		out = append(out, p)
 	}
 	return out

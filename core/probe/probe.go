@@ -5,7 +5,7 @@
 //
 // The classifier is an L2-regularised multinomial logistic regression fitted with gonum's L-BFGS on the exact
 // loss and gradient, in float64. Features come from SentenceFeatures (one pooled vector per sequence) or
-// TokenFeatures (one vector per chosen token); token tags are read with ReadTags. ExpectedLayer and
+// TokenFeatures (one vector per chosen token); token tags are read with glue.ReadTagged. ExpectedLayer and
 // CentreOfGravity summarise a per-layer score curve as one layer number.
 package probe
 

@@ -317,7 +317,7 @@ func TestProbe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.Task != "sst-2" || res.Pool != "first" || res.Samples != 12 || res.Dim != 32 || !reflect.DeepEqual(res.Classes, []string{"0", "1"}) {
+	if res.Task != "sst-2" || res.Pool != "first" || res.Samples != 12 || res.Dim != 32 || !reflect.DeepEqual(res.Classes, []string{"negative", "positive"}) {
 		t.Fatalf("task %q pool %q, %d samples of %d, classes %q", res.Task, res.Pool, res.Samples, res.Dim, res.Classes)
 	}
 	if res.Majority != 0.5 { // six sentences of each label

@@ -12,7 +12,7 @@ import (
 // analysisData is the loaded data set encoded for the analyses that run over it (probe, attnStats).
 type analysisData struct {
 	task    string   // the GLUE task's name, or "lm" for plain text
-	classes []string // the task's labels; nil for a regression task and plain text
+	classes []string // the task's label names (glue.Task.Names); nil for a regression task and plain text
 	encs    []tokenizer.Encoding
 	labels  []int // each example's class, when asked for
 }
@@ -38,7 +38,7 @@ func (l *Lab) encodeData(subset, maxSeqLength int, withLabels bool) (*analysisDa
 	out := &analysisData{task: d.info.Task}
 	if d.task == nil {
 		if withLabels {
-			return nil, fmt.Errorf("%s is plain text; a probe needs the class labels of a GLUE classification task", d.info.Name)
+			return nil, fmt.Errorf("%s is %s; a probe needs the class labels of a GLUE classification task", d.info.Name, d.info.TaskTitle)
 		}
 		for i, text := range dataset.First(d.texts, subset) {
 			enc, err := l.model.tok.Encode(text, "", false, tokenizer.Options{MaxLength: maxSeqLength, Truncate: true})
@@ -57,7 +57,7 @@ func (l *Lab) encodeData(subset, maxSeqLength int, withLabels bool) (*analysisDa
 		if d.task.Regression() {
 			return nil, fmt.Errorf("%s is a regression task; a probe needs class labels", d.task.Title)
 		}
-		out.classes = d.task.Labels
+		out.classes = d.task.Names
 		out.labels = make([]int, len(examples))
 		for i, ex := range examples {
 			if ex.Label < 0 {

@@ -6,18 +6,23 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 
 	"bertology/core/glue"
 	"bertology/wasm/protocol"
 )
 
-// dataFile is a loaded data file: the examples of a GLUE task, or lines of plain text.
+// dataFile is a loaded data file: the examples of a GLUE task, lines of plain text, or sentences of
+// tagged words.
 type dataFile struct {
 	info     protocol.DatasetInfo
-	task     *glue.Task // nil for plain text
+	task     *glue.Task // nil for plain text and tagged words
 	examples []glue.Example
-	texts    []string
+	// texts are the lines of plain text, or the tagged sentences' words joined by spaces, for the
+	// analyses that read text.
+	texts  []string
+	tagged []glue.TaggedSentence
 }
 
 // previewRows is how many examples DatasetInfo shows.
@@ -25,6 +30,14 @@ const previewRows = 5
 
 // taskLM is the task name that asks for plain text scored by a language model's loss.
 const taskLM = "lm"
+
+// taskTagged is the task name that asks for a CoNLL-style file of tagged words for a token classifier;
+// taggedTitle names it on the page, and taggedMetric is the metric it is judged by, entity F1.
+const (
+	taskTagged   = "ner"
+	taggedTitle  = "tagged words"
+	taggedMetric = "f1"
+)
 
 var errNoData = errors.New("no data set is loaded: send loadDataset first")
 
@@ -36,9 +49,12 @@ func (l *Lab) LoadDataset(ctx context.Context, req *protocol.LoadDatasetRequest,
 	}
 	var d *dataFile
 	var err error
-	if isText(req.Name, req.Task) {
+	switch {
+	case strings.EqualFold(req.Task, taskTagged) || req.Task == "" && glue.LooksTagged(req.Bytes):
+		d, err = readTagged(req)
+	case isText(req.Name, req.Task):
 		d, err = readText(req)
-	} else {
+	default:
 		d, err = readGLUE(req)
 	}
 	if err != nil {
@@ -76,6 +92,28 @@ func readText(req *protocol.LoadDatasetRequest) (*dataFile, error) {
 	for _, t := range texts[:min(previewRows, len(texts))] {
 		d.info.Preview = append(d.info.Preview, protocol.DatasetRow{TextA: t})
 	}
+	return d, nil
+}
+
+// readTagged reads a CoNLL-style file of tagged words; its labels are the tags it uses, sorted.
+func readTagged(req *protocol.LoadDatasetRequest) (*dataFile, error) {
+	sentences, err := glue.ReadTagged(bytes.NewReader(req.Bytes))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", req.Name, err)
+	}
+	d := &dataFile{tagged: sentences, info: protocol.DatasetInfo{
+		Name: req.Name, Task: taskTagged, TaskTitle: taggedTitle, Detected: req.Task == "",
+		Count: len(sentences), Metric: taggedMetric,
+	}}
+	for i, s := range sentences {
+		d.texts = append(d.texts, strings.Join(s.Words, " "))
+		d.info.Labels = append(d.info.Labels, s.Tags...)
+		if i < previewRows {
+			d.info.Preview = append(d.info.Preview, protocol.DatasetRow{TextA: d.texts[i], Label: strings.Join(s.Tags, " ")})
+		}
+	}
+	slices.Sort(d.info.Labels)
+	d.info.Labels = slices.Compact(d.info.Labels)
 	return d, nil
 }
 

@@ -55,7 +55,7 @@ func (l *Lab) Forward(ctx context.Context, req *protocol.ForwardRequest, report 
 		case model.SequenceClassification:
 			res.Logits = logits
 			res.Classes = l.classes(logits.Data)
-		case model.MaskedLM, model.CausalLM:
+		case model.MaskedLM, model.CausalLM, model.PreTraining:
 			k := req.TopK
 			if k == 0 {
 				k = defaultTopK

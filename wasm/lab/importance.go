@@ -56,7 +56,7 @@ func (l *Lab) Importance(ctx context.Context, req *protocol.ImportanceRequest, r
 	if err != nil {
 		return nil, err
 	}
-	if e.task != nil {
+	if e.task != nil || e.tags != nil {
 		for name := range ev.Metrics {
 			if name != "loss" {
 				e.reported = append(e.reported, name)
@@ -101,7 +101,7 @@ func (l *Lab) Evaluate(ctx context.Context, req *protocol.EvaluateRequest, repor
 }
 
 // batch encodes the data set for the loaded model as the request asks: a GLUE task for a sequence
-// classifier with as many labels, plain text for a language model.
+// classifier with as many labels, tagged words for a token classifier, plain text for a language model.
 func (l *Lab) batch(d *dataFile, req *protocol.ImportanceRequest) (*evaluation, error) {
 	info := &l.model.info
 	if l.model.tok == nil {
@@ -130,12 +130,16 @@ func (l *Lab) batch(d *dataFile, req *protocol.ImportanceRequest) (*evaluation, 
 	if d.task != nil && d.info.Split == "test" {
 		return nil, fmt.Errorf("%s has no labels (a test file): importance needs them", d.info.Name)
 	}
-	data := dataset.Data{Task: d.task, Examples: d.examples, Texts: d.texts}.First(req.Subset)
+	data := dataset.Data{Task: d.task, Examples: d.examples, Texts: d.texts, Tagged: d.tagged}.First(req.Subset)
 	batches, err := dataset.ForModel(l.model.model, l.model.tok, data, maxLen, batchSize)
 	if err != nil {
 		return nil, err
 	}
-	return &evaluation{task: d.task, examples: data.Len(), batches: batches}, nil
+	e := &evaluation{task: d.task, examples: data.Len(), batches: batches}
+	if d.tagged != nil {
+		e.tags = l.model.model.Config().LabelNames()
+	}
+	return e, nil
 }
 
 func orTrue(b *bool) bool { return b == nil || *b }

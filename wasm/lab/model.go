@@ -79,22 +79,13 @@ func describe(m *model.Model, files map[string][]byte) protocol.ModelInfo {
 	return info
 }
 
-// classLabels names a sequence classifier's classes by config.json's id2label, or LABEL_i as Hugging
-// Face does where it has none.
+// classLabels names a classifier's classes, of sequences or tokens, by config.json's id2label
+// (LABEL_i where it has none, as Hugging Face names them); nil for other heads.
 func classLabels(m *model.Model) []string {
-	if m.Head() != model.SequenceClassification {
+	if h := m.Head(); h != model.SequenceClassification && h != model.TokenClassification {
 		return nil
 	}
-	cfg := m.Config()
-	labels := make([]string, cfg.NumLabels)
-	for i := range labels {
-		if name, ok := cfg.ID2Label[i]; ok {
-			labels[i] = name
-		} else {
-			labels[i] = fmt.Sprintf("LABEL_%d", i)
-		}
-	}
-	return labels
+	return m.Config().LabelNames()
 }
 
 // ModelInfo describes the loaded model.

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"bertology/core/analysis"
+	"bertology/core/glue"
 	"bertology/core/probe"
 	"bertology/wasm/protocol"
 )
@@ -191,14 +192,14 @@ func sst2Repeated(t *testing.T, n int) string {
 // two shards, and wants the same results, bit for bit, also after pruning.
 func TestShardsComputeTheAnalysesOfTheLab(t *testing.T) {
 	data := sst2Repeated(t, 48)
-	var tagged []probe.TaggedSentence
+	var tagged []glue.TaggedSentence
 	for _, line := range strings.Split(strings.TrimSpace(data), "\n")[1:13] {
 		words := strings.Fields(strings.Split(line, "\t")[0])
 		tags := make([]string, len(words))
 		for i, w := range words {
 			tags[i] = fmt.Sprint(len(w) % 3)
 		}
-		tagged = append(tagged, probe.TaggedSentence{Tokens: words, Tags: tags})
+		tagged = append(tagged, glue.TaggedSentence{Words: words, Tags: tags})
 	}
 	for _, arch := range []string{"bert", "gpt2"} {
 		t.Run(arch, func(t *testing.T) {

@@ -33,7 +33,8 @@ type workflow struct {
 
 // evaluation is a data set in batches for one model, with how to score the model on them.
 type evaluation struct {
-	task     *glue.Task // nil for plain text
+	task     *glue.Task // nil for plain text and tagged words
+	tags     []string   // a token classifier's classes (id2label), for tagged words; else nil
 	batches  []*model.Batch
 	examples int
 	opt      bertology.Options // the importance request's mode and normalisation
@@ -76,16 +77,26 @@ func throttled(report Reporter) progress.Func {
 // evaluationOf turns an importance pass into the model's metrics.
 func (e *evaluation) evaluationOf(imp *bertology.Importance) (*protocol.Evaluation, error) {
 	ev := &protocol.Evaluation{Metrics: map[string]*float64{"loss": finite(imp.Loss)}, Examples: e.examples}
-	if e.task == nil {
+	var all map[string]float64
+	var err error
+	switch {
+	case e.tags != nil:
+		all, err = bertology.TaggingMetrics(e.tags, imp.Logits, e.batches)
+		ev.Metric = taggedMetric
+		if _, ok := all[taggedMetric]; !ok {
+			ev.Metric = "acc" // the tags are no IOB tags: no entities
+		}
+	case e.task == nil:
 		ev.Metric = "perplexity"
 		ev.Metrics["perplexity"] = finite(math.Exp(imp.Loss))
 		return ev, nil
+	default:
+		all, err = bertology.TaskMetrics(e.task, imp.Logits, e.batches)
+		ev.Metric = e.task.Metric
 	}
-	all, err := bertology.TaskMetrics(e.task, imp.Logits, e.batches)
 	if err != nil {
 		return nil, err
 	}
-	ev.Metric = e.task.Metric
 	for name, v := range all {
 		ev.Metrics[name] = finite(v)
 	}
@@ -95,14 +106,24 @@ func (e *evaluation) evaluationOf(imp *bertology.Importance) (*protocol.Evaluati
 // score returns the masking loop's score, higher is better, and what it is: the named metric (the
 // task's main one when empty), or 1/perplexity for text.
 func (e *evaluation) score(metric string) (string, func(*bertology.Importance) (float64, error), error) {
-	if e.task == nil {
+	if e.task == nil && e.tags == nil {
 		return "1/perplexity", bertology.LanguageModelScore, nil
 	}
+	title := taggedTitle
+	if e.task != nil {
+		title = e.task.Title
+	}
 	if metric == "" {
-		metric = e.task.Metric
+		metric = taggedMetric
+		if e.task != nil {
+			metric = e.task.Metric
+		}
 	}
 	if metric == "loss" || !slices.Contains(e.reported, metric) {
-		return "", nil, fmt.Errorf("metric %q: %s reports %s", metric, e.task.Title, strings.Join(e.reported, ", "))
+		return "", nil, fmt.Errorf("metric %q: %s reports %s", metric, title, strings.Join(e.reported, ", "))
+	}
+	if e.tags != nil {
+		return metric, bertology.TaggingScore(e.tags, metric, e.batches), nil
 	}
 	return metric, bertology.TaskScore(e.task, metric, e.batches), nil
 }

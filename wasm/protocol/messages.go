@@ -54,7 +54,7 @@ type ModelInfo struct {
 	Vocab         int      `js:"vocab"`         // vocabulary size
 	MaxPositions  int      `js:"maxPositions"`  // longest input in tokens
 	Params        int      `js:"params"`        // number of parameters
-	Labels        []string `js:"labels"`        // class names of a classification head; empty otherwise
+	Labels        []string `js:"labels"`        // class names (id2label) of a classifier of sequences or tokens; empty otherwise
 	Files         []string `js:"files"`         // the files the model was loaded from, sorted
 	Kernels       string   `js:"kernels"`       // the kernels the model runs on: simd128, relaxed-simd or go
 }

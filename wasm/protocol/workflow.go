@@ -18,27 +18,28 @@ const (
 	OpExportNpy    = "exportNpy"    // ExportNpyRequest → ExportedFiles
 )
 
-// LoadDatasetRequest carries a data file: a GLUE-style TSV file or plain text, one example a line.
+// LoadDatasetRequest carries a data file: a GLUE-style TSV file, plain text, one example a line, or a
+// CoNLL-style file of tagged words (one word and its tag a line, a blank line between sentences).
 type LoadDatasetRequest struct {
 	// Name is the file's name. It helps detect the GLUE task ("SST-2/dev.tsv", "dev_mismatched.tsv"),
-	// and a .txt, .raw or .tokens file is read as plain text.
+	// and a .txt, .raw or .tokens file is read as plain text unless it holds IOB-tagged words.
 	Name  string `js:"name"`
 	Bytes []byte `js:"bytes"`
 	// Task is the GLUE task to read the file as ("sst-2", "mnli", ...), "lm" for plain text scored by a
-	// language model's loss, or empty to detect it.
+	// language model's loss, "ner" for tagged words scored by a token classifier, or empty to detect it.
 	Task string `js:"task"`
 }
 
 // DatasetInfo describes the loaded data set.
 type DatasetInfo struct {
 	Name      string       `js:"name"`
-	Task      string       `js:"task"`      // the GLUE task's name ("sst-2", ...), or "lm" for plain text
-	TaskTitle string       `js:"taskTitle"` // as GLUE writes it ("SST-2"), or "plain text"
+	Task      string       `js:"task"`      // the GLUE task's name ("sst-2", ...), "lm" for plain text, "ner" for tagged words
+	TaskTitle string       `js:"taskTitle"` // as GLUE writes it ("SST-2"), "plain text" or "tagged words"
 	Detected  bool         `js:"detected"`  // the task was detected, not chosen
-	Split     string       `js:"split"`     // "train", "dev" or "test" (unlabelled); empty for plain text
-	Count     int          `js:"count"`     // examples, or lines of text
-	Labels    []string     `js:"labels"`    // the task's labels; empty for regression and plain text
-	Metric    string       `js:"metric"`    // what the task is judged by ("acc", "mcc", ...; "perplexity" for text)
+	Split     string       `js:"split"`     // "train", "dev" or "test" (unlabelled); empty for plain text and tagged words
+	Count     int          `js:"count"`     // examples, lines of text, or sentences of tagged words
+	Labels    []string     `js:"labels"`    // the task's labels, or the tags the file uses; empty for regression and plain text
+	Metric    string       `js:"metric"`    // what the task is judged by ("acc", "mcc", ...; "perplexity" for text, "f1" for tags)
 	Preview   []DatasetRow `js:"preview"`   // the first examples
 }
 
