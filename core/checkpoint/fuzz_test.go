@@ -50,6 +50,8 @@ func FuzzReadPytorchBin(f *testing.F) {
 		"archive/data/0":   testStorages["0"],
 		"archive/data/1":   testStorages["1"],
 	}))
+	f.Add(legacyFile(false, fuzzViews, "1", "0"))
+	f.Add(legacyFile(true, fuzzViews, "0", "1"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		tensors, err := ReadPytorchBin(data)
 		assertConsistent(t, tensors, err)

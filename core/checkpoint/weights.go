@@ -1,0 +1,33 @@
+package checkpoint
+
+import (
+	"fmt"
+
+	"bertology/core/tensor"
+)
+
+// weightFile is a weight file whose header (safetensors) or pickle (torch) has been read and checked
+// against the file, with no tensor decoded yet, so that what several files need together (the shards of
+// a checkpoint) is known before any is decoded.
+type weightFile interface {
+	names() []string
+	// bytesNeeded is the size of the tensors widened to float32.
+	bytesNeeded() int64
+	decode() (tensors map[string]*tensor.Tensor, dtypes map[string]string, err error)
+}
+
+// checkWeightBytes refuses weights that would decode to more than MaxWeightBytes.
+func checkWeightBytes(need int64) error {
+	if need > MaxWeightBytes {
+		return fmt.Errorf("the weights need %d bytes as float32, over the %d-byte limit (MaxWeightBytes)", need, MaxWeightBytes)
+	}
+	return nil
+}
+
+// decodeWithin decodes one weight file after checking it against MaxWeightBytes.
+func decodeWithin(f weightFile) (map[string]*tensor.Tensor, map[string]string, error) {
+	if err := checkWeightBytes(f.bytesNeeded()); err != nil {
+		return nil, nil, err
+	}
+	return f.decode()
+}
