@@ -1,8 +1,11 @@
 // Package checkpoint reads and writes model directories in Hugging Face's layout: config.json, weights
-// in model.safetensors (F32, F16, BF16) or pytorch_model.bin, and the tokenizer's files.
+// in model.safetensors (F32, F16, BF16) or pytorch_model.bin (torch's zip format or its legacy one),
+// either one file or shards beside an index, and the tokenizer's files.
 //
 // Everything is read from bytes so that the browser, which has no file system, loads a model the same way
-// the command line does: LoadFiles takes the files by name, LoadDir reads a directory into that map.
+// the command line does: Load takes the files by name; ReadFiles finds the files a model directory
+// needs, the way transformers does, through a function that reads one by name; LoadDir reads a
+// directory with it.
 package checkpoint
 
 import (
@@ -15,6 +18,7 @@ import (
 	"slices"
 
 	"bertology/core/tensor"
+	"bertology/core/tokenizer"
 )
 
 // Checkpoint is a model directory in memory: its parsed config, its weights (by Hugging Face name,
@@ -25,87 +29,157 @@ type Checkpoint struct {
 	// DTypes is the element type each weight had in its file before widening ("F32", "F16", "BF16",
 	// "I64", ...), by weight name; nil for a checkpoint built in memory.
 	DTypes map[string]string
-	Files  map[string][]byte
+	// WeightsFrom is the one of WeightFiles the weights were read from (for a sharded checkpoint, its
+	// index); "" for a checkpoint built in memory.
+	WeightsFrom string
+	Files       map[string][]byte
 }
 
-// WeightFiles lists the weight file names LoadFiles looks for, in order of preference.
-var WeightFiles = []string{"model.safetensors", "pytorch_model.bin"}
+// WeightFiles lists the files a checkpoint's weights are read from, in transformers' order of
+// preference: one safetensors file, the index of sharded ones, one pytorch_model.bin, the index of
+// sharded ones.
+var WeightFiles = []string{"model.safetensors", "model.safetensors.index.json", "pytorch_model.bin", "pytorch_model.bin.index.json"}
 
-// LoadDir reads every regular file of dir (not its subdirectories) and loads it with LoadFiles. A
-// symbolic link to a regular file counts as one: the Hugging Face Hub cache's snapshot directories
-// hold nothing else (snapshots/<commit>/config.json → ../../blobs/<etag>).
-func LoadDir(dir string) (*Checkpoint, error) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, fmt.Errorf("checkpoint: %w", err)
-	}
+// ReadFiles reads the files of a model directory that Load uses, in the order transformers looks for
+// them: config.json; then the first of WeightFiles the directory has, and for an index the shards it
+// lists; then the tokenizer's files (tokenizer.Files). read returns a file's bytes by name, or an
+// error that wraps fs.ErrNotExist when the directory lacks it (as a Hub 404 would); only a shard the
+// index lists must be there. Any other error of read stops the reading.
+func ReadFiles(read func(name string) ([]byte, error)) (map[string][]byte, error) {
 	files := map[string][]byte{}
-	for _, e := range entries {
-		path := filepath.Join(dir, e.Name())
-		if e.Type()&fs.ModeSymlink != 0 {
-			st, err := os.Stat(path)
-			if err != nil {
-				target, _ := os.Readlink(path)
-				var pe *fs.PathError
-				if errors.As(err, &pe) {
-					err = pe.Err
-				}
-				return nil, fmt.Errorf("checkpoint: %s links to %s, which cannot be read: %w", path, target, err)
-			}
-			if !st.Mode().IsRegular() {
-				continue
-			}
-		} else if !e.Type().IsRegular() {
+	get := func(name string) (bool, error) {
+		b, err := read(name)
+		if errors.Is(err, fs.ErrNotExist) {
+			return false, nil
+		}
+		if err != nil {
+			return false, fmt.Errorf("checkpoint: %w", err)
+		}
+		files[name] = b
+		return true, nil
+	}
+	if _, err := get("config.json"); err != nil {
+		return nil, err
+	}
+	for _, name := range WeightFiles {
+		found, err := get(name)
+		if err != nil {
+			return nil, err
+		}
+		if !found {
 			continue
 		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return nil, fmt.Errorf("checkpoint: %w", err)
+		if _, sharded := shardIndexes[name]; sharded {
+			_, shards, err := readShardIndex(name, files[name])
+			if err != nil {
+				return nil, err
+			}
+			for _, shard := range shards {
+				found, err := get(shard)
+				if err != nil {
+					return nil, err
+				}
+				if !found {
+					return nil, fmt.Errorf("checkpoint: %s lists shard %q, which is missing", name, shard)
+				}
+			}
 		}
-		files[e.Name()] = b
+		break
 	}
-	ck, err := LoadFiles(files)
+	for _, name := range tokenizer.Files {
+		if _, err := get(name); err != nil {
+			return nil, err
+		}
+	}
+	return files, nil
+}
+
+// LoadDir reads the files of dir that Load uses (ReadFiles) and loads them under the directory's name.
+// Symbolic links are followed: the Hugging Face Hub cache's snapshot directories hold nothing else
+// (snapshots/<commit>/config.json → ../../blobs/<etag>); a link whose target is gone is an error, not
+// a missing file.
+func LoadDir(dir string) (*Checkpoint, error) {
+	if info, err := os.Stat(dir); err != nil {
+		return nil, fmt.Errorf("checkpoint: %w", err)
+	} else if !info.IsDir() {
+		return nil, fmt.Errorf("checkpoint: %s is not a directory", dir)
+	}
+	files, err := ReadFiles(func(name string) ([]byte, error) {
+		path := filepath.Join(dir, name)
+		b, err := os.ReadFile(path)
+		if errors.Is(err, fs.ErrNotExist) {
+			if target, lerr := os.Readlink(path); lerr == nil {
+				return nil, fmt.Errorf("%s links to %s, which cannot be read (%v)", path, target, err)
+			}
+		}
+		return b, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", dir, err)
+	}
+	ck, err := Load(dir, files)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", dir, err)
 	}
 	return ck, nil
 }
 
-// LoadFiles builds a checkpoint from files given by base name. It needs config.json and one weight file;
-// model.safetensors is preferred when both are given. Weights that would decode to more than
-// MaxWeightBytes are refused before anything is allocated for them.
-func LoadFiles(files map[string][]byte) (*Checkpoint, error) {
+// LoadFiles is Load for files of no known name.
+func LoadFiles(files map[string][]byte) (*Checkpoint, error) { return Load("", files) }
+
+// Load builds a checkpoint from files given by base name. It needs config.json and weights: the first
+// of WeightFiles among the files, with the shards an index lists. Weights that would decode to more
+// than MaxWeightBytes are refused before anything is allocated for them. name is where the files came
+// from (a directory, a Hub id), "" when unknown: it decides the model type of a config.json that has
+// none (ParseConfigNamed).
+func Load(name string, files map[string][]byte) (*Checkpoint, error) {
 	cfgBytes, ok := files["config.json"]
 	if !ok {
 		return nil, fmt.Errorf("checkpoint: no config.json among the files (%s)", fileNames(files))
 	}
-	cfg, err := ParseConfig(cfgBytes)
+	cfg, err := ParseConfigNamed(cfgBytes, name)
 	if err != nil {
 		return nil, err
 	}
+	from := ""
+	for _, w := range WeightFiles {
+		if files[w] != nil {
+			from = w
+			break
+		}
+	}
 	var weights map[string]*tensor.Tensor
 	var dtypes map[string]string
-	switch {
-	case files["model.safetensors"] != nil:
-		weights, dtypes, _, err = readSafetensors(files["model.safetensors"])
+	used := map[string]bool{"config.json": true}
+	switch _, sharded := shardIndexes[from]; {
+	case from == "":
+		return nil, fmt.Errorf("checkpoint: no weights: need model.safetensors or pytorch_model.bin, or the index of "+
+			"their shards (model.safetensors.index.json, pytorch_model.bin.index.json), among the files (%s)", fileNames(files))
+	case sharded:
+		var shards []string
+		weights, dtypes, shards, err = readShards(from, files)
 		if err != nil {
-			return nil, fmt.Errorf("model.safetensors: %w", err)
+			return nil, err
 		}
-	case files["pytorch_model.bin"] != nil:
-		weights, dtypes, err = readPytorchBin(files["pytorch_model.bin"])
-		if err != nil {
-			return nil, fmt.Errorf("pytorch_model.bin: %w", err)
+		for _, shard := range shards {
+			used[shard] = true
 		}
 	default:
-		return nil, fmt.Errorf("checkpoint: no weights: need model.safetensors or pytorch_model.bin among the files (%s)", fileNames(files))
+		var f weightFile
+		if f, err = openWeightFile(from, files[from]); err == nil {
+			weights, dtypes, err = decodeWithin(f)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", from, err)
+		}
 	}
 	rest := map[string][]byte{}
 	for name, b := range files {
-		if name != "config.json" && name != "model.safetensors" && name != "pytorch_model.bin" {
+		if !used[name] && !slices.Contains(WeightFiles, name) {
 			rest[name] = b
 		}
 	}
-	return &Checkpoint{Config: cfg, Weights: weights, DTypes: dtypes, Files: rest}, nil
+	return &Checkpoint{Config: cfg, Weights: weights, DTypes: dtypes, WeightsFrom: from, Files: rest}, nil
 }
 
 func fileNames(files map[string][]byte) string {

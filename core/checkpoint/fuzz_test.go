@@ -5,6 +5,8 @@ import (
 	"bytes"
 	"io"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 
 	"bertology/core/tensor"
@@ -76,6 +78,8 @@ func FuzzParseConfig(f *testing.F) {
 			f.Add(readGolden(f, arch, dir, "config.json"))
 		}
 	}
+	f.Add([]byte(`{"architectures": ["TFDistilBertForMaskedLM"], "dim": 32, "n_heads": 4}`))
+	f.Add([]byte(`{"model_type": null, "architectures": ["GPT2Model", "BertModel"]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := ParseConfig(data)
 		if err != nil {
@@ -141,4 +145,27 @@ func goldenPickle(f *testing.F, arch, dir string) []byte {
 		f.Fatal(err)
 	}
 	return b
+}
+
+func FuzzReadShardIndex(f *testing.F) {
+	w := map[string]*tensor.Tensor{"a": tensor.New(1), "b": tensor.New(2), "c": tensor.New(3)}
+	f.Add(shardFiles(f, w, "model.safetensors", 2)["model.safetensors.index.json"])
+	f.Add([]byte(`{"metadata": {"total_size": 8}, "weight_map": {"a": "x.bin", "b": "x.bin"}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		weightMap, shards, err := readShardIndex("pytorch_model.bin.index.json", data)
+		if err != nil {
+			return
+		}
+		// Every shard is a plain name some tensor is in, listed once, sorted.
+		for i, s := range shards {
+			if s == "" || s == "." || s == ".." || strings.ContainsAny(s, `/\`) || i > 0 && shards[i-1] >= s {
+				t.Fatalf("shards %q", shards)
+			}
+		}
+		for name, s := range weightMap {
+			if !slices.Contains(shards, s) {
+				t.Fatalf("tensor %q is in shard %q, not among %q", name, s, shards)
+			}
+		}
+	})
 }

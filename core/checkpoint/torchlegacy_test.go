@@ -2,6 +2,7 @@ package checkpoint
 
 import (
 	"encoding/binary"
+	"fmt"
 	"testing"
 
 	"bertology/core/tensor"
@@ -187,5 +188,34 @@ func TestReadPytorchBinLegacyErrors(t *testing.T) {
 	for _, tt := range tests {
 		_, err := ReadPytorchBin(tt.data)
 		assertErrorMentions(t, tt.name, err, append(tt.want, "torch archive: ")...)
+	}
+}
+
+// TestReadPytorchBinGoldenResaved re-saves every golden pytorch_model.bin in the legacy format and, like
+// fp16 and bf16 checkpoints, with Half and BFloat16 storages (zip and legacy): each reads back as the
+// golden tensors rounded to the storage type, bit for bit, with that dtype.
+func TestReadPytorchBinGoldenResaved(t *testing.T) {
+	for _, arch := range goldenArchs {
+		want, err := ReadPytorchBin(readGolden(t, arch, "model", "pytorch_model.bin"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, dtype := range []string{"F32", "F16", "BF16"} {
+			for _, legacy := range []bool{true, false} {
+				what := fmt.Sprintf("%s %s legacy %v", arch, dtype, legacy)
+				got, dtypes, err := readPytorchBin(torchBin(t, want, dtype, legacy))
+				if err != nil {
+					t.Fatalf("%s: %v", what, err)
+				}
+				rounded := map[string]*tensor.Tensor{}
+				for name, w := range want {
+					rounded[name] = roundTo(dtype, w)
+					if dtypes[name] != dtype {
+						t.Errorf("%s: %s has dtype %s", what, name, dtypes[name])
+					}
+				}
+				assertSameTensors(t, what, got, rounded)
+			}
+		}
 	}
 }

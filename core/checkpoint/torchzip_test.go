@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"maps"
 	"math"
 	"slices"
@@ -430,4 +431,42 @@ func TestReadPytorchBinMaxWeightBytes(t *testing.T) {
 	if _, err := ReadPytorchBin(data); err != nil {
 		t.Errorf("96 bytes fit in 96: %v", err)
 	}
+}
+
+// torchStorages names the storage class of each dtype torchBin writes.
+var torchStorages = map[string]string{"F32": "FloatStorage", "F16": "HalfStorage", "BF16": "BFloat16Storage"}
+
+// torchBin writes weights as torch.save writes a state dict, in the zip format or the legacy one: each
+// tensor contiguous in a storage of its own, of dtype (F32, F16 or BF16).
+func torchBin(t testing.TB, weights map[string]*tensor.Tensor, dtype string, legacy bool) []byte {
+	t.Helper()
+	var views []testView
+	storages := map[string][]byte{}
+	for i, name := range slices.Sorted(maps.Keys(weights)) {
+		w := weights[name]
+		key := fmt.Sprint(i)
+		if legacy {
+			key = fmt.Sprint(94371934502912 + 4096*i) // the legacy format keys storages by their address
+		}
+		v := testView{name: name, storage: torchStorages[dtype], key: key, numel: int64(len(w.Data)),
+			size: make([]int64, len(w.Shape)), stride: make([]int64, len(w.Shape))}
+		step := int64(1)
+		for d := len(w.Shape) - 1; d >= 0; d-- {
+			v.size[d], v.stride[d] = int64(w.Shape[d]), step
+			step *= int64(w.Shape[d])
+		}
+		views = append(views, v)
+		storages[key] = encodeFloats(nil, dtype, w.Data)
+	}
+	if !legacy {
+		return torchArchive(t, statePickle(false, views...), storages)
+	}
+	p := &pickleBuilder{legacy: true, b: legacyHeader(false)}
+	p.stateDict(views)
+	keys := slices.Sorted(maps.Keys(storages)) // torch.save writes them sorted
+	b := append(p.b, legacyKeys(keys...)...)
+	for _, key := range keys {
+		b = append(b, legacyStorage(int64(len(storages[key]))/int64(dtypeSize[dtype]), storages[key])...)
+	}
+	return b
 }

@@ -31,3 +31,20 @@ func decodeWithin(f weightFile) (map[string]*tensor.Tensor, map[string]string, e
 	}
 	return f.decode()
 }
+
+// openWeightFile opens data as a weight file of the format the file name format says: model.safetensors
+// or pytorch_model.bin.
+func openWeightFile(format string, data []byte) (weightFile, error) {
+	if format == "model.safetensors" {
+		f, err := openSafetensors(data)
+		if err != nil {
+			return nil, err
+		}
+		return f, nil
+	}
+	f, err := openPytorchBin(data)
+	if err != nil {
+		return nil, err
+	}
+	return f, nil
+}

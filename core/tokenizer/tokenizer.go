@@ -73,7 +73,7 @@ type SpecialTokens struct {
 }
 
 // Files lists the base names of the files FromFiles reads from a model directory.
-var Files = []string{"vocab.txt", "vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json"}
+var Files = []string{"vocab.txt", "vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json", "tokenizer.json"}
 
 // FromFiles builds the tokenizer a model directory needs from its files, given by base name:
 // vocab.txt for bert and distilbert, vocab.json and merges.txt for gpt2 and openai-gpt, and in each
