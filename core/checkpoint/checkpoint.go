@@ -148,30 +148,17 @@ func Load(name string, files map[string][]byte) (*Checkpoint, error) {
 			break
 		}
 	}
-	var weights map[string]*tensor.Tensor
-	var dtypes map[string]string
-	used := map[string]bool{"config.json": true}
-	switch _, sharded := shardIndexes[from]; {
-	case from == "":
+	if from == "" {
 		return nil, fmt.Errorf("checkpoint: no weights: need model.safetensors or pytorch_model.bin, or the index of "+
 			"their shards (model.safetensors.index.json, pytorch_model.bin.index.json), among the files (%s)", fileNames(files))
-	case sharded:
-		var shards []string
-		weights, dtypes, shards, err = readShards(from, files)
-		if err != nil {
-			return nil, err
-		}
-		for _, shard := range shards {
-			used[shard] = true
-		}
-	default:
-		var f weightFile
-		if f, err = openWeightFile(from, files[from]); err == nil {
-			weights, dtypes, err = decodeWithin(f)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", from, err)
-		}
+	}
+	weights, dtypes, shards, err := readWeights(from, files)
+	if err != nil {
+		return nil, err
+	}
+	used := map[string]bool{"config.json": true}
+	for _, shard := range shards {
+		used[shard] = true
 	}
 	rest := map[string][]byte{}
 	for name, b := range files {

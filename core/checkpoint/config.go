@@ -161,8 +161,8 @@ func ParseConfigNamed(data []byte, name string) (*Config, error) {
 
 // JSON encodes the config as Hugging Face's save_pretrained writes config.json (keys sorted, two-space
 // indent, a final newline), from Raw so that no key is lost, with model_type from ModelType and
-// pruned_heads rewritten from PrunedHeads
-// as {"0": [1], "2": [0, 3]} (layer numbers as strings; the key is left out when nothing is pruned).
+// pruned_heads rewritten from PrunedHeads as {"0": [1], "2": [0, 3]} (layer numbers as strings; the key
+// is left out when nothing is pruned).
 func (c *Config) JSON() ([]byte, error) {
 	raw := make(map[string]json.RawMessage, len(c.Raw)+2)
 	maps.Copy(raw, c.Raw)

@@ -32,6 +32,23 @@ func decodeWithin(f weightFile) (map[string]*tensor.Tensor, map[string]string, e
 	return f.decode()
 }
 
+// readWeights decodes the weights of files[from], one of WeightFiles, and for an index those of the
+// shards it lists, which it returns too.
+func readWeights(from string, files map[string][]byte) (map[string]*tensor.Tensor, map[string]string, []string, error) {
+	if _, sharded := shardIndexes[from]; sharded {
+		return readShards(from, files)
+	}
+	f, err := openWeightFile(from, files[from])
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("%s: %w", from, err)
+	}
+	weights, dtypes, err := decodeWithin(f)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("%s: %w", from, err)
+	}
+	return weights, dtypes, nil, nil
+}
+
 // openWeightFile opens data as a weight file of the format the file name format says: model.safetensors
 // or pytorch_model.bin.
 func openWeightFile(format string, data []byte) (weightFile, error) {
