@@ -3,9 +3,9 @@
 // either one file or shards beside an index, and the tokenizer's files.
 //
 // Everything is read from bytes so that the browser, which has no file system, loads a model the same way
-// the command line does: Load takes the files by name; ReadFiles finds the files a model directory
-// needs, the way transformers does, through a function that reads one by name; LoadDir reads a
-// directory with it.
+// the command line does: Load takes the files by name. Discover finds the files a model directory
+// holds for it, the way transformers does, through functions that fetch and read one by name:
+// LoadDir reads a directory with it (ReadFiles), and the Hub's client (core/hub) downloads with it.
 package checkpoint
 
 import (
@@ -16,6 +16,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"bertology/core/tensor"
 	"bertology/core/tokenizer"
@@ -40,61 +41,102 @@ type Checkpoint struct {
 // sharded ones.
 var WeightFiles = []string{"model.safetensors", "model.safetensors.index.json", "pytorch_model.bin", "pytorch_model.bin.index.json"}
 
-// ReadFiles reads the files of a model directory that Load uses, in the order transformers looks for
-// them: config.json; then the first of WeightFiles the directory has, and for an index the shards it
-// lists; then the tokenizer's files (tokenizer.Files). read returns a file's bytes by name, or an
-// error that wraps fs.ErrNotExist when the directory lacks it (as a Hub 404 would); only a shard the
-// index lists must be there. Any other error of read stops the reading.
-func ReadFiles(read func(name string) ([]byte, error)) (map[string][]byte, error) {
-	files := map[string][]byte{}
-	get := func(name string) (bool, error) {
-		b, err := read(name)
+// ErrNoConfig and ErrNoWeights are what Discover's errors wrap when a model directory has no
+// config.json, or none of WeightFiles.
+var (
+	ErrNoConfig  = errors.New("no config.json")
+	ErrNoWeights = errors.New("no weights")
+)
+
+// Discover finds the files of a model directory that Load uses, the way transformers' from_pretrained
+// looks for them, and returns their names in that order: config.json; then, with weights, the first of
+// WeightFiles the directory has, and for an index the shards it lists (ShardFiles); then those of the
+// tokenizer's files (tokenizer.Files) it has.
+//
+// fetch makes one file available by name (reads it, downloads it) and returns an error that wraps
+// fs.ErrNotExist when the directory has no such file (as a Hub 404 does); read returns the bytes of a
+// file fetched, and is called for an index only. A missing config.json is an error that wraps
+// ErrNoConfig, missing weights one that wraps ErrNoWeights, a missing shard one that names it; each
+// wraps fetch's error too. Any other error of fetch stops the search.
+func Discover(fetch func(name string) error, read func(name string) ([]byte, error), weights bool) ([]string, error) {
+	var names []string
+	get := func(name string) (found bool, missing, err error) {
+		err = fetch(name)
 		if errors.Is(err, fs.ErrNotExist) {
-			return false, nil
+			return false, err, nil
 		}
 		if err != nil {
-			return false, fmt.Errorf("checkpoint: %w", err)
+			return false, nil, err
 		}
-		files[name] = b
-		return true, nil
+		names = append(names, name)
+		return true, nil, nil
 	}
-	if _, err := get("config.json"); err != nil {
+	if _, missing, err := get("config.json"); err != nil {
 		return nil, err
+	} else if missing != nil {
+		return nil, fmt.Errorf("checkpoint: %w: %w", ErrNoConfig, missing)
 	}
-	for _, name := range WeightFiles {
-		found, err := get(name)
-		if err != nil {
-			return nil, err
-		}
-		if !found {
-			continue
-		}
-		if _, sharded := shardIndexes[name]; sharded {
-			_, shards, err := readShardIndex(name, files[name])
+	if weights {
+		var lastMissing error
+		for _, name := range WeightFiles {
+			found, missing, err := get(name)
 			if err != nil {
 				return nil, err
 			}
-			for _, shard := range shards {
-				found, err := get(shard)
+			if !found {
+				lastMissing = missing
+				continue
+			}
+			lastMissing = nil
+			if _, sharded := shardIndexes[name]; sharded {
+				index, err := read(name)
 				if err != nil {
 					return nil, err
 				}
-				if !found {
-					return nil, fmt.Errorf("checkpoint: %s lists shard %q, which is missing", name, shard)
+				shards, err := ShardFiles(index)
+				if err != nil {
+					return nil, fmt.Errorf("checkpoint: %s: %w", name, err)
+				}
+				for _, shard := range shards {
+					if _, missing, err := get(shard); err != nil {
+						return nil, err
+					} else if missing != nil {
+						return nil, fmt.Errorf("checkpoint: %s lists the shard %s, which is missing: %w", name, shard, missing)
+					}
 				}
 			}
+			break
 		}
-		break
+		if lastMissing != nil {
+			return nil, fmt.Errorf("checkpoint: %w: none of %s: %w", ErrNoWeights, strings.Join(WeightFiles, ", "), lastMissing)
+		}
 	}
 	for _, name := range tokenizer.Files {
-		if _, err := get(name); err != nil {
+		if _, _, err := get(name); err != nil {
 			return nil, err
 		}
+	}
+	return names, nil
+}
+
+// ReadFiles reads the files of a model directory that Discover finds, with the weights or without, by
+// name: read returns a file's bytes, or an error that wraps fs.ErrNotExist when the directory lacks it.
+func ReadFiles(read func(name string) ([]byte, error), weights bool) (map[string][]byte, error) {
+	files := map[string][]byte{}
+	fetch := func(name string) error {
+		b, err := read(name)
+		if err == nil {
+			files[name] = b
+		}
+		return err
+	}
+	if _, err := Discover(fetch, func(name string) ([]byte, error) { return files[name], nil }, weights); err != nil {
+		return nil, err
 	}
 	return files, nil
 }
 
-// LoadDir reads the files of dir that Load uses (ReadFiles) and loads them under the directory's name.
+// LoadDir reads the files of dir that Load uses (Discover) and loads them under the directory's name.
 // Symbolic links are followed: the Hugging Face Hub cache's snapshot directories hold nothing else
 // (snapshots/<commit>/config.json → ../../blobs/<etag>); a link whose target is gone is an error, not
 // a missing file.
@@ -113,7 +155,7 @@ func LoadDir(dir string) (*Checkpoint, error) {
 			}
 		}
 		return b, err
-	})
+	}, true)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", dir, err)
 	}

@@ -12,7 +12,7 @@ func TorchBin(t testing.TB, weights map[string]*tensor.Tensor, dtype string, leg
 	return torchBin(t, weights, dtype, legacy)
 }
 
-// ShardFiles is shardFiles for the tests of package checkpoint_test.
-func ShardFiles(t testing.TB, weights map[string]*tensor.Tensor, format string, n int) map[string][]byte {
-	return shardFiles(t, weights, format, n)
+// WriteShards is writeShards for the tests of package checkpoint_test.
+func WriteShards(t testing.TB, weights map[string]*tensor.Tensor, format string, n int) map[string][]byte {
+	return writeShards(t, weights, format, n)
 }

@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"io"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -147,18 +148,27 @@ func goldenPickle(f *testing.F, arch, dir string) []byte {
 	return b
 }
 
-func FuzzReadShardIndex(f *testing.F) {
+// FuzzShardFiles parses arbitrary indexes of shards: every shard it lists is a plain file name some
+// tensor is in, listed once, sorted.
+func FuzzShardFiles(f *testing.F) {
 	w := map[string]*tensor.Tensor{"a": tensor.New(1), "b": tensor.New(2), "c": tensor.New(3)}
-	f.Add(shardFiles(f, w, "model.safetensors", 2)["model.safetensors.index.json"])
+	f.Add(writeShards(f, w, "model.safetensors", 2)["model.safetensors.index.json"])
 	f.Add([]byte(`{"metadata": {"total_size": 8}, "weight_map": {"a": "x.bin", "b": "x.bin"}}`))
-	f.Fuzz(func(t *testing.T, data []byte) {
-		weightMap, shards, err := readShardIndex("pytorch_model.bin.index.json", data)
+	f.Add([]byte(`{"weight_map": {"a": "../x"}}`))
+	f.Add([]byte(`{"metadata": {"total_size": 3}}`))
+	f.Fuzz(func(t *testing.T, index []byte) {
+		weightMap, shards, err := readShardIndex("pytorch_model.bin.index.json", index)
+		if listed, err2 := ShardFiles(index); (err == nil) != (err2 == nil) || !slices.Equal(listed, shards) {
+			t.Fatalf("ShardFiles = %q, %v; readShardIndex = %q, %v", listed, err2, shards, err)
+		}
 		if err != nil {
 			return
 		}
-		// Every shard is a plain name some tensor is in, listed once, sorted.
+		if len(shards) == 0 {
+			t.Fatal("no shards and no error")
+		}
 		for i, s := range shards {
-			if s == "" || s == "." || s == ".." || strings.ContainsAny(s, `/\`) || i > 0 && shards[i-1] >= s {
+			if filepath.Base(s) != s || s == "." || s == ".." || strings.ContainsAny(s, `/\`) || i > 0 && shards[i-1] >= s {
 				t.Fatalf("shards %q", shards)
 			}
 		}

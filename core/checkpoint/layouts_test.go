@@ -207,12 +207,12 @@ func TestLayoutsComputeGolden(t *testing.T) {
 		}, "{arch}-tiny", "pytorch_model.bin"},
 		{"sharded safetensors", func(t *testing.T, arch string) map[string][]byte {
 			files := goldenFiles(t, arch)
-			maps.Copy(files, checkpoint.ShardFiles(t, goldenWeights(t, arch, "model.safetensors"), "model.safetensors", 3))
+			maps.Copy(files, checkpoint.WriteShards(t, goldenWeights(t, arch, "model.safetensors"), "model.safetensors", 3))
 			return files
 		}, "model", "model.safetensors.index.json"},
 		{"sharded pytorch_model.bin", func(t *testing.T, arch string) map[string][]byte {
 			files := goldenFiles(t, arch)
-			maps.Copy(files, checkpoint.ShardFiles(t, goldenWeights(t, arch, "pytorch_model.bin"), "pytorch_model.bin", 3))
+			maps.Copy(files, checkpoint.WriteShards(t, goldenWeights(t, arch, "pytorch_model.bin"), "pytorch_model.bin", 3))
 			return files
 		}, "model", "pytorch_model.bin.index.json"},
 		// A checkpoint as many of 2019 are: legacy .bin, TensorFlow's LayerNorm names, and a config

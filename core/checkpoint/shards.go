@@ -23,34 +23,61 @@ var shardIndexes = map[string]string{
 	"pytorch_model.bin.index.json": "pytorch_model.bin",
 }
 
-// readShardIndex parses an index and returns its weight_map, tensor name to shard file, and the shard
-// files, sorted. A shard must be a plain file name beside the index.
-func readShardIndex(index string, data []byte) (weightMap map[string]string, shards []string, err error) {
+// ShardFiles returns the shard files an index lists in its weight_map, sorted, each once.
+func ShardFiles(index []byte) ([]string, error) {
+	weightMap, err := readWeightMap(index)
+	if err != nil {
+		return nil, err
+	}
+	return slices.Compact(slices.Sorted(maps.Values(weightMap))), nil
+}
+
+// readWeightMap parses an index's weight_map: tensor name to shard file. A shard must be the name of a
+// weight file beside the index (isFileName): shards become paths, in a directory and in the Hub cache.
+func readWeightMap(index []byte) (map[string]string, error) {
 	var top map[string]json.RawMessage
-	if err := json.Unmarshal(data, &top); err != nil {
-		return nil, nil, fmt.Errorf("checkpoint: %s: %w", index, err)
+	if err := json.Unmarshal(index, &top); err != nil {
+		return nil, fmt.Errorf("not an index of shards: %w", err)
 	}
 	raw, ok := top["weight_map"]
 	if !ok {
-		return nil, nil, fmt.Errorf("checkpoint: %s has no weight_map", index)
+		return nil, fmt.Errorf("no weight_map, or an empty one")
 	}
 	names, entries, err := jsonObject(raw) // refuses a tensor listed twice
 	if err != nil {
-		return nil, nil, fmt.Errorf("checkpoint: %s: weight_map: %w", index, err)
+		return nil, fmt.Errorf("not an index of shards: weight_map: %w", err)
 	}
-	weightMap = make(map[string]string, len(names))
+	if len(names) == 0 {
+		return nil, fmt.Errorf("no weight_map, or an empty one")
+	}
+	weightMap := make(map[string]string, len(names))
+	slices.Sort(names) // deterministic errors
 	for _, name := range names {
 		var shard string
 		if err := json.Unmarshal(entries[name], &shard); err != nil {
-			return nil, nil, fmt.Errorf("checkpoint: %s: tensor %q: the shard is not a file name: %w", index, name, err)
+			return nil, fmt.Errorf("not an index of shards: weight %q: the shard is not a string", name)
 		}
-		if shard == "" || shard == "." || shard == ".." || strings.ContainsAny(shard, `/\`) {
-			return nil, nil, fmt.Errorf("checkpoint: %s: tensor %q is in shard %q, which is not a plain file name", index, name, shard)
+		if !isFileName(shard) || strings.HasSuffix(shard, ".index.json") {
+			return nil, fmt.Errorf("the shard %q of weight %q is not the name of a weight file beside the index", shard, name)
 		}
 		weightMap[name] = shard
 	}
-	if len(weightMap) == 0 {
-		return nil, nil, fmt.Errorf("checkpoint: %s: weight_map lists no tensor", index)
+	return weightMap, nil
+}
+
+// isFileName reports whether s can name a file in a directory of its own: not empty, not hidden (no
+// leading '.'), without a path separator or control characters, at most 255 bytes.
+func isFileName(s string) bool {
+	return s != "" && len(s) <= 255 && s[0] != '.' && !strings.ContainsFunc(s, func(r rune) bool {
+		return r == '/' || r == '\\' || r < 0x20 || r == 0x7f
+	})
+}
+
+// readShardIndex parses an index named index and returns its weight_map and its shards, sorted.
+func readShardIndex(index string, data []byte) (weightMap map[string]string, shards []string, err error) {
+	weightMap, err = readWeightMap(data)
+	if err != nil {
+		return nil, nil, fmt.Errorf("checkpoint: %s: %w", index, err)
 	}
 	return weightMap, slices.Compact(slices.Sorted(maps.Values(weightMap))), nil
 }

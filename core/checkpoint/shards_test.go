@@ -3,19 +3,21 @@ package checkpoint
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io/fs"
 	"maps"
 	"slices"
+	"strings"
 	"testing"
 
 	"bertology/core/tensor"
 )
 
-// shardFiles splits weights over n shards, the sorted names dealt out in turn, as save_pretrained names
+// writeShards splits weights over n shards, the sorted names dealt out in turn, as save_pretrained names
 // them: model-00001-of-00003.safetensors (format "model.safetensors") or
 // pytorch_model-00001-of-00003.bin (format "pytorch_model.bin"), with the index.
-func shardFiles(t testing.TB, weights map[string]*tensor.Tensor, format string, n int) map[string][]byte {
+func writeShards(t testing.TB, weights map[string]*tensor.Tensor, format string, n int) map[string][]byte {
 	t.Helper()
 	parts := make([]map[string]*tensor.Tensor, n)
 	for i := range parts {
@@ -65,7 +67,7 @@ func TestLoadSharded(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			files := shardFiles(t, single.Weights, format, 3)
+			files := writeShards(t, single.Weights, format, 3)
 			files["config.json"] = readGolden(t, arch, "model", "config.json")
 			files["vocab.txt"] = []byte("[PAD]\n")
 			ck, err := LoadFiles(files)
@@ -95,7 +97,7 @@ func TestLoadShardedErrors(t *testing.T) {
 	}
 	const index = "model.safetensors.index.json"
 	sharded := func(edit func(files map[string][]byte)) map[string][]byte {
-		files := shardFiles(t, w, "model.safetensors", 2) // a, c in shard 1; b in shard 2
+		files := writeShards(t, w, "model.safetensors", 2) // a, c in shard 1; b in shard 2
 		files["config.json"] = config
 		edit(files)
 		return files
@@ -125,13 +127,13 @@ func TestLoadShardedErrors(t *testing.T) {
 		{"bad shard", sharded(func(f map[string][]byte) { f[shard2] = []byte("nope") }), []string{index, `shard "` + shard2 + `"`, "too short"}},
 		{"bad json", sharded(func(f map[string][]byte) { f[index] = []byte("{") }), []string{index}},
 		{"no weight_map", sharded(func(f map[string][]byte) { f[index] = []byte(`{"metadata": {}}`) }), []string{index, "no weight_map"}},
-		{"empty weight_map", sharded(func(f map[string][]byte) { f[index] = []byte(`{"weight_map": {}}`) }), []string{index, "lists no tensor"}},
+		{"empty weight_map", sharded(func(f map[string][]byte) { f[index] = []byte(`{"weight_map": {}}`) }), []string{index, "no weight_map, or an empty one"}},
 		{"tensor listed twice", sharded(func(f map[string][]byte) {
 			f[index] = []byte(`{"weight_map": {"a": "` + shard1 + `", "a": "` + shard2 + `"}}`)
 		}), []string{index, `"a" appears twice`}},
-		{"shard not a string", sharded(func(f map[string][]byte) { f[index] = []byte(`{"weight_map": {"a": 1}}`) }), []string{index, `tensor "a"`, "not a file name"}},
+		{"shard not a string", sharded(func(f map[string][]byte) { f[index] = []byte(`{"weight_map": {"a": 1}}`) }), []string{index, `weight "a"`, "not a string"}},
 		{"shard in a folder", sharded(func(f map[string][]byte) { f[index] = []byte(`{"weight_map": {"a": "../model.safetensors"}}`) }),
-			[]string{index, `"../model.safetensors"`, "not a plain file name"}},
+			[]string{index, `the shard "../model.safetensors" of weight "a" is not the name of a weight file beside the index`}},
 	}
 	for _, tt := range tests {
 		_, err := LoadFiles(tt.files)
@@ -165,25 +167,25 @@ func (d *dirFiles) readFile(name string) ([]byte, error) {
 }
 
 // TestReadFiles checks which files of a directory ReadFiles reads, and in which order: the one weight
-// file transformers would pick (the shards of an index), never the others.
+// file transformers would pick (the shards of an index), never the others; without weights, none.
 func TestReadFiles(t *testing.T) {
-	tokenizerFiles := []string{"vocab.txt", "vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json", "tokenizer.json"}
-	sharded := shardFiles(t, map[string]*tensor.Tensor{"a": tensor.New(1), "b": tensor.New(2)}, "model.safetensors", 2)
+	tokenizerFiles := []string{"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt", "vocab.json", "merges.txt"}
+	sharded := writeShards(t, map[string]*tensor.Tensor{"a": tensor.New(1), "b": tensor.New(2)}, "model.safetensors", 2)
 	tests := []struct {
-		name  string
-		files []string
-		want  []string // read, beyond the tokenizer files
+		name    string
+		files   []string
+		weights bool
+		want    []string // read, beyond the tokenizer files
 	}{
-		{"safetensors first", []string{"config.json", "model.safetensors", "pytorch_model.bin", "tf_model.h5", "vocab.txt"},
+		{"safetensors first", []string{"config.json", "model.safetensors", "pytorch_model.bin", "tf_model.h5", "vocab.txt"}, true,
 			[]string{"config.json", "model.safetensors"}},
 		{"safetensors shards", []string{"config.json", "model.safetensors.index.json", "model-00001-of-00002.safetensors",
-			"model-00002-of-00002.safetensors", "pytorch_model.bin"},
+			"model-00002-of-00002.safetensors", "pytorch_model.bin"}, true,
 			[]string{"config.json", "model.safetensors", "model.safetensors.index.json", "model-00001-of-00002.safetensors",
 				"model-00002-of-00002.safetensors"}},
-		{"bin", []string{"config.json", "pytorch_model.bin", "pytorch_model.bin.index.json", "flax_model.msgpack"},
+		{"bin", []string{"config.json", "pytorch_model.bin", "pytorch_model.bin.index.json", "flax_model.msgpack"}, true,
 			[]string{"config.json", "model.safetensors", "model.safetensors.index.json", "pytorch_model.bin"}},
-		{"nothing", nil, []string{"config.json", "model.safetensors", "model.safetensors.index.json", "pytorch_model.bin",
-			"pytorch_model.bin.index.json"}},
+		{"tokenizer alone", []string{"config.json", "model.safetensors", "tokenizer.json"}, false, []string{"config.json"}},
 	}
 	for _, tt := range tests {
 		d := &dirFiles{files: map[string][]byte{}}
@@ -193,7 +195,7 @@ func TestReadFiles(t *testing.T) {
 				d.files[name] = []byte(name)
 			}
 		}
-		got, err := ReadFiles(d.readFile)
+		got, err := ReadFiles(d.readFile, tt.weights)
 		if err != nil {
 			t.Fatalf("%s: %v", tt.name, err)
 		}
@@ -210,11 +212,56 @@ func TestReadFiles(t *testing.T) {
 		}
 	}
 
-	d := &dirFiles{files: map[string][]byte{"config.json": nil, "model.safetensors.index.json": sharded["model.safetensors.index.json"]}}
-	_, err := ReadFiles(d.readFile)
-	assertErrorMentions(t, "missing shard", err, "model.safetensors.index.json", `"model-00001-of-00002.safetensors"`, "missing")
-	_, err = ReadFiles(func(string) ([]byte, error) { return nil, fs.ErrPermission })
-	assertErrorMentions(t, "unreadable", err, "checkpoint: ", "permission denied")
+	for _, tc := range []struct {
+		name  string
+		files map[string][]byte
+		is    error
+		want  []string
+	}{
+		{"no config", map[string][]byte{"model.safetensors": nil}, ErrNoConfig, []string{"no config.json", "open config.json"}},
+		{"no weights", map[string][]byte{"config.json": nil, "vocab.txt": nil}, ErrNoWeights,
+			[]string{"no weights: none of model.safetensors, model.safetensors.index.json, pytorch_model.bin, pytorch_model.bin.index.json"}},
+		{"missing shard", map[string][]byte{"config.json": nil, "model.safetensors.index.json": sharded["model.safetensors.index.json"]}, fs.ErrNotExist,
+			[]string{"model.safetensors.index.json lists the shard model-00001-of-00002.safetensors, which is missing"}},
+		{"bad index", map[string][]byte{"config.json": nil, "pytorch_model.bin.index.json": []byte(`{"weight_map": {"w": ".x"}}`)}, nil,
+			[]string{"pytorch_model.bin.index.json", `the shard ".x" of weight "w"`}},
+	} {
+		d := &dirFiles{files: tc.files}
+		_, err := ReadFiles(d.readFile, true)
+		assertErrorMentions(t, tc.name, err, append(tc.want, "checkpoint: ")...)
+		if tc.is != nil && !errors.Is(err, tc.is) {
+			t.Errorf("%s: error %v is not %v", tc.name, err, tc.is)
+		}
+	}
+	_, err := ReadFiles(func(string) ([]byte, error) { return nil, fs.ErrPermission }, true)
+	assertErrorMentions(t, "unreadable", err, "permission denied")
+}
+
+// TestShardFiles lists the shards of an index, and refuses an index whose shards are not weight files
+// beside it.
+func TestShardFiles(t *testing.T) {
+	got, err := ShardFiles([]byte(`{"metadata": {"total_size": 12}, "weight_map": {"b": "model-00002-of-00002.safetensors", "a": "model-00001-of-00002.safetensors", "c": "model-00001-of-00002.safetensors"}}`))
+	if err != nil || !slices.Equal(got, []string{"model-00001-of-00002.safetensors", "model-00002-of-00002.safetensors"}) {
+		t.Errorf("ShardFiles = %v, %v", got, err)
+	}
+	for _, tc := range []struct{ index, want string }{
+		{`not json`, "not an index of shards"},
+		{`{"metadata": {}}`, "no weight_map"},
+		{`{"weight_map": {}}`, "no weight_map"},
+		{`{"weight_map": {"w": 3}}`, "not an index of shards"},
+		{`{"weight_map": {"w": "a", "w": "b"}}`, `"w" appears twice`},
+		{`{"weight_map": {"w": "../../../etc/passwd"}}`, `the shard "../../../etc/passwd" of weight "w"`},
+		{`{"weight_map": {"w": "sub/model.safetensors"}}`, "not the name of a weight file"},
+		{`{"weight_map": {"w": "a\\b.bin"}}`, "not the name of a weight file"},
+		{`{"weight_map": {"w": ".hidden"}}`, "not the name of a weight file"},
+		{`{"weight_map": {"w": ""}}`, "not the name of a weight file"},
+		{`{"weight_map": {"w": "a\nb"}}`, "not the name of a weight file"},
+		{`{"weight_map": {"w": "model.safetensors.index.json"}}`, "not the name of a weight file"},
+	} {
+		if _, err := ShardFiles([]byte(tc.index)); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("ShardFiles(%s): error %v, want one saying %q", tc.index, err, tc.want)
+		}
+	}
 }
 
 // setOfRead lists, sorted, the names of files that were both present and read.

@@ -72,8 +72,9 @@ type SpecialTokens struct {
 	UNK, CLS, SEP, PAD, MASK, BOS, EOS int
 }
 
-// Files lists the base names of the files FromFiles reads from a model directory.
-var Files = []string{"vocab.txt", "vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json", "tokenizer.json"}
+// Files lists the base names of the files FromFiles reads from a model directory, in the order
+// AutoTokenizer looks for them.
+var Files = []string{"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt", "vocab.json", "merges.txt"}
 
 // FromFiles builds the tokenizer a model directory needs from its files, given by base name:
 // vocab.txt for bert and distilbert, vocab.json and merges.txt for gpt2 and openai-gpt, or in either
