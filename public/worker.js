@@ -223,10 +223,13 @@ async function serve(msg) {
 	}
 	const handle = await lab;
 	let request = msg;
+	// The name (the URL, or the picked folder's) decides the model type of a config.json without one.
 	if (msg.op === "loadModelURL") {
-		request = { op: "loadModel", id, files: await loadModelURL(id, msg) };
+		request = { op: "loadModel", id, name: String(msg.url), files: await loadModelURL(id, msg) };
 	} else if (msg.op === "loadModelFiles") {
-		request = { op: "loadModel", id, files: await loadModelFiles(msg) };
+		const first = (msg.files || [])[0];
+		const name = first ? (first.webkitRelativePath || "").split("/")[0] : "";
+		request = { op: "loadModel", id, name, files: await loadModelFiles(msg) };
 	}
 	const onProgress = progress => postMessage({ id, progress });
 	try {

@@ -291,9 +291,8 @@ func TestHubSharded(t *testing.T) {
 			t.Errorf("%s not downloaded: %v", name, serr)
 		}
 	}
-	if err != nil && strings.Contains(err.Error(), "no weights") {
-		// Merging shards is the loader's, done apart (issue 11); the files are here for it.
-		t.Skipf("the checkpoint loader does not merge shards yet: %v", err)
+	if err != nil {
+		t.Fatalf("inspect of the sharded model: %v", err)
 	}
 	goldenLogits(t, "bert", "--model", "org/sharded")
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -40,13 +39,6 @@ func inspectModel(args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	source := "?"
-	for _, name := range checkpoint.WeightFiles { // LoadDir reads the first one present
-		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
-			source = name
-			break
-		}
-	}
 	c := ck.Config
 	names := make([]string, 0, len(ck.Weights))
 	params := 0
@@ -66,7 +58,7 @@ func inspectModel(args []string, out io.Writer) error {
 	fmt.Fprintf(w, "vocabulary:\t%d, positions %d, token types %d\n", c.VocabSize, c.MaxPositions, c.TypeVocabSize)
 	fmt.Fprintf(w, "labels:\t%d: %s\n", c.NumLabels, strings.Join(c.LabelNames(), ", "))
 	fmt.Fprintf(w, "pruned heads:\t%s\n", prunedHeads(c))
-	fmt.Fprintf(w, "weights: %d tensors, %d parameters, from %s\n", len(names), params, source)
+	fmt.Fprintf(w, "weights: %d tensors, %d parameters, from %s\n", len(names), params, ck.WeightsFrom)
 	for _, name := range names {
 		fmt.Fprintf(w, "  %s\t%s\t%v\n", name, ck.DTypes[name], ck.Weights[name].Shape)
 	}

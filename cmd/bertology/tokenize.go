@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -74,24 +73,13 @@ func loadTokenizer(src modelSource, stderr io.Writer) (tokenizer.Tokenizer, erro
 	if err != nil {
 		return nil, err
 	}
-	cfgBytes, err := os.ReadFile(filepath.Join(dir, "config.json"))
-	if err != nil {
-		return nil, err
-	}
-	cfg, err := checkpoint.ParseConfig(cfgBytes)
+	files, err := checkpoint.ReadFiles(func(name string) ([]byte, error) { return os.ReadFile(filepath.Join(dir, name)) }, false)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", dir, err)
 	}
-	files := map[string][]byte{}
-	for _, name := range tokenizer.Files {
-		b, err := os.ReadFile(filepath.Join(dir, name))
-		if errors.Is(err, fs.ErrNotExist) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		files[name] = b
+	cfg, err := checkpoint.ParseConfigNamed(files["config.json"], dir)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", dir, err)
 	}
 	tok, err := tokenizer.FromFiles(string(cfg.ModelType), files)
 	if err != nil {

@@ -1,8 +1,11 @@
 // Package checkpoint reads and writes model directories in Hugging Face's layout: config.json, weights
-// in model.safetensors (F32, F16, BF16) or pytorch_model.bin, and the tokenizer's files.
+// in model.safetensors (F32, F16, BF16) or pytorch_model.bin (torch's zip format or its legacy one),
+// either one file or shards beside an index, and the tokenizer's files.
 //
 // Everything is read from bytes so that the browser, which has no file system, loads a model the same way
-// the command line does: LoadFiles takes the files by name, LoadDir reads a directory into that map.
+// the command line does: Load takes the files by name. Discover finds the files a model directory
+// holds for it, the way transformers does, through functions that fetch and read one by name:
+// LoadDir reads a directory with it (ReadFiles), and the Hub's client (core/hub) downloads with it.
 package checkpoint
 
 import (
@@ -13,8 +16,10 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"bertology/core/tensor"
+	"bertology/core/tokenizer"
 )
 
 // Checkpoint is a model directory in memory: its parsed config, its weights (by Hugging Face name,
@@ -25,87 +30,185 @@ type Checkpoint struct {
 	// DTypes is the element type each weight had in its file before widening ("F32", "F16", "BF16",
 	// "I64", ...), by weight name; nil for a checkpoint built in memory.
 	DTypes map[string]string
-	Files  map[string][]byte
+	// WeightsFrom is the one of WeightFiles the weights were read from (for a sharded checkpoint, its
+	// index); "" for a checkpoint built in memory.
+	WeightsFrom string
+	Files       map[string][]byte
 }
 
-// WeightFiles lists the weight file names LoadFiles looks for, in order of preference.
-var WeightFiles = []string{"model.safetensors", "pytorch_model.bin"}
+// WeightFiles lists the files a checkpoint's weights are read from, in transformers' order of
+// preference: one safetensors file, the index of sharded ones, one pytorch_model.bin, the index of
+// sharded ones.
+var WeightFiles = []string{"model.safetensors", "model.safetensors.index.json", "pytorch_model.bin", "pytorch_model.bin.index.json"}
 
-// LoadDir reads every regular file of dir (not its subdirectories) and loads it with LoadFiles. A
-// symbolic link to a regular file counts as one: the Hugging Face Hub cache's snapshot directories
-// hold nothing else (snapshots/<commit>/config.json → ../../blobs/<etag>).
-func LoadDir(dir string) (*Checkpoint, error) {
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		return nil, fmt.Errorf("checkpoint: %w", err)
+// ErrNoConfig and ErrNoWeights are what Discover's errors wrap when a model directory has no
+// config.json, or none of WeightFiles.
+var (
+	ErrNoConfig  = errors.New("no config.json")
+	ErrNoWeights = errors.New("no weights")
+)
+
+// Discover finds the files of a model directory that Load uses, the way transformers' from_pretrained
+// looks for them, and returns their names in that order: config.json; then, with weights, the first of
+// WeightFiles the directory has, and for an index the shards it lists (ShardFiles); then those of the
+// tokenizer's files (tokenizer.Files) it has.
+//
+// fetch makes one file available by name (reads it, downloads it) and returns an error that wraps
+// fs.ErrNotExist when the directory has no such file (as a Hub 404 does); read returns the bytes of a
+// file fetched, and is called for an index only. A missing config.json is an error that wraps
+// ErrNoConfig, missing weights one that wraps ErrNoWeights, a missing shard one that names it; each
+// wraps fetch's error too. Any other error of fetch stops the search.
+func Discover(fetch func(name string) error, read func(name string) ([]byte, error), weights bool) ([]string, error) {
+	var names []string
+	get := func(name string) (found bool, missing, err error) {
+		err = fetch(name)
+		if errors.Is(err, fs.ErrNotExist) {
+			return false, err, nil
+		}
+		if err != nil {
+			return false, nil, err
+		}
+		names = append(names, name)
+		return true, nil, nil
 	}
-	files := map[string][]byte{}
-	for _, e := range entries {
-		path := filepath.Join(dir, e.Name())
-		if e.Type()&fs.ModeSymlink != 0 {
-			st, err := os.Stat(path)
+	if _, missing, err := get("config.json"); err != nil {
+		return nil, err
+	} else if missing != nil {
+		return nil, fmt.Errorf("checkpoint: %w: %w", ErrNoConfig, missing)
+	}
+	if weights {
+		var lastMissing error
+		for _, name := range WeightFiles {
+			found, missing, err := get(name)
 			if err != nil {
-				target, _ := os.Readlink(path)
-				var pe *fs.PathError
-				if errors.As(err, &pe) {
-					err = pe.Err
-				}
-				return nil, fmt.Errorf("checkpoint: %s links to %s, which cannot be read: %w", path, target, err)
+				return nil, err
 			}
-			if !st.Mode().IsRegular() {
+			if !found {
+				lastMissing = missing
 				continue
 			}
-		} else if !e.Type().IsRegular() {
-			continue
+			lastMissing = nil
+			if _, sharded := shardIndexes[name]; sharded {
+				index, err := read(name)
+				if err != nil {
+					return nil, err
+				}
+				shards, err := ShardFiles(index)
+				if err != nil {
+					return nil, fmt.Errorf("checkpoint: %s: %w", name, err)
+				}
+				for _, shard := range shards {
+					if _, missing, err := get(shard); err != nil {
+						return nil, err
+					} else if missing != nil {
+						return nil, fmt.Errorf("checkpoint: %s lists the shard %s, which is missing: %w", name, shard, missing)
+					}
+				}
+			}
+			break
 		}
-		b, err := os.ReadFile(path)
-		if err != nil {
-			return nil, fmt.Errorf("checkpoint: %w", err)
+		if lastMissing != nil {
+			return nil, fmt.Errorf("checkpoint: %w: none of %s: %w", ErrNoWeights, strings.Join(WeightFiles, ", "), lastMissing)
 		}
-		files[e.Name()] = b
 	}
-	ck, err := LoadFiles(files)
+	for _, name := range tokenizer.Files {
+		if _, _, err := get(name); err != nil {
+			return nil, err
+		}
+	}
+	return names, nil
+}
+
+// ReadFiles reads the files of a model directory that Discover finds, with the weights or without, by
+// name: read returns a file's bytes, or an error that wraps fs.ErrNotExist when the directory lacks it.
+func ReadFiles(read func(name string) ([]byte, error), weights bool) (map[string][]byte, error) {
+	files := map[string][]byte{}
+	fetch := func(name string) error {
+		b, err := read(name)
+		if err == nil {
+			files[name] = b
+		}
+		return err
+	}
+	if _, err := Discover(fetch, func(name string) ([]byte, error) { return files[name], nil }, weights); err != nil {
+		return nil, err
+	}
+	return files, nil
+}
+
+// LoadDir reads the files of dir that Load uses (Discover) and loads them under the directory's name.
+// Symbolic links are followed: the Hugging Face Hub cache's snapshot directories hold nothing else
+// (snapshots/<commit>/config.json → ../../blobs/<etag>); a link whose target is gone is an error, not
+// a missing file.
+func LoadDir(dir string) (*Checkpoint, error) {
+	if info, err := os.Stat(dir); err != nil {
+		return nil, fmt.Errorf("checkpoint: %w", err)
+	} else if !info.IsDir() {
+		return nil, fmt.Errorf("checkpoint: %s is not a directory", dir)
+	}
+	files, err := ReadFiles(func(name string) ([]byte, error) {
+		path := filepath.Join(dir, name)
+		b, err := os.ReadFile(path)
+		if errors.Is(err, fs.ErrNotExist) {
+			if target, lerr := os.Readlink(path); lerr == nil {
+				return nil, fmt.Errorf("%s links to %s, which cannot be read (%v)", path, target, err)
+			}
+		}
+		return b, err
+	}, true)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", dir, err)
+	}
+	ck, err := Load(dir, files)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", dir, err)
 	}
 	return ck, nil
 }
 
-// LoadFiles builds a checkpoint from files given by base name. It needs config.json and one weight file;
-// model.safetensors is preferred when both are given. Weights that would decode to more than
-// MaxWeightBytes are refused before anything is allocated for them.
-func LoadFiles(files map[string][]byte) (*Checkpoint, error) {
+// LoadFiles is Load for files of no known name.
+func LoadFiles(files map[string][]byte) (*Checkpoint, error) { return Load("", files) }
+
+// Load builds a checkpoint from files given by base name. It needs config.json and weights: the first
+// of WeightFiles among the files, with the shards an index lists. Weights that would decode to more
+// than MaxWeightBytes are refused before anything is allocated for them. name is where the files came
+// from (a directory, a Hub id), "" when unknown: it decides the model type of a config.json that has
+// none (ParseConfigNamed).
+func Load(name string, files map[string][]byte) (*Checkpoint, error) {
 	cfgBytes, ok := files["config.json"]
 	if !ok {
 		return nil, fmt.Errorf("checkpoint: no config.json among the files (%s)", fileNames(files))
 	}
-	cfg, err := ParseConfig(cfgBytes)
+	cfg, err := ParseConfigNamed(cfgBytes, name)
 	if err != nil {
 		return nil, err
 	}
-	var weights map[string]*tensor.Tensor
-	var dtypes map[string]string
-	switch {
-	case files["model.safetensors"] != nil:
-		weights, dtypes, _, err = readSafetensors(files["model.safetensors"])
-		if err != nil {
-			return nil, fmt.Errorf("model.safetensors: %w", err)
+	from := ""
+	for _, w := range WeightFiles {
+		if files[w] != nil {
+			from = w
+			break
 		}
-	case files["pytorch_model.bin"] != nil:
-		weights, dtypes, err = readPytorchBin(files["pytorch_model.bin"])
-		if err != nil {
-			return nil, fmt.Errorf("pytorch_model.bin: %w", err)
-		}
-	default:
-		return nil, fmt.Errorf("checkpoint: no weights: need model.safetensors or pytorch_model.bin among the files (%s)", fileNames(files))
+	}
+	if from == "" {
+		return nil, fmt.Errorf("checkpoint: no weights: need model.safetensors or pytorch_model.bin, or the index of "+
+			"their shards (model.safetensors.index.json, pytorch_model.bin.index.json), among the files (%s)", fileNames(files))
+	}
+	weights, dtypes, shards, err := readWeights(from, files)
+	if err != nil {
+		return nil, err
+	}
+	used := map[string]bool{"config.json": true}
+	for _, shard := range shards {
+		used[shard] = true
 	}
 	rest := map[string][]byte{}
 	for name, b := range files {
-		if name != "config.json" && name != "model.safetensors" && name != "pytorch_model.bin" {
+		if !used[name] && !slices.Contains(WeightFiles, name) {
 			rest[name] = b
 		}
 	}
-	return &Checkpoint{Config: cfg, Weights: weights, DTypes: dtypes, Files: rest}, nil
+	return &Checkpoint{Config: cfg, Weights: weights, DTypes: dtypes, WeightsFrom: from, Files: rest}, nil
 }
 
 func fileNames(files map[string][]byte) string {

@@ -59,8 +59,16 @@ func (c *Config) HeadDim() int { return c.HiddenSize / c.NumHeads }
 func (c *Config) HeadsInLayer(l int) int { return c.NumHeads - len(c.PrunedHeads[l]) }
 
 // ParseConfig reads a config.json. It fails on unknown model types, on missing or impossible sizes,
-// and on malformed pruned_heads, naming the key at fault.
-func ParseConfig(data []byte) (*Config, error) {
+// and on malformed pruned_heads, naming the key at fault. A config without model_type gets it from its
+// architectures, as ParseConfigNamed says.
+func ParseConfig(data []byte) (*Config, error) { return ParseConfigNamed(data, "") }
+
+// ParseConfigNamed is ParseConfig for a config.json opened by name: the model's directory, or its Hub
+// id. A config without model_type (Google's converted BERT configs have none, and so do many of 2019)
+// gets it as transformers would: from the first class of architectures that is one of the four
+// families' (BertFor*, DistilBert*, GPT2*, OpenAIGPT*, their TF and Flax classes too), else from the
+// name, by the model type it contains, as transformers' AutoConfig matches it (modelTypeInName).
+func ParseConfigNamed(data []byte, name string) (*Config, error) {
 	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(data, &raw); err != nil {
 		return nil, fmt.Errorf("config.json: %w", err)
@@ -68,11 +76,18 @@ func ParseConfig(data []byte) (*Config, error) {
 	r := configReader{raw: raw}
 	c := &Config{Raw: raw}
 	mt := r.str("model_type", "")
+	c.Architectures = r.strs("architectures")
 	if r.err != nil {
 		return nil, r.err
 	}
+	if mt == "" {
+		t, err := modelTypeOf(c.Architectures, name)
+		if err != nil {
+			return nil, err
+		}
+		mt = string(t)
+	}
 	c.ModelType = ModelType(mt)
-	c.Architectures = r.strs("architectures")
 	c.TieWordEmbeddings = r.boolean("tie_word_embeddings", true)
 	c.PadTokenID = r.integer("pad_token_id", 0)
 	switch c.ModelType {
@@ -122,8 +137,6 @@ func ParseConfig(data []byte) (*Config, error) {
 		c.MaxPositions = r.integer("n_positions", 512)
 		c.LayerNormEps = r.float("layer_norm_epsilon", 1e-5)
 		c.Activation = r.str("afn", "gelu")
-	case "":
-		return nil, fmt.Errorf("config.json: no model_type (bertology reads bert, distilbert, gpt2 and openai-gpt)")
 	default:
 		return nil, fmt.Errorf("config.json: model_type %q is not supported (bertology reads bert, distilbert, gpt2 and openai-gpt)", mt)
 	}
@@ -147,11 +160,15 @@ func ParseConfig(data []byte) (*Config, error) {
 }
 
 // JSON encodes the config as Hugging Face's save_pretrained writes config.json (keys sorted, two-space
-// indent, a final newline), from Raw so that no key is lost, with pruned_heads rewritten from PrunedHeads
-// as {"0": [1], "2": [0, 3]} (layer numbers as strings; the key is left out when nothing is pruned).
+// indent, a final newline), from Raw so that no key is lost, with model_type from ModelType and
+// pruned_heads rewritten from PrunedHeads as {"0": [1], "2": [0, 3]} (layer numbers as strings; the key
+// is left out when nothing is pruned).
 func (c *Config) JSON() ([]byte, error) {
-	raw := make(map[string]json.RawMessage, len(c.Raw)+1)
+	raw := make(map[string]json.RawMessage, len(c.Raw)+2)
 	maps.Copy(raw, c.Raw)
+	if c.ModelType != "" { // a config that had none gets the one it was read as, as save_pretrained writes it
+		raw["model_type"], _ = json.Marshal(c.ModelType) // a string always encodes
+	}
 	delete(raw, "pruned_heads")
 	if len(c.PrunedHeads) > 0 {
 		heads := make(map[string][]int, len(c.PrunedHeads))

@@ -3,6 +3,7 @@ package checkpoint
 import (
 	"bytes"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -194,5 +195,85 @@ func TestLabelNames(t *testing.T) {
 		if got := c.LabelNames(); !reflect.DeepEqual(got, tc.want) {
 			t.Errorf("%s: LabelNames %q, want %q", tc.json, got, tc.want)
 		}
+	}
+}
+
+// TestParseConfigWithoutModelType decides the model type of configs without one as transformers does:
+// by the architectures' class names, else by the model type the name holds, the longest first.
+func TestParseConfigWithoutModelType(t *testing.T) {
+	// Google's bert-base-uncased config.json, as converted in 2018: no model_type, no architectures.
+	const google = `{"attention_probs_dropout_prob": 0.1, "hidden_act": "gelu", "hidden_dropout_prob": 0.1,
+		"hidden_size": 768, "initializer_range": 0.02, "intermediate_size": 3072, "max_position_embeddings": 512,
+		"num_attention_heads": 12, "num_hidden_layers": 12, "type_vocab_size": 2, "vocab_size": 30522}`
+	arch := func(class string) string { return `{"architectures": ["` + class + `"]}` }
+	tests := []struct {
+		config, name string
+		want         ModelType
+	}{
+		{arch("BertForSequenceClassification"), "", BERT},
+		{arch("BertLMHeadModel"), "", BERT},
+		{arch("BertModel"), "gpt2", BERT}, // architectures come first
+		{arch("TFBertForPreTraining"), "", BERT},
+		{arch("DistilBertForMaskedLM"), "", DistilBERT},
+		{arch("FlaxDistilBertModel"), "", DistilBERT},
+		{arch("GPT2LMHeadModel"), "", GPT2},
+		{arch("GPT2DoubleHeadsModel"), "", GPT2},
+		{arch("OpenAIGPTLMHeadModel"), "", OpenAIGPT},
+		{`{"architectures": ["MyModel", "GPT2Model"]}`, "", GPT2},
+		{arch("RobertaForMaskedLM"), "bert-base-cased", BERT}, // no family's class: the name decides
+		{arch("BertGenerationEncoder"), "openai-gpt", OpenAIGPT},
+		{google, "bert-base-uncased", BERT},
+		{google, "/models/google/bert_uncased_L-2_H-128_A-2", BERT},
+		{google, "/root/.cache/huggingface/hub/models--prajjwal1--bert-tiny/snapshots/6f75de8b60a9f8a2fdf7b69cbd86d9e64bcb3837", BERT},
+		{`{"model_type": null}`, "distilbert-base-uncased-finetuned-sst-2-english", DistilBERT},
+		{`{"model_type": ""}`, "distilgpt2", GPT2},
+		{`{}`, "openai-gpt", OpenAIGPT},
+		{`{}`, "/data/gpt2-runs/bert-tiny", BERT}, // equally long: AutoConfig's alphabetical order
+		{`{}`, "./bertweet-base", BERT},
+	}
+	for _, tt := range tests {
+		c, err := ParseConfigNamed([]byte(tt.config), tt.name)
+		if err != nil {
+			t.Errorf("%s named %q: %v", tt.config, tt.name, err)
+			continue
+		}
+		if c.ModelType != tt.want {
+			t.Errorf("%s named %q: model type %q, want %q", tt.config, tt.name, c.ModelType, tt.want)
+		}
+	}
+	c, err := ParseConfigNamed([]byte(google), "bert-base-uncased")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := []int{c.VocabSize, c.HiddenSize, c.NumLayers, c.NumHeads, c.IntermediateSize, c.TypeVocabSize}; !slices.Equal(got, []int{30522, 768, 12, 12, 3072, 2}) {
+		t.Errorf("google's config reads as sizes %v", got)
+	}
+	// What save_pretrained would write has the model type it was read as.
+	out, err := c.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := ParseConfig(out)
+	if err != nil || back.ModelType != BERT || !bytes.Contains(out, []byte(`"model_type": "bert"`)) {
+		t.Errorf("JSON of a config without model_type: %v, model type %v:\n%s", err, back.ModelType, out)
+	}
+
+	errors := []struct {
+		config, name string
+		want         []string
+	}{
+		{google, "", []string{"no model_type", `name ""`, "add \"model_type\""}},
+		{google, "/models/uncased_L-12_H-768_A-12", []string{"no model_type", "uncased_L-12_H-768_A-12", "bert, distilbert, gpt2 and openai-gpt"}},
+		{arch("BertGenerationEncoder"), "", []string{"BertGenerationEncoder"}},
+		{google, "BERT-Base", []string{"BERT-Base"}}, // AutoConfig matches case and all
+		{google, "roberta-base", []string{`"roberta"`, "not supported"}},
+		{google, "xlm-roberta-large", []string{`"xlm-roberta"`, "not supported"}},
+		{google, "albert-base-v2", []string{`"albert"`, "not supported"}},
+		{google, "google/mobilebert-uncased", []string{`"mobilebert"`, "not supported"}},
+		{`{"architectures": "BertModel"}`, "bert", []string{`"architectures"`}},
+	}
+	for _, tt := range errors {
+		_, err := ParseConfigNamed([]byte(tt.config), tt.name)
+		assertErrorMentions(t, tt.config+" named "+tt.name, err, append(tt.want, "config.json")...)
 	}
 }

@@ -4,7 +4,10 @@ import (
 	"archive/zip"
 	"bytes"
 	"io"
+	"path/filepath"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 
 	"bertology/core/tensor"
@@ -50,6 +53,8 @@ func FuzzReadPytorchBin(f *testing.F) {
 		"archive/data/0":   testStorages["0"],
 		"archive/data/1":   testStorages["1"],
 	}))
+	f.Add(legacyFile(false, fuzzViews, "1", "0"))
+	f.Add(legacyFile(true, fuzzViews, "0", "1"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		tensors, err := ReadPytorchBin(data)
 		assertConsistent(t, tensors, err)
@@ -74,6 +79,8 @@ func FuzzParseConfig(f *testing.F) {
 			f.Add(readGolden(f, arch, dir, "config.json"))
 		}
 	}
+	f.Add([]byte(`{"architectures": ["TFDistilBertForMaskedLM"], "dim": 32, "n_heads": 4}`))
+	f.Add([]byte(`{"model_type": null, "architectures": ["GPT2Model", "BertModel"]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := ParseConfig(data)
 		if err != nil {
@@ -139,4 +146,36 @@ func goldenPickle(f *testing.F, arch, dir string) []byte {
 		f.Fatal(err)
 	}
 	return b
+}
+
+// FuzzShardFiles parses arbitrary indexes of shards: every shard it lists is a plain file name some
+// tensor is in, listed once, sorted.
+func FuzzShardFiles(f *testing.F) {
+	w := map[string]*tensor.Tensor{"a": tensor.New(1), "b": tensor.New(2), "c": tensor.New(3)}
+	f.Add(writeShards(f, w, "model.safetensors", 2)["model.safetensors.index.json"])
+	f.Add([]byte(`{"metadata": {"total_size": 8}, "weight_map": {"a": "x.bin", "b": "x.bin"}}`))
+	f.Add([]byte(`{"weight_map": {"a": "../x"}}`))
+	f.Add([]byte(`{"metadata": {"total_size": 3}}`))
+	f.Fuzz(func(t *testing.T, index []byte) {
+		weightMap, shards, err := readShardIndex("pytorch_model.bin.index.json", index)
+		if listed, err2 := ShardFiles(index); (err == nil) != (err2 == nil) || !slices.Equal(listed, shards) {
+			t.Fatalf("ShardFiles = %q, %v; readShardIndex = %q, %v", listed, err2, shards, err)
+		}
+		if err != nil {
+			return
+		}
+		if len(shards) == 0 {
+			t.Fatal("no shards and no error")
+		}
+		for i, s := range shards {
+			if filepath.Base(s) != s || s == "." || s == ".." || strings.ContainsAny(s, `/\`) || i > 0 && shards[i-1] >= s {
+				t.Fatalf("shards %q", shards)
+			}
+		}
+		for name, s := range weightMap {
+			if !slices.Contains(shards, s) {
+				t.Fatalf("tensor %q is in shard %q, not among %q", name, s, shards)
+			}
+		}
+	})
 }

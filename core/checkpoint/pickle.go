@@ -6,15 +6,27 @@ import (
 	"math"
 )
 
-// This file holds a restricted unpickler: just enough of Python's pickle machine to read the data.pkl
-// that torch.save writes for a state dict, and nothing that could run code. A real unpickler imports and
-// calls any global the stream names; this one knows a handful of globals and what calling them means
-// (an ordered dict, a tensor view of a storage), and refuses every other one by name.
+// This file holds a restricted unpickler: just enough of Python's pickle machine to read the pickles
+// that torch.save writes for a state dict (data.pkl in the zip format, the header and state dict of the
+// legacy format), and nothing that could run code. A real unpickler imports and calls any global the
+// stream names; this one knows a handful of globals and what calling them means (an ordered dict, a
+// tensor view of a storage), and refuses every other one by name.
+//
+// It also refuses what no pickler writes, so that what a hostile pickle can make it hold stays small:
+// every value takes at least one opcode byte to make; the pickler memoizes each value once, right
+// after the opcode that made it, in slots numbered in order; and it batches items a thousand at a time
+// (APPENDS, SETITEMS), so a state dict's stack stays a few thousand values deep and its marks nest only
+// as deep as its containers. A pickle of n bytes thus holds fewer than n values, reached through a
+// stack and a mark list of bounded size.
 
 // pyGlobal is a module attribute named by a GLOBAL opcode, e.g. torch._utils._rebuild_tensor_v2.
 type pyGlobal struct{ module, name string }
 
 func (g pyGlobal) String() string { return g.module + "." + g.name }
+
+// pyLong is a Python int too wide for int64, kept as pickle's little-endian two's-complement bytes;
+// torch's legacy format starts with one, its magic number.
+type pyLong string
 
 // pyTuple is an immutable Python tuple.
 type pyTuple []any
@@ -124,6 +136,12 @@ const (
 	opFrame           = 0x95
 )
 
+// Bounds on the machine, far above what a state dict needs (see the top of the file).
+const (
+	maxStack     = 1 << 16 // values on the stack
+	maxMarkDepth = 64      // marks not yet popped
+)
+
 // unpickler is the machine's state: the input, the stack, the marks pushed by MARK and the memo.
 type unpickler struct {
 	data  []byte
@@ -131,17 +149,35 @@ type unpickler struct {
 	op    int // offset of the opcode being executed, for errors
 	stack []any
 	marks []int
-	memo  map[uint32]any
+	memo  []any // by slot
+	// made says the last opcode pushed a value it made (not one fetched from the memo); fresh is
+	// made as it was before the opcode being executed, which a memo put requires.
+	made, fresh bool
 }
 
-// unpickle runs a pickle program and returns the object it builds.
+// unpickle runs the pickle program data holds and returns the object it builds.
 func unpickle(data []byte) (any, error) {
-	u := &unpickler{data: data, memo: map[uint32]any{}}
+	return (&unpickler{data: data}).load()
+}
+
+// load runs the pickle program that starts at u.pos and returns the object it builds, leaving u.pos
+// after its STOP. Like each of Python's pickle.load calls on one file, each program has its own stack,
+// marks and memo.
+func (u *unpickler) load() (any, error) {
+	u.stack, u.marks, u.memo, u.made = u.stack[:0], u.marks[:0], nil, false
+	start := u.pos
+	if start == len(u.data) {
+		return nil, fmt.Errorf("no pickle: the data ends at byte %d", start)
+	}
 	for u.pos < len(u.data) {
 		u.op = u.pos
 		code := u.data[u.pos]
 		u.pos++
+		u.fresh, u.made = u.made, false
 		done, err := u.step(code)
+		if err == nil && len(u.stack) > maxStack {
+			err = fmt.Errorf("the stack holds over %d values; a state dict needs a few thousand", maxStack)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("byte %d: %w", u.op, err)
 		}
@@ -152,7 +188,7 @@ func unpickle(data []byte) (any, error) {
 			return u.stack[len(u.stack)-1], nil
 		}
 	}
-	return nil, fmt.Errorf("pickle ends after %d bytes without STOP", len(data))
+	return nil, fmt.Errorf("pickle ends after %d bytes without STOP", u.pos-start)
 }
 
 // step executes one opcode and reports whether it was STOP.
@@ -166,13 +202,18 @@ func (u *unpickler) step(code byte) (bool, error) {
 		if v[0] > 5 {
 			return false, fmt.Errorf("pickle protocol %d is not supported", v[0])
 		}
+		u.made = u.fresh
 	case opFrame:
 		if _, err := u.read(8); err != nil { // frames only group opcodes; the length is not needed
 			return false, err
 		}
+		u.made = u.fresh // a frame may open between a value and its memo put
 	case opStop:
 		return true, nil
 	case opMark:
+		if len(u.marks) == maxMarkDepth {
+			return false, fmt.Errorf("marks nest over %d deep; a state dict's containers nest a few deep", maxMarkDepth)
+		}
 		u.marks = append(u.marks, len(u.stack))
 	case opNone:
 		u.push(nil)
@@ -206,6 +247,10 @@ func (u *unpickler) step(code byte) (bool, error) {
 		v, err := u.read(int(n[0]))
 		if err != nil {
 			return false, err
+		}
+		if len(v) > 8 {
+			u.push(pyLong(v))
+			break
 		}
 		i, err := littleEndianSigned(v)
 		if err != nil {
@@ -316,7 +361,7 @@ func (u *unpickler) step(code byte) (bool, error) {
 		if err != nil {
 			return false, err
 		}
-		var key uint32
+		key := uint32(len(u.memo))
 		switch code {
 		case opBinPut:
 			v, err := u.read(1)
@@ -330,10 +375,15 @@ func (u *unpickler) step(code byte) (bool, error) {
 				return false, err
 			}
 			key = binary.LittleEndian.Uint32(v)
-		default:
-			key = uint32(len(u.memo))
 		}
-		u.memo[key] = top
+		if key != uint32(len(u.memo)) {
+			return false, fmt.Errorf("memo slot %d is stored out of order (the next slot is %d)", key, len(u.memo))
+		}
+		if !u.fresh {
+			return false, fmt.Errorf("memo slot %d stores a value the opcode before did not make "+
+				"(a pickler memoizes each value once, right after making it)", key)
+		}
+		u.memo = append(u.memo, top)
 	case opBinGet, opLongBinGet:
 		var key uint32
 		if code == opBinGet {
@@ -349,11 +399,11 @@ func (u *unpickler) step(code byte) (bool, error) {
 			}
 			key = binary.LittleEndian.Uint32(v)
 		}
-		v, ok := u.memo[key]
-		if !ok {
+		if key >= uint32(len(u.memo)) {
 			return false, fmt.Errorf("memo slot %d was never stored", key)
 		}
-		u.push(v)
+		u.push(u.memo[key])
+		u.made = false // fetched, not made
 	case opGlobal:
 		module, err := u.readLine()
 		if err != nil {
@@ -422,7 +472,10 @@ func (u *unpickler) step(code byte) (bool, error) {
 	return false, nil
 }
 
-func (u *unpickler) push(v any) { u.stack = append(u.stack, v) }
+func (u *unpickler) push(v any) {
+	u.stack = append(u.stack, v)
+	u.made = true
+}
 
 func (u *unpickler) pushGlobal(g pyGlobal) error {
 	if !allowedGlobal(g) {
@@ -505,11 +558,17 @@ func littleEndianSigned(b []byte) (int64, error) {
 }
 
 // persistentStorage interprets torch's persistent id for a storage:
-// ('storage', torch.<Type>Storage, key, location, numel).
+// ('storage', torch.<Type>Storage, key, location, numel), and in the legacy format a sixth element, the
+// view metadata, which torch.save has written as None since torch 1.0 (storages that are views of
+// other storages are refused).
 func persistentStorage(pid any) (storageRef, error) {
 	t, ok := pid.(pyTuple)
-	if !ok || len(t) != 5 || t[0] != "storage" {
-		return storageRef{}, fmt.Errorf("persistent id %s is not ('storage', type, key, location, numel)", describe(pid))
+	if !ok || len(t) != 5 && len(t) != 6 || t[0] != "storage" {
+		return storageRef{}, fmt.Errorf("persistent id %s is not ('storage', type, key, location, numel[, view])", describe(pid))
+	}
+	if len(t) == 6 && t[5] != nil {
+		return storageRef{}, fmt.Errorf("storage %s is a view of another storage (%s), which bertology does not read",
+			describe(t[2]), describe(t[5]))
 	}
 	g, ok := t[1].(pyGlobal)
 	if !ok {
@@ -596,6 +655,8 @@ func describe(v any) string {
 		return "bool"
 	case int64:
 		return fmt.Sprintf("int %d", v)
+	case pyLong:
+		return fmt.Sprintf("int of %d bytes", len(v))
 	case float64:
 		return "float"
 	case string:

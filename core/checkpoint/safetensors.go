@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -47,59 +48,84 @@ func ReadSafetensors(data []byte) (map[string]*tensor.Tensor, map[string]string,
 // readSafetensors is ReadSafetensors that also returns each tensor's stored dtype; its errors leave
 // the caller to say which file they are about.
 func readSafetensors(data []byte) (tensors map[string]*tensor.Tensor, dtypes, meta map[string]string, err error) {
+	f, err := openSafetensors(data)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	tensors, dtypes, err = decodeWithin(f)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return tensors, dtypes, f.meta, nil
+}
+
+// safetensorsWeights is a safetensors file whose header has been checked against its data.
+type safetensorsWeights struct {
+	entries map[string]safetensorsEntry
+	body    []byte // the data section
+	meta    map[string]string
+}
+
+// openSafetensors reads and checks a safetensors header, decoding no tensor yet.
+func openSafetensors(data []byte) (*safetensorsWeights, error) {
 	if len(data) < 8 {
-		return nil, nil, nil, fmt.Errorf("file is %d bytes, too short for the 8-byte header length", len(data))
+		return nil, fmt.Errorf("file is %d bytes, too short for the 8-byte header length", len(data))
 	}
 	n := binary.LittleEndian.Uint64(data[:8])
 	if n > maxSafetensorsHeader {
-		return nil, nil, nil, fmt.Errorf("header length %d is over the %d-byte limit", n, maxSafetensorsHeader)
+		return nil, fmt.Errorf("header length %d is over the %d-byte limit", n, maxSafetensorsHeader)
 	}
 	if n > uint64(len(data)-8) {
-		return nil, nil, nil, fmt.Errorf("header length %d runs past the end of the %d-byte file", n, len(data))
+		return nil, fmt.Errorf("header length %d runs past the end of the %d-byte file", n, len(data))
 	}
 	names, raw, err := jsonObject(data[8 : 8+n])
 	if err != nil {
-		return nil, nil, nil, fmt.Errorf("header: %w", err)
+		return nil, fmt.Errorf("header: %w", err)
 	}
-	body := data[8+n:]
-	entries := make(map[string]safetensorsEntry, len(raw))
+	f := &safetensorsWeights{entries: make(map[string]safetensorsEntry, len(raw)), body: data[8+n:]}
 	slices.Sort(names) // deterministic error messages
 	for _, name := range names {
 		if name == "__metadata__" {
-			if err := json.Unmarshal(raw[name], &meta); err != nil {
-				return nil, nil, nil, fmt.Errorf("__metadata__ is not a string map: %w", err)
+			if err := json.Unmarshal(raw[name], &f.meta); err != nil {
+				return nil, fmt.Errorf("__metadata__ is not a string map: %w", err)
 			}
 			continue
 		}
 		var e safetensorsEntry
 		if err := json.Unmarshal(raw[name], &e); err != nil {
-			return nil, nil, nil, fmt.Errorf("tensor %q: bad header entry: %w", name, err)
+			return nil, fmt.Errorf("tensor %q: bad header entry: %w", name, err)
 		}
-		if err := checkEntry(name, e, int64(len(body))); err != nil {
-			return nil, nil, nil, err
+		if err := checkEntry(name, e, int64(len(f.body))); err != nil {
+			return nil, err
 		}
-		entries[name] = e
+		f.entries[name] = e
 	}
-	if err := checkCoverage(entries, int64(len(body))); err != nil {
-		return nil, nil, nil, err
+	if err := checkCoverage(f.entries, int64(len(f.body))); err != nil {
+		return nil, err
 	}
+	return f, nil
+}
+
+func (f *safetensorsWeights) names() []string { return slices.Collect(maps.Keys(f.entries)) }
+
+func (f *safetensorsWeights) bytesNeeded() int64 {
 	var need int64
-	for _, e := range entries {
+	for _, e := range f.entries {
 		need += 4 * elementCount(e.Shape)
 	}
-	if need > MaxWeightBytes {
-		return nil, nil, nil, fmt.Errorf("the weights need %d bytes as float32, over the %d-byte limit (MaxWeightBytes)",
-			need, MaxWeightBytes)
-	}
-	tensors = make(map[string]*tensor.Tensor, len(entries))
-	dtypes = make(map[string]string, len(entries))
-	for name, e := range entries {
+	return need
+}
+
+func (f *safetensorsWeights) decode() (map[string]*tensor.Tensor, map[string]string, error) {
+	tensors := make(map[string]*tensor.Tensor, len(f.entries))
+	dtypes := make(map[string]string, len(f.entries))
+	for name, e := range f.entries {
 		count := int(elementCount(e.Shape))
-		b := body[e.DataOffsets[0]:e.DataOffsets[1]]
+		b := f.body[e.DataOffsets[0]:e.DataOffsets[1]]
 		tensors[name] = &tensor.Tensor{Shape: append([]int{}, e.Shape...), Data: decodeFloats(e.DType, b, count)}
 		dtypes[name] = e.DType
 	}
-	return tensors, dtypes, meta, nil
+	return tensors, dtypes, nil
 }
 
 // jsonObject splits a JSON object into its members, in file order, refusing anything that is not an

@@ -19,12 +19,13 @@ import (
 // unpickler allocate (a few dozen bytes per input byte at most).
 const maxPickleBytes = 16 << 20
 
-// ReadPytorchBin reads a pytorch_model.bin in torch's zip format (torch.save since torch 1.6): an archive
-// whose <prefix>/data.pkl pickles the state dict and whose <prefix>/data/<key> files hold the storages,
-// little-endian. The pickle goes through a restricted unpickler that only builds dicts and tensors and
-// refuses any other global by name, so a hostile file cannot run anything. Each tensor is copied out of
-// its storage by walking its strides, so views with an offset and non-contiguous views read correctly,
-// and tied weights that share a storage (lm_head.weight) come back as separate tensors.
+// ReadPytorchBin reads a pytorch_model.bin as torch.save writes it: in the zip format (since torch 1.6),
+// an archive whose <prefix>/data.pkl pickles the state dict and whose <prefix>/data/<key> files hold the
+// storages, little-endian; or in the legacy format before it (openLegacyTorch). The pickle goes through
+// a restricted unpickler that only builds dicts and tensors and refuses any other global by name, so a
+// hostile file cannot run anything. Each tensor is copied out of its storage by walking its strides, so
+// views with an offset and non-contiguous views read correctly, and tied weights that share a storage
+// (lm_head.weight) come back as separate tensors.
 func ReadPytorchBin(data []byte) (map[string]*tensor.Tensor, error) {
 	tensors, _, err := readPytorchBin(data)
 	if err != nil {
@@ -36,94 +37,156 @@ func ReadPytorchBin(data []byte) (map[string]*tensor.Tensor, error) {
 // readPytorchBin is ReadPytorchBin that also returns each tensor's stored dtype; its errors leave the
 // caller to say which file they are about.
 func readPytorchBin(data []byte) (map[string]*tensor.Tensor, map[string]string, error) {
+	f, err := openPytorchBin(data)
+	if err != nil {
+		return nil, nil, err
+	}
+	return decodeWithin(f)
+}
+
+// openPytorchBin reads a pytorch_model.bin's pickle, in the zip format or the legacy one, and checks the
+// tensors' views against their storages, reading no storage yet.
+func openPytorchBin(data []byte) (*torchWeights, error) {
 	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		if len(data) > 0 && data[0] == opProto {
-			return nil, nil, fmt.Errorf("a bare pickle, torch's legacy format from before torch 1.6, is not supported: re-save it with a newer torch")
+			return openLegacyTorch(data)
 		}
-		return nil, nil, fmt.Errorf("not a zip archive as torch.save writes: %w", err)
+		return nil, fmt.Errorf("not a zip archive as torch.save writes: %w", err)
 	}
 	files := map[string]*zip.File{}
 	var pkl string
 	for _, f := range zr.File {
 		if _, dup := files[f.Name]; dup {
-			return nil, nil, fmt.Errorf("the archive has two entries named %q", f.Name)
+			return nil, fmt.Errorf("the archive has two entries named %q", f.Name)
 		}
 		files[f.Name] = f
 		if path.Base(f.Name) == "data.pkl" && !strings.Contains(path.Dir(f.Name), "/") {
 			if pkl != "" {
-				return nil, nil, fmt.Errorf("the archive has two pickles, %q and %q", pkl, f.Name)
+				return nil, fmt.Errorf("the archive has two pickles, %q and %q", pkl, f.Name)
 			}
 			pkl = f.Name
 		}
 	}
 	if pkl == "" {
-		return nil, nil, fmt.Errorf("the archive has no <prefix>/data.pkl, so it is not a torch.save file")
+		return nil, fmt.Errorf("the archive has no <prefix>/data.pkl, so it is not a torch.save file")
 	}
 	prefix := strings.TrimSuffix(pkl, "data.pkl")
 	if f := files[prefix+"byteorder"]; f != nil {
 		order, err := readZipFile(f, 16)
 		if err != nil {
-			return nil, nil, err
+			return nil, err
 		}
 		if string(order) != "little" {
-			return nil, nil, fmt.Errorf("%s says %q; only little-endian storages are supported", f.Name, order)
+			return nil, fmt.Errorf("%s says %q; only little-endian storages are supported", f.Name, order)
 		}
 	}
 	pickle, err := readZipFile(files[pkl], maxPickleBytes)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	refs, err := stateDict(pickle)
 	if err != nil {
-		return nil, nil, fmt.Errorf("%s: %w", pkl, err)
+		return nil, fmt.Errorf("%s: %w", pkl, err)
 	}
+	tw, err := newTorchWeights(refs)
+	if err != nil {
+		return nil, err
+	}
+	for _, key := range slices.Sorted(maps.Keys(tw.storages)) {
+		s := tw.storages[key]
+		f := files[prefix+"data/"+key]
+		if f == nil {
+			return nil, fmt.Errorf("tensor %q: storage %q is missing (no %sdata/%s in the archive)", tw.users[key][0], key, prefix, key)
+		}
+		if f.UncompressedSize64 != uint64(s.bytes()) {
+			return nil, fmt.Errorf("tensor %q: storage %s holds %d bytes, the pickle says %d elements of %s (%d bytes)",
+				tw.users[key][0], f.Name, f.UncompressedSize64, s.numel, s.dtype, s.bytes())
+		}
+	}
+	tw.read = func(key string) ([]byte, error) {
+		return readZipFile(files[prefix+"data/"+key], tw.storages[key].bytes())
+	}
+	return tw, nil
+}
 
-	// Read each storage once, however many tensors view it, and copy its tensors out before the next.
-	users := map[string][]string{} // storage key -> names of the tensors viewing it
-	var need int64
+// maxViewRepeat bounds how often the tensors of a file may repeat their storages' elements. Tied weights
+// view one storage twice, and an expanded buffer such as position_ids views its storage as a whole; a
+// pickle that names one view thousands of times (cheap, through the memo) or expands one element a
+// billion-fold would otherwise decode to gigabytes from a few kilobytes.
+const (
+	maxViewRepeat = 4
+	viewSlack     = 1 << 16 // elements any file may take on top
+)
+
+// torchWeights is a pytorch_model.bin whose state dict has been read and checked: its tensors as views of
+// storages, which read returns as raw little-endian bytes.
+type torchWeights struct {
+	refs     map[string]tensorRef
+	storages map[string]storageRef // by key
+	users    map[string][]string   // storage key -> the tensors viewing it, sorted
+	read     func(key string) ([]byte, error)
+	need     int64 // bytes of the tensors as float32
+}
+
+// newTorchWeights checks each view against its storage and the views together against maxViewRepeat, and
+// groups the tensors by storage; the caller sets read.
+func newTorchWeights(refs map[string]tensorRef) (*torchWeights, error) {
+	tw := &torchWeights{refs: refs, storages: map[string]storageRef{}, users: map[string][]string{}}
+	var viewed int64
 	for name, r := range refs {
 		count, err := checkView(r)
 		if err != nil {
-			return nil, nil, fmt.Errorf("tensor %q: %w", name, err)
+			return nil, fmt.Errorf("tensor %q: %w", name, err)
 		}
-		need += 4 * count
-		users[r.storage.key] = append(users[r.storage.key], name)
+		viewed += count
+		tw.users[r.storage.key] = append(tw.users[r.storage.key], name)
 	}
-	if need > MaxWeightBytes {
-		return nil, nil, fmt.Errorf("the weights need %d bytes as float32, over the %d-byte limit (MaxWeightBytes)", need, MaxWeightBytes)
-	}
-	tensors := make(map[string]*tensor.Tensor, len(refs))
-	dtypes := make(map[string]string, len(refs))
-	for _, key := range slices.Sorted(maps.Keys(users)) {
-		names := users[key]
+	tw.need = 4 * viewed
+	var held int64
+	for key, names := range tw.users {
 		slices.Sort(names)
 		s := refs[names[0]].storage
 		for _, name := range names[1:] {
 			if refs[name].storage != s {
-				return nil, nil, fmt.Errorf("tensors %q and %q disagree on the type or size of storage %q", names[0], name, key)
+				return nil, fmt.Errorf("tensors %q and %q disagree on the type or size of storage %q", names[0], name, key)
 			}
 		}
-		f := files[prefix+"data/"+key]
-		if f == nil {
-			return nil, nil, fmt.Errorf("tensor %q: storage %q is missing (no %sdata/%s in the archive)", names[0], key, prefix, key)
-		}
-		nbytes := s.numel * int64(dtypeSize[s.dtype])
-		if f.UncompressedSize64 != uint64(nbytes) {
-			return nil, nil, fmt.Errorf("tensor %q: storage %s holds %d bytes, the pickle says %d elements of %s (%d bytes)",
-				names[0], f.Name, f.UncompressedSize64, s.numel, s.dtype, nbytes)
-		}
-		raw, err := readZipFile(f, nbytes)
+		tw.storages[key] = s
+		held += s.numel
+	}
+	if viewed > maxViewRepeat*held+viewSlack {
+		return nil, fmt.Errorf("the tensors take %d elements from storages that hold %d: views may repeat "+
+			"a storage (tied weights, expanded buffers), but not over %d times", viewed, held, maxViewRepeat)
+	}
+	return tw, nil
+}
+
+func (tw *torchWeights) names() []string { return slices.Collect(maps.Keys(tw.refs)) }
+
+func (tw *torchWeights) bytesNeeded() int64 { return tw.need }
+
+// decode reads each storage once, however many tensors view it, and copies its tensors out before
+// reading the next.
+func (tw *torchWeights) decode() (map[string]*tensor.Tensor, map[string]string, error) {
+	tensors := make(map[string]*tensor.Tensor, len(tw.refs))
+	dtypes := make(map[string]string, len(tw.refs))
+	for _, key := range slices.Sorted(maps.Keys(tw.users)) {
+		names := tw.users[key]
+		raw, err := tw.read(key)
 		if err != nil {
 			return nil, nil, fmt.Errorf("tensor %q: %w", names[0], err)
 		}
 		for _, name := range names {
-			tensors[name] = materialize(refs[name], raw)
-			dtypes[name] = s.dtype
+			tensors[name] = materialize(tw.refs[name], raw)
+			dtypes[name] = tw.storages[key].dtype
 		}
 	}
 	return tensors, dtypes, nil
 }
+
+// bytes is the size of the storage's data.
+func (s storageRef) bytes() int64 { return s.numel * int64(dtypeSize[s.dtype]) }
 
 // stateDict unpickles data.pkl and checks that it is a dict from names to tensors.
 func stateDict(pickle []byte) (map[string]tensorRef, error) {
@@ -131,6 +194,11 @@ func stateDict(pickle []byte) (map[string]tensorRef, error) {
 	if err != nil {
 		return nil, err
 	}
+	return stateDictOf(v)
+}
+
+// stateDictOf checks that an unpickled value is a dict from names to tensors.
+func stateDictOf(v any) (map[string]tensorRef, error) {
 	d, ok := v.(*pyDict)
 	if !ok {
 		return nil, fmt.Errorf("the pickle holds a %s, not a state dict", describe(v))

@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"maps"
 	"math"
 	"slices"
@@ -52,13 +53,30 @@ func TestReadPytorchBinGolden(t *testing.T) {
 }
 
 // pickleBuilder writes the opcodes torch.save emits, so that tests can make archives with the views,
-// dtypes and mistakes that the golden files do not have. proto4 switches to protocol 4's short forms.
+// dtypes and mistakes that the golden files do not have. proto4 switches to protocol 4's short forms;
+// legacy writes the persistent ids of the legacy format.
 type pickleBuilder struct {
 	b      []byte
 	proto4 bool
+	legacy bool
+	slots  int // memo slots used
 }
 
 func (p *pickleBuilder) op(ops ...byte) { p.b = append(p.b, ops...) }
+
+// memoize stores the value just made in the next memo slot, as the pickler does.
+func (p *pickleBuilder) memoize() {
+	switch {
+	case p.proto4:
+		p.op(opMemoize)
+	case p.slots < 256:
+		p.op(opBinPut, byte(p.slots))
+	default:
+		p.op(opLongBinPut)
+		p.b = binary.LittleEndian.AppendUint32(p.b, uint32(p.slots))
+	}
+	p.slots++
+}
 
 func (p *pickleBuilder) str(s string) {
 	if p.proto4 && len(s) < 256 {
@@ -69,7 +87,7 @@ func (p *pickleBuilder) str(s string) {
 	}
 	p.b = append(p.b, s...)
 	if p.proto4 {
-		p.op(opMemoize)
+		p.memoize()
 	}
 }
 
@@ -101,7 +119,8 @@ func (p *pickleBuilder) global(module, name string) {
 	if p.proto4 {
 		p.str(module)
 		p.str(name)
-		p.op(opStackGlobal, opMemoize)
+		p.op(opStackGlobal)
+		p.memoize()
 		return
 	}
 	p.op(opGlobal)
@@ -127,37 +146,23 @@ type testView struct {
 // _metadata attribute that a module's state_dict() carries.
 func statePickle(proto4 bool, views ...testView) []byte {
 	p := &pickleBuilder{proto4: proto4}
-	if proto4 {
+	p.stateDict(views)
+	return p.b
+}
+
+// stateDict writes one pickle of a state dict of views.
+func (p *pickleBuilder) stateDict(views []testView) {
+	begin := len(p.b)
+	if p.proto4 {
 		p.op(opProto, 4, opFrame, 0, 0, 0, 0, 0, 0, 0, 0)
 	} else {
 		p.op(opProto, 2)
 	}
 	p.emptyOrderedDict()
-	p.op(opBinPut, 0, opMark)
+	p.memoize()
+	p.op(opMark)
 	for _, v := range views {
-		p.str(v.name)
-		if v.param {
-			p.global("torch._utils", "_rebuild_parameter")
-		}
-		p.global("torch._utils", "_rebuild_tensor_v2")
-		p.op(opMark, opMark)
-		p.str("storage")
-		p.global("torch", v.storage)
-		p.str(v.key)
-		p.str("cpu")
-		p.int(v.numel)
-		p.op(opTuple, opBinPersID)
-		p.int(v.offset)
-		p.ints(v.size)
-		p.ints(v.stride)
-		p.op(opNewFalse)
-		p.emptyOrderedDict()
-		p.op(opTuple, opReduce)
-		if v.param {
-			p.op(opNewTrue)
-			p.emptyOrderedDict()
-			p.op(opTuple3, opReduce)
-		}
+		p.stateEntry(v)
 	}
 	p.op(opSetItems, opEmptyDict)
 	p.str("_metadata")
@@ -167,10 +172,39 @@ func statePickle(proto4 bool, views ...testView) []byte {
 	p.str("version")
 	p.int(1)
 	p.op(opSetItem, opSetItem, opSetItem, opBuild, opStop)
-	if proto4 {
-		binary.LittleEndian.PutUint64(p.b[3:], uint64(len(p.b)-11))
+	if p.proto4 {
+		binary.LittleEndian.PutUint64(p.b[begin+3:], uint64(len(p.b)-begin-11))
 	}
-	return p.b
+}
+
+// stateEntry writes a view's name and the tensor, a key and value of the state dict.
+func (p *pickleBuilder) stateEntry(v testView) {
+	p.str(v.name)
+	if v.param {
+		p.global("torch._utils", "_rebuild_parameter")
+	}
+	p.global("torch._utils", "_rebuild_tensor_v2")
+	p.op(opMark, opMark)
+	p.str("storage")
+	p.global("torch", v.storage)
+	p.str(v.key)
+	p.str("cpu")
+	p.int(v.numel)
+	if p.legacy {
+		p.op(opNone) // the view metadata
+	}
+	p.op(opTuple, opBinPersID)
+	p.int(v.offset)
+	p.ints(v.size)
+	p.ints(v.stride)
+	p.op(opNewFalse)
+	p.emptyOrderedDict()
+	p.op(opTuple, opReduce)
+	if v.param {
+		p.op(opNewTrue)
+		p.emptyOrderedDict()
+		p.op(opTuple3, opReduce)
+	}
 }
 
 // zipArchive stores files (uncompressed, as torch does) in a zip archive, in name order.
@@ -328,7 +362,7 @@ func TestReadPytorchBinErrors(t *testing.T) {
 		want []string
 	}{
 		{"not a zip", []byte("hello"), []string{"not a zip"}},
-		{"legacy", p2('}', '.'), []string{"legacy", "torch 1.6"}},
+		{"neither zip nor legacy", p2('}', '.'), []string{"not a zip archive", "legacy", "torch 1.6", "holds dict, not the magic number"}},
 		{"no data.pkl", zipArchive(t, map[string][]byte{"archive/version": []byte("3\n")}), []string{"no <prefix>/data.pkl"}},
 		{"duplicate entry", twice.Bytes(), []string{`two entries named "archive/data.pkl"`}},
 		{"two pickles", zipArchive(t, map[string][]byte{"a/data.pkl": nil, "b/data.pkl": nil}), []string{"two pickles", "a/data.pkl", "b/data.pkl"}},
@@ -397,4 +431,42 @@ func TestReadPytorchBinMaxWeightBytes(t *testing.T) {
 	if _, err := ReadPytorchBin(data); err != nil {
 		t.Errorf("96 bytes fit in 96: %v", err)
 	}
+}
+
+// torchStorages names the storage class of each dtype torchBin writes.
+var torchStorages = map[string]string{"F32": "FloatStorage", "F16": "HalfStorage", "BF16": "BFloat16Storage"}
+
+// torchBin writes weights as torch.save writes a state dict, in the zip format or the legacy one: each
+// tensor contiguous in a storage of its own, of dtype (F32, F16 or BF16).
+func torchBin(t testing.TB, weights map[string]*tensor.Tensor, dtype string, legacy bool) []byte {
+	t.Helper()
+	var views []testView
+	storages := map[string][]byte{}
+	for i, name := range slices.Sorted(maps.Keys(weights)) {
+		w := weights[name]
+		key := fmt.Sprint(i)
+		if legacy {
+			key = fmt.Sprint(94371934502912 + 4096*i) // the legacy format keys storages by their address
+		}
+		v := testView{name: name, storage: torchStorages[dtype], key: key, numel: int64(len(w.Data)),
+			size: make([]int64, len(w.Shape)), stride: make([]int64, len(w.Shape))}
+		step := int64(1)
+		for d := len(w.Shape) - 1; d >= 0; d-- {
+			v.size[d], v.stride[d] = int64(w.Shape[d]), step
+			step *= int64(w.Shape[d])
+		}
+		views = append(views, v)
+		storages[key] = encodeFloats(nil, dtype, w.Data)
+	}
+	if !legacy {
+		return torchArchive(t, statePickle(false, views...), storages)
+	}
+	p := &pickleBuilder{legacy: true, b: legacyHeader(false)}
+	p.stateDict(views)
+	keys := slices.Sorted(maps.Keys(storages)) // torch.save writes them sorted
+	b := append(p.b, legacyKeys(keys...)...)
+	for _, key := range keys {
+		b = append(b, legacyStorage(int64(len(storages[key]))/int64(dtypeSize[dtype]), storages[key])...)
+	}
+	return b
 }

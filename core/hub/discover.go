@@ -3,27 +3,15 @@ package hub
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
+	"io/fs"
 	"path/filepath"
-	"slices"
 	"strings"
 
+	"bertology/core/checkpoint"
 	"bertology/core/progress"
 )
-
-// ConfigFile is the file every model repository has.
-const ConfigFile = "config.json"
-
-// WeightFiles are the weight files transformers' from_pretrained looks for, in its order; the first
-// the repository has holds the model. An index (.index.json) lists in its weight_map the shards that
-// hold the weights, which are fetched after it.
-var WeightFiles = []string{"model.safetensors", "model.safetensors.index.json", "pytorch_model.bin", "pytorch_model.bin.index.json"}
-
-// TokenizerFiles are the tokenizer's files that AutoTokenizer looks for; a repository has some of them.
-var TokenizerFiles = []string{"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt", "vocab.json", "merges.txt"}
 
 // What says which of a model's files to fetch.
 type What int
@@ -43,107 +31,54 @@ type fetcher interface {
 	read(file string) ([]byte, error)
 }
 
-// discover fetches what the model in repo needs, in transformers' order: config.json, then the first
-// of WeightFiles the repository has (and the shards an index lists), then each of TokenizerFiles it
-// has. It returns the names of the files fetched.
+// discover fetches what the model in repo needs, the files checkpoint.Discover finds, in its order
+// (transformers'): config.json, then the first of checkpoint.WeightFiles the repository has (and the
+// shards an index lists) unless what is Tokenizer, then each of the tokenizer's files it has. It
+// returns the names of the files fetched.
 func discover(ctx context.Context, f fetcher, repo Repo, what What) ([]string, error) {
-	if err := f.fetch(ctx, ConfigFile); err != nil {
-		var miss *cacheMiss
-		if missingFile(err) && !errors.As(err, &miss) {
-			return nil, fmt.Errorf("hub: %s has no %s, which every model has: %w", repo, ConfigFile, err)
-		}
-		return nil, err
-	}
-	files := []string{ConfigFile}
-	if what == Model {
-		weights, err := discoverWeights(ctx, f, repo)
-		if err != nil {
-			return nil, err
-		}
-		files = append(files, weights...)
-	}
-	for _, name := range TokenizerFiles {
-		switch err := f.fetch(ctx, name); {
-		case err == nil:
-			files = append(files, name)
-		case !missingFile(err):
-			return nil, err
-		}
-	}
-	return files, nil
-}
-
-// discoverWeights fetches the first of WeightFiles the repository has and, for an index, its shards.
-func discoverWeights(ctx context.Context, f fetcher, repo Repo) ([]string, error) {
-	var miss *cacheMiss
-	for _, name := range WeightFiles {
+	var fetchErr, readErr error // errors of f, passed on as they are
+	fetch := func(name string) error {
 		err := f.fetch(ctx, name)
-		if missingFile(err) {
-			errors.As(err, &miss)
-			continue
+		switch {
+		case err == nil:
+			return nil
+		case missingFile(err):
+			return absent{err}
 		}
-		if err != nil {
-			return nil, err
-		}
-		if !strings.HasSuffix(name, ".index.json") {
-			return []string{name}, nil
-		}
-		index, err := f.read(name)
-		if err != nil {
-			return nil, err
-		}
-		shards, err := ShardFiles(index)
-		if err != nil {
-			return nil, fmt.Errorf("hub: %s: %s: %w", repo, name, err)
-		}
-		for _, shard := range shards {
-			if err := f.fetch(ctx, shard); err != nil {
-				if missingFile(err) {
-					return nil, fmt.Errorf("hub: %s: %s lists the shard %s, which the repository does not have: %w", repo, name, shard, err)
-				}
-				return nil, err
-			}
-		}
-		return append([]string{name}, shards...), nil
+		fetchErr = err
+		return err
 	}
-	if miss != nil {
-		return nil, fmt.Errorf("hub: the cache holds none of the weight files of %s (%s) in %s, %s", repo, strings.Join(WeightFiles, ", "), filepath.Dir(miss.path), miss.why)
+	read := func(name string) ([]byte, error) {
+		b, err := f.read(name)
+		readErr = err
+		return b, err
 	}
-	return nil, fmt.Errorf("hub: %s has no weights: none of %s", repo, strings.Join(WeightFiles, ", "))
+	names, err := checkpoint.Discover(fetch, read, what == Model)
+	var miss *cacheMiss
+	switch {
+	case err == nil:
+		return names, nil
+	case err == fetchErr || err == readErr:
+		return nil, err
+	case errors.Is(err, checkpoint.ErrNoConfig) && errors.As(err, &miss):
+		return nil, miss
+	case errors.Is(err, checkpoint.ErrNoConfig):
+		return nil, fmt.Errorf("hub: %s has no config.json, which every model has: %w", repo, err)
+	case errors.Is(err, checkpoint.ErrNoWeights) && errors.As(err, &miss):
+		return nil, fmt.Errorf("hub: the cache holds none of the weight files of %s (%s) in %s, %s",
+			repo, strings.Join(checkpoint.WeightFiles, ", "), filepath.Dir(miss.path), miss.why)
+	case errors.Is(err, checkpoint.ErrNoWeights):
+		return nil, fmt.Errorf("hub: %s has no weights: none of %s", repo, strings.Join(checkpoint.WeightFiles, ", "))
+	}
+	return nil, fmt.Errorf("hub: %s: %w", repo, err)
 }
 
-// ShardFiles returns the files an index of a sharded checkpoint (model.safetensors.index.json,
-// pytorch_model.bin.index.json) lists in its weight_map, sorted, each once. Each must be a plain file
-// name: shards lie beside their index, and the names become paths in the cache.
-func ShardFiles(index []byte) ([]string, error) {
-	var idx struct {
-		WeightMap map[string]string `json:"weight_map"`
-	}
-	dec := json.NewDecoder(bytes.NewReader(index))
-	if err := dec.Decode(&idx); err != nil {
-		return nil, fmt.Errorf("not an index of shards: %w", err)
-	}
-	if len(idx.WeightMap) == 0 {
-		return nil, fmt.Errorf("no weight_map, or an empty one")
-	}
-	shards := map[string]bool{}
-	for _, weight := range slices.Sorted(maps.Keys(idx.WeightMap)) {
-		shard := idx.WeightMap[weight]
-		if !isFileName(shard) || strings.HasSuffix(shard, ".index.json") {
-			return nil, fmt.Errorf("the shard %q of weight %q is not the name of a weight file beside the index", shard, weight)
-		}
-		shards[shard] = true
-	}
-	return slices.Sorted(maps.Keys(shards)), nil
-}
+// absent is the error of a file the repository lacks, which checkpoint.Discover tells by
+// fs.ErrNotExist; it keeps the error it wraps (a 404, a cache miss) for the message.
+type absent struct{ error }
 
-// isFileName reports whether s can name a file in a directory of the cache: not empty, not hidden
-// (no leading '.'), without a path separator or control characters, at most 255 bytes.
-func isFileName(s string) bool {
-	return s != "" && len(s) <= 255 && s[0] != '.' && !strings.ContainsFunc(s, func(r rune) bool {
-		return r == '/' || r == '\\' || r < 0x20 || r == 0x7f
-	})
-}
+func (a absent) Is(target error) bool { return target == fs.ErrNotExist }
+func (a absent) Unwrap() error        { return a.error }
 
 // Files downloads what the model in repo needs (discover's order) into memory, by name, as
 // checkpoint.LoadFiles takes them. report receives each file's bytes (see Download). After the first

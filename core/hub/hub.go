@@ -1,5 +1,5 @@
 // Package hub opens models on the Hugging Face Hub by their id (`gpt2`, `prajjwal1/bert-tiny`) as
-// transformers' from_pretrained does: it finds the files a model needs (Discover's order), downloads
+// transformers' from_pretrained does: it finds the files a model needs (checkpoint.Discover), downloads
 // them from `{endpoint}/{id}/resolve/{revision}/{file}`, and keeps them in the Hub cache that
 // transformers and huggingface_hub share (Cache), or in memory (Client.Files) where there is no disk.
 //

@@ -32,40 +32,49 @@ func pairKey(a, b int32) uint64 { return uint64(uint32(a))<<32 | uint64(uint32(b
 // readMerges reads merges.txt as GPT2Tokenizer and OpenAIGPTTokenizer do: the text split at newlines,
 // the first line (the "#version" header) and the last (empty after the final newline) dropped, each
 // line split at whitespace. Only lines of exactly two symbols can ever match; a pair listed twice keeps
-// its later rank. The symbols are slices of the text and the merged symbols of one string built for
-// them all, so that 50,000 merges are a handful of allocations.
+// its later rank.
 func readMerges(data []byte) (*bpeMerges, error) {
 	lines := strings.Split(pyNewlines(string(data)), "\n")
 	if len(lines) < 2 {
 		return nil, fmt.Errorf("merges.txt: no merges (need a header line and a final newline)")
 	}
 	lines = lines[1 : len(lines)-1]
-	type merge struct {
-		rank          int
-		first, second string
-	}
-	merges := make([]merge, 0, len(lines))
-	var joined strings.Builder
+	rules := make([]mergeRule, 0, len(lines))
 	for rank, line := range lines {
 		if first, second, ok := mergePair(line); ok {
-			merges = append(merges, merge{rank, first, second})
-			joined.WriteString(first)
-			joined.WriteString(second)
+			rules = append(rules, mergeRule{rank, first, second})
 		}
 	}
+	return newMerges(rules), nil
+}
+
+// mergeRule is one merge: the pair of symbols and its rank, the lower the sooner.
+type mergeRule struct {
+	rank          int
+	first, second string
+}
+
+// newMerges interns the rules' symbols. The symbols are slices of the rules' strings and the merged
+// symbols of one string built for them all, so that 50,000 merges are a handful of allocations.
+func newMerges(rules []mergeRule) *bpeMerges {
+	var joined strings.Builder
+	for _, r := range rules {
+		joined.WriteString(r.first)
+		joined.WriteString(r.second)
+	}
 	m := &bpeMerges{
-		symbols: make([]string, 0, len(merges)+512),
-		number:  make(map[string]int32, len(merges)+512),
-		pairs:   make(map[uint64]bpeMerge, len(merges)),
+		symbols: make([]string, 0, len(rules)+512),
+		number:  make(map[string]int32, len(rules)+512),
+		pairs:   make(map[uint64]bpeMerge, len(rules)),
 	}
 	all, at := joined.String(), 0
-	for _, mg := range merges {
-		n := len(mg.first) + len(mg.second)
-		a, b, ab := m.intern(mg.first), m.intern(mg.second), m.intern(all[at:at+n])
+	for _, r := range rules {
+		n := len(r.first) + len(r.second)
+		a, b, ab := m.intern(r.first), m.intern(r.second), m.intern(all[at:at+n])
 		at += n
-		m.pairs[pairKey(a, b)] = bpeMerge{mg.rank, ab}
+		m.pairs[pairKey(a, b)] = bpeMerge{r.rank, ab}
 	}
-	return m, nil
+	return m
 }
 
 // mergePair returns the two symbols of a merges.txt line; ok is false unless it has exactly two.

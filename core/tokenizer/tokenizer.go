@@ -72,53 +72,66 @@ type SpecialTokens struct {
 	UNK, CLS, SEP, PAD, MASK, BOS, EOS int
 }
 
-// Files lists the base names of the files FromFiles reads from a model directory.
-var Files = []string{"vocab.txt", "vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json"}
+// Files lists the base names of the files FromFiles reads from a model directory, in the order
+// AutoTokenizer looks for them.
+var Files = []string{"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt", "vocab.json", "merges.txt"}
 
 // FromFiles builds the tokenizer a model directory needs from its files, given by base name:
-// vocab.txt for bert and distilbert, vocab.json and merges.txt for gpt2 and openai-gpt, and in each
-// case tokenizer_config.json and special_tokens_map.json when present. modelType is config.json's
-// model_type.
+// vocab.txt for bert and distilbert, vocab.json and merges.txt for gpt2 and openai-gpt, or in either
+// case, when those are missing, the vocabulary and merges of tokenizer.json (a repository that ships
+// only a fast tokenizer; see readTokenizerJSON); and tokenizer_config.json and
+// special_tokens_map.json when present. modelType is config.json's model_type.
 func FromFiles(modelType string, files map[string][]byte) (Tokenizer, error) {
 	s, err := readSettings(modelType, files["tokenizer_config.json"], files["special_tokens_map.json"])
 	if err != nil {
 		return nil, err
 	}
-	need := func(name string) ([]byte, error) {
-		b, ok := files[name]
-		if !ok {
-			return nil, fmt.Errorf("tokenizer: a %s tokenizer needs %s, which is missing", modelType, name)
+	wordPiece := modelType == "bert" || modelType == "distilbert"
+	var v *vocabulary
+	var m *bpeMerges
+	switch {
+	case wordPiece && files["vocab.txt"] != nil:
+		if v, err = readVocabTxt(files["vocab.txt"]); err != nil {
+			return nil, fmt.Errorf("tokenizer: %w", err)
 		}
-		return b, nil
+	case !wordPiece && files["vocab.json"] != nil && files["merges.txt"] != nil:
+		v, m, err = readBPEFiles(files["vocab.json"], files["merges.txt"])
+	case files["tokenizer.json"] != nil:
+		v, m, err = readTokenizerJSON(modelType, files["tokenizer.json"], &s)
+	default:
+		missing := "vocab.txt"
+		if !wordPiece {
+			missing = "vocab.json and merges.txt"
+			if files["vocab.json"] != nil {
+				missing = "merges.txt"
+			} else if files["merges.txt"] != nil {
+				missing = "vocab.json"
+			}
+		}
+		return nil, fmt.Errorf("tokenizer: a %s tokenizer needs %s (or tokenizer.json), which the files lack", modelType, missing)
+	}
+	if err != nil {
+		return nil, err
 	}
 	switch modelType {
 	case "bert", "distilbert":
-		vocab, err := need("vocab.txt")
-		if err != nil {
-			return nil, err
-		}
-		return newBERT(vocab, s)
+		return newBERT(v, s)
+	case "gpt2":
+		return newGPT2(v, m, s), nil
 	default:
-		vocab, err := need("vocab.json")
-		if err != nil {
-			return nil, err
-		}
-		merges, err := need("merges.txt")
-		if err != nil {
-			return nil, err
-		}
-		if modelType == "gpt2" {
-			return newGPT2(vocab, merges, s)
-		}
-		return newOpenAI(vocab, merges, s)
+		return newOpenAI(v, m, s), nil
 	}
 }
 
 // NewWordPiece returns BertTokenizer with its default settings and the given do_lower_case.
 func NewWordPiece(vocab io.Reader, lower bool) (Tokenizer, error) {
-	v, err := io.ReadAll(vocab)
+	b, err := io.ReadAll(vocab)
 	if err != nil {
 		return nil, fmt.Errorf("tokenizer: vocab.txt: %w", err)
+	}
+	v, err := readVocabTxt(b)
+	if err != nil {
+		return nil, fmt.Errorf("tokenizer: %w", err)
 	}
 	s, _ := defaultSettings("bert")
 	s.lower = lower
@@ -132,7 +145,7 @@ func NewGPT2BPE(vocab, merges io.Reader) (Tokenizer, error) {
 		return nil, err
 	}
 	s, _ := defaultSettings("gpt2")
-	return newGPT2(v, m, s)
+	return newGPT2(v, m, s), nil
 }
 
 // NewOpenAIBPE returns OpenAIGPTTokenizer with its default settings.
@@ -142,28 +155,27 @@ func NewOpenAIBPE(vocab, merges io.Reader) (Tokenizer, error) {
 		return nil, err
 	}
 	s, _ := defaultSettings("openai-gpt")
-	return newOpenAI(v, m, s)
+	return newOpenAI(v, m, s), nil
 }
 
-func readBoth(vocab, merges io.Reader) (v, m []byte, err error) {
-	if v, err = io.ReadAll(vocab); err != nil {
+// readBoth reads vocab.json and merges.txt from readers.
+func readBoth(vocab, merges io.Reader) (*vocabulary, *bpeMerges, error) {
+	v, err := io.ReadAll(vocab)
+	if err != nil {
 		return nil, nil, fmt.Errorf("tokenizer: vocab.json: %w", err)
 	}
-	if m, err = io.ReadAll(merges); err != nil {
+	m, err := io.ReadAll(merges)
+	if err != nil {
 		return nil, nil, fmt.Errorf("tokenizer: merges.txt: %w", err)
 	}
-	return v, m, nil
+	return readBPEFiles(v, m)
 }
 
-func newBERT(vocabTxt []byte, s settings) (Tokenizer, error) {
-	v, err := readVocabTxt(vocabTxt)
-	if err != nil {
-		return nil, fmt.Errorf("tokenizer: %w", err)
-	}
+func newBERT(v *vocabulary, s settings) (Tokenizer, error) {
 	t := newTokenizer(v, s)
 	for _, tok := range []string{"cls_token", "sep_token"} {
 		if t.specialPiece(tok).id < 0 {
-			return nil, fmt.Errorf("tokenizer: vocab.txt has no %s %q", tok, s.tokens[tok])
+			return nil, fmt.Errorf("tokenizer: the vocabulary has no %s %q", tok, s.tokens[tok])
 		}
 	}
 	basic := basicTokenizer{lower: s.lower, stripAccents: s.lower, chineseChars: s.chineseChars,
@@ -178,11 +190,7 @@ func newBERT(vocabTxt []byte, s settings) (Tokenizer, error) {
 	return t, nil
 }
 
-func newGPT2(vocabJSON, mergesTxt []byte, s settings) (Tokenizer, error) {
-	v, m, err := readBPEFiles(vocabJSON, mergesTxt)
-	if err != nil {
-		return nil, err
-	}
+func newGPT2(v *vocabulary, m *bpeMerges, s settings) Tokenizer {
 	t := newTokenizer(v, s)
 	t.lower = false // GPT2Tokenizer has no do_lower_case
 	t.prefixSpace = s.addPrefixSpace
@@ -191,19 +199,15 @@ func newGPT2(vocabJSON, mergesTxt []byte, s settings) (Tokenizer, error) {
 		bos := t.specialPiece("bos_token")
 		t.layout = layout{beforeA: []piece{bos}, beforeB: []piece{bos}}
 	}
-	return t, nil
+	return t
 }
 
-func newOpenAI(vocabJSON, mergesTxt []byte, s settings) (Tokenizer, error) {
-	v, m, err := readBPEFiles(vocabJSON, mergesTxt)
-	if err != nil {
-		return nil, err
-	}
+func newOpenAI(v *vocabulary, m *bpeMerges, s settings) Tokenizer {
 	t := newTokenizer(v, s)
 	t.lower = true // OpenAIGPTTokenizer.do_lower_case is always true
 	basic := basicTokenizer{lower: true, stripAccents: true, chineseChars: true}
 	t.model = &openAIBPE{bpeWords: newBPEWords(m, v, t.ids.UNK), basic: basic}
-	return t, nil
+	return t
 }
 
 func readBPEFiles(vocabJSON, mergesTxt []byte) (*vocabulary, *bpeMerges, error) {

@@ -2,6 +2,7 @@ package lab
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -117,6 +118,35 @@ func TestLoadModel(t *testing.T) {
 	}
 	if len(phases) == 0 {
 		t.Error("no progress reported")
+	}
+}
+
+// TestLoadModelName loads a model whose config.json has no model_type: the request's name decides it,
+// as a directory's name does for transformers, and without one the error says what is missing.
+func TestLoadModelName(t *testing.T) {
+	files := readModel(t, "distilbert")
+	var cfg map[string]any
+	if err := json.Unmarshal(files["config.json"], &cfg); err != nil {
+		t.Fatal(err)
+	}
+	delete(cfg, "model_type")
+	delete(cfg, "architectures")
+	var err error
+	if files["config.json"], err = json.Marshal(cfg); err != nil {
+		t.Fatal(err)
+	}
+	l := New()
+	_, err = l.Handle(context.Background(), protocol.OpLoadModel, map[string]any{"files": filesTree(files)}, noReport)
+	if err == nil || !strings.Contains(err.Error(), "no model_type") {
+		t.Errorf("no name: error %v, want one saying there is no model_type", err)
+	}
+	res, err := l.Handle(context.Background(), protocol.OpLoadModel,
+		map[string]any{"files": filesTree(files), "name": "https://example.org/models/distilbert-sst2/"}, noReport)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info := res.(*protocol.ModelInfo); info.Type != "distilbert" || info.Layers != 3 {
+		t.Errorf("model info %+v, want a 3-layer distilbert", info)
 	}
 }
 

@@ -33,7 +33,7 @@ func (l *Lab) LoadModel(ctx context.Context, req *protocol.LoadModelRequest, rep
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	ck, err := checkpoint.LoadFiles(req.Files)
+	ck, err := checkpoint.Load(req.Name, req.Files)
 	if err != nil {
 		return nil, err
 	}

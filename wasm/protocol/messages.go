@@ -36,10 +36,14 @@ const (
 )
 
 // LoadModelRequest carries a model directory in Hugging Face's layout, by file base name: config.json,
-// model.safetensors or pytorch_model.bin, and the tokenizer's files (vocab.txt, or vocab.json and
-// merges.txt). Loading replaces the model loaded before, but only once the new one has loaded.
+// the weights (model.safetensors or pytorch_model.bin, or a sharded checkpoint's index and shards), and
+// the tokenizer's files (vocab.txt, or vocab.json and merges.txt, or tokenizer.json). Name, optional,
+// is where the files came from (a folder's name, a URL, a Hub id): it decides the model type of a
+// config.json without one, as with transformers. Loading replaces the model loaded before, but only
+// once the new one has loaded.
 type LoadModelRequest struct {
 	Files map[string][]byte `js:"files"`
+	Name  string            `js:"name"`
 }
 
 // ModelInfo summarises the loaded model.
