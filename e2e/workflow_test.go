@@ -198,7 +198,8 @@ func TestWorkflow(t *testing.T) {
 	})
 
 	t.Run("the page stays responsive while importance runs", func(t *testing.T) {
-		// 12 rows × 300: long enough to click around while it runs.
+		// 12 rows × 1500: long enough to click around while it runs (3,600 took under 2 s once the
+		// kernels got fast).
 		data, err := os.ReadFile(sst2Dev)
 		if err != nil {
 			t.Fatal(err)
@@ -206,11 +207,11 @@ func TestWorkflow(t *testing.T) {
 		lines := strings.SplitAfter(strings.TrimSpace(string(data)), "\n")
 		rows := strings.Join(lines[1:], "") + "\n"
 		big := filepath.Join(t.TempDir(), "dev.tsv")
-		if err := os.WriteFile(big, []byte(lines[0]+strings.Repeat(rows, 300)), 0o644); err != nil {
+		if err := os.WriteFile(big, []byte(lines[0]+strings.Repeat(rows, 1500)), 0o644); err != nil {
 			t.Fatal(err)
 		}
 		b.run(t, "picking the long file", chromedp.SetUploadFiles("#dataset-file", []string{big}))
-		b.waitFor(t, "the long file loads", `(document.querySelector("#dataset-count") || {}).textContent == "3600" && `+idle, workflowState, 30*time.Second)
+		b.waitFor(t, "the long file loads", `(document.querySelector("#dataset-count") || {}).textContent == "18000" && `+idle, workflowState, 30*time.Second)
 		b.run(t, "computing importance", chromedp.Click("#run-importance"))
 		b.waitFor(t, "the progress bar moves", `Number((document.querySelector("#status progress[value]") || {}).value) > 0`, workflowState, 30*time.Second)
 		b.screenshot(t, "workflow-running")
@@ -242,9 +243,14 @@ func TestWorkflow(t *testing.T) {
 			if c.MS > 200 {
 				t.Errorf("the click showed after %.0f ms, want within 200 ms", c.MS)
 			}
-			if !c.Running || !(c.After > c.Before) {
-				t.Errorf("importance was not running through the click: progress %.3f → %.3f, running %v", c.Before, c.After, c.Running)
+			if !c.Running {
+				t.Errorf("importance was not running through the click: progress %.3f → %.3f", c.Before, c.After)
 			}
+		}
+		// Progress comes a group of batches at a time from the workers, which on a busy machine may take
+		// longer than one click's 300 ms: it must have moved over the three.
+		if first, last := clicks[0], clicks[len(clicks)-1]; !(last.After > first.Before) {
+			t.Errorf("importance made no progress through the clicks: %.3f → %.3f", first.Before, last.After)
 		}
 		b.run(t, "cancelling", chromedp.Click("#cancel"))
 		b.waitFor(t, "the work stops", `document.querySelector("#error") && `+idle, workflowState, 30*time.Second)
