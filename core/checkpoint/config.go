@@ -153,7 +153,7 @@ func ParseConfigNamed(data []byte, name string) (*Config, error) {
 	if r.err != nil {
 		return nil, r.err
 	}
-	if err := c.validate(); err != nil {
+	if err := c.Validate(); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -189,21 +189,70 @@ func (c *Config) JSON() ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-func (c *Config) validate() error {
-	positive := []struct {
-		name string
-		v    int
+// The bounds on config.json's sizes, far above those of any checkpoint bertology could run (the largest
+// BERTs and GPT-2s have hidden sizes of 1,600, 48 layers, vocabularies of 250,000 and 2,048 positions),
+// so that an absurd config is refused with a message before anything is allocated for it, rather than
+// ending the program when a model of its shape is laid out. Each weight matrix and the layers' weights
+// together are bounded too, since sizes that are each plausible can still multiply to an absurd model.
+const (
+	maxVocabSize        = 1 << 22
+	maxHiddenSize       = 1 << 16
+	maxLayers           = 1 << 10
+	maxHeads            = 1 << 10
+	maxIntermediateSize = 1 << 18
+	maxPositions        = 1 << 20
+	maxTypeVocabSize    = 1 << 16
+	maxLabels           = 1 << 20
+	maxMatrixWeights    = 1 << 32 // one weight matrix: 16 GiB as float32
+	maxLayerWeights     = 1 << 36 // every layer's weights together: a model of 68 billion parameters
+)
+
+// Validate checks the config's sizes: each positive (the token type count may be 0) and within
+// bertology's bounds, the hidden size a multiple of the head count, the weight matrices they imply within
+// bounds too, and pruned_heads naming layers and heads the model has. ParseConfig calls it; a model built
+// from a Config made in code calls it again.
+func (c *Config) Validate() error {
+	sizes := []struct {
+		name           string
+		v, least, most int
 	}{
-		{"vocab size", c.VocabSize}, {"hidden size", c.HiddenSize}, {"layer count", c.NumLayers},
-		{"head count", c.NumHeads}, {"intermediate size", c.IntermediateSize}, {"max positions", c.MaxPositions},
+		{"vocab size", c.VocabSize, 1, maxVocabSize}, {"hidden size", c.HiddenSize, 1, maxHiddenSize},
+		{"layer count", c.NumLayers, 1, maxLayers}, {"head count", c.NumHeads, 1, maxHeads},
+		{"intermediate size", c.IntermediateSize, 1, maxIntermediateSize}, {"max positions", c.MaxPositions, 1, maxPositions},
+		{"token type count", c.TypeVocabSize, 0, maxTypeVocabSize}, {"label count", c.NumLabels, 1, maxLabels},
 	}
-	for _, p := range positive {
-		if p.v <= 0 {
-			return fmt.Errorf("config.json: %s is %d, must be positive", p.name, p.v)
+	for _, s := range sizes {
+		switch {
+		case s.v < s.least && s.least == 1:
+			return fmt.Errorf("config.json: %s is %d, must be positive", s.name, s.v)
+		case s.v < s.least:
+			return fmt.Errorf("config.json: %s is %d, must not be negative", s.name, s.v)
+		case s.v > s.most:
+			return fmt.Errorf("config.json: %s is %d, over bertology's bound of %d", s.name, s.v, s.most)
 		}
 	}
 	if c.HiddenSize%c.NumHeads != 0 {
 		return fmt.Errorf("config.json: hidden size %d is not a multiple of the head count %d", c.HiddenSize, c.NumHeads)
+	}
+	// Each size is bounded by 2^22 at most, so none of these products overflows an int64.
+	d := int64(c.HiddenSize)
+	matrices := []struct {
+		name string
+		rows int
+	}{
+		{"vocab size", c.VocabSize}, {"max positions", c.MaxPositions}, {"intermediate size", c.IntermediateSize},
+		{"label count", c.NumLabels},
+	}
+	for _, m := range matrices {
+		if n := int64(m.rows) * d; n > maxMatrixWeights {
+			return fmt.Errorf("config.json: %s %d × hidden size %d is %d weights in one matrix, over bertology's bound of %d",
+				m.name, m.rows, c.HiddenSize, n, int64(maxMatrixWeights))
+		}
+	}
+	// A layer's attention has 4 D×D matrices (query, key, value, output), its feed-forward network 2 D×I.
+	if n := int64(c.NumLayers) * (4*d*d + 2*d*int64(c.IntermediateSize)); n > maxLayerWeights {
+		return fmt.Errorf("config.json: %d layers of hidden size %d and intermediate size %d are %d weights, over bertology's bound of %d",
+			c.NumLayers, c.HiddenSize, c.IntermediateSize, n, int64(maxLayerWeights))
 	}
 	for l, heads := range c.PrunedHeads {
 		if l < 0 || l >= c.NumLayers {
