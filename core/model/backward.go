@@ -48,7 +48,7 @@ func (m *Model) ForwardBackward(b *Batch, opt Options, want GradOptions) (*Outpu
 	case want.Into != nil && want.Into.of != m:
 		return nil, nil, errors.New("the gradient to add to is another model's")
 	}
-	out, tp, err := m.forward(b, opt, true)
+	out, tp, err := m.forward(b, opt, &want)
 	defer m.release(tp)
 	if err != nil {
 		return nil, nil, err

@@ -255,7 +255,7 @@ func TestRowsTheHeadReads(t *testing.T) {
 				mask[i] = 1 - float32(i%3)/4
 			}
 			opt := Options{HeadMask: mask, Attentions: true, LossOnly: true}
-			_, tp, err := m.forward(b, opt, true)
+			_, tp, err := m.forward(b, opt, &want)
 			if err != nil {
 				t.Fatal(err)
 			}

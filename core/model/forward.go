@@ -1,6 +1,7 @@
 package model
 
 import (
+	"fmt"
 	"slices"
 
 	"bertology/core/tensor"
@@ -24,18 +25,26 @@ type tape struct {
 // model: token ids outside the vocabulary, sequences longer than the position table, lengths that
 // disagree, labels out of range.
 func (m *Model) Forward(b *Batch, opt Options) (*Output, error) {
-	out, tp, err := m.forward(b, opt, false)
+	out, tp, err := m.forward(b, opt, nil)
 	m.release(tp)
 	return out, err
 }
 
-// forward is Forward that also returns the tape; with keep false the tape holds only the last layer's
-// activations, the buffers being reused from layer to layer. The caller releases the tape (Model.release)
-// when it is done with it.
-func (m *Model) forward(b *Batch, opt Options, keep bool) (*Output, *tape, error) {
+// forward is Forward that also returns the tape, for the backward pass that computes grad (nil for
+// none); without one the tape holds only the last layer's activations, the buffers being reused from
+// layer to layer. It fails, allocating nothing, when the pass would not fit the memory left (see
+// PassMemory). The caller releases the tape (Model.release) when it is done with it.
+func (m *Model) forward(b *Batch, opt Options, grad *GradOptions) (*Output, *tape, error) {
 	if err := m.validate(b, &opt); err != nil {
 		return nil, nil, err
 	}
+	if MemoryLimit > 0 {
+		what := fmt.Sprintf("a batch of %d × %d tokens", b.Size, b.SeqLen)
+		if err := m.PassMemory(Pass{Size: b.Size, SeqLen: b.SeqLen, Options: opt, Grad: grad}).Fits(what); err != nil {
+			return nil, nil, err
+		}
+	}
+	keep := grad != nil
 	c := m.cfg
 	sh := shape{batch: b.Size, seqLen: b.SeqLen, rows: b.Size * b.SeqLen, hidden: c.HiddenSize, headDim: c.HeadDim()}
 	n, d := sh.rows, sh.hidden

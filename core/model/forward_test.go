@@ -261,7 +261,7 @@ func TestTape(t *testing.T) {
 			m := loadModel(t, arch, "model")
 			opt := allOutputs
 			opt.HeadMask = g.Masked.HeadMask.F32()
-			out, tp, err := m.forward(goldenBatch(g.Inputs), opt, true)
+			out, tp, err := m.forward(goldenBatch(g.Inputs), opt, &GradOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -12,7 +12,7 @@ import (
 // except for GPT-2's last one, which here is the last block's output before the final LayerNorm, so that
 // every depth can be read out the same way with HeadLogits (the logit lens).
 func (m *Model) ResidualStream(b *Batch) ([]*tensor.Tensor, error) {
-	out, tp, err := m.forward(b, Options{HiddenStates: true}, false)
+	out, tp, err := m.forward(b, Options{HiddenStates: true}, nil)
 	defer m.release(tp)
 	if err != nil {
 		return nil, err

@@ -2,6 +2,7 @@ package model
 
 import (
 	"sync"
+	"sync/atomic"
 
 	"gonum.org/v1/gonum/blas"
 
@@ -25,17 +26,24 @@ type linear struct {
 type lazyPacking struct {
 	once   sync.Once
 	packed *kernel.Packed
+	made   atomic.Bool // whether it is made: the memory estimate counts it until then
 }
 
 // get returns the packing, made by pack(dst) on first use after a reset, dst being the last packing
 // (nil at first) for pack to reuse.
 func (p *lazyPacking) get(pack func(dst *kernel.Packed) *kernel.Packed) *kernel.Packed {
-	p.once.Do(func() { p.packed = pack(p.packed) })
+	p.once.Do(func() {
+		p.packed = pack(p.packed)
+		p.made.Store(true)
+	})
 	return p.packed
 }
 
 // reset makes the next get pack again. No pass may use the packing meanwhile.
-func (p *lazyPacking) reset() { p.once = sync.Once{} }
+func (p *lazyPacking) reset() {
+	p.once = sync.Once{}
+	p.made.Store(false)
+}
 
 // newLinear allocates a dense layer of the model, its weight and bias blocks of m's parameters.
 func (m *Model) newLinear(in, out int, bias bool) *linear {

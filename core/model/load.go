@@ -85,3 +85,14 @@ func (ld *loader) linearWeight(w []float32, ldw int, name string, in, out int) {
 		}
 	}
 }
+
+// shapeChecker is the paramVisitor that checks every tensor a model needs against a measured model
+// (see newParam), so that a config that does not fit the checkpoint is refused before the
+// model is allocated. It records the first error in the loader, as loading would.
+type shapeChecker struct{ *loader }
+
+func (c shapeChecker) param(_ []float32, name string, _ initKind, shape ...int) { c.get(name, shape) }
+
+func (c shapeChecker) linearWeight(_ []float32, _ int, name string, in, out int) {
+	c.get(name, []int{out, in})
+}

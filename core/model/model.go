@@ -105,6 +105,9 @@ type Model struct {
 	// blocks are the slices the parameters above are stored in, in the order layout made them: what an
 	// optimiser walks (UpdateWith), beside the same blocks of a gradient laid out like the model.
 	blocks []paramBlock
+	// measured says that the model is laid out only to be measured, before the one that runs is
+	// allocated: its parameters are empty (newParam) and it never runs.
+	measured bool
 
 	spare sync.Pool // *workspace: the buffers of passes that have ended (workspace.go)
 }
@@ -139,6 +142,9 @@ type block struct {
 // or mis-shaped tensor.
 //
 // The model copies the weights it uses; ck is not kept.
+//
+// Nothing is allocated before the checkpoint's shapes are checked against the config and the model's
+// weights, with their packed copies, are found to fit the memory left (see Memory.Fits).
 func New(ck *checkpoint.Checkpoint, opts ...Option) (*Model, error) {
 	ld := &loader{weights: ck.Weights, prefix: basePrefix[ck.Config.ModelType]}
 	head, err := architectureHead(ck.Config)
@@ -151,7 +157,21 @@ func New(ck *checkpoint.Checkpoint, opts ...Option) (*Model, error) {
 	// A bare BertModel has a pooler unless it was built without one; keep it when the checkpoint does,
 	// so that the parameter count and the export match Hugging Face's.
 	withPooler := ck.Config.ModelType == checkpoint.BERT && head == NoHead && ld.has("pooler.dense.weight")
-	m, err := build(ck.Config, head, withPooler)
+	plan, err := build(ck.Config, head, withPooler, true)
+	if err != nil {
+		return nil, fmt.Errorf("model: %w", err)
+	}
+	for _, o := range opts {
+		o(plan)
+	}
+	plan.walk(shapeChecker{ld})
+	if ld.err != nil {
+		return nil, fmt.Errorf("model: %w", ld.err)
+	}
+	if err := plan.weightMemory().Fits("the model"); err != nil {
+		return nil, fmt.Errorf("model: %w", err)
+	}
+	m, err := build(ck.Config, head, withPooler, false)
 	if err != nil {
 		return nil, fmt.Errorf("model: %w", err)
 	}
@@ -175,8 +195,12 @@ func WithKernels(k kernel.Kernels) Option { return func(m *Model) { m.k = k } }
 // Kernels is the implementation the model runs its hot loops on.
 func (m *Model) Kernels() kernel.Kernels { return m.k }
 
-// build lays out a model for cfg with the given head, its parameters allocated and zero.
-func build(cfg *checkpoint.Config, head Head, withPooler bool) (*Model, error) {
+// build lays out a model for cfg with the given head, its parameters allocated and zero, or, when
+// measured, not allocated at all (see newParam).
+func build(cfg *checkpoint.Config, head Head, withPooler, measured bool) (*Model, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
 	act, err := activationFor(cfg)
 	if err != nil {
 		return nil, err
@@ -185,7 +209,7 @@ func build(cfg *checkpoint.Config, head Head, withPooler bool) (*Model, error) {
 		// Hugging Face splits qa_outputs into exactly a start and an end (DistilBERT refuses other counts).
 		return nil, fmt.Errorf("question answering needs num_labels 2 (a start and an end logit), config.json has %d", cfg.NumLabels)
 	}
-	m := &Model{cfg: cfg, head: head, k: kernel.Default, act: act}
+	m := &Model{cfg: cfg, head: head, k: kernel.Default, act: act, measured: measured}
 	if head != NoHead {
 		m.prefix = basePrefix[cfg.ModelType]
 	}
@@ -362,8 +386,13 @@ func (m *Model) vocabularyLogits() bool {
 	return m.head == MaskedLM || m.head == CausalLM || m.head == PreTraining
 }
 
-// newParam allocates n parameters of the given kind as one more of the model's blocks.
+// newParam allocates n parameters of the given kind as one more of the model's blocks. A measured
+// model's are empty, not nil, since a nil bias means a layer without one: walk visits them with their
+// shapes, and nothing is allocated.
 func (m *Model) newParam(n int, kind ParamKind) []float32 {
+	if m.measured {
+		return []float32{}
+	}
 	w := make([]float32, n)
 	m.blocks = append(m.blocks, paramBlock{kind, w})
 	return w

@@ -16,7 +16,6 @@ func (m *Model) packWeights() {
 	p, ok := m.k.(kernel.Packer)
 	pack := func(l *linear) {
 		switch {
-		case l == nil:
 		case !ok:
 			l.packed, l.packedT = nil, nil
 		default:
@@ -27,13 +26,7 @@ func (m *Model) packWeights() {
 			l.packedT.reset()
 		}
 	}
-	for _, blk := range m.layers {
-		pack(&blk.qkv)
-		pack(&blk.attnOut)
-		pack(&blk.ffnIn)
-		pack(&blk.ffnOut)
-	}
-	for _, l := range []*linear{m.pooler, m.preClassifier, m.classifier, m.mlmTransform} {
+	for _, l := range m.packable() {
 		pack(l)
 	}
 	switch {
@@ -43,6 +36,20 @@ func (m *Model) packWeights() {
 		d := m.cfg.HiddenSize
 		m.decoderPacked = p.Pack(m.decoderPacked, blas.Trans, d, m.cfg.VocabSize, m.decoder, d)
 	}
+}
+
+// packable lists the dense layers packWeights packs: every one the model has.
+func (m *Model) packable() []*linear {
+	var ls []*linear
+	for _, blk := range m.layers {
+		ls = append(ls, &blk.qkv, &blk.attnOut, &blk.ffnIn, &blk.ffnOut)
+	}
+	for _, l := range []*linear{m.pooler, m.preClassifier, m.classifier, m.mlmTransform} {
+		if l != nil {
+			ls = append(ls, l)
+		}
+	}
+	return ls
 }
 
 // decode computes logits [n, VocabSize] = x [n, D]·decoderᵀ + beta·logits: the vocabulary projection.

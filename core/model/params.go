@@ -56,8 +56,8 @@ func (m *Model) walk(v paramVisitor) {
 		} else {
 			a := b.attnOut.in
 			for i, name := range n.qkv {
-				v.linearWeight(b.qkv.w[i*a:], b.qkv.out, p+name+".weight", d, a)
-				v.param(b.qkv.b[i*a:(i+1)*a], p+name+".bias", initBias, a)
+				v.linearWeight(part(b.qkv.w, i*a, len(b.qkv.w)), b.qkv.out, p+name+".weight", d, a)
+				v.param(part(b.qkv.b, i*a, (i+1)*a), p+name+".bias", initBias, a)
 			}
 		}
 		visitDense(v, &b.attnOut, p+n.attnOut)
@@ -145,6 +145,14 @@ var hfNames = map[checkpoint.ModelType]parameterNames{
 		layers: "h.", qkv: []string{"attn.c_attn"}, attnOut: "attn.c_proj", ln1: "ln_1",
 		ffnIn: "mlp.c_fc", ffnOut: "mlp.c_proj", ln2: "ln_2",
 	},
+}
+
+// part is p[from:to], or p in a model that is only measured, whose parameters are empty.
+func part(p []float32, from, to int) []float32 {
+	if len(p) == 0 {
+		return p
+	}
+	return p[from:to]
 }
 
 // base names a parameter of the base model as Hugging Face saves it for this model.

@@ -28,7 +28,14 @@ func randomModel(cfg *checkpoint.Config, seed uint64) (*Model, error) {
 	if err != nil {
 		return nil, fmt.Errorf("model: %w", err)
 	}
-	m, err := build(cfg, head, false)
+	plan, err := build(cfg, head, false, true)
+	if err != nil {
+		return nil, err
+	}
+	if err := plan.weightMemory().Fits("the model"); err != nil {
+		return nil, err
+	}
+	m, err := build(cfg, head, false, false)
 	if err != nil {
 		return nil, err
 	}

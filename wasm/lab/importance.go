@@ -8,6 +8,7 @@ import (
 	"bertology/core/bertology"
 	"bertology/core/dataset"
 	"bertology/core/f64"
+	"bertology/core/model"
 	"bertology/wasm/protocol"
 )
 
@@ -135,11 +136,32 @@ func (l *Lab) batch(d *dataFile, req *protocol.ImportanceRequest) (*evaluation, 
 	if err != nil {
 		return nil, err
 	}
+	if err := fitsPasses(l.model.model, batches); err != nil {
+		return nil, err
+	}
 	e := &evaluation{task: d.task, examples: data.Len(), batches: batches}
 	if d.tagged != nil {
 		e.tags = l.model.model.Config().LabelNames()
 	}
 	return e, nil
+}
+
+// fitsPasses refuses batches whose largest would not fit the memory left in an importance pass (a
+// gradient pass with a head mask that returns the attentions), before the first of them runs; the
+// model checks each pass again as it starts, in whichever worker runs it.
+func fitsPasses(m *model.Model, batches []*model.Batch) error {
+	var largest *model.Batch
+	for _, b := range batches {
+		if largest == nil || b.Size*b.SeqLen > largest.Size*largest.SeqLen {
+			largest = b
+		}
+	}
+	if largest == nil {
+		return nil
+	}
+	pass := model.Pass{Size: largest.Size, SeqLen: largest.SeqLen, Options: model.Options{Attentions: true, HeadMask: []float32{}},
+		Grad: &model.GradOptions{HeadMask: true}}
+	return m.PassMemory(pass).Fits(fmt.Sprintf("a batch of %d × %d tokens", largest.Size, largest.SeqLen))
 }
 
 func orTrue(b *bool) bool { return b == nil || *b }

@@ -13,6 +13,7 @@ import (
 	"bertology/core/f64"
 	"bertology/core/golden"
 	"bertology/core/kernel"
+	"bertology/core/model"
 	"bertology/wasm/protocol"
 )
 
@@ -339,6 +340,25 @@ func TestErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestLoadModelMemory checks that a model that would not fit the memory left is refused before its
+// weights are read, with the estimate, and that the model loaded before stays.
+func TestLoadModelMemory(t *testing.T) {
+	l := loadBERT(t)
+	defer func(limit int64) { model.MemoryLimit = limit }(model.MemoryLimit)
+	model.MemoryLimit = 1
+	_, err := l.Handle(context.Background(), protocol.OpLoadModel, map[string]any{"files": filesTree(readModel(t, "gpt2"))}, nil)
+	for _, want := range []string{"loadModel: loading the model needs ~", "weights ", "the checkpoint as read ", "activations ", "of it free; try"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v, want one mentioning %q", err, want)
+		}
+	}
+	model.MemoryLimit = 0
+	info, err := l.ModelInfo()
+	if err != nil || info.Type != "bert" {
+		t.Errorf("after the refusal the lab has %+v (%v), want the BERT loaded before", info, err)
 	}
 }
 

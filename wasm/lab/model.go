@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 
+	"bertology/core/bertology"
 	"bertology/core/checkpoint"
 	"bertology/core/model"
 	"bertology/core/tokenizer"
@@ -28,9 +29,15 @@ type loaded struct {
 var errNoModel = errors.New("no model is loaded: send loadModel first")
 
 // LoadModel loads a model from its files. The model loaded before stays in place if this one fails.
+// A model that would not fit the memory left with a pass of the run's defaults (importance on a batch of
+// bertology.DefaultBatchSize sequences of DefaultMaxSeqLength tokens) is refused before its weights are
+// read.
 func (l *Lab) LoadModel(ctx context.Context, req *protocol.LoadModelRequest, report Reporter) (*protocol.ModelInfo, error) {
 	report(protocol.Progress{Phase: "reading weights", Done: 0, Total: 2})
 	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := fitsMemory(req.Name, req.Files); err != nil {
 		return nil, err
 	}
 	ck, err := checkpoint.Load(req.Name, req.Files)
@@ -51,6 +58,23 @@ func (l *Lab) LoadModel(ctx context.Context, req *protocol.LoadModelRequest, rep
 	report(protocol.Progress{Phase: "building the model", Done: 2, Total: 2})
 	l.model = ld
 	return l.ModelInfo()
+}
+
+// fitsMemory estimates, from config.json alone, the memory that loading the files (from name, as Load
+// has them) takes with a pass of the run's defaults, and refuses them when it is more than is left.
+// Files without a config.json that parses are left to Load to refuse.
+func fitsMemory(name string, files map[string][]byte) error {
+	cfg, err := checkpoint.ParseConfigNamed(files["config.json"], name)
+	if err != nil {
+		return nil
+	}
+	pass := model.Pass{Size: bertology.DefaultBatchSize, SeqLen: min(bertology.DefaultMaxSeqLength, cfg.MaxPositions),
+		Grad: &model.GradOptions{HeadMask: true}}
+	mem, err := model.EstimateLoad(cfg, pass)
+	if err != nil {
+		return err
+	}
+	return mem.Fits("loading the model")
 }
 
 // describe summarises a model for ModelInfo.
