@@ -3,6 +3,7 @@ package checkpoint
 import (
 	"archive/zip"
 	"bytes"
+	"hash/crc32"
 	"io"
 	"path/filepath"
 	"reflect"
@@ -55,6 +56,11 @@ func FuzzReadPytorchBin(f *testing.F) {
 	}))
 	f.Add(legacyFile(false, fuzzViews, "1", "0"))
 	f.Add(legacyFile(true, fuzzViews, "0", "1"))
+	// a storage deflated, as an archive re-packed with compression has it
+	zeros := 1 << 16
+	f.Add(rawArchive(f, statePickle(false, testView{name: "z", storage: "FloatStorage", key: "0", numel: int64(zeros) / 4,
+		size: []int64{int64(zeros) / 4}, stride: []int64{1}}),
+		map[string]rawEntry{"0": {method: zip.Deflate, data: deflated(f, zeros), size: uint64(zeros), crc: crc32.ChecksumIEEE(make([]byte, zeros))}}))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		tensors, err := ReadPytorchBin(data)
 		assertConsistent(t, tensors, err)

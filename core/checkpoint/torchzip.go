@@ -14,6 +14,17 @@ import (
 	"bertology/core/tensor"
 )
 
+// An archive's entries together may inflate to at most maxInflation times the archive's length, plus
+// inflationSlack. torch.save stores its entries uncompressed, and weights hardly compress (float noise
+// shrinks by a tenth), so only a deflate bomb, which inflates a thousandfold, comes near the bound; the
+// slack leaves room for entries that compress far better (GPT-2's causal masks, biases of zeros) in a
+// small archive re-packed with deflate. It bounds the entries together, not each one, because a hostile
+// archive's entries may overlap, pointing at the same compressed bytes.
+const (
+	maxInflation   = 16
+	inflationSlack = 16 << 20
+)
+
 // maxPickleBytes bounds data.pkl. A state dict's pickle takes about a hundred bytes per tensor, so
 // this is far more than any real model needs, while it bounds what a hostile pickle can make the
 // unpickler allocate (a few dozen bytes per input byte at most).
@@ -55,6 +66,7 @@ func openPytorchBin(data []byte) (*torchWeights, error) {
 		return nil, fmt.Errorf("not a zip archive as torch.save writes: %w", err)
 	}
 	files := map[string]*zip.File{}
+	budget := &inflation{archive: int64(len(data)), left: maxInflation*int64(len(data)) + inflationSlack}
 	var pkl string
 	for _, f := range zr.File {
 		if _, dup := files[f.Name]; dup {
@@ -73,7 +85,7 @@ func openPytorchBin(data []byte) (*torchWeights, error) {
 	}
 	prefix := strings.TrimSuffix(pkl, "data.pkl")
 	if f := files[prefix+"byteorder"]; f != nil {
-		order, err := readZipFile(f, 16)
+		order, err := budget.read(f, 16)
 		if err != nil {
 			return nil, err
 		}
@@ -81,7 +93,7 @@ func openPytorchBin(data []byte) (*torchWeights, error) {
 			return nil, fmt.Errorf("%s says %q; only little-endian storages are supported", f.Name, order)
 		}
 	}
-	pickle, err := readZipFile(files[pkl], maxPickleBytes)
+	pickle, err := budget.read(files[pkl], maxPickleBytes)
 	if err != nil {
 		return nil, err
 	}
@@ -103,9 +115,14 @@ func openPytorchBin(data []byte) (*torchWeights, error) {
 			return nil, fmt.Errorf("tensor %q: storage %s holds %d bytes, the pickle says %d elements of %s (%d bytes)",
 				tw.users[key][0], f.Name, f.UncompressedSize64, s.numel, s.dtype, s.bytes())
 		}
+		// Every storage is admitted now, so that an archive whose storages together inflate too far is
+		// refused before any weight file of the checkpoint is decoded.
+		if err := budget.admit(f, s.bytes()); err != nil {
+			return nil, fmt.Errorf("tensor %q: %w", tw.users[key][0], err)
+		}
 	}
 	tw.read = func(key string) ([]byte, error) {
-		return readZipFile(files[prefix+"data/"+key], tw.storages[key].bytes())
+		return readZipFile(files[prefix+"data/"+key])
 	}
 	return tw, nil
 }
@@ -299,18 +316,44 @@ func materialize(r tensorRef, raw []byte) *tensor.Tensor {
 	return &tensor.Tensor{Shape: shape, Data: decodeFloats(r.storage.dtype, gathered, count)}
 }
 
-// readZipFile reads one archive entry whole, refusing entries that claim to be larger than limit, and
-// checks its CRC.
-func readZipFile(f *zip.File, limit int64) ([]byte, error) {
-	if f.UncompressedSize64 > uint64(limit) {
-		return nil, fmt.Errorf("%s is %d bytes, over the %d-byte limit", f.Name, f.UncompressedSize64, limit)
+// inflation is what an archive's entries may still inflate to, of an archive of the given length.
+type inflation struct{ archive, left int64 }
+
+// admit refuses, before anything is read of it, an entry that claims to be larger than limit, a stored
+// one whose size is not its length in the archive, and one larger than what is left of the archive's
+// inflation, which it takes the entry's size from.
+func (in *inflation) admit(f *zip.File, limit int64) error {
+	size, packed := f.UncompressedSize64, f.CompressedSize64
+	switch {
+	case size > uint64(limit):
+		return fmt.Errorf("%s is %d bytes, over the %d-byte limit", f.Name, size, limit)
+	case f.Method == zip.Store && size != packed:
+		return fmt.Errorf("%s is stored uncompressed as %d bytes but says it holds %d", f.Name, packed, size)
+	case size > uint64(in.left):
+		return fmt.Errorf("%s inflates from %d to %d bytes, which with the entries before it is more than %d times the archive's %d bytes: "+
+			"a zip bomb, not a torch.save archive", f.Name, packed, size, maxInflation, in.archive)
 	}
+	in.left -= int64(size)
+	return nil
+}
+
+// read admits an entry and reads it.
+func (in *inflation) read(f *zip.File, limit int64) ([]byte, error) {
+	if err := in.admit(f, limit); err != nil {
+		return nil, err
+	}
+	return readZipFile(f)
+}
+
+// readZipFile reads one archive entry, admitted before, whole and checks its CRC.
+func readZipFile(f *zip.File) ([]byte, error) {
+	size := f.UncompressedSize64
 	rc, err := f.Open()
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", f.Name, err)
 	}
 	defer rc.Close()
-	b := make([]byte, f.UncompressedSize64)
+	b := make([]byte, size)
 	if _, err := io.ReadFull(rc, b); err != nil {
 		return nil, fmt.Errorf("%s: %w", f.Name, err)
 	}

@@ -3,10 +3,13 @@ package checkpoint
 import (
 	"archive/zip"
 	"bytes"
+	"compress/flate"
 	"encoding/binary"
 	"fmt"
+	"hash/crc32"
 	"maps"
 	"math"
+	"runtime"
 	"slices"
 	"testing"
 
@@ -469,4 +472,128 @@ func torchBin(t testing.TB, weights map[string]*tensor.Tensor, dtype string, leg
 		b = append(b, legacyStorage(int64(len(storages[key]))/int64(dtypeSize[dtype]), storages[key])...)
 	}
 	return b
+}
+
+// deflated compresses n zero bytes as a zip entry's deflate stream.
+func deflated(t testing.TB, n int) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	fw, err := flate.NewWriter(&buf, flate.BestCompression)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zeros := make([]byte, 1<<20)
+	for n > 0 {
+		k := min(n, len(zeros))
+		if _, err := fw.Write(zeros[:k]); err != nil {
+			t.Fatal(err)
+		}
+		n -= k
+	}
+	if err := fw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// rawArchive lays out a torch.save archive under the prefix "archive/" whose storages are written as
+// given: data is the entry's bytes as stored (deflated, when method is zip.Deflate), and size and crc
+// what its header says it inflates to.
+func rawArchive(t testing.TB, pickle []byte, storages map[string]rawEntry) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	w, err := zw.CreateHeader(&zip.FileHeader{Name: "archive/data.pkl", Method: zip.Store})
+	if err == nil {
+		_, err = w.Write(pickle)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range slices.Sorted(maps.Keys(storages)) {
+		e := storages[key]
+		w, err := zw.CreateRaw(&zip.FileHeader{Name: "archive/data/" + key, Method: e.method, CRC32: e.crc,
+			CompressedSize64: uint64(len(e.data)), UncompressedSize64: e.size})
+		if err == nil {
+			_, err = w.Write(e.data)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+type rawEntry struct {
+	method uint16
+	data   []byte
+	size   uint64
+	crc    uint32
+}
+
+// allocated is how many bytes f allocates.
+func allocated(f func()) int64 {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	f()
+	runtime.ReadMemStats(&after)
+	return int64(after.TotalAlloc - before.TotalAlloc)
+}
+
+// TestReadPytorchBinBombs checks that archives whose entries inflate far beyond what they hold are
+// refused before anything is allocated for what they claim: a deflate bomb (64 MiB of zeros in 65 KB;
+// the bound grows with the archive, so that a 1.2 MB bomb may take 35 MB, not the gigabytes it claims),
+// entries that compress well and together inflate far beyond the archive, and a stored entry that claims
+// to be larger than it is.
+func TestReadPytorchBinBombs(t *testing.T) {
+	view := func(key string, numel int64) testView {
+		return testView{name: "w" + key, storage: "FloatStorage", key: key, numel: numel, size: []int64{numel}, stride: []int64{1}}
+	}
+	const bomb = 64 << 20
+	zeros := func(n int) rawEntry {
+		return rawEntry{method: zip.Deflate, data: deflated(t, n), size: uint64(n), crc: crc32.ChecksumIEEE(make([]byte, n))}
+	}
+	many := map[string]rawEntry{}
+	var manyViews []testView
+	for i := range 40 {
+		key := fmt.Sprint(i)
+		many[key] = zeros(1 << 20)
+		manyViews = append(manyViews, view(key, 1<<18))
+	}
+	for key := range 2 { // overlapping entries would do the same with one entry's bytes
+		many[fmt.Sprint(key)] = zeros(8 << 20)
+		manyViews[key] = view(fmt.Sprint(key), 2<<20)
+	}
+	tests := []struct {
+		name string
+		data []byte
+		want []string
+		most int64 // bytes it may allocate: nothing for what it claims, or the bound's worth read and decoded
+	}{
+		{"deflate bomb", rawArchive(t, statePickle(false, view("0", bomb/4)), map[string]rawEntry{"0": zeros(bomb)}),
+			[]string{"archive/data/0 inflates from 65", "to 67108864 bytes", "more than 16 times the archive's", "a zip bomb"}, 4 << 20},
+		{"many entries", rawArchive(t, statePickle(false, manyViews...), many),
+			[]string{"inflates from", "to 1048576 bytes, which with the entries before it is more than 16 times the archive's", "a zip bomb"}, 40 << 20},
+		{"stored entry", rawArchive(t, statePickle(false, view("0", 1<<28)), map[string]rawEntry{"0": {method: zip.Store, data: make([]byte, 48), size: 1 << 30}}),
+			[]string{"archive/data/0 is stored uncompressed as 48 bytes but says it holds 1073741824"}, 4 << 20},
+	}
+	for _, tt := range tests {
+		var err error
+		got := allocated(func() { _, err = ReadPytorchBin(tt.data) })
+		assertErrorMentions(t, tt.name, err, tt.want...)
+		if got > tt.most {
+			t.Errorf("%s: %d bytes allocated for a %d-byte archive", tt.name, got, len(tt.data))
+		}
+	}
+
+	// What compresses well but stays within the bounds still reads.
+	small := rawArchive(t, statePickle(false, view("0", 1<<20)), map[string]rawEntry{"0": zeros(4 << 20)})
+	tensors, err := ReadPytorchBin(small)
+	if err != nil || len(tensors["w0"].Data) != 1<<20 {
+		t.Errorf("4 MiB of zeros deflated: %v", err)
+	}
 }
