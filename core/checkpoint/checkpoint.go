@@ -9,6 +9,7 @@
 package checkpoint
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -18,6 +19,7 @@ import (
 	"slices"
 	"strings"
 
+	"bertology/core/progress"
 	"bertology/core/tensor"
 	"bertology/core/tokenizer"
 )
@@ -175,6 +177,18 @@ func LoadFiles(files map[string][]byte) (*Checkpoint, error) { return Load("", f
 // from (a directory, a Hub id), "" when unknown: it decides the model type of a config.json that has
 // none (ParseConfigNamed).
 func Load(name string, files map[string][]byte) (*Checkpoint, error) {
+	return LoadContext(context.Background(), name, files, nil)
+}
+
+// LoadContext is Load that can be cancelled: before decoding each tensor (each storage of a
+// pytorch_model.bin) it reports to report (which may be nil) how many of its file it has decoded, in the
+// phase "reading weights", and then stops with ctx's error if ctx is done. The report comes first so
+// that a host that must yield to hear of a cancel (the browser's worker) yields in it.
+func LoadContext(ctx context.Context, name string, files map[string][]byte, report progress.Func) (*Checkpoint, error) {
+	step := func(done, total int) error {
+		report.Send(progress.Report{Phase: "reading weights", Done: done, Total: total})
+		return ctx.Err()
+	}
 	cfgBytes, ok := files["config.json"]
 	if !ok {
 		return nil, fmt.Errorf("checkpoint: no config.json among the files (%s)", fileNames(files))
@@ -194,7 +208,7 @@ func Load(name string, files map[string][]byte) (*Checkpoint, error) {
 		return nil, fmt.Errorf("checkpoint: no weights: need model.safetensors or pytorch_model.bin, or the index of "+
 			"their shards (model.safetensors.index.json, pytorch_model.bin.index.json), among the files (%s)", fileNames(files))
 	}
-	weights, dtypes, shards, err := readWeights(from, files)
+	weights, dtypes, shards, err := readWeights(from, files, step)
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,8 @@ package checkpoint
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"math"
@@ -12,6 +14,7 @@ import (
 	"testing"
 
 	"bertology/core/golden"
+	"bertology/core/progress"
 	"bertology/core/tensor"
 )
 
@@ -133,6 +136,45 @@ func TestLoadFilesBinOnly(t *testing.T) {
 					t.Errorf("%s/%s: %s is stored as %s, want F32 (torch.FloatStorage)", arch, dir, name, dt)
 				}
 			}
+		}
+	}
+}
+
+// TestLoadContext checks that loading reports each tensor as it goes and stops between two tensors once
+// its context is cancelled, from either weight file.
+func TestLoadContext(t *testing.T) {
+	for _, weights := range []string{"model.safetensors", "pytorch_model.bin"} {
+		files := map[string][]byte{
+			"config.json": readGolden(t, "bert", "model", "config.json"),
+			weights:       readGolden(t, "bert", "model", weights),
+		}
+		var reports []progress.Report
+		ck, err := LoadContext(context.Background(), "", files, func(r progress.Report) { reports = append(reports, r) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		total := len(reports) - 1
+		if total < 10 || reports[0] != (progress.Report{Phase: "reading weights", Total: total}) ||
+			reports[total] != (progress.Report{Phase: "reading weights", Done: total, Total: total}) {
+			t.Errorf("%s: reports %v, want reading weights 0 to %d of %d", weights, reports, total, total)
+		}
+		if len(ck.Weights) < total {
+			t.Errorf("%s: %d weights from %d reports", weights, len(ck.Weights), total)
+		}
+
+		ctx, cancel := context.WithCancel(context.Background())
+		reports = nil
+		ck, err = LoadContext(ctx, "", files, func(r progress.Report) {
+			reports = append(reports, r)
+			if r.Done == 2 {
+				cancel()
+			}
+		})
+		if !errors.Is(err, context.Canceled) || ck != nil {
+			t.Errorf("%s: cancelled after 2 tensors: %v, %v", weights, ck, err)
+		}
+		if len(reports) != 3 {
+			t.Errorf("%s: %d reports after the cancel at the third, want it to stop there", weights, len(reports))
 		}
 	}
 }

@@ -52,7 +52,7 @@ func readSafetensors(data []byte) (tensors map[string]*tensor.Tensor, dtypes, me
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	tensors, dtypes, err = decodeWithin(f)
+	tensors, dtypes, err = decodeWithin(f, noStep)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -116,14 +116,21 @@ func (f *safetensorsWeights) bytesNeeded() int64 {
 	return need
 }
 
-func (f *safetensorsWeights) decode() (map[string]*tensor.Tensor, map[string]string, error) {
+func (f *safetensorsWeights) decode(step tensorStep) (map[string]*tensor.Tensor, map[string]string, error) {
 	tensors := make(map[string]*tensor.Tensor, len(f.entries))
 	dtypes := make(map[string]string, len(f.entries))
-	for name, e := range f.entries {
+	for _, name := range slices.Sorted(maps.Keys(f.entries)) {
+		if err := step(len(tensors), len(f.entries)); err != nil {
+			return nil, nil, err
+		}
+		e := f.entries[name]
 		count := int(elementCount(e.Shape))
 		b := f.body[e.DataOffsets[0]:e.DataOffsets[1]]
 		tensors[name] = &tensor.Tensor{Shape: append([]int{}, e.Shape...), Data: decodeFloats(e.DType, b, count)}
 		dtypes[name] = e.DType
+	}
+	if err := step(len(tensors), len(f.entries)); err != nil {
+		return nil, nil, err
 	}
 	return tensors, dtypes, nil
 }

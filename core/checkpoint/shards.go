@@ -86,7 +86,7 @@ func readShardIndex(index string, data []byte) (weightMap map[string]string, sha
 // must hold, and returns them with the shards' names. It checks the shards against the index (each tensor the index names is in its shard, no
 // tensor is in two shards) and what they need together against MaxWeightBytes before decoding any.
 // Tensors a shard holds and the index leaves out are read too, as transformers loads whole shards.
-func readShards(index string, files map[string][]byte) (weights map[string]*tensor.Tensor, dtypes map[string]string, shards []string, err error) {
+func readShards(index string, files map[string][]byte, step tensorStep) (weights map[string]*tensor.Tensor, dtypes map[string]string, shards []string, err error) {
 	weightMap, shards, err := readShardIndex(index, files[index])
 	if err != nil {
 		return nil, nil, nil, err
@@ -123,7 +123,7 @@ func readShards(index string, files map[string][]byte) (weights map[string]*tens
 	weights = make(map[string]*tensor.Tensor, len(holder))
 	dtypes = make(map[string]string, len(holder))
 	for i, f := range opened {
-		w, d, err := f.decode()
+		w, d, err := f.decode(step)
 		if err != nil {
 			return nil, nil, nil, fmt.Errorf("checkpoint: %s: shard %q: %w", index, shards[i], err)
 		}

@@ -52,7 +52,7 @@ func readPytorchBin(data []byte) (map[string]*tensor.Tensor, map[string]string, 
 	if err != nil {
 		return nil, nil, err
 	}
-	return decodeWithin(f)
+	return decodeWithin(f, noStep)
 }
 
 // openPytorchBin reads a pytorch_model.bin's pickle, in the zip format or the legacy one, and checks the
@@ -185,10 +185,13 @@ func (tw *torchWeights) bytesNeeded() int64 { return tw.need }
 
 // decode reads each storage once, however many tensors view it, and copies its tensors out before
 // reading the next.
-func (tw *torchWeights) decode() (map[string]*tensor.Tensor, map[string]string, error) {
+func (tw *torchWeights) decode(step tensorStep) (map[string]*tensor.Tensor, map[string]string, error) {
 	tensors := make(map[string]*tensor.Tensor, len(tw.refs))
 	dtypes := make(map[string]string, len(tw.refs))
-	for _, key := range slices.Sorted(maps.Keys(tw.users)) {
+	for i, key := range slices.Sorted(maps.Keys(tw.users)) {
+		if err := step(i, len(tw.users)); err != nil {
+			return nil, nil, err
+		}
 		names := tw.users[key]
 		raw, err := tw.read(key)
 		if err != nil {
@@ -198,6 +201,9 @@ func (tw *torchWeights) decode() (map[string]*tensor.Tensor, map[string]string, 
 			tensors[name] = materialize(tw.refs[name], raw)
 			dtypes[name] = tw.storages[key].dtype
 		}
+	}
+	if err := step(len(tw.users), len(tw.users)); err != nil {
+		return nil, nil, err
 	}
 	return tensors, dtypes, nil
 }

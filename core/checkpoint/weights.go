@@ -13,8 +13,16 @@ type weightFile interface {
 	names() []string
 	// bytesNeeded is the size of the tensors widened to float32.
 	bytesNeeded() int64
-	decode() (tensors map[string]*tensor.Tensor, dtypes map[string]string, err error)
+	// decode decodes the tensors, calling step before each (each storage of a torch file) and once
+	// after the last.
+	decode(step tensorStep) (tensors map[string]*tensor.Tensor, dtypes map[string]string, err error)
 }
+
+// tensorStep is called by a weight file's decode before it decodes each of total tensors, done of them
+// decoded, and once more with done equal to total; an error stops the decoding with that error.
+type tensorStep func(done, total int) error
+
+func noStep(int, int) error { return nil }
 
 // checkWeightBytes refuses weights that would decode to more than MaxWeightBytes.
 func checkWeightBytes(need int64) error {
@@ -25,24 +33,24 @@ func checkWeightBytes(need int64) error {
 }
 
 // decodeWithin decodes one weight file after checking it against MaxWeightBytes.
-func decodeWithin(f weightFile) (map[string]*tensor.Tensor, map[string]string, error) {
+func decodeWithin(f weightFile, step tensorStep) (map[string]*tensor.Tensor, map[string]string, error) {
 	if err := checkWeightBytes(f.bytesNeeded()); err != nil {
 		return nil, nil, err
 	}
-	return f.decode()
+	return f.decode(step)
 }
 
 // readWeights decodes the weights of files[from], one of WeightFiles, and for an index those of the
-// shards it lists, which it returns too.
-func readWeights(from string, files map[string][]byte) (map[string]*tensor.Tensor, map[string]string, []string, error) {
+// shards it lists, which it returns too, calling step as each file decodes.
+func readWeights(from string, files map[string][]byte, step tensorStep) (map[string]*tensor.Tensor, map[string]string, []string, error) {
 	if _, sharded := shardIndexes[from]; sharded {
-		return readShards(from, files)
+		return readShards(from, files, step)
 	}
 	f, err := openWeightFile(from, files[from])
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("%s: %w", from, err)
 	}
-	weights, dtypes, err := decodeWithin(f)
+	weights, dtypes, err := decodeWithin(f, step)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("%s: %w", from, err)
 	}

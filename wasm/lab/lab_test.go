@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -117,8 +118,28 @@ func TestLoadModel(t *testing.T) {
 	if info.Params != params {
 		t.Errorf("params %d, want %d", info.Params, params)
 	}
-	if len(phases) == 0 {
-		t.Error("no progress reported")
+	if !slices.Contains(phases, "reading weights") || phases[len(phases)-1] != "building the model" {
+		t.Errorf("progress %v, want reading weights, then building the model", phases)
+	}
+}
+
+// TestLoadModelCancelled checks that loading stops between two tensors once it is cancelled, keeping
+// the model loaded before.
+func TestLoadModelCancelled(t *testing.T) {
+	l := loadBERT(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	reads := 0
+	_, err := l.Handle(ctx, protocol.OpLoadModel, map[string]any{"files": filesTree(readModel(t, "gpt2"))}, func(p protocol.Progress) {
+		if p.Phase == "reading weights" {
+			reads++
+			cancel()
+		}
+	})
+	if !errors.Is(err, context.Canceled) || reads != 1 {
+		t.Errorf("error %v after %d reports, want context.Canceled after the first", err, reads)
+	}
+	if info, err := l.ModelInfo(); err != nil || info.Type != "bert" {
+		t.Errorf("after the cancel the lab has %+v (%v), want the BERT loaded before", info, err)
 	}
 }
 

@@ -31,20 +31,19 @@ var errNoModel = errors.New("no model is loaded: send loadModel first")
 // LoadModel loads a model from its files. The model loaded before stays in place if this one fails.
 // A model that would not fit the memory left with a pass of the run's defaults (importance on a batch of
 // bertology.DefaultBatchSize sequences of DefaultMaxSeqLength tokens) is refused before its weights are
-// read.
+// read. Reading them reports each tensor and can be cancelled between two.
 func (l *Lab) LoadModel(ctx context.Context, req *protocol.LoadModelRequest, report Reporter) (*protocol.ModelInfo, error) {
-	report(protocol.Progress{Phase: "reading weights", Done: 0, Total: 2})
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	if err := fitsMemory(req.Name, req.Files); err != nil {
 		return nil, err
 	}
-	ck, err := checkpoint.Load(req.Name, req.Files)
+	ck, err := checkpoint.LoadContext(ctx, req.Name, req.Files, throttled(report))
 	if err != nil {
 		return nil, err
 	}
-	report(protocol.Progress{Phase: "building the model", Done: 1, Total: 2})
+	report(protocol.Progress{Phase: "building the model", Done: 0, Total: 1})
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -55,7 +54,7 @@ func (l *Lab) LoadModel(ctx context.Context, req *protocol.LoadModelRequest, rep
 	ld := &loaded{model: m, files: ck.Files}
 	ld.tok, ld.tokErr = tokenizer.FromFiles(string(ck.Config.ModelType), ck.Files)
 	ld.info = describe(m, req.Files)
-	report(protocol.Progress{Phase: "building the model", Done: 2, Total: 2})
+	report(protocol.Progress{Phase: "building the model", Done: 1, Total: 1})
 	l.model = ld
 	return l.ModelInfo()
 }
