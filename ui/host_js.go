@@ -54,7 +54,11 @@ func newBrowserHost(script string) *browserHost {
 // onMessage runs in a JavaScript callback, which must not block: it converts the message while the
 // JavaScript value is at hand and leaves the rest to deliverAll.
 func (h *browserHost) onMessage(_ js.Value, args []js.Value) any {
-	msg := protocol.FromJS(args[0].Get("data"))
+	msg, err := protocol.FromJS(args[0].Get("data"))
+	if err != nil {
+		js.Global().Get("console").Call("error", "bertology: a message from the worker that cannot be read:", err.Error())
+		return nil
+	}
 	h.mu.Lock()
 	h.inbox = append(h.inbox, msg)
 	h.mu.Unlock()

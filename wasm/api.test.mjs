@@ -140,6 +140,29 @@ test("bad requests are rejected with messages that say what is wrong", async () 
 	assert.equal(lab.exited(), false);
 });
 
+test("requests that contain themselves, nest 100,000 deep or throw when read are refused, and the lab lives on", async () => {
+	await lab.handle({ op: "loadModel", files });
+	const cyclic = { op: "forward", text: "hello", options: { list: [1, 2] } };
+	cyclic.options.list.push(cyclic);
+	let deep = {};
+	for (let i = 0; i < 100_000; i++) {
+		deep = { x: deep };
+	}
+	const throwing = { op: "forward" };
+	Object.defineProperty(throwing, "text", { enumerable: true, get() { throw new Error("not now"); } });
+	const cases = [
+		[cyclic, /^request: value\["options"\]\["list"\]\[2\] refers to value, which contains it: a value that contains itself cannot be sent$/],
+		[{ op: "forward", text: "hello", deep }, /^request: value\["deep"\](\["x"\]){63} is nested more than 64 levels deep$/],
+		[throwing, /^request: reading value\["text"\] threw Error: not now$/],
+	];
+	for (const [req, want] of cases) {
+		await rejectsWith(lab.handle(req), want, String(want));
+	}
+	const out = await lab.handle({ op: "forward", text: "hello world" });
+	assert.equal(out.tokens.length, 4);
+	assert.equal(lab.exited(), false);
+});
+
 test("cancel stops a queued request; the others run", async () => {
 	await lab.handle({ op: "loadModel", files });
 	const first = lab.handle({ op: "forward", id: 101, text: "hello world" });

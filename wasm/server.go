@@ -84,7 +84,11 @@ func (s *server) accept(args []js.Value) (j *job, answer any, err error) {
 	if len(args) == 0 {
 		return nil, nil, errors.New("bertologyHandle: no request: call bertologyHandle({op, ...}, onProgress)")
 	}
-	op, id, fields, err := protocol.SplitRequest(protocol.FromJS(args[0]))
+	tree, err := protocol.FromJS(args[0])
+	if err != nil {
+		return nil, nil, fmt.Errorf("request: %w", err)
+	}
+	op, id, fields, err := protocol.SplitRequest(tree)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -58,7 +58,8 @@ func await(promise js.Value) (any, error) {
 	// The callbacks run on the event loop and must not block: they convert the value while it is at
 	// hand and leave.
 	onValue := js.FuncOf(func(_ js.Value, a []js.Value) any {
-		done <- settled{tree: protocol.FromJS(a[0])}
+		tree, err := protocol.FromJS(a[0])
+		done <- settled{tree: tree, err: err}
 		return nil
 	})
 	onError := js.FuncOf(func(_ js.Value, a []js.Value) any {

@@ -3,6 +3,8 @@
 package protocol
 
 import (
+	"fmt"
+	"strings"
 	"syscall/js"
 	"unsafe"
 )
@@ -15,6 +17,7 @@ var (
 	jsFloat64Array = js.Global().Get("Float64Array")
 	jsInt32Array   = js.Global().Get("Int32Array")
 	jsArrayBuffer  = js.Global().Get("ArrayBuffer")
+	jsReflect      = js.Global().Get("Reflect")
 )
 
 // ToJS turns a value tree into a JavaScript value. Typed slices are copied into new typed arrays, whose
@@ -69,58 +72,133 @@ func toJS(tree any, transfer *[]any) js.Value {
 	panic("protocol: ToJS got " + KindOf(tree) + ", which is not a value tree")
 }
 
+// maxDepth bounds how deeply the value FromJS reads may nest: far deeper than any message (a request
+// is a few levels deep), and shallow enough that a value nested 100,000 levels deep is refused at once
+// rather than read at length.
+const maxDepth = 64
+
 // FromJS turns a JavaScript value into a value tree: numbers, strings, booleans, arrays, plain objects,
 // Uint8Array, Float32Array, Float64Array and Int32Array (copied into Go memory). undefined and null
 // become nil. Anything else (a File, a Blob, a function, another typed array) stays an opaque js.Value.
-func FromJS(v js.Value) any {
+//
+// It fails, saying where, on a value that contains itself, on one nested more than maxDepth levels deep,
+// and on one whose property getter throws: whatever a caller hands over, it returns.
+func FromJS(v js.Value) (tree any, err error) {
+	r := &jsReader{}
+	defer func() {
+		if p := recover(); p != nil {
+			jsErr, ok := p.(js.Error)
+			if !ok {
+				panic(p)
+			}
+			tree, err = nil, fmt.Errorf("reading %s threw %s", r.where(), js.Global().Get("String").Invoke(jsErr.Value).String())
+		}
+	}()
+	return r.read(v)
+}
+
+// jsReader reads a JavaScript value as FromJS does, keeping the objects and arrays it is inside, with
+// the key or index of each, to find cycles and say where it is.
+type jsReader struct {
+	inside []js.Value
+	path   []string
+}
+
+// where names the value being read, e.g. value.files["vocab.txt"] or value.texts[3].
+func (r *jsReader) where() string { return "value" + strings.Join(r.path, "") }
+
+func (r *jsReader) read(v js.Value) (any, error) {
 	switch v.Type() {
 	case js.TypeUndefined, js.TypeNull:
-		return nil
+		return nil, nil
 	case js.TypeBoolean:
-		return v.Bool()
+		return v.Bool(), nil
 	case js.TypeNumber:
-		return v.Float()
+		return v.Float(), nil
 	case js.TypeString:
-		return v.String()
+		return v.String(), nil
 	case js.TypeObject:
 		switch {
 		case v.InstanceOf(jsUint8Array):
 			b := make([]byte, v.Length())
 			js.CopyBytesToGo(b, v)
-			return b
+			return b, nil
 		case v.InstanceOf(jsFloat32Array):
 			f := make([]float32, v.Length())
 			js.CopyBytesToGo(float32Bytes(f), byteView(v))
-			return f
+			return f, nil
 		case v.InstanceOf(jsFloat64Array):
 			f := make([]float64, v.Length())
 			js.CopyBytesToGo(float64Bytes(f), byteView(v))
-			return f
+			return f, nil
 		case v.InstanceOf(jsInt32Array):
 			n := make([]int32, v.Length())
 			js.CopyBytesToGo(int32Bytes(n), byteView(v))
-			return n
+			return n, nil
 		case v.InstanceOf(jsArrayBuffer):
 			b := make([]byte, v.Get("byteLength").Int())
 			js.CopyBytesToGo(b, jsUint8Array.New(v))
-			return b
+			return b, nil
 		case jsArray.Call("isArray", v).Bool():
-			out := make([]any, v.Length())
-			for i := range out {
-				out[i] = FromJS(v.Index(i))
+			if err := r.enter(v); err != nil {
+				return nil, err
 			}
-			return out
+			out := make([]any, jsReflect.Call("get", v, "length").Int())
+			for i := range out {
+				e, err := r.child(fmt.Sprintf("[%d]", i), func() js.Value { return jsReflect.Call("get", v, i) })
+				if err != nil {
+					return nil, err
+				}
+				out[i] = e
+			}
+			r.leave()
+			return out, nil
 		case isPlainObject(v):
+			if err := r.enter(v); err != nil {
+				return nil, err
+			}
 			keys := jsObject.Call("keys", v)
 			out := make(map[string]any, keys.Length())
 			for i := range keys.Length() {
 				k := keys.Index(i).String()
-				out[k] = FromJS(v.Get(k))
+				e, err := r.child(fmt.Sprintf("[%q]", k), func() js.Value { return jsReflect.Call("get", v, k) })
+				if err != nil {
+					return nil, err
+				}
+				out[k] = e
 			}
-			return out
+			r.leave()
+			return out, nil
 		}
 	}
-	return v
+	return v, nil
+}
+
+// enter starts reading the object or array v, unless it is one of those it is inside or one too many.
+func (r *jsReader) enter(v js.Value) error {
+	for i, outer := range r.inside {
+		if outer.Equal(v) {
+			return fmt.Errorf("%s refers to value%s, which contains it: a value that contains itself cannot be sent",
+				r.where(), strings.Join(r.path[:i], ""))
+		}
+	}
+	if len(r.inside) == maxDepth {
+		return fmt.Errorf("%s is nested more than %d levels deep", r.where(), maxDepth)
+	}
+	r.inside = append(r.inside, v)
+	return nil
+}
+
+func (r *jsReader) leave() { r.inside = r.inside[:len(r.inside)-1] }
+
+// child reads the member of the current object or array at key (as where writes it), which get gives.
+func (r *jsReader) child(key string, get func() js.Value) (any, error) {
+	r.path = append(r.path, key)
+	e, err := r.read(get())
+	if err == nil {
+		r.path = r.path[:len(r.path)-1]
+	}
+	return e, err
 }
 
 func isPlainObject(v js.Value) bool {
