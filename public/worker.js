@@ -2,7 +2,9 @@
 // while the model computes. Messages:
 //   page → worker: {id, op, ...fields}            (ops of bertology/wasm/protocol, plus the two below)
 //   worker → page: {id, progress: {phase, done, total}}   zero or more times, then
-//                  {id, result}  or  {id, error: "message"}
+//                  {id, result}  or  {id, error: "message"}; an error with exited: true says that the
+//                  lab's Go program ran out of memory and ended: the worker has started a fresh one,
+//                  without the model (a shard's worker is replaced by its pool)
 // Two ops are the worker's own, because they read files the wasm module cannot reach by itself:
 //   loadModelURL   {url, files: [names]}  fetches each file relative to url (a model directory), then loads
 //                  them. Without files, it reads the list from the directory's files.json if there is
@@ -21,33 +23,32 @@
 //                               that a test sees it replaced; answered with {}
 "use strict";
 
-let lab = null; // Promise of bertologyHandle, replaced when the Go program has to be restarted
-let go = null;
+// The lab's Go program (goprogram.js): a shard's is not restarted when it runs out of memory, since the
+// pool replaces the shard.
+let lab = null;
 
 // A shard runs batches for the lab's worker, which replaces it when its Go program ends.
 const shardName = "bertology-shard";
 const isShard = self.name === shardName;
 
-// start runs a fresh Go program; lab resolves once it has registered bertologyHandle, or rejects
-// with the reason it could not start, which each request then reports.
+// start runs the lab; each request reports why it could not start, if it could not.
 function start() {
-	lab = new Promise((resolve, reject) => {
-		if (typeof Go === "undefined") {
-			throw new Error("could not load wasm_exec.js");
-		}
-		go = new Go();
-		globalThis.onBertologyReady = () => resolve(globalThis.bertologyHandle);
+	if (typeof Go === "undefined" || typeof bertologyProgram === "undefined") {
+		const err = new Error("could not load wasm_exec.js and goprogram.js");
+		lab = { handle: () => Promise.reject(err) };
+		return;
+	}
+	lab = bertologyProgram(async go => {
 		const kernels = bertologyKernels();
 		go.importObject.bertology_kernels = kernels.imports;
-		WebAssembly.instantiateStreaming(fetch("bertology.wasm"), go.importObject)
-			.then(async ({ instance }) => {
-				globalThis.bertologyKernelName = await kernels.attach(instance.exports.mem, loadKernel);
-				return go.run(instance);
-			})
-			.then(() => reject(new Error("bertology.wasm exited while starting")))
-			.catch(err => reject(new Error(`could not start bertology.wasm: ${err.message}`)));
-	});
-	lab.catch(() => {}); // not unhandled: serve reports it
+		try {
+			const { instance } = await WebAssembly.instantiateStreaming(fetch("bertology.wasm"), go.importObject);
+			globalThis.bertologyKernelName = await kernels.attach(instance.exports.mem, loadKernel);
+			return instance;
+		} catch (err) {
+			throw new Error(`could not start bertology.wasm: ${err.message}`);
+		}
+	}, { restart: !isShard });
 }
 
 // loadKernel fetches a build of the SIMD kernel module (kernels.js picks one); null if it is missing.
@@ -57,7 +58,7 @@ async function loadKernel(file) {
 }
 
 try {
-	importScripts("wasm_exec.js", "kernels.js", "shards.js");
+	importScripts("wasm_exec.js", "goprogram.js", "kernels.js", "shards.js");
 } catch (err) {
 	console.error("bertology:", err);
 }
@@ -221,7 +222,6 @@ async function serve(msg) {
 	if (!isShard && Object.hasOwn(workerOps, msg.op)) {
 		return workerOps[msg.op](msg);
 	}
-	const handle = await lab;
 	let request = msg;
 	// The name (the URL, or the picked folder's) decides the model type of a config.json without one.
 	if (msg.op === "loadModelURL") {
@@ -231,20 +231,7 @@ async function serve(msg) {
 		const name = first ? (first.webkitRelativePath || "").split("/")[0] : "";
 		request = { op: "loadModel", id, name, files: await loadModelFiles(msg) };
 	}
-	const onProgress = progress => postMessage({ id, progress });
-	try {
-		return await handle(request, onProgress);
-	} finally {
-		if (go.exited && isShard) {
-			// The pool replaces this worker.
-			throw Object.assign(new Error("the shard's lab ran out of memory"), { exited: true });
-		}
-		if (go.exited) {
-			// Only running out of wasm memory ends the Go program; start a fresh one for the next request.
-			start();
-			throw new Error("the lab ran out of memory and was restarted: load a model again (a smaller one, or shorter inputs)");
-		}
-	}
+	return lab.handle(request, progress => postMessage({ id, progress }));
 }
 
 onmessage = async e => {

@@ -21,6 +21,14 @@ type Host interface {
 	Cancel()
 }
 
+// labRestarted is the error of a call that the lab's worker could not answer because the lab ran out of
+// memory: the worker restarted it, without the model and the data set, and the page forgets them too.
+type labRestarted struct{}
+
+func (e *labRestarted) Error() string {
+	return "the model ran out of memory; the worker restarted, so load a model again (a smaller one, or with shorter inputs)"
+}
+
 // Operations the worker adds to the lab's (see public/worker.js).
 const (
 	opLoadModelURL = "loadModelURL" // loadModelURLRequest → protocol.ModelInfo

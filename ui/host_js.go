@@ -114,6 +114,7 @@ func (h *browserHost) deliver(msg any) {
 		Progress *protocol.Progress `js:"progress"`
 		Result   any                `js:"result"`
 		Error    *string            `js:"error"`
+		Exited   bool               `js:"exited"` // the lab's Go program ended; the worker restarted it
 	}
 	if err := protocol.Decode(msg, &m); err != nil {
 		js.Global().Get("console").Call("error", "bertology: a message from the worker that is not an answer:", err.Error())
@@ -131,6 +132,8 @@ func (h *browserHost) deliver(msg any) {
 		if c.progress != nil {
 			c.progress(*m.Progress)
 		}
+	case m.Error != nil && m.Exited:
+		c.done <- reply{err: &labRestarted{}}
 	case m.Error != nil:
 		c.done <- reply{err: errors.New(*m.Error)}
 	default:

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"sync"
 	"time"
 
@@ -53,6 +54,24 @@ func (c *Root) do(what string, work func() (apply func(), err error)) {
 	}()
 }
 
+// restartedBy follows a call's error, on the job's goroutine: when the worker restarted the lab, the
+// page forgets what the lab lost, the model, the data set and everything computed on them, and the error,
+// shown by whoever made the call, says so.
+func (c *Root) restartedBy(err error) {
+	if restarted := (*labRestarted)(nil); !errors.As(err, &restarted) {
+		return
+	}
+	c.update(func() {
+		empty := &protocol.Session{}
+		c.heads.sync(empty)
+		c.importance.sync(empty)
+		c.pruning.sync(empty)
+		c.data.dataset = nil
+		c.info, c.source, c.result = nil, "", nil
+		c.drawResult()
+	})
+}
+
 func (c *Root) update(f func()) {
 	c.Env.Lock()
 	f()
@@ -99,7 +118,9 @@ func (t *timeLeft) estimate(p protocol.Progress, now time.Time) (time.Duration, 
 }
 
 func (c *Root) call(op string, req, result any) error {
-	return c.Host.Call(op, req, result, c.report)
+	err := c.Host.Call(op, req, result, c.report)
+	c.restartedBy(err)
+	return err
 }
 
 // replacesModel are the requests of the workflow after which another model is loaded, so that what

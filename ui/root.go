@@ -253,6 +253,7 @@ func (c *Root) PickFiles(event vugu.DOMEvent) {
 	c.do("Loading "+source, func() (func(), error) {
 		var info protocol.ModelInfo
 		err := c.Host.LoadFiles(input, &info, c.report)
+		c.restartedBy(err)
 		input.Set("value", "") // picking the same files again loads them again
 		if err != nil {
 			return nil, err

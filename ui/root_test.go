@@ -24,12 +24,21 @@ type labHost struct {
 	lab  *lab.Lab
 	dirs map[string]map[string][]byte // URL → files
 
-	mu     sync.Mutex
-	saved  []string
-	cancel context.CancelFunc // of the call in flight
+	mu      sync.Mutex
+	saved   []string
+	cancel  context.CancelFunc // of the call in flight
+	restart bool               // the next call runs the lab out of memory: the worker restarts it
 }
 
 func (h *labHost) Call(op string, req, result any, progress func(protocol.Progress)) error {
+	h.mu.Lock()
+	restart := h.restart
+	h.restart = false
+	h.mu.Unlock()
+	if restart {
+		h.lab = lab.New()
+		return &labRestarted{}
+	}
 	fields, _ := protocol.Encode(req).(map[string]any)
 	if op == opLoadModelURL {
 		files, ok := h.dirs[req.(*loadModelURLRequest).URL]
@@ -161,6 +170,28 @@ func TestRootShowsTheDefaultModel(t *testing.T) {
 	}
 	if !strings.Contains(c.barsSVG, "LABEL_1") {
 		t.Errorf("no prediction chart: %q", c.barsSVG)
+	}
+}
+
+// TestRootLabRestarted checks that when the lab runs out of memory and its worker restarts it, the page
+// says so and forgets the model, which loads again.
+func TestRootLabRestarted(t *testing.T) {
+	c, host := startRoot(t)
+	host.mu.Lock()
+	host.restart = true
+	host.mu.Unlock()
+	handle(c, func() { c.Run(event{}) })
+	waitIdle(t, c)
+	if !strings.Contains(c.err, "the model ran out of memory; the worker restarted") || c.info != nil || c.result != nil || c.headSVG != "" {
+		t.Fatalf("after the restart: error %q, model %+v, result %v", c.err, c.info, c.result != nil)
+	}
+	handle(c, func() {
+		c.SetURL(event{value: defaultModelURL})
+		c.LoadURL(event{})
+	})
+	waitIdle(t, c)
+	if c.err != "" || c.info == nil || c.result == nil {
+		t.Errorf("loading again: error %q, model %+v", c.err, c.info)
 	}
 }
 

@@ -23,7 +23,14 @@ const publicDir = fileURLToPath(new URL("../../public/", import.meta.url));
 // wasm and wasmExec default to public/bertology.wasm and public/wasm_exec.js.
 // kernels names the kernels to run ("relaxed-simd", "simd128", or "go" for Go's own); by default the
 // fastest of public/kernels-*.wasm that this Node validates.
-export async function loadBertology({ wasm = join(publicDir, "bertology.wasm"), wasmExec = join(publicDir, "wasm_exec.js"), kernels: only = "" } = {}) {
+// maxMemory, when not 0, caps the lab's WebAssembly memory at that many bytes (whole 64 KiB pages), so
+// that a process can bound what a lab takes, and a test can make it run out: running past the cap ends
+// the Go program as running past wasm32's 4 GiB does.
+//
+// A Go program that runs out of memory ends, leaving its requests unanswered: handle then rejects each
+// of them with an Error whose exited is true, and a fresh lab, with no model loaded, takes the next
+// requests (public/goprogram.js).
+export async function loadBertology({ wasm = join(publicDir, "bertology.wasm"), wasmExec = join(publicDir, "wasm_exec.js"), kernels: only = "", maxMemory = 0 } = {}) {
 	for (const f of [wasm, wasmExec]) {
 		if (!existsSync(f)) {
 			throw new Error(`${f} does not exist: run ./build.sh build first`);
@@ -31,25 +38,70 @@ export async function loadBertology({ wasm = join(publicDir, "bertology.wasm"), 
 	}
 	const require = createRequire(import.meta.url);
 	require(wasmExec); // defines globalThis.Go
-	const go = new globalThis.Go();
-	const kernels = require(join(publicDir, "kernels.js"))();
-	go.importObject.bertology_kernels = kernels.imports;
-	const ready = new Promise(resolve => { globalThis.onBertologyReady = resolve; });
-	const { instance } = await WebAssembly.instantiate(await readFile(wasm), go.importObject);
-	const kernelName = await kernels.attach(instance.exports.mem, async file => {
-		const p = join(publicDir, file);
-		return existsSync(p) ? readFile(p) : null;
-	}, only);
-	const exited = go.run(instance);
-	await Promise.race([ready, exited.then(() => { throw new Error("bertology.wasm exited while starting"); })]);
+	let bytes = await readFile(wasm);
+	if (maxMemory > 0) {
+		bytes = withMaxMemory(bytes, Math.floor(maxMemory / 65536));
+	}
+	const module = await WebAssembly.compile(bytes);
+	let kernelName = "";
+	const program = require(join(publicDir, "goprogram.js"))(async go => {
+		const kernels = require(join(publicDir, "kernels.js"))();
+		go.importObject.bertology_kernels = kernels.imports;
+		const instance = await WebAssembly.instantiate(module, go.importObject);
+		kernelName = await kernels.attach(instance.exports.mem, async file => {
+			const p = join(publicDir, file);
+			return existsSync(p) ? readFile(p) : null;
+		}, only);
+		return instance;
+	}, { restart: true });
+	await program.ready;
 	return {
 		// handle sends one request {op, id?, ...fields}; onProgress receives {phase, done, total}.
-		handle: (request, onProgress) => globalThis.bertologyHandle(request, onProgress),
+		handle: program.handle,
 		// kernels names the kernels the lab runs: "relaxed-simd", "simd128" or "go".
 		kernels: kernelName,
-		// exited reports whether the Go program has ended (only running out of memory ends it).
-		exited: () => go.exited,
+		// exited reports whether the lab's Go program has ended (only running out of memory ends it)
+		// and its replacement has not started yet; restarts counts the labs replaced.
+		exited: program.exited,
+		restarts: program.restarts,
 	};
+}
+
+// withMaxMemory returns the WebAssembly module bytes with its memory given a maximum of pages 64 KiB
+// pages. Go's linker defines one memory, with a minimum and no maximum, in the memory section (id 5).
+function withMaxMemory(bytes, pages) {
+	let at = 8; // past the magic number and the version
+	const uleb = () => {
+		let value = 0, shift = 0, b;
+		do {
+			b = bytes[at++];
+			value += (b & 0x7f) * 2 ** shift;
+			shift += 7;
+		} while (b & 0x80);
+		return value;
+	};
+	const encode = n => {
+		const out = [];
+		do {
+			let b = n % 128;
+			n = Math.floor(n / 128);
+			out.push(n > 0 ? b | 0x80 : b);
+		} while (n > 0);
+		return out;
+	};
+	while (at < bytes.length) {
+		const start = at, id = bytes[at++], size = uleb(), body = at;
+		if (id === 5) {
+			const count = uleb(), flags = bytes[at++], min = uleb();
+			if (count !== 1 || flags !== 0) {
+				throw new Error(`${count} memories with flags ${flags}: not the memory Go's linker writes`);
+			}
+			const section = [...encode(1), 1, ...encode(min), ...encode(Math.max(pages, min))];
+			return Buffer.concat([bytes.subarray(0, start), Buffer.from([5, ...encode(section.length), ...section]), bytes.subarray(body + size)]);
+		}
+		at = body + size;
+	}
+	throw new Error("the module has no memory section");
 }
 
 // useShards gives the lab of this realm a pool of count shards (public/shards.js), each a worker thread

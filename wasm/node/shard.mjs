@@ -10,7 +10,7 @@ parentPort.on("message", async msg => {
 		parentPort.postMessage({ id, result: await lab.handle(msg) });
 	} catch (err) {
 		const error = err && err.message ? err.message : String(err);
-		// A lab whose Go program ended is of no more use: the pool replaces this shard.
-		parentPort.postMessage(lab.exited() ? { id, error, exited: true } : { id, error });
+		// A lab whose Go program ended lost the model: the pool replaces this shard.
+		parentPort.postMessage(err && err.exited ? { id, error, exited: true } : { id, error });
 	}
 });
