@@ -60,9 +60,11 @@ build_site() {
 		list="$list${list:+, }\"$f\""
 	done
 	printf '[%s]\n' "$list" >public/models/default/files.json
+	# NAME.wasm.gz and NAME.wasm.br, which ./build.sh serve sends to browsers that accept them
 	for f in public/ui.wasm public/bertology.wasm; do
-		printf '%-22s %9d bytes, gzip -9 %9d bytes\n' "$f" "$(wc -c <"$f")" "$(gzip -9 -c "$f" | wc -c)"
+		printf '%-26s %9d bytes\n' "$f" "$(wc -c <"$f")"
 	done
+	go run ./cmd/precompress public/ui.wasm public/bertology.wasm public/kernels-simd.wasm public/kernels-relaxed.wasm
 }
 
 # ensure_chromium installs Debian's chromium for the end-to-end tests when it is missing.

@@ -58,7 +58,7 @@ async function loadKernel(file) {
 }
 
 try {
-	importScripts("wasm_exec.js", "goprogram.js", "kernels.js", "shards.js");
+	importScripts("wasm_exec.js", "goprogram.js", "kernels.js", "shards.js", "download.js");
 } catch (err) {
 	console.error("bertology:", err);
 }
@@ -113,38 +113,6 @@ const workerOps = {
 const weightFiles = ["model.safetensors", "pytorch_model.bin"];
 const modelFiles = ["config.json", ...weightFiles, "vocab.txt", "vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json"];
 
-async function fetchFile(url, name, id) {
-	const resp = await fetch(new URL(name, url));
-	if (!resp.ok) {
-		return null;
-	}
-	const total = Number(resp.headers.get("Content-Length")) || 0;
-	if (!resp.body || total === 0) {
-		return new Uint8Array(await resp.arrayBuffer());
-	}
-	// Read in chunks to report download progress on big weight files.
-	const data = new Uint8Array(total);
-	const reader = resp.body.getReader();
-	let done = 0, shown = 0;
-	for (;;) {
-		const { done: end, value } = await reader.read();
-		if (end) {
-			break;
-		}
-		if (done + value.length > total) {
-			throw new Error(`${name}: the server sent more bytes than its Content-Length (${total})`);
-		}
-		data.set(value, done);
-		done += value.length;
-		// A report per percent, not per chunk: the page shows each report it gets.
-		if (done === total || done - shown >= total / 100) {
-			shown = done;
-			postMessage({ id, progress: { phase: `download ${name}`, done, total } });
-		}
-	}
-	return done === total ? data : data.subarray(0, done);
-}
-
 // listFiles reads a model directory's files.json (a JSON array of file names), or guesses.
 async function listFiles(base) {
 	const resp = await fetch(new URL("files.json", base)).catch(() => null);
@@ -167,7 +135,7 @@ async function loadModelURL(id, { url, files }) {
 		}
 		let data;
 		try {
-			data = await fetchFile(base, name, id);
+			data = await bertologyDownload(new URL(name, base).href, progress => postMessage({ id, progress }));
 		} catch (err) {
 			throw new Error(`loadModelURL: fetching ${new URL(name, base)}: ${err.message}`);
 		}

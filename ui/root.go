@@ -375,8 +375,11 @@ func topText(top []protocol.TokenScore) string {
 
 func (c *Root) progressText() string {
 	p := c.progress
-	if p == nil || p.Total == 0 {
+	switch {
+	case p == nil || p.Total == 0 && p.Phase == "":
 		return c.busy + "…"
+	case p.Total == 0: // a phase of unknown length, such as a compressed download, says how far it is
+		return c.busy + ": " + p.Phase + "…"
 	}
 	text := fmt.Sprintf("%s: %s, %d%%", c.busy, p.Phase, 100*p.Done/p.Total)
 	if d, ok := c.left.estimate(*p, time.Now()); ok {
