@@ -23,6 +23,20 @@ async function rejectsWith(promise, want, what) {
 	});
 }
 
+test("a model too big for WebAssembly's memory is refused before it is read, and one of absurd size by its config", async () => {
+	await lab.handle({ op: "loadModel", files });
+	const config = JSON.parse(new TextDecoder().decode(files["config.json"]));
+	const withConfig = edit => ({ ...files, "config.json": new TextEncoder().encode(JSON.stringify({ ...config, ...edit })) });
+	// 550 bytes of config.json over the tiny model's weights: 24 layers of 4096, 20 GB of weights
+	await rejectsWith(lab.handle({ op: "loadModel", files: withConfig({ hidden_size: 4096, num_hidden_layers: 24, num_attention_heads: 16, intermediate_size: 16384 }) }),
+		/^loadModel: loading the model needs ~\d+\.\d GB \(weights \d+\.\d GB, packed for the kernels \d+\.\d GB, the checkpoint as read \d+\.\d GB, activations \d+ MB, logits \d+ KB\), and WebAssembly allows 4 GB, [\d.]+ GB of it free; try fp16 weights or a smaller model$/);
+	await rejectsWith(lab.handle({ op: "loadModel", files: withConfig({ hidden_size: 1e9 }) }),
+		/^loadModel: config\.json: hidden size is 1000000000, over bertology's bound of 65536$/);
+	// the model loaded before is still there
+	assert.equal((await lab.handle({ op: "forward", text: "hello world" })).tokens.length, 4);
+	assert.equal(lab.restarts(), 0);
+});
+
 // goOutput runs f, keeping what the Go program prints (wasm_exec.js writes it with console.log and its
 // exit code with console.warn) rather than showing it, and returns it.
 async function goOutput(f) {
