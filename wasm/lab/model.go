@@ -27,13 +27,24 @@ type loaded struct {
 
 var errNoModel = errors.New("no model is loaded: send loadModel first")
 
-// LoadModel loads a model from its files. The model loaded before stays in place if this one fails.
+// LoadModel loads a model from its files, or from the addresses of its files. The model loaded before
+// stays in place if this one fails.
 func (l *Lab) LoadModel(ctx context.Context, req *protocol.LoadModelRequest, report Reporter) (*protocol.ModelInfo, error) {
+	files := req.Files
+	if req.URLs != nil {
+		if req.Files != nil {
+			return nil, errors.New("give the files or their urls, not both")
+		}
+		var err error
+		if files, err = pickedFiles(ctx, req.URLs, report); err != nil {
+			return nil, err
+		}
+	}
 	report(protocol.Progress{Phase: "reading weights", Done: 0, Total: 2})
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	ck, err := checkpoint.Load(req.Name, req.Files)
+	ck, err := checkpoint.Load(req.Name, files)
 	if err != nil {
 		return nil, err
 	}
@@ -47,7 +58,7 @@ func (l *Lab) LoadModel(ctx context.Context, req *protocol.LoadModelRequest, rep
 	}
 	ld := &loaded{model: m, files: ck.Files}
 	ld.tok, ld.tokErr = tokenizer.FromFiles(string(ck.Config.ModelType), ck.Files)
-	ld.info = describe(m, req.Files)
+	ld.info = describe(m, files)
 	report(protocol.Progress{Phase: "building the model", Done: 2, Total: 2})
 	l.model = ld
 	return l.ModelInfo()
