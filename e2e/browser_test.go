@@ -39,6 +39,7 @@ type site struct {
 	requests []string // what the browser asked the proxy for: URLs, or CONNECT host:port
 	closed   bool
 	mounts   map[string]http.Handler // path prefix → the files served there besides public/ (see serve)
+	hubs     map[string]http.Handler // host → a mock Hub on an origin of its own (see startHub)
 }
 
 // serve makes the site serve dir's files under prefix ("/bench/"), as a model directory on the same
@@ -55,7 +56,7 @@ func startSite(t testing.TB) *site {
 		t.Fatalf("the site is not built (%v): run ./build.sh build first", err)
 	}
 	files := http.FileServer(http.Dir(siteDir))
-	s := &site{mounts: map[string]http.Handler{}}
+	s := &site{mounts: map[string]http.Handler{}, hubs: map[string]http.Handler{}}
 	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-cache")
 		s.mu.Lock()
@@ -78,7 +79,12 @@ func startSite(t testing.TB) *site {
 		}
 		s.mu.Lock()
 		s.requests = append(s.requests, u)
+		hub := s.hubs[r.URL.Host]
 		s.mu.Unlock()
+		if hub != nil && r.Method != http.MethodConnect {
+			hub.ServeHTTP(w, r)
+			return
+		}
 		if r.Method == http.MethodConnect || r.URL.Host != host {
 			http.Error(w, "bertology e2e: this request leaves the page's origin", http.StatusForbidden)
 			return
@@ -113,19 +119,21 @@ func (s *site) served(path string) bool {
 }
 
 // browserServices are the hosts Chromium itself calls whatever page it shows: the sign-in service's
-// ListAccounts, which no switch turns off (chromiumembedded/cef#4276), the component updater, and
+// ListAccounts, which no switch turns off (chromiumembedded/cef#4276), the component updater, its push
+// messaging (android.clients.google.com, seen once in a test that runs a service worker), and
 // (Debian's Chromium 148) three connections to www.google.com that it opens on about:blank alone, with
 // these switches, behind a proxy that records them. The proxy refuses them like any other host; the
 // test only does not blame the page for them.
 var browserServices = map[string]bool{
-	"accounts.google.com":   true,
-	"update.googleapis.com": true,
-	"redirector.gvt1.com":   true,
-	"www.google.com":        true,
+	"accounts.google.com":        true,
+	"android.clients.google.com": true,
+	"update.googleapis.com":      true,
+	"redirector.gvt1.com":        true,
+	"www.google.com":             true,
 }
 
-// foreignRequests lists the requests that left the page's origin, and apart from them those that went
-// to Chromium's own services.
+// foreignRequests lists the requests that left the page's origin (for a Hub the test started, those
+// that went elsewhere), and apart from them those that went to Chromium's own services.
 func (s *site) foreignRequests() (foreign, browser []string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -136,6 +144,9 @@ func (s *site) foreignRequests() (foreign, browser []string) {
 		host := strings.TrimPrefix(u, "CONNECT ")
 		if parsed, err := url.Parse(u); err == nil && parsed.Host != "" {
 			host = parsed.Host
+		}
+		if s.hubs[host] != nil && !strings.HasPrefix(u, "CONNECT ") {
+			continue
 		}
 		if browserServices[strings.TrimSuffix(host, ":443")] {
 			browser = append(browser, u)

@@ -1,11 +1,13 @@
 // sw.js is bertology's service worker: it keeps a copy of the site and of the default model, so that the
 // page works offline after one visit. Requests go to the network first, so a rebuilt site shows at once,
 // and every good answer refreshes the copy (a model of the site opened by its URL is kept too); when the
-// network fails the copy answers. Requests to other origins (a model URL the user typed) are left alone.
+// network fails the copy answers. Requests to other origins (a model URL the user typed, a Hub) are left
+// alone. The models the lab downloads from a Hub are kept apart, in a cache of their own (kept.js),
+// which this worker never reads.
 "use strict";
 
 const cacheName = "bertology";
-const site = ["./", "index.html", "style.css", "main.js", "worker.js", "wasm_exec.js", "goprogram.js", "kernels.js", "shards.js", "download.js", "ui.wasm", "bertology.wasm",
+const site = ["./", "index.html", "style.css", "main.js", "worker.js", "wasm_exec.js", "goprogram.js", "kernels.js", "shards.js", "kept.js", "ui.wasm", "bertology.wasm",
 	"kernels-simd.wasm", "kernels-relaxed.wasm"];
 const defaultModel = "models/default/";
 
@@ -34,15 +36,16 @@ self.addEventListener("fetch", event => {
 	event.respondWith((async () => {
 		try {
 			const resp = await fetch(req);
-			// A file the site lacks is kept as missing too: the worker guesses the files of a model directory
-			// without files.json by name, and offline must find the same ones missing, not fail to fetch them.
+			// A file the site lacks is kept as missing too: the lab asks for the files of a model directory
+			// without files.json by name (checkpoint.Discover), and offline must find the same ones missing,
+			// not fail to fetch them.
 			if (resp.ok || resp.status === 404) {
 				const copy = resp.clone();
 				event.waitUntil(caches.open(cacheName).then(cache => cache.put(req, copy)));
 			}
 			return resp;
 		} catch (err) {
-			const cached = await caches.match(req, { ignoreSearch: true });
+			const cached = await (await caches.open(cacheName)).match(req, { ignoreSearch: true });
 			if (cached) {
 				return cached;
 			}

@@ -1,15 +1,15 @@
 // worker.js runs bertology's lab (bertology.wasm) in a Web Worker, so that the page stays responsive
 // while the model computes. Messages:
-//   page → worker: {id, op, ...fields}            (ops of bertology/wasm/protocol, plus the two below)
+//   page → worker: {id, op, ...fields}            (ops of bertology/wasm/protocol, plus the worker's own below)
 //   worker → page: {id, progress: {phase, done, total}}   zero or more times, then
 //                  {id, result}  or  {id, error: "message"}; an error with exited: true says that the
 //                  lab's Go program ran out of memory and ended: the worker has started a fresh one,
 //                  without the model (a shard's worker is replaced by its pool)
-// Two ops are the worker's own, because they read files the wasm module cannot reach by itself:
-//   loadModelURL   {url, files: [names]}  fetches each file relative to url (a model directory), then loads
-//                  them. Without files, it reads the list from the directory's files.json if there is
-//                  one, else tries the usual Hugging Face names; only config.json and weights must exist.
-//   loadModelFiles {files: [File]}        reads File objects picked by the user, then loads them.
+// One op is the worker's own, because the lab cannot reach File objects by itself:
+//   loadModelFiles {files: [File]}  loads the files picked by the user, those at the top of a picked
+//                  folder: the lab fetches those it needs by name (loadModel with urls, blob: URLs of
+//                  the files), as it fetches a model directory's by URL (loadModelURL) and a Hub's.
+// The lab keeps the models it downloads from a Hub in Cache Storage through kept.js.
 // Typed arrays in results are transferred, not copied.
 //
 // Data-set passes (importance, evaluate, the masking loop, probe, attnStats) run on a pool of shards
@@ -58,7 +58,7 @@ async function loadKernel(file) {
 }
 
 try {
-	importScripts("wasm_exec.js", "goprogram.js", "kernels.js", "shards.js", "download.js");
+	importScripts("wasm_exec.js", "goprogram.js", "kernels.js", "shards.js", "kept.js");
 } catch (err) {
 	console.error("bertology:", err);
 }
@@ -81,6 +81,9 @@ function spawnShard(events) {
 
 if (!isShard && typeof bertologyShardPool !== "undefined") {
 	globalThis.bertologyShards = bertologyShardPool(spawnShard, defaultWorkers);
+}
+if (!isShard && typeof bertologyKeptStore !== "undefined") {
+	globalThis.bertologyKept = bertologyKeptStore();
 }
 
 // workerOps are the ops the worker answers itself, without the lab.
@@ -107,70 +110,24 @@ const workerOps = {
 	},
 };
 
-// The files of a Hugging Face model directory the lab reads; others (TensorFlow, Flax or ONNX weights,
-// READMEs) are left alone, since they can be large. Only config.json and one weight file are required,
-// and model.safetensors is preferred to pytorch_model.bin.
-const weightFiles = ["model.safetensors", "pytorch_model.bin"];
-const modelFiles = ["config.json", ...weightFiles, "vocab.txt", "vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json"];
-
-// listFiles reads a model directory's files.json (a JSON array of file names), or guesses.
-async function listFiles(base) {
-	const resp = await fetch(new URL("files.json", base)).catch(() => null);
-	if (resp && resp.ok) {
-		return resp.json();
-	}
-	return modelFiles;
-}
-
-async function loadModelURL(id, { url, files }) {
-	if (typeof url !== "string" || url === "") {
-		throw new Error("loadModelURL: url: want the URL of a model directory");
-	}
-	const base = new URL(url.endsWith("/") ? url : url + "/", location.href);
-	const names = Array.isArray(files) && files.length > 0 ? files : await listFiles(base);
-	const loaded = {};
-	for (const name of names) {
-		if (name !== "config.json" && weightFiles.includes(name) && weightFiles.some(w => loaded[w])) {
-			continue; // one weight file is enough
-		}
-		let data;
-		try {
-			data = await bertologyDownload(new URL(name, base).href, progress => postMessage({ id, progress }));
-		} catch (err) {
-			throw new Error(`loadModelURL: fetching ${new URL(name, base)}: ${err.message}`);
-		}
-		if (data) {
-			loaded[name] = data;
-		}
-	}
-	if (!loaded["config.json"]) {
-		throw new Error(`loadModelURL: ${new URL("config.json", base)} could not be fetched`);
-	}
-	return loaded;
-}
-
-async function loadModelFiles({ files }) {
-	// A picked folder gives every file in it, subfolders too (webkitRelativePath "model/onnx/x"); keep
-	// the model files at its top.
-	const picked = new Map();
+// pickedURLs gives each file picked by the user, those at the top of a picked folder (a folder gives
+// every file in it, subfolders too: webkitRelativePath "model/onnx/x"), a blob: URL that the lab
+// fetches it by, when it needs it. The URLs of the files picked before are revoked then.
+let picked = {};
+function pickedURLs(files) {
+	Object.values(picked).forEach(u => URL.revokeObjectURL(u));
+	const urls = {};
 	for (const f of files || []) {
 		const depth = (f.webkitRelativePath || f.name).split("/").length;
-		if (modelFiles.includes(f.name) && depth <= 2 && !picked.has(f.name)) {
-			picked.set(f.name, f);
+		if (depth <= 2 && !Object.hasOwn(urls, f.name)) {
+			urls[f.name] = URL.createObjectURL(f);
 		}
 	}
-	if (picked.has("model.safetensors")) {
-		picked.delete("pytorch_model.bin");
+	if (Object.keys(urls).length === 0) {
+		throw new Error("loadModelFiles: no files picked");
 	}
-	if (picked.size === 0) {
-		const names = [...(files || [])].map(f => f.name).join(", ");
-		throw new Error(`loadModelFiles: none of the picked files (${names}) is a model file (${modelFiles.join(", ")})`);
-	}
-	const loaded = {};
-	for (const [name, f] of picked) {
-		loaded[name] = new Uint8Array(await f.arrayBuffer());
-	}
-	return loaded;
+	picked = urls;
+	return urls;
 }
 
 // transferables lists the buffers of every typed array in v, once each.
@@ -191,13 +148,11 @@ async function serve(msg) {
 		return workerOps[msg.op](msg);
 	}
 	let request = msg;
-	// The name (the URL, or the picked folder's) decides the model type of a config.json without one.
-	if (msg.op === "loadModelURL") {
-		request = { op: "loadModel", id, name: String(msg.url), files: await loadModelURL(id, msg) };
-	} else if (msg.op === "loadModelFiles") {
+	if (msg.op === "loadModelFiles") {
+		// The picked folder's name decides the model type of a config.json without one.
 		const first = (msg.files || [])[0];
 		const name = first ? (first.webkitRelativePath || "").split("/")[0] : "";
-		request = { op: "loadModel", id, name, files: await loadModelFiles(msg) };
+		request = { op: "loadModel", id, name, urls: pickedURLs(msg.files) };
 	}
 	return lab.handle(request, progress => postMessage({ id, progress }));
 }

@@ -29,11 +29,8 @@ func (e *labRestarted) Error() string {
 	return "the model ran out of memory; the worker restarted, so load a model again (a smaller one, or with shorter inputs)"
 }
 
-// Operations the worker adds to the lab's (see public/worker.js).
-const (
-	opLoadModelURL = "loadModelURL" // loadModelURLRequest → protocol.ModelInfo
-	opSetWorkers   = "setWorkers"   // setWorkersRequest → workersInfo
-)
+// opSetWorkers is an operation the worker adds to the lab's (see public/worker.js).
+const opSetWorkers = "setWorkers" // setWorkersRequest → workersInfo
 
 // setWorkersRequest sets how many workers the lab's data-set passes run on: 1 is the lab's worker
 // alone, 0 one per core (at most 8).
@@ -46,10 +43,4 @@ type workersInfo struct {
 	Count    int `js:"count"`
 	Cores    int `js:"cores"`
 	Replaced int `js:"replaced"` // shards that died and were replaced
-}
-
-// loadModelURLRequest asks the worker to fetch a model directory and load it.
-type loadModelURLRequest struct {
-	URL   string   `js:"url"`
-	Files []string `js:"files,omitempty"` // without it, the directory's files.json or the usual names
 }

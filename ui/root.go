@@ -36,6 +36,7 @@ type Root struct {
 	info   *protocol.ModelInfo
 	source string // where the model came from
 	url    string // the "load from URL" field
+	hub    *HubForm
 
 	text, pair string
 	result     *protocol.ForwardResult
@@ -75,8 +76,9 @@ func (c *Root) Start() {
 	c.enlarged = [2]int{-1, -1}
 	c.startPanels()
 	c.do("Loading the default model", func() (func(), error) {
+		c.update(c.hub.list()) // shown even when the default model does not load
 		var info protocol.ModelInfo
-		if err := c.call(opLoadModelURL, &loadModelURLRequest{URL: defaultModelURL}, &info); err != nil {
+		if err := c.call(protocol.OpLoadModelURL, &protocol.LoadModelURLRequest{URL: defaultModelURL}, &info); err != nil {
 			return nil, fmt.Errorf("the default model did not load: %w", err)
 		}
 		return c.modelLoaded("default model")
@@ -86,6 +88,11 @@ func (c *Root) Start() {
 // startPanels makes the workflow's panels and the analyses, each given the page and the panels it
 // works with.
 func (c *Root) startPanels() {
+	c.hub = &HubForm{Page: c, Models: c}
+	if s, ok := c.Host.(settings); ok {
+		c.hub.Settings = s
+	}
+	c.hub.start()
 	c.heads = &headMask{}
 	c.importance = &ImportancePanel{Page: c, Files: c, Heads: c.heads}
 	c.form = &ImportanceForm{Page: c, Importance: c.importance, byLayer: true, global: true}
@@ -273,7 +280,7 @@ func (c *Root) LoadURL(event vugu.DOMEvent) {
 	}
 	c.do("Loading "+url, func() (func(), error) {
 		var info protocol.ModelInfo
-		if err := c.call(opLoadModelURL, &loadModelURLRequest{URL: url}, &info); err != nil {
+		if err := c.call(protocol.OpLoadModelURL, &protocol.LoadModelURLRequest{URL: url}, &info); err != nil {
 			return nil, err
 		}
 		return c.modelLoaded(url)
@@ -382,6 +389,9 @@ func (c *Root) progressText() string {
 		return c.busy + ": " + p.Phase + "…"
 	}
 	text := fmt.Sprintf("%s: %s, %d%%", c.busy, p.Phase, 100*p.Done/p.Total)
+	if p.Unit == "bytes" {
+		text = fmt.Sprintf("%s: %s, %s of %s, %d%%", c.busy, p.Phase, byteSize(p.Done), byteSize(p.Total), 100*p.Done/p.Total)
+	}
 	if d, ok := c.left.estimate(*p, time.Now()); ok {
 		text += ", about " + roughDuration(d) + " left"
 	}

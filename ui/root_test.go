@@ -39,9 +39,13 @@ func (h *labHost) Call(op string, req, result any, progress func(protocol.Progre
 		h.lab = lab.New()
 		return &labRestarted{}
 	}
-	fields, _ := protocol.Encode(req).(map[string]any)
-	if op == opLoadModelURL {
-		files, ok := h.dirs[req.(*loadModelURLRequest).URL]
+	// The request travels as the browser's does: its fields beside op and id.
+	_, _, fields, err := protocol.SplitRequest(protocol.NewRequest(op, 1, req))
+	if err != nil {
+		return err
+	}
+	if op == protocol.OpLoadModelURL {
+		files, ok := h.dirs[req.(*protocol.LoadModelURLRequest).URL]
 		if !ok {
 			return errors.New("loadModelURL: 404")
 		}

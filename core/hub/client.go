@@ -23,6 +23,12 @@ type Client struct {
 	// HTTP sends the requests; nil means http.DefaultClient. The client's redirect policy is replaced
 	// by the Hub's (see Info).
 	HTTP *http.Client
+	// Transport, when not nil, sends the requests instead of HTTP, and follows redirects itself, as the
+	// browser's fetch does: only the final answer is seen, which is enough for Files (the Hub names the
+	// commit in its answers for small files, config.json first) but not for Info and Cache, which need
+	// what the Hub says before it redirects to storage. It is what js/wasm has: there, this package sends
+	// nothing through an http.Client, whose transport would make the module 5 MB larger.
+	Transport http.RoundTripper
 }
 
 // FileInfo is what the Hub says of one file at a revision.
@@ -76,7 +82,7 @@ func (c *Client) Download(ctx context.Context, repo Repo, file string, w io.Writ
 		info.Size = resp.ContentLength
 	}
 	report = report.Phase(file)
-	n, err := io.Copy(w, &countingReader{ctx: ctx, r: resp.Body, size: info.Size, report: report})
+	n, err := io.Copy(w, progress.Reader(ctx, resp.Body, info.Size, report))
 	if err != nil {
 		if ctx.Err() != nil {
 			err = ctx.Err()
@@ -91,28 +97,6 @@ func (c *Client) Download(ctx context.Context, repo Repo, file string, w io.Writ
 		report.Send(progress.Report{Done: int(n), Total: int(n)})
 	}
 	return info, nil
-}
-
-// countingReader reports the bytes read through it, and stops when its context is done: what the
-// connection has buffered would otherwise still be read after a cancel.
-type countingReader struct {
-	ctx    context.Context
-	r      io.Reader
-	done   int64
-	size   int64
-	report progress.Func
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	n, err := c.r.Read(p)
-	if n > 0 && c.size >= 0 {
-		c.done += int64(n)
-		c.report.Send(progress.Report{Done: int(c.done), Total: int(c.size)})
-	}
-	return n, err
 }
 
 // do sends one request for file and returns the final answer, which is a success (2xx), and what the
@@ -132,25 +116,16 @@ func (c *Client) do(ctx context.Context, method string, repo Repo, file string) 
 	if c.Token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.Token)
 	}
+	var resp *http.Response
 	var hubInfo *FileInfo
-	client := http.Client{}
-	if c.HTTP != nil {
-		client = *c.HTTP
+	switch {
+	case c.Transport != nil:
+		resp, err = c.Transport.RoundTrip(req)
+	case sendHTTP != nil:
+		resp, hubInfo, err = sendHTTP(c.HTTP, req)
+	default:
+		return nil, FileInfo{}, errors.New("hub: this build sends requests only through Client.Transport, which is not set")
 	}
-	client.CheckRedirect = func(next *http.Request, via []*http.Request) error {
-		if len(via) >= 10 {
-			return errors.New("stopped after 10 redirects")
-		}
-		if hubInfo == nil && next.Response != nil && next.Response.Header.Get("X-Repo-Commit") != "" {
-			i := fileInfo(next.Response)
-			hubInfo = &i
-			if method == http.MethodHead {
-				return http.ErrUseLastResponse
-			}
-		}
-		return nil
-	}
-	resp, err := client.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, FileInfo{}, fmt.Errorf("hub: %s: %w", address, ctx.Err())
@@ -166,6 +141,32 @@ func (c *Client) do(ctx context.Context, method string, repo Repo, file string) 
 	}
 	defer resp.Body.Close()
 	return nil, FileInfo{}, c.statusError(address, resp)
+}
+
+// sendWithClient sends req through client (nil: http.DefaultClient) with the Hub's redirect policy:
+// it follows the redirects of a renamed repository, and returns what the Hub said of the file in the
+// first answer that names a commit, where it stops for a HEAD request.
+func sendWithClient(client *http.Client, req *http.Request) (*http.Response, *FileInfo, error) {
+	var hubInfo *FileInfo
+	c := http.Client{}
+	if client != nil {
+		c = *client
+	}
+	c.CheckRedirect = func(next *http.Request, via []*http.Request) error {
+		if len(via) >= 10 {
+			return errors.New("stopped after 10 redirects")
+		}
+		if hubInfo == nil && next.Response != nil && next.Response.Header.Get("X-Repo-Commit") != "" {
+			i := fileInfo(next.Response)
+			hubInfo = &i
+			if req.Method == http.MethodHead {
+				return http.ErrUseLastResponse
+			}
+		}
+		return nil
+	}
+	resp, err := c.Do(req)
+	return resp, hubInfo, err
 }
 
 func fileInfo(resp *http.Response) FileInfo {

@@ -82,18 +82,19 @@ func (a absent) Unwrap() error        { return a.error }
 
 // Files downloads what the model in repo needs (discover's order) into memory, by name, as
 // checkpoint.LoadFiles takes them. report receives each file's bytes (see Download). After the first
-// file the revision is pinned to the commit the Hub named, so that every file comes from one commit.
-func (c *Client) Files(ctx context.Context, repo Repo, what What, report progress.Func) (map[string][]byte, error) {
+// file the revision is pinned to the commit the Hub named, so that every file comes from one commit,
+// which Files returns ("" when the Hub named none, as a plain static server does not).
+func (c *Client) Files(ctx context.Context, repo Repo, what What, report progress.Func) (files map[string][]byte, commit string, err error) {
 	m := &memoryFetcher{client: c, repo: repo, report: report, files: map[string][]byte{}}
 	names, err := discover(ctx, m, repo, what)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	files := make(map[string][]byte, len(names))
+	files = make(map[string][]byte, len(names))
 	for _, n := range names {
 		files[n] = m.files[n]
 	}
-	return files, nil
+	return files, m.commit, nil
 }
 
 // memoryFetcher downloads into memory.
@@ -102,6 +103,7 @@ type memoryFetcher struct {
 	repo   Repo
 	report progress.Func
 	files  map[string][]byte
+	commit string // the commit the Hub named first
 }
 
 func (m *memoryFetcher) fetch(ctx context.Context, file string) error {
@@ -111,7 +113,7 @@ func (m *memoryFetcher) fetch(ctx context.Context, file string) error {
 		return err
 	}
 	if info.Commit != "" && validateRevision(info.Commit) == nil {
-		m.repo.Revision = info.Commit
+		m.repo.Revision, m.commit = info.Commit, info.Commit
 	}
 	m.files[file] = b.Bytes()
 	return nil

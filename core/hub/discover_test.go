@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"maps"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -93,7 +94,7 @@ func TestFiles(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			srv := hubtest.NewServer(t, hubtest.Repo{ID: "org/m", Files: tc.files})
-			got, err := (&Client{Endpoint: srv.URL}).Files(context.Background(), Repo{ID: "org/m"}, tc.what, nil)
+			got, gotCommit, err := (&Client{Endpoint: srv.URL}).Files(context.Background(), Repo{ID: "org/m"}, tc.what, nil)
 			if tc.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.err) {
 					t.Fatalf("error %v, want one saying %q", err, tc.err)
@@ -111,14 +112,52 @@ func TestFiles(t *testing.T) {
 					t.Errorf("%s: %d bytes differ from the repository's %d", name, len(b), len(tc.files[name]))
 				}
 			}
-			// Every file after the first is asked for at the commit main was at.
+			// Every file after the first is asked for at the commit main was at, which Files returns.
 			commit := srv.Commit("org/m", "")
+			if gotCommit != commit {
+				t.Errorf("commit %q, want %q", gotCommit, commit)
+			}
 			for _, r := range srv.Requests()[1:] {
 				if !strings.HasPrefix(r.Path, "/blobs/") && !strings.Contains(r.Path, "/resolve/"+commit+"/") {
 					t.Errorf("%s %s, not at commit %s", r.Method, r.Path, commit)
 				}
 			}
 		})
+	}
+}
+
+// followingTransport sends requests as the browser's fetch does: it follows redirects itself, so that
+// only the final answer is seen.
+type followingTransport struct{ sent []string }
+
+func (f *followingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	f.sent = append(f.sent, req.URL.Path)
+	return http.DefaultClient.Do(req)
+}
+
+// TestFilesThroughTransport downloads through a Transport that follows redirects itself, as js/wasm
+// does: the weights' blobs answer without X-Repo-Commit, and the commit comes from config.json's answer.
+func TestFilesThroughTransport(t *testing.T) {
+	bert := bertFiles(t)
+	srv := hubtest.NewServer(t, hubtest.Repo{ID: "org/m", Files: bert})
+	tr := &followingTransport{}
+	got, commit, err := (&Client{Endpoint: srv.URL, Transport: tr}).Files(context.Background(), Repo{ID: "org/m"}, Model, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if commit != srv.Commit("org/m", "") {
+		t.Errorf("commit %q, want %q", commit, srv.Commit("org/m", ""))
+	}
+	if names := slices.Sorted(maps.Keys(got)); !slices.Equal(names, slices.Sorted(slices.Values(bertNeeds))) {
+		t.Fatalf("files %v, want %v", names, bertNeeds)
+	}
+	for name, b := range got {
+		if !bytes.Equal(b, bert[name]) {
+			t.Errorf("%s differs from the repository's", name)
+		}
+	}
+	if len(tr.sent) == 0 || tr.sent[0] != "/org/m/resolve/main/config.json" || !strings.HasPrefix(tr.sent[1], "/org/m/resolve/"+commit+"/") {
+		t.Errorf("sent %v: want config.json at main, then the rest at %s", tr.sent, commit)
 	}
 }
 
@@ -148,16 +187,16 @@ func TestSnapshotSharded(t *testing.T) {
 func TestFilesErrors(t *testing.T) {
 	srv := hubtest.NewServer(t, hubtest.Repo{ID: "org/private", Files: bertFiles(t), Token: "hf_secret"})
 	ctx := context.Background()
-	_, err := (&Client{Endpoint: srv.URL}).Files(ctx, Repo{ID: "org/private"}, Model, nil)
+	_, _, err := (&Client{Endpoint: srv.URL}).Files(ctx, Repo{ID: "org/private"}, Model, nil)
 	if !errors.Is(err, ErrNeedsToken) || !strings.Contains(err.Error(), "401") || !strings.Contains(err.Error(), "set HF_TOKEN") {
 		t.Errorf("no token: error %v", err)
 	}
-	_, err = (&Client{Endpoint: srv.URL, Token: "hf_wrong"}).Files(ctx, Repo{ID: "org/private"}, Model, nil)
+	_, _, err = (&Client{Endpoint: srv.URL, Token: "hf_wrong"}).Files(ctx, Repo{ID: "org/private"}, Model, nil)
 	if !errors.Is(err, ErrNeedsToken) || !strings.Contains(err.Error(), "the token in HF_TOKEN may not read") {
 		t.Errorf("a wrong token: error %v", err)
 	}
 	before := len(srv.Requests())
-	files, err := (&Client{Endpoint: srv.URL, Token: "hf_secret"}).Files(ctx, Repo{ID: "org/private"}, Model, nil)
+	files, _, err := (&Client{Endpoint: srv.URL, Token: "hf_secret"}).Files(ctx, Repo{ID: "org/private"}, Model, nil)
 	if err != nil || len(files) != len(bertNeeds) {
 		t.Fatalf("with the token: %d files, %v", len(files), err)
 	}
@@ -166,7 +205,7 @@ func TestFilesErrors(t *testing.T) {
 			t.Errorf("%s %s: Authorization %q", r.Method, r.Path, r.Authorization)
 		}
 	}
-	_, err = (&Client{Endpoint: srv.URL}).Files(ctx, Repo{ID: "org/nothing"}, Model, nil)
+	_, _, err = (&Client{Endpoint: srv.URL}).Files(ctx, Repo{ID: "org/nothing"}, Model, nil)
 	if !errors.Is(err, ErrNeedsToken) || !strings.Contains(err.Error(), "RepoNotFound") {
 		t.Errorf("no such repository: error %v", err)
 	}

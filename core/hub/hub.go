@@ -86,6 +86,10 @@ func isWordChar(c byte) bool {
 
 func notNameRune(r rune) bool { return r >= 0x80 || !isWordChar(byte(r)) && r != '-' && r != '.' }
 
+// Pinned reports whether the revision is a full commit hash, whose files never change: a copy of
+// them is as good as the Hub's.
+func (r Repo) Pinned() bool { return isCommit(r.rev()) }
+
 // isCommit reports whether rev is a full commit hash, which names files that never change.
 func isCommit(rev string) bool {
 	if len(rev) != 40 {

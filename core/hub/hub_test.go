@@ -121,3 +121,21 @@ func TestFromEnv(t *testing.T) {
 		}
 	}
 }
+
+func TestPinned(t *testing.T) {
+	for _, tc := range []struct {
+		rev  string
+		want bool
+	}{
+		{"0123456789abcdef0123456789abcdef01234567", true},
+		{"", false},
+		{"main", false},
+		{"0123456789abcdef0123456789abcdef0123456", false},  // 39 digits
+		{"0123456789ABCDEF0123456789abcdef01234567", false}, // the Hub's hashes are lower case
+		{"v1.0", false},
+	} {
+		if got := (Repo{ID: "org/name", Revision: tc.rev}).Pinned(); got != tc.want {
+			t.Errorf("revision %q: Pinned() = %v, want %v", tc.rev, got, tc.want)
+		}
+	}
+}

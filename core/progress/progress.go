@@ -3,7 +3,11 @@
 // context.Canceled), and a Func, which only listens: it cannot stop the work, and may be nil.
 package progress
 
-import "time"
+import (
+	"context"
+	"io"
+	"time"
+)
 
 // Report says how far a computation has got: Done of Total steps of its current Phase.
 type Report struct {
@@ -50,4 +54,31 @@ func Throttle(f Func, every time.Duration) Func {
 			f(r)
 		}
 	}
+}
+
+// Reader returns a reader of r that reports the bytes read through it to f as Done of total (a
+// download's length; nothing is reported when total is negative, unknown), and that stops with ctx's
+// error once ctx is done: what a connection has buffered would otherwise still be read after a cancel.
+func Reader(ctx context.Context, r io.Reader, total int64, f Func) io.Reader {
+	return &reader{ctx: ctx, r: r, total: total, report: f}
+}
+
+type reader struct {
+	ctx    context.Context
+	r      io.Reader
+	done   int64
+	total  int64
+	report Func
+}
+
+func (c *reader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	n, err := c.r.Read(p)
+	if n > 0 && c.total >= 0 {
+		c.done += int64(n)
+		c.report.Send(Report{Done: int(c.done), Total: int(c.total)})
+	}
+	return n, err
 }

@@ -27,6 +27,10 @@ type Lab struct {
 	pool          shards
 	shared        *loaded
 	sharedVersion int
+
+	// kept is where the models downloaded from a Hub are kept; nil means the host's, if any
+	// (hostStore).
+	kept Store
 }
 
 // New returns a lab with no model loaded.
@@ -47,7 +51,16 @@ func handle[Req, Res any](run func(*Lab, context.Context, *Req, Reporter) (*Res,
 }
 
 var handlers = map[string]handler{
-	protocol.OpLoadModel: handle((*Lab).LoadModel),
+	protocol.OpLoadModel:    handle((*Lab).LoadModel),
+	protocol.OpLoadModelURL: handle((*Lab).LoadModelURL),
+	protocol.OpLoadHubModel: handle((*Lab).LoadHubModel),
+	protocol.OpHubFiles:     handle((*Lab).HubFiles),
+	protocol.OpKeptModels: handle(func(l *Lab, _ context.Context, _ *struct{}, _ Reporter) (*protocol.KeptModels, error) {
+		return l.KeptModels()
+	}),
+	protocol.OpDeleteKeptModel: handle(func(l *Lab, _ context.Context, req *protocol.DeleteKeptModelRequest, _ Reporter) (*protocol.KeptModels, error) {
+		return l.DeleteKeptModel(req)
+	}),
 	protocol.OpModelInfo: handle(func(l *Lab, _ context.Context, _ *struct{}, _ Reporter) (*protocol.ModelInfo, error) {
 		return l.ModelInfo()
 	}),

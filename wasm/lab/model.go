@@ -28,18 +28,29 @@ type loaded struct {
 
 var errNoModel = errors.New("no model is loaded: send loadModel first")
 
-// LoadModel loads a model from its files. The model loaded before stays in place if this one fails.
-// A model that would not fit the memory left with a pass of the run's defaults (importance on a batch of
-// bertology.DefaultBatchSize sequences of DefaultMaxSeqLength tokens) is refused before its weights are
-// read. Reading them reports each tensor and can be cancelled between two.
+// LoadModel loads a model from its files, or from the addresses of its files. The model loaded before
+// stays in place if this one fails. A model that would not fit the memory left with a pass of the run's
+// defaults (importance on a batch of bertology.DefaultBatchSize sequences of DefaultMaxSeqLength tokens)
+// is refused before its weights are read. Reading them reports each tensor and can be cancelled between
+// two.
 func (l *Lab) LoadModel(ctx context.Context, req *protocol.LoadModelRequest, report Reporter) (*protocol.ModelInfo, error) {
+	files := req.Files
+	if req.URLs != nil {
+		if req.Files != nil {
+			return nil, errors.New("give the files or their urls, not both")
+		}
+		var err error
+		if files, err = pickedFiles(ctx, req.URLs, report); err != nil {
+			return nil, err
+		}
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	if err := fitsMemory(req.Name, req.Files); err != nil {
+	if err := fitsMemory(req.Name, files); err != nil {
 		return nil, err
 	}
-	ck, err := checkpoint.LoadContext(ctx, req.Name, req.Files, throttled(report))
+	ck, err := checkpoint.LoadContext(ctx, req.Name, files, throttled(report))
 	if err != nil {
 		return nil, err
 	}
@@ -53,7 +64,7 @@ func (l *Lab) LoadModel(ctx context.Context, req *protocol.LoadModelRequest, rep
 	}
 	ld := &loaded{model: m, files: ck.Files}
 	ld.tok, ld.tokErr = tokenizer.FromFiles(string(ck.Config.ModelType), ck.Files)
-	ld.info = describe(m, req.Files)
+	ld.info = describe(m, files)
 	report(protocol.Progress{Phase: "building the model", Done: 1, Total: 1})
 	l.model = ld
 	return l.ModelInfo()

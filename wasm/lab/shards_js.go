@@ -3,7 +3,6 @@
 package lab
 
 import (
-	"errors"
 	"fmt"
 	"syscall/js"
 
@@ -38,7 +37,7 @@ func (p jsShards) SetModel(version int, files map[string][]byte) error {
 // event loop while every goroutine waits, so the shards' answers get in.
 func (p jsShards) Run(op string, req, res any) error {
 	v, _ := protocol.ToJS(protocol.Encode(req))
-	tree, err := await(p.pool.Call("run", op, v))
+	tree, err := await(p.pool.Call("run", op, v), protocol.FromJS)
 	if err != nil {
 		return err
 	}
@@ -46,33 +45,4 @@ func (p jsShards) Run(op string, req, res any) error {
 		return fmt.Errorf("the answer does not fit: %w", err)
 	}
 	return nil
-}
-
-// await waits for a promise and returns its value as a value tree, or its rejection as an error.
-func await(promise js.Value) (any, error) {
-	type settled struct {
-		tree any
-		err  error
-	}
-	done := make(chan settled, 1)
-	// The callbacks run on the event loop and must not block: they convert the value while it is at
-	// hand and leave.
-	onValue := js.FuncOf(func(_ js.Value, a []js.Value) any {
-		tree, err := protocol.FromJS(a[0])
-		done <- settled{tree: tree, err: err}
-		return nil
-	})
-	onError := js.FuncOf(func(_ js.Value, a []js.Value) any {
-		msg := js.Global().Get("String").Invoke(a[0]).String()
-		if a[0].Type() == js.TypeObject && a[0].Get("message").Type() == js.TypeString {
-			msg = a[0].Get("message").String()
-		}
-		done <- settled{err: errors.New(msg)}
-		return nil
-	})
-	defer onValue.Release()
-	defer onError.Release()
-	promise.Call("then", onValue, onError)
-	s := <-done
-	return s.tree, s.err
 }

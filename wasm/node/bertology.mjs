@@ -6,7 +6,7 @@
 //	const lab = await loadBertology();
 //	const info = await lab.handle({ op: "loadModel", files: await readModelDir("public/models/bert-tiny-sst2") });
 //	const out = await lab.handle({ op: "forward", text: "a gripping, funny and moving film" }, p => console.log(p));
-//	await lab.handle({ op: "loadModel", files: await readHubModel("prajjwal1/bert-tiny", { onProgress: p => console.log(p) }) });
+//	await lab.handle({ op: "loadModel", files: await lab.readHubModel("prajjwal1/bert-tiny", { onProgress: p => console.log(p) }) });
 //
 // One lab lives in one JavaScript realm: it registers globalThis.bertologyHandle. useShards gives it a
 // pool of worker threads for its data-set passes, as the browser's worker has Web Workers.
@@ -58,6 +58,28 @@ export async function loadBertology({ wasm = join(publicDir, "bertology.wasm"), 
 	return {
 		// handle sends one request {op, id?, ...fields}; onProgress receives {phase, done, total}.
 		handle: program.handle,
+		// readHubModel downloads from a Hugging Face Hub the files of a model, in the form loadModel
+		// takes: those transformers reads, found as the lab finds them (the hubFiles op, through Node's
+		// fetch). id is "org/name", "name", or the address of the model's page
+		// (https://huggingface.co/org/name, or .../tree/<revision>, which also names the Hub). Options:
+		// revision (default "main"), endpoint (default $HF_ENDPOINT, else https://huggingface.co), token
+		// (default $HF_TOKEN), onProgress({phase, done, total, unit: "bytes"}) with each file's name and
+		// bytes, signal (an AbortSignal that stops the downloads).
+		readHubModel: async (id, { revision = "", endpoint = process.env.HF_ENDPOINT ?? "", token = process.env.HF_TOKEN ?? "", onProgress, signal } = {}) => {
+			signal?.throwIfAborted();
+			const requestID = nextRequestID++;
+			const cancel = () => program.handle({ op: "cancel", target: requestID });
+			signal?.addEventListener("abort", cancel);
+			try {
+				const { files } = await program.handle({ op: "hubFiles", id: requestID, model: id, revision, endpoint, token }, onProgress);
+				return files;
+			} catch (err) {
+				signal?.throwIfAborted();
+				throw err;
+			} finally {
+				signal?.removeEventListener("abort", cancel);
+			}
+		},
 		// kernels names the kernels the lab runs: "relaxed-simd", "simd128" or "go".
 		kernels: kernelName,
 		// exited reports whether the lab's Go program has ended (only running out of memory ends it)
@@ -104,6 +126,9 @@ function withMaxMemory(bytes, pages) {
 	throw new Error("the module has no memory section");
 }
 
+// nextRequestID numbers the requests of this module that may be cancelled, apart from the caller's.
+let nextRequestID = 2 ** 40;
+
 // useShards gives the lab of this realm a pool of count shards (public/shards.js), each a worker thread
 // running a lab of its own (shard.mjs) loaded with options as loadBertology's. With count 1 the lab
 // runs its passes itself; resize(1) stops the shards. It returns the pool.
@@ -140,96 +165,6 @@ export async function readModelDir(dir) {
 		if (e.isFile() || e.isSymbolicLink() && (await stat(join(dir, e.name))).isFile()) {
 			files[e.name] = new Uint8Array(await readFile(join(dir, e.name)));
 		}
-	}
-	return files;
-}
-
-// The files readHubModel looks for, in transformers' order, as package bertology/core/hub does.
-const hubWeightFiles = ["model.safetensors", "model.safetensors.index.json", "pytorch_model.bin", "pytorch_model.bin.index.json"];
-const hubTokenizerFiles = ["tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt", "vocab.json", "merges.txt"];
-
-// readHubModel downloads from a Hugging Face Hub the files of a model, in the form loadModel takes.
-// id is "org/name", "name", or the address of the model's page (https://huggingface.co/org/name, or
-// .../tree/<revision>, which also names the endpoint). The files are those transformers reads:
-// config.json, the first of model.safetensors, model.safetensors.index.json, pytorch_model.bin and
-// pytorch_model.bin.index.json the repository has (with the shards an index lists), and the tokenizer's
-// files it has. Options: revision (default "main"), endpoint (default $HF_ENDPOINT, else
-// https://huggingface.co), token (default $HF_TOKEN), onProgress({phase, done, total}) with each
-// file's name and bytes, signal (an AbortSignal that stops the downloads).
-export async function readHubModel(id, { revision, endpoint, token = process.env.HF_TOKEN, onProgress, signal } = {}) {
-	if (/^https?:\/\//.test(id)) {
-		const url = new URL(id);
-		endpoint ??= url.origin;
-		const parts = url.pathname.split("/").filter(Boolean).map(decodeURIComponent);
-		const page = p => ["tree", "blob", "resolve"].includes(p);
-		const at = parts.length >= 4 && page(parts[2]) ? 2 : parts.length === 3 && page(parts[1]) ? 1 : parts.length;
-		revision ??= parts[at + 1];
-		id = parts.slice(0, at).join("/");
-	}
-	if (!/^[\w.-]+(\/[\w.-]+)?$/.test(id) || /--|\.\./.test(id)) {
-		throw new Error(`readHubModel: ${JSON.stringify(id)} is not a model id (org/name, or name alone)`);
-	}
-	const base = (endpoint ?? process.env.HF_ENDPOINT ?? "https://huggingface.co").replace(/\/+$/, "");
-	revision ??= "main";
-	const headers = token ? { Authorization: `Bearer ${token}` } : {};
-	const files = {};
-	// get downloads one file into files; it returns false when the repository does not have it.
-	const get = async name => {
-		const url = `${base}/${id}/resolve/${encodeURIComponent(revision)}/${encodeURIComponent(name)}`;
-		const res = await fetch(url, { headers, signal });
-		const code = res.headers.get("x-error-code");
-		if (res.status === 404 && code !== "RevisionNotFound" && code !== "RepoNotFound") {
-			await res.body?.cancel();
-			return false;
-		}
-		if (!res.ok) {
-			await res.body?.cancel();
-			const why = res.status === 401 || res.status === 403
-				? (token ? ": the token may not read this repository" : ": the repository is private or gated (or does not exist): give a token (HF_TOKEN)")
-				: "";
-			throw new Error(`${url}: ${res.status} ${res.statusText}${code ? ` (${code})` : ""}${why}`);
-		}
-		// Every file after the first comes from the commit the revision was at (small files, as
-		// config.json, are answered by the Hub itself, with the commit).
-		revision = res.headers.get("x-repo-commit") ?? revision;
-		const total = Number(res.headers.get("content-length") ?? 0);
-		const chunks = [];
-		let done = 0;
-		for await (const chunk of res.body) {
-			chunks.push(chunk);
-			done += chunk.length;
-			// A compressed answer's Content-Length counts fewer bytes than it gives.
-			onProgress?.({ phase: name, done, total: Math.max(total, done) });
-		}
-		const bytes = new Uint8Array(done);
-		chunks.reduce((at, c) => (bytes.set(c, at), at + c.length), 0);
-		files[name] = bytes;
-		return true;
-	};
-	if (!await get("config.json")) {
-		throw new Error(`readHubModel: ${id} has no config.json, which every model has`);
-	}
-	const weights = await (async () => {
-		for (const name of hubWeightFiles) {
-			if (await get(name)) {
-				return name;
-			}
-		}
-		throw new Error(`readHubModel: ${id} has no weights: none of ${hubWeightFiles.join(", ")}`);
-	})();
-	if (weights.endsWith(".index.json")) {
-		const shards = new Set(Object.values(JSON.parse(new TextDecoder().decode(files[weights])).weight_map ?? {}));
-		for (const shard of shards) {
-			if (typeof shard !== "string" || !/^[^./\\][^/\\\x00-\x1f]*$/.test(shard)) {
-				throw new Error(`readHubModel: ${weights} lists the shard ${JSON.stringify(shard)}, which is not a file name`);
-			}
-			if (!await get(shard)) {
-				throw new Error(`readHubModel: ${weights} lists the shard ${shard}, which ${id} does not have`);
-			}
-		}
-	}
-	for (const name of hubTokenizerFiles) {
-		await get(name);
 	}
 	return files;
 }

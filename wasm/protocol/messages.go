@@ -41,8 +41,13 @@ const (
 // is where the files came from (a folder's name, a URL, a Hub id): it decides the model type of a
 // config.json without one, as with transformers. Loading replaces the model loaded before, but only
 // once the new one has loaded.
+//
+// URLs, instead of Files, gives the address of each file of the directory (the blob: URLs of the files
+// a user picked): the lab fetches those it needs, found as transformers finds them
+// (checkpoint.Discover), and leaves the others (TensorFlow or ONNX weights, READMEs) alone.
 type LoadModelRequest struct {
 	Files map[string][]byte `js:"files"`
+	URLs  map[string]string `js:"urls"`
 	Name  string            `js:"name"`
 }
 
@@ -139,9 +144,11 @@ type CancelResult struct {
 	Cancelled bool `js:"cancelled"`
 }
 
-// Progress reports how far a long operation has come: Done of Total steps of its current Phase.
+// Progress reports how far a long operation has come: Done of Total steps of its current Phase. Unit
+// is "bytes" for a download (Phase is then the file's name), "" for steps.
 type Progress struct {
 	Phase string `js:"phase"`
 	Done  int    `js:"done"`
 	Total int    `js:"total"`
+	Unit  string `js:"unit,omitempty"`
 }
