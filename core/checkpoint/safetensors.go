@@ -10,6 +10,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"bertology/core/tensor"
 )
@@ -78,7 +79,21 @@ func openSafetensors(data []byte) (*safetensorsWeights, error) {
 	if n > uint64(len(data)-8) {
 		return nil, fmt.Errorf("header length %d runs past the end of the %d-byte file", n, len(data))
 	}
-	names, raw, err := jsonObject(data[8 : 8+n])
+	header := data[8 : 8+n]
+	if !utf8.Valid(header) {
+		// Go's JSON decoder would turn the bad bytes of a tensor's name into U+FFFD, silently renaming
+		// it; the safetensors library refuses such a header, and so do we.
+		bad := 0
+		for bad < len(header) {
+			r, size := utf8.DecodeRune(header[bad:])
+			if r == utf8.RuneError && size <= 1 {
+				break
+			}
+			bad += size
+		}
+		return nil, fmt.Errorf("header is not valid UTF-8 (byte %d of the header)", bad)
+	}
+	names, raw, err := jsonObject(header)
 	if err != nil {
 		return nil, fmt.Errorf("header: %w", err)
 	}

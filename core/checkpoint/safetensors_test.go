@@ -185,6 +185,8 @@ func TestReadSafetensorsErrors(t *testing.T) {
 		{"null header", safetensorsFile("null", nil), []string{"header", "not a JSON object"}},
 		{"array header", safetensorsFile("[1, 2]", nil), []string{"header", "not a JSON object"}},
 		{"trailing header", safetensorsFile(`{} {}`, nil), []string{"header", "after the closing brace"}},
+		// a Latin-1 "é" in a tensor's name, which Go's JSON decoder would read as U+FFFD
+		{"not utf-8", safetensorsFile("{\"caf\xe9\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", eight[:4]), []string{"header is not valid UTF-8", "byte 5 of the header"}},
 		{"duplicate key", safetensorsFile(`{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"w":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}`, eight),
 			[]string{`"w"`, "twice"}},
 		{"bad metadata", safetensorsFile(`{"__metadata__":{"format":1}}`, nil), []string{"__metadata__", "string map"}},
