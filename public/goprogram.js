@@ -27,12 +27,18 @@
 				const go = new Go();
 				// An event for a program that has ended (a timer it set, the callback of a promise it
 				// awaited) would throw "Go program has already exited" out of the event loop: it is
-				// dropped. (_resume is how wasm_exec.js delivers every event to the program.)
+				// dropped. (_resume is how wasm_exec.js delivers every event to the program.) Its timers
+				// are forgotten too: wasm_exec.js resumes the program until a fired timer leaves
+				// _scheduledTimeouts, which a program that has ended never does, so it would warn
+				// "missed timeout event" for ever.
 				const resume = go._resume.bind(go);
 				go._resume = () => {
 					if (!go.exited) {
 						resume();
+						return;
 					}
+					go._scheduledTimeouts.forEach(clearTimeout);
+					go._scheduledTimeouts.clear();
 				};
 				const ready = new Promise(resolve => { root.onBertologyReady = resolve; });
 				const instance = await instantiate(go);
