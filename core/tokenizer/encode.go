@@ -29,6 +29,7 @@ func (t *tokenizer) Encode(text, pair string, hasPair bool, opt Options) (Encodi
 // assemble is prepare_for_model: truncate, add the special tokens, pad.
 func (t *tokenizer) assemble(a, b []piece, hasPair bool, opt Options) (Encoding, error) {
 	specials := t.layout.count(hasPair)
+	truncated := 0
 	if n := len(a) + len(b) + specials; opt.MaxLength > 0 && n > opt.MaxLength {
 		if !opt.Truncate {
 			return Encoding{}, fmt.Errorf("tokenizer: %d tokens, more than the maximum length %d", n, opt.MaxLength)
@@ -37,13 +38,14 @@ func (t *tokenizer) assemble(a, b []piece, hasPair bool, opt Options) (Encoding,
 		if a, b, err = truncateLongestFirst(a, b, hasPair, n-opt.MaxLength); err != nil {
 			return Encoding{}, fmt.Errorf("tokenizer: cannot truncate to %d tokens with %d special tokens: %w", opt.MaxLength, specials, err)
 		}
+		truncated = n - opt.MaxLength
 	}
 	n := len(a) + len(b) + specials
 	size := n
 	if opt.Pad && opt.MaxLength > n {
 		size = opt.MaxLength
 	}
-	enc := Encoding{Tokens: make([]string, 0, size), IDs: make([]int, 0, size), AttentionMask: make([]int, 0, size)}
+	enc := Encoding{Tokens: make([]string, 0, size), IDs: make([]int, 0, size), AttentionMask: make([]int, 0, size), Truncated: truncated}
 	if t.typeIDs {
 		enc.TypeIDs = make([]int, 0, size)
 	}

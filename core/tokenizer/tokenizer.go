@@ -27,6 +27,9 @@ type Encoding struct {
 	IDs           []int
 	TypeIDs       []int
 	AttentionMask []int
+	// Truncated is how many tokens Options.Truncate cut off (Hugging Face's num_truncated_tokens);
+	// 0 when the input fit.
+	Truncated int
 }
 
 // Options says how long an encoding may be and whether to pad it.

@@ -258,7 +258,7 @@ func TestLensMasked(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	enc, err := l.encode(text, "")
+	enc, err := l.encode(text, "", false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -472,7 +472,7 @@ func TestDatasetAnalysesErrors(t *testing.T) {
 // TestHiddenStatesOneToken: GPT-2 reads "hello" as one token, whose vectors have no spread to analyse.
 func TestHiddenStatesOneToken(t *testing.T) {
 	l := loadModel(t, "gpt2")
-	enc, err := l.encode("hello", "")
+	enc, err := l.encode("hello", "", false)
 	if err != nil {
 		t.Fatal(err)
 	}

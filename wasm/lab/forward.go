@@ -42,7 +42,7 @@ func (l *Lab) Forward(ctx context.Context, req *protocol.ForwardRequest, report 
 	}
 	report(protocol.Progress{Phase: "forward", Done: 1, Total: 1})
 
-	res := &protocol.ForwardResult{Tokens: in.Tokens, IDs: in.IDs, TypeIDs: in.TypeIDs}
+	res := &protocol.ForwardResult{Tokens: in.Tokens, IDs: in.IDs, TypeIDs: in.TypeIDs, Truncated: in.Truncated}
 	for _, a := range out.Attentions {
 		res.Attentions = append(res.Attentions, dropBatch(a))
 	}
@@ -88,7 +88,7 @@ func (l *Lab) input(req *protocol.ForwardRequest) (*protocol.Tokens, error) {
 			in.Tokens = append(in.Tokens, l.tokenName(int(id)))
 		}
 	default:
-		enc, err := l.encode(req.Text, req.Pair)
+		enc, err := l.encode(req.Text, req.Pair, req.Truncate)
 		if err != nil {
 			return nil, err
 		}

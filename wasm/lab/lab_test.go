@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -261,6 +262,68 @@ func TestTokenize(t *testing.T) {
 	}
 	if !reflect.DeepEqual(res, want) {
 		t.Errorf("got %+v\nwant %+v", res, want)
+	}
+}
+
+// TestTruncate checks the lab's truncation against transformers' truncation=True (longest_first) on
+// the golden BERT, whose maximum is 64 tokens: a single text keeps its first 62 tokens between [CLS]
+// and [SEP]; a pair loses tokens off the longer text only, and both keep their [SEP].
+func TestTruncate(t *testing.T) {
+	l := loadBERT(t)
+	hellos := strings.TrimSpace(strings.Repeat("hello ", 100)) // 100 tokens "hello", id 99
+	repeat := func(tok string, id int32, n int) ([]string, []int32) {
+		return slices.Repeat([]string{tok}, n), slices.Repeat([]int32{id}, n)
+	}
+	tests := []struct {
+		name, text, pair string
+		wantTokens       []string
+		wantIDs          []int32
+		wantTypeIDs      []int32
+		wantTruncated    int
+	}{
+		{name: "fits", text: "hello world", wantTokens: []string{"[CLS]", "hello", "world", "[SEP]"},
+			wantIDs: []int32{2, 99, 100, 3}, wantTypeIDs: []int32{0, 0, 0, 0}},
+		{name: "single", text: hellos, wantTruncated: 100 + 2 - 64},
+		{name: "pair", text: hellos, pair: "unaffable", wantTruncated: 100 + 3 + 3 - 64},
+	}
+	// The long inputs' wants: [CLS] hello… [SEP] (un ##aff ##able [SEP]).
+	tok, id := repeat("hello", 99, 62)
+	tests[1].wantTokens = slices.Concat([]string{"[CLS]"}, tok, []string{"[SEP]"})
+	tests[1].wantIDs = slices.Concat([]int32{2}, id, []int32{3})
+	tests[1].wantTypeIDs = make([]int32, 64)
+	tok, id = repeat("hello", 99, 64-3-3)
+	tests[2].wantTokens = slices.Concat([]string{"[CLS]"}, tok, []string{"[SEP]", "un", "##aff", "##able", "[SEP]"})
+	tests[2].wantIDs = slices.Concat([]int32{2}, id, []int32{3, 101, 102, 103, 3})
+	tests[2].wantTypeIDs = slices.Concat(make([]int32, 64-4), []int32{1, 1, 1, 1})
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			want := &protocol.Tokens{Tokens: tt.wantTokens, IDs: tt.wantIDs, TypeIDs: tt.wantTypeIDs, Truncated: tt.wantTruncated}
+			got, err := l.Tokenize(&protocol.TokenizeRequest{Text: tt.text, Pair: tt.pair, Truncate: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("tokenize: got %+v\nwant %+v", got, want)
+			}
+			res, err := l.Forward(context.Background(), &protocol.ForwardRequest{Text: tt.text, Pair: tt.pair, Truncate: true}, func(protocol.Progress) {})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(res.Tokens, want.Tokens) || res.Truncated != want.Truncated || res.Attentions[0].Shape[1] != len(want.Tokens) {
+				t.Errorf("forward: tokens %v, truncated %d, attention shape %v; want the tokenizer's, truncated %d",
+					res.Tokens, res.Truncated, res.Attentions[0].Shape, want.Truncated)
+			}
+			// Without truncation the long inputs stay an error that says the lengths.
+			_, err = l.Forward(context.Background(), &protocol.ForwardRequest{Text: tt.text, Pair: tt.pair}, func(protocol.Progress) {})
+			if tt.wantTruncated > 0 {
+				wantErr := fmt.Sprintf("%d tokens, more than the maximum length 64", 64+tt.wantTruncated)
+				if err == nil || !strings.Contains(err.Error(), wantErr) {
+					t.Errorf("forward without truncation: error %v, want one saying %q", err, wantErr)
+				}
+			} else if err != nil {
+				t.Errorf("forward without truncation: %v", err)
+			}
+		})
 	}
 }
 

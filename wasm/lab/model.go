@@ -133,25 +133,28 @@ func (l *Lab) ModelInfo() (*protocol.ModelInfo, error) {
 
 // Tokenize encodes a text or text pair with the model's tokenizer.
 func (l *Lab) Tokenize(req *protocol.TokenizeRequest) (*protocol.Tokens, error) {
-	enc, err := l.encode(req.Text, req.Pair)
+	enc, err := l.encode(req.Text, req.Pair, req.Truncate)
 	if err != nil {
 		return nil, err
 	}
 	return tokensOf(enc), nil
 }
 
-func (l *Lab) encode(text, pair string) (tokenizer.Encoding, error) {
+// encode tokenizes a text or text pair, special tokens included, for the model: an input longer than
+// the model's maximum is an error, or, when truncate says, cut down to it as transformers'
+// truncation=True does.
+func (l *Lab) encode(text, pair string, truncate bool) (tokenizer.Encoding, error) {
 	if l.model == nil {
 		return tokenizer.Encoding{}, errNoModel
 	}
 	if l.model.tok == nil {
 		return tokenizer.Encoding{}, fmt.Errorf("the model has no tokenizer (%v); give token ids instead", l.model.tokErr)
 	}
-	return l.model.tok.Encode(text, pair, pair != "", tokenizer.Options{MaxLength: l.model.info.MaxPositions})
+	return l.model.tok.Encode(text, pair, pair != "", tokenizer.Options{MaxLength: l.model.info.MaxPositions, Truncate: truncate})
 }
 
 func tokensOf(enc tokenizer.Encoding) *protocol.Tokens {
-	return &protocol.Tokens{Tokens: enc.Tokens, IDs: int32s(enc.IDs), TypeIDs: int32s(enc.TypeIDs)}
+	return &protocol.Tokens{Tokens: enc.Tokens, IDs: int32s(enc.IDs), TypeIDs: int32s(enc.TypeIDs), Truncated: enc.Truncated}
 }
 
 func int32s(v []int) []int32 {

@@ -72,6 +72,9 @@ type ModelInfo struct {
 type TokenizeRequest struct {
 	Text string `js:"text"`
 	Pair string `js:"pair"`
+	// Truncate cuts an input longer than the model's maximum down to it (transformers'
+	// truncation=True, longest_first); without it such an input is an error.
+	Truncate bool `js:"truncate"`
 }
 
 // Tokens is a tokenized input, with special tokens.
@@ -79,15 +82,20 @@ type Tokens struct {
 	Tokens  []string `js:"tokens"`
 	IDs     []int32  `js:"ids"`
 	TypeIDs []int32  `js:"typeIds"`
+	// Truncated is how many tokens the request's Truncate cut off; 0 when the input fit.
+	Truncated int `js:"truncated,omitempty"`
 }
 
 // ForwardRequest runs the model on one input: either Text (and Pair, when not empty), which the model's
 // tokenizer encodes, or IDs (and TypeIDs, optional) given directly.
 type ForwardRequest struct {
-	Text    string  `js:"text"`
-	Pair    string  `js:"pair"`
-	IDs     []int32 `js:"ids"`
-	TypeIDs []int32 `js:"typeIds"`
+	Text string `js:"text"`
+	Pair string `js:"pair"`
+	// Truncate cuts a Text (and Pair) longer than the model's maximum down to it, as
+	// TokenizeRequest's does; without it such an input is an error.
+	Truncate bool    `js:"truncate"`
+	IDs      []int32 `js:"ids"`
+	TypeIDs  []int32 `js:"typeIds"`
 	// HeadMask is [layers × heads] row-major: 1 keeps a head, 0 silences it, values between scale it.
 	// Empty keeps every head.
 	HeadMask []float32 `js:"headMask"`
@@ -105,6 +113,8 @@ type ForwardResult struct {
 	Tokens  []string `js:"tokens"`
 	IDs     []int32  `js:"ids"`
 	TypeIDs []int32  `js:"typeIds"`
+	// Truncated is how many tokens the request's Truncate cut off; 0 when the input fit.
+	Truncated int `js:"truncated,omitempty"`
 	// Logits is the head's output: [labels] for a classification head, [tokens, vocab] for a
 	// language-model head when the request asks for them (else empty).
 	Logits Tensor `js:"logits"`
