@@ -12,6 +12,10 @@ if ("serviceWorker" in navigator) {
 	navigator.serviceWorker.register("sw.js").catch(err => console.warn("bertology: no offline copy:", err));
 }
 
+// No form submits natively, which would reload the page and lose what it holds: the UI's submit
+// handlers do their work, and this holds even if the UI has stopped.
+document.addEventListener("submit", e => e.preventDefault(), true);
+
 const go = new Go();
 // The UI links the core's kernel imports (it reads the core's defaults) but computes nothing: it gets the
 // imports without a kernel module, and Go's kernels would run if it ever did.

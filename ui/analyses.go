@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/vugu/vugu"
+	"github.com/vugu/vugu/js"
 
 	"bertology/wasm/protocol"
 )
@@ -109,6 +110,16 @@ func (c *Root) Cancel() { c.Host.Cancel() }
 
 // setField stores an input element's value in a panel's field.
 func setField(dst *string, event vugu.DOMEvent) { *dst = event.PropString("target", "value") }
+
+// fill puts value into the input element el after each render, when the field holds something else (Vugu
+// may make the element anew). A .value property in the template would go through Vugu's fixed 16 KB
+// render buffer, which a long paste does not fit: the render fails. fill sets the property directly,
+// as Chart.show does a chart's SVG. Every field of the page is filled so.
+func fill(el js.Value, value string) {
+	if el.Get("value").String() != value {
+		el.Set("value", value)
+	}
+}
 
 // depthName names depth d of a model's hidden states: 0 is the embeddings' output, d > 0 the output of
 // layer d−1 (layers are counted from 0 on this page, as in the head and model views).

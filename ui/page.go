@@ -39,6 +39,11 @@ func (c *Root) working() bool { return c.busy != "" }
 func (c *Root) do(what string, work func() (apply func(), err error)) {
 	c.busy, c.progress = what, nil
 	go func() {
+		defer func() {
+			if v := recover(); v != nil {
+				c.update(func() { c.busy, c.progress, c.err = "", nil, panicMessage(v) })
+			}
+		}()
 		apply, err := work()
 		c.update(func() {
 			c.busy, c.progress = "", nil
@@ -74,8 +79,25 @@ func (c *Root) restartedBy(err error) {
 
 func (c *Root) update(f func()) {
 	c.Env.Lock()
+	defer c.Env.UnlockRender()
+	defer func() {
+		if v := recover(); v != nil {
+			c.failed(v)
+		}
+	}()
 	f()
-	c.Env.UnlockRender()
+}
+
+// failed shows a panic v of an event handler or a job under the lock: the page works on.
+func (c *Root) failed(v any) { c.busy, c.progress, c.err = "", nil, panicMessage(v) }
+
+// renderFailed follows a build or render of the page that failed with err, under the lock: it shows
+// the error and drops the result, whose views are the likeliest to have failed, so that the page
+// renders again without them.
+func (c *Root) renderFailed(err error) {
+	c.err = "internal error: the page could not be drawn: " + err.Error()
+	c.result = nil
+	c.drawResult()
 }
 
 // report shows the lab's progress. The lab throttles its reports (wasm/lab's throttled, the one place

@@ -39,6 +39,7 @@ type Root struct {
 	hub    *HubForm
 
 	text, pair string
+	truncate   bool // cut an input longer than the model's maximum down to it
 	result     *protocol.ForwardResult
 
 	view     string // "head" or "model"
@@ -70,7 +71,7 @@ type Root struct {
 
 // Start opens the default model and runs the default input, so the views show at once.
 func (c *Root) Start() {
-	c.text = "the quick brown fox jumped over the lazy dog"
+	c.text, c.truncate = "the quick brown fox jumped over the lazy dog", true
 	c.view = "head"
 	c.focus = -1
 	c.enlarged = [2]int{-1, -1}
@@ -122,7 +123,7 @@ func (c *Root) modelLoaded(source string) (func(), error) {
 
 func (c *Root) forward() (*protocol.ForwardResult, error) {
 	c.Env.RLock()
-	req := &protocol.ForwardRequest{Text: c.text, Pair: c.pair, HeadMask: c.heads.forInput()}
+	req := &protocol.ForwardRequest{Text: c.text, Pair: c.pair, Truncate: c.truncate, HeadMask: c.heads.forInput()}
 	c.Env.RUnlock()
 	var result protocol.ForwardResult
 	if err := c.call(protocol.OpForward, req, &result); err != nil {
@@ -135,7 +136,7 @@ func (c *Root) showResult(result *protocol.ForwardResult, err error) {
 	if err != nil {
 		c.result = nil
 		c.err = err.Error()
-		c.redraw()
+		c.drawResult() // the bars of the last input go with it
 		return
 	}
 	c.result = result
@@ -157,6 +158,14 @@ func (c *Root) headsIn(l int) int {
 		return 0
 	}
 	return c.result.Attentions[l].Shape[0]
+}
+
+// truncatedText says how far the lab cut the input, or "" when it fit.
+func (c *Root) truncatedText() string {
+	if c.result == nil || c.result.Truncated == 0 {
+		return ""
+	}
+	return fmt.Sprintf("truncated to %d tokens", len(c.result.Tokens))
 }
 
 func (c *Root) tokenCount() int {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -260,10 +261,17 @@ func TestRootErrors(t *testing.T) {
 		t.Errorf("empty URL: error %q", c.err)
 	}
 
+	// A long input is truncated to the model's maximum by default; without truncation it is an error,
+	// and the last input's views and bars go.
 	handle(c, func() { c.SetText(event{value: strings.Repeat("fox ", 100)}); c.Run(event{}) })
 	waitIdle(t, c)
-	if !strings.HasPrefix(c.err, "forward: ") || c.result != nil || c.headSVG != "" {
-		t.Errorf("too long an input: error %q, result %v", c.err, c.result != nil)
+	if got, max := c.tokenCount(), c.info.MaxPositions; c.err != "" || got != max || c.truncatedText() != fmt.Sprintf("truncated to %d tokens", max) {
+		t.Errorf("truncated long input: error %q, %d tokens (%q), want %d", c.err, got, c.truncatedText(), max)
+	}
+	handle(c, func() { toggle(&c.truncate); c.Run(event{}) })
+	waitIdle(t, c)
+	if !strings.HasPrefix(c.err, "forward: ") || c.result != nil || c.headSVG != "" || c.barsSVG != "" {
+		t.Errorf("too long an input: error %q, result %v, bars %v", c.err, c.result != nil, c.barsSVG != "")
 	}
 
 	// A good request afterwards clears the error.
