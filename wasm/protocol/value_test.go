@@ -93,7 +93,7 @@ func TestDecodeErrors(t *testing.T) {
 		dst  any
 		want string
 	}{
-		{"unknown field", map[string]any{"txt": "a"}, &TokenizeRequest{}, `unknown field "txt" (known: text, pair)`},
+		{"unknown field", map[string]any{"txt": "a"}, &TokenizeRequest{}, `unknown field "txt" (known: text, pair, truncate)`},
 		{"wrong kind", map[string]any{"text": 1.0}, &TokenizeRequest{}, "text: want a string, got a number"},
 		{"not an object", "a", &TokenizeRequest{}, "want an object, got a string"},
 		{"fraction", map[string]any{"topK": 1.5}, &ForwardRequest{}, "topK: want an integer, got 1.5"},
