@@ -29,8 +29,9 @@ var analyses = []struct{ name, label string }{
 // input is the input panel as the analyses of one input see it: the sentence they analyse. Root is
 // the input panel.
 type input interface {
-	// sentence is the text typed, and the second text of a pair ("" when there is none).
-	sentence() (text, pair string)
+	// sentence is the text typed, the second text of a pair ("" when there is none), and whether an
+	// input longer than the model's maximum is cut down to it.
+	sentence() (text, pair string, truncate bool)
 }
 
 // tabs is the section's tabs as a panel sees them. Root holds them.
@@ -39,7 +40,7 @@ type tabs interface {
 	panelStyle(name string) string
 }
 
-func (c *Root) sentence() (string, string) { return c.text, c.pair }
+func (c *Root) sentence() (string, string, bool) { return c.text, c.pair, c.truncate }
 
 // analysisPanel is what every analysis panel has: the page it asks, and the result it last got with
 // the model that computed it.

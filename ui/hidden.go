@@ -27,8 +27,8 @@ func (c *Hidden) Run() {
 	if !c.ready() {
 		return
 	}
-	text, pair := c.Input.sentence()
-	c.ask("Computing the hidden states", protocol.OpHiddenStates, &protocol.HiddenStatesRequest{Text: text, Pair: pair}, func() {
+	text, pair, truncate := c.Input.sentence()
+	c.ask("Computing the hidden states", protocol.OpHiddenStates, &protocol.HiddenStatesRequest{Text: text, Pair: pair, Truncate: truncate}, func() {
 		c.depth = min(c.depth, len(c.result.Layers)-1)
 		c.draw()
 	})

@@ -25,8 +25,8 @@ func (c *Lens) Run() {
 	if !c.ready() {
 		return
 	}
-	text, pair := c.Input.sentence()
-	req := &protocol.LensRequest{Text: text, Pair: pair}
+	text, pair, truncate := c.Input.sentence()
+	req := &protocol.LensRequest{Text: text, Pair: pair, Truncate: truncate}
 	if c.masked() {
 		for _, f := range strings.FieldsFunc(c.mask, func(r rune) bool { return r == ',' || r == ' ' }) {
 			at, err := parseInt("positions to mask", f)

@@ -39,8 +39,8 @@ func (c *Rollout) Run() {
 		c.Page.fail(err.Error())
 		return
 	}
-	text, pair := c.Input.sentence()
-	req := &protocol.RolloutRequest{Text: text, Pair: pair, Residual: &residual, Reduce: c.reduce}
+	text, pair, truncate := c.Input.sentence()
+	req := &protocol.RolloutRequest{Text: text, Pair: pair, Truncate: truncate, Residual: &residual, Reduce: c.reduce}
 	c.ask("Computing rollout and flow", protocol.OpRollout, req, func() {
 		c.layer = c.result.Layers - 1
 		c.draw()

@@ -16,7 +16,7 @@ import (
 // HiddenStates runs the model on one input and describes the token vectors of every depth: how similar
 // each pair is, and where each lies on the depth's first two principal components.
 func (l *Lab) HiddenStates(ctx context.Context, req *protocol.HiddenStatesRequest, report Reporter) (*protocol.HiddenStatesResult, error) {
-	enc, err := l.encode(req.Text, req.Pair, false)
+	enc, err := l.encode(req.Text, req.Pair, req.Truncate)
 	if err != nil {
 		return nil, err
 	}

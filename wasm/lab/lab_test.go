@@ -313,6 +313,18 @@ func TestTruncate(t *testing.T) {
 				t.Errorf("forward: tokens %v, truncated %d, attention shape %v; want the tokenizer's, truncated %d",
 					res.Tokens, res.Truncated, res.Attentions[0].Shape, want.Truncated)
 			}
+			// The analyses of one input truncate as forward does.
+			hidden, err := l.HiddenStates(context.Background(), &protocol.HiddenStatesRequest{Text: tt.text, Pair: tt.pair, Truncate: true}, func(protocol.Progress) {})
+			if err != nil {
+				t.Fatal(err)
+			}
+			flow, err := l.Rollout(context.Background(), &protocol.RolloutRequest{Text: tt.text, Pair: tt.pair, Truncate: true}, func(protocol.Progress) {})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(hidden.Tokens, want.Tokens) || !slices.Equal(flow.Tokens, want.Tokens) {
+				t.Errorf("analyses: hidden states' tokens %v, rollout's %v; want the tokenizer's", hidden.Tokens, flow.Tokens)
+			}
 			// Without truncation the long inputs stay an error that says the lengths.
 			_, err = l.Forward(context.Background(), &protocol.ForwardRequest{Text: tt.text, Pair: tt.pair}, func(protocol.Progress) {})
 			if tt.wantTruncated > 0 {

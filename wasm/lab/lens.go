@@ -21,7 +21,7 @@ func (l *Lab) Lens(ctx context.Context, req *protocol.LensRequest, report Report
 	if k == 0 {
 		k = defaultTopK
 	}
-	enc, err := l.encode(req.Text, req.Pair, false)
+	enc, err := l.encode(req.Text, req.Pair, req.Truncate)
 	if err != nil {
 		return nil, err
 	}

@@ -31,7 +31,7 @@ func (l *Lab) Rollout(ctx context.Context, req *protocol.RolloutRequest, report 
 	if maxFlow < 0 {
 		return nil, fmt.Errorf("maxFlowTokens is %d, must not be negative", maxFlow)
 	}
-	enc, err := l.encode(req.Text, req.Pair, false)
+	enc, err := l.encode(req.Text, req.Pair, req.Truncate)
 	if err != nil {
 		return nil, err
 	}

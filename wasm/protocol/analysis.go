@@ -22,6 +22,8 @@ const (
 type HiddenStatesRequest struct {
 	Text string `js:"text"`
 	Pair string `js:"pair"`
+	// Truncate cuts an input longer than the model's maximum down to it, as ForwardRequest's does.
+	Truncate bool `js:"truncate"`
 }
 
 // HiddenStatesResult describes the hidden states of one input, T tokens.
@@ -85,6 +87,8 @@ type HeadScore = attnstats.HeadScore
 type RolloutRequest struct {
 	Text string `js:"text"`
 	Pair string `js:"pair"`
+	// Truncate cuts an input longer than the model's maximum down to it, as ForwardRequest's does.
+	Truncate bool `js:"truncate"`
 	// Residual is the weight of the identity mixed into each layer's attention, in [0, 1] (default 0.5).
 	Residual *float64 `js:"residual"`
 	// Reduce combines a layer's heads: "mean" (default) or "max".
@@ -102,8 +106,10 @@ type RolloutResult = rollout.Result
 // LensRequest reads every depth of a language model's residual stream through its own head (the logit
 // lens). For a masked language model, MaskPositions (0 is [CLS]) are replaced by [MASK] and predicted.
 type LensRequest struct {
-	Text          string  `js:"text"`
-	Pair          string  `js:"pair"`
+	Text string `js:"text"`
+	Pair string `js:"pair"`
+	// Truncate cuts an input longer than the model's maximum down to it, as ForwardRequest's does.
+	Truncate      bool    `js:"truncate"`
 	TopK          int     `js:"topK"` // tokens kept per cell (default 5)
 	MaskPositions []int32 `js:"maskPositions"`
 }
