@@ -102,3 +102,11 @@ func Run(ctx context.Context, m *model.Model, opt Options, report progress.Func)
 	}
 	return r, nil
 }
+
+// The defaults of a run, as TransformerLens's induction-score recipe has them: repeats of 50 tokens, in
+// 10 sequences.
+const (
+	DefaultLength    = 50
+	DefaultSequences = 10
+	DefaultSeed      = 1
+)
