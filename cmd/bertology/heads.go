@@ -37,7 +37,7 @@ func runHeads(args []string, stdout, stderr io.Writer) error {
 	var src modelSource
 	fs.StringVar(&src.nameOrPath, "model", "", "model directory of a causal language model (GPT-2, OpenAI GPT), or a Hub model id (org/name) (required)")
 	hubFlags(fs, &src.revision, &src.cacheDir)
-	length := fs.Int("length", induction.DefaultLength, "random tokens in one repeat (R); the sequences are [BOS] + R tokens + the same R again")
+	length := fs.Int("length", 0, fmt.Sprintf("random tokens in one repeat (R); the sequences are [BOS] + R tokens + the same R again (0: %d, or as many as the model fits)", induction.DefaultLength))
 	seeds := fs.Int("seeds", induction.DefaultSequences, "how many random sequences the scores average over")
 	seed := fs.Uint64("seed", induction.DefaultSeed, "seed of the first sequence; sequence k uses seed+k")
 	top := fs.Int("top", 5, "heads listed per score")
@@ -49,20 +49,17 @@ func runHeads(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	sp := tok.Special()
-	var special []int
-	for _, id := range []int{sp.UNK, sp.CLS, sp.SEP, sp.PAD, sp.MASK, sp.BOS, sp.EOS} {
-		if id >= 0 {
-			special = append(special, id)
-		}
+	bos, special := induction.SpecialTokens(tok)
+	if *length == 0 {
+		*length = induction.LengthFor(m.Config().MaxPositions, bos)
 	}
-	opt := induction.Options{Length: *length, Sequences: *seeds, Seed: *seed, BOS: sp.BOS, Special: special, Top: *top}
+	opt := induction.Options{Length: *length, Sequences: *seeds, Seed: *seed, BOS: bos, Special: special, Top: *top}
 	r, err := induction.Run(context.Background(), m, opt, bar(stderr, "Induction heads"))
 	if err != nil {
 		return err
 	}
-	if sp.BOS >= 0 {
-		r.BOS = analysis.TokenStrings(tok, []int{sp.BOS})[0]
+	if bos != induction.NoBOS {
+		r.BOS = analysis.TokenStrings(tok, []int{bos})[0]
 	}
 	fmt.Fprintf(stdout, "%d sequences of %d tokens: %q + %d random tokens + the same again (seeds %d…%d)\n",
 		r.Sequences, r.Tokens, r.BOS, r.Length, r.Seed, r.Seed+uint64(r.Sequences)-1)

@@ -29,19 +29,19 @@ type Options struct {
 // hears of each as the phase "induction". The caller fills in Result.BOS.
 func Run(ctx context.Context, m *model.Model, opt Options, report progress.Func) (*Result, error) {
 	if m.Head() != model.CausalLM {
-		return nil, fmt.Errorf("induction: induction and previous-token heads need a causal language model, the model has %s", m.Head())
+		return nil, fmt.Errorf("induction and previous-token heads need a causal language model, the model has %s", m.Head())
 	}
 	if opt.Length < 3 {
 		// With R = 2 the induction stripe is the previous token's: the scores could not tell them apart.
-		return nil, fmt.Errorf("induction: a repeat of %d tokens, want at least 3", opt.Length)
+		return nil, fmt.Errorf("a repeat of %d tokens, want at least 3", opt.Length)
 	}
 	if opt.Sequences < 1 {
-		return nil, fmt.Errorf("induction: %d sequences, want at least 1", opt.Sequences)
+		return nil, fmt.Errorf("%d sequences, want at least 1", opt.Sequences)
 	}
 	cfg := m.Config()
 	lay := newLayout(opt.BOS, opt.Length)
 	if lay.T > cfg.MaxPositions {
-		return nil, fmt.Errorf("induction: a repeat of %d tokens makes sequences of %d, longer than the model's %d positions; at most %d",
+		return nil, fmt.Errorf("a repeat of %d tokens makes sequences of %d, longer than the model's %d positions; at most %d",
 			opt.Length, lay.T, cfg.MaxPositions, (cfg.MaxPositions-lay.start)/2)
 	}
 	L, H := m.Shape()
@@ -62,7 +62,7 @@ func Run(ctx context.Context, m *model.Model, opt Options, report progress.Func)
 		}
 		out, err := m.Forward(&model.Batch{Size: 1, SeqLen: lay.T, InputIDs: ids}, model.Options{Attentions: true, Contexts: true})
 		if err != nil {
-			return nil, fmt.Errorf("induction: %w", err)
+			return nil, err
 		}
 		hd := cfg.HeadDim()
 		for l := range L {
@@ -74,7 +74,7 @@ func Run(ctx context.Context, m *model.Model, opt Options, report progress.Func)
 				heads := out.Contexts[l].Data[(hi*lay.T+lay.second())*hd : (hi+1)*lay.T*hd]
 				logits, err := m.HeadDirectLogits(l, hi, heads, lay.R)
 				if err != nil {
-					return nil, fmt.Errorf("induction: %w", err)
+					return nil, err
 				}
 				sum, n = copying(a, logits, ids, lay)
 				add(1, at, sum, n)
@@ -104,9 +104,15 @@ func Run(ctx context.Context, m *model.Model, opt Options, report progress.Func)
 }
 
 // The defaults of a run, as TransformerLens's induction-score recipe has them: repeats of 50 tokens, in
-// 10 sequences.
+// 10 sequences; shorter repeats for a model with fewer positions (LengthFor).
 const (
 	DefaultLength    = 50
 	DefaultSequences = 10
 	DefaultSeed      = 1
 )
+
+// LengthFor is the default repeat length for a model of maxPositions positions and a tokenizer whose
+// beginning-of-sequence token is bos: DefaultLength, or the longest repeat that fits.
+func LengthFor(maxPositions, bos int) int {
+	return min(DefaultLength, (maxPositions-newLayout(bos, 0).start)/2)
+}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"slices"
+
+	"bertology/core/tokenizer"
 )
 
 // NoBOS says that the tokenizer has no beginning-of-sequence token, so that sequences start with their
@@ -36,7 +38,7 @@ func Sequence(seed uint64, R, vocab, bos int, exclude []int) ([]int, error) {
 		}
 	}
 	if R > len(allowed) {
-		return nil, fmt.Errorf("induction: %d distinct random tokens wanted, the vocabulary has %d besides its special tokens", R, len(allowed))
+		return nil, fmt.Errorf("%d distinct random tokens wanted, the vocabulary has %d besides its special tokens", R, len(allowed))
 	}
 	rng := rand.New(rand.NewPCG(seed, 0))
 	// A partial Fisher–Yates shuffle: allowed[:R] becomes a uniform sample without replacement.
@@ -51,4 +53,22 @@ func Sequence(seed uint64, R, vocab, bos int, exclude []int) ([]int, error) {
 	}
 	ids = append(ids, allowed[:R]...)
 	return append(ids, allowed[:R]...), nil
+}
+
+// SpecialTokens returns what Options needs of a tokenizer: its beginning-of-sequence token (NoBOS when
+// it has none, or when tok is nil) and all its special tokens, which the sequences never draw.
+func SpecialTokens(tok tokenizer.Tokenizer) (bos int, special []int) {
+	if tok == nil {
+		return NoBOS, nil
+	}
+	s := tok.Special()
+	for _, id := range []int{s.UNK, s.CLS, s.SEP, s.PAD, s.MASK, s.BOS, s.EOS} {
+		if id >= 0 && !slices.Contains(special, id) {
+			special = append(special, id)
+		}
+	}
+	if s.BOS < 0 {
+		return NoBOS, special
+	}
+	return s.BOS, special
 }
