@@ -29,7 +29,9 @@ type Result struct {
 	Sequences int    `js:"sequences" json:"sequences"`
 	Seed      uint64 `js:"seed" json:"seed"`
 	// BOS is the token the sequences start with, "" when the tokenizer has none.
-	BOS            string         `js:"bos" json:"bos"`
+	BOS string `js:"bos" json:"bos"`
+	// Example is the token ids of the first sequence, to look at or to run again.
+	Example        []int          `js:"example" json:"example"`
 	PrefixMatching *tensor.Tensor `js:"prefixMatching" json:"prefix_matching"`
 	Copying        *tensor.Tensor `js:"copying" json:"copying"`
 	PreviousToken  *tensor.Tensor `js:"previousToken" json:"previous_token"`

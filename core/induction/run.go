@@ -45,6 +45,7 @@ func Run(ctx context.Context, m *model.Model, opt Options, report progress.Func)
 			opt.Length, lay.T, cfg.MaxPositions, (cfg.MaxPositions-lay.start)/2)
 	}
 	L, H := m.Shape()
+	var example []int
 	var sums [3][]float64
 	var counts [3][]int
 	for s := range sums {
@@ -59,6 +60,9 @@ func Run(ctx context.Context, m *model.Model, opt Options, report progress.Func)
 		ids, err := Sequence(opt.Seed+uint64(k), opt.Length, cfg.VocabSize, opt.BOS, opt.Special)
 		if err != nil {
 			return nil, err
+		}
+		if k == 0 {
+			example = ids
 		}
 		out, err := m.Forward(&model.Batch{Size: 1, SeqLen: lay.T, InputIDs: ids}, model.Options{Attentions: true, Contexts: true})
 		if err != nil {
@@ -94,7 +98,7 @@ func Run(ctx context.Context, m *model.Model, opt Options, report progress.Func)
 		}
 		return t
 	}
-	r := &Result{Layers: L, Heads: H, Length: opt.Length, Tokens: lay.T, Sequences: opt.Sequences, Seed: opt.Seed,
+	r := &Result{Layers: L, Heads: H, Length: opt.Length, Tokens: lay.T, Sequences: opt.Sequences, Seed: opt.Seed, Example: example,
 		PrefixMatching: means(0), Copying: means(1), PreviousToken: means(2)}
 	r.Top = map[string][]attnstats.HeadScore{}
 	for _, key := range Keys {

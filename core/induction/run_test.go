@@ -58,6 +58,9 @@ func TestRunByHand(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
+				if k == 0 && fmt.Sprint(ids) != fmt.Sprint(r.Example) {
+					t.Errorf("example %v, want the first sequence %v", r.Example, ids)
+				}
 				T := len(ids)
 				start := T - 2*opt.Length
 				out, err := m.Forward(&model.Batch{Size: 1, SeqLen: T, InputIDs: ids}, model.Options{Attentions: true, Contexts: true})
