@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"strings"
 
 	"bertology/core/induction"
 	"bertology/ui/chart"
@@ -22,11 +21,12 @@ type Induction struct {
 	svg string
 }
 
-// inductionTitles are the maps' titles, by score key.
+// inductionTitles are the maps' titles, by score key: short, so that the three maps fit side by side
+// in a narrow window; the panel's hint says what each is.
 var inductionTitles = map[string]string{
-	induction.PrefixMatchingKey: "Prefix matching (attention to the induction target)",
-	induction.CopyingKey:        "Copying (direct logits of the attended tokens)",
-	induction.PreviousTokenKey:  "Previous token (attention to the position before)",
+	induction.PrefixMatchingKey: "Prefix matching",
+	induction.CopyingKey:        "Copying",
+	induction.PreviousTokenKey:  "Previous token",
 }
 
 // unavailable says why the model loaded cannot be scored, "" when it can: the scores need a causal
@@ -94,15 +94,20 @@ func (c *Induction) draw() {
 		if key == induction.CopyingKey {
 			scale = chart.Scale{Min: -1, Max: 1, Diverging: true}
 		}
+		// The highest heads one a line, so that the maps stay narrow.
 		var top []string
-		for _, h := range r.Top[key] {
-			top = append(top, fmt.Sprintf("L%d H%d %.2f", h.Layer, h.Head, h.Score))
+		for k, h := range r.Top[key] {
+			line := fmt.Sprintf("L%d H%d %.2f", h.Layer, h.Head, h.Score)
+			if k == 0 {
+				line = "highest: " + line
+			}
+			top = append(top, line)
 		}
 		maps = append(maps, &chart.Heatmap{Name: key, Title: inductionTitles[key], Rows: rows, Cols: cols, Values: values,
-			Scale: scale, Cell: cell, Format: "%.3f", Notes: []string{"highest: " + strings.Join(top, ", ")}})
+			Scale: scale, Cell: cell, Format: "%.3f", Notes: top})
 	}
 	c.svg = svgOf(c.Page, &chart.SmallMultiples{Class: "induction",
-		Title: fmt.Sprintf("Induction-head scores over %d sequences of %d tokens; columns are heads", r.Sequences, r.Tokens),
+		Title: fmt.Sprintf("Scores per head over %d sequences; columns are heads", r.Sequences),
 		Maps:  maps, Columns: 3})
 }
 
