@@ -36,7 +36,7 @@ func (c *Induction) unavailable() string {
 	if m == nil || m.CausalLM {
 		return ""
 	}
-	return fmt.Sprintf("Induction heads are found in causal language models (GPT-2, OpenAI GPT); this model is %s.", m.Architecture)
+	return fmt.Sprintf("Induction heads are found in causal language models, such as GPT-2; this model is %s.", m.Architecture)
 }
 
 // lengthDefault is the repeat length the lab takes when the field is empty, as the field shows it.

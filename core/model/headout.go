@@ -15,7 +15,8 @@ import (
 // The final norm's linear part is what the norm does to a vector added to the stream, leaving out the
 // per-position factor 1/σ (the same for every vocabulary entry of a position, so it changes no ranking)
 // and the shift (which does not come from the head): GPT-2's final LayerNorm centres the vector and
-// multiplies it by its gain; OpenAI GPT has no final norm. head is the head's index among the heads layer
+// multiplies it by its gain, an RMSNorm (Llama's) only multiplies it by its gain; OpenAI GPT has no
+// final norm. head is the head's index among the heads layer
 // l keeps (see Heads).
 func (m *Model) HeadDirectLogits(l, head int, ctx []float32, rows int) ([]float32, error) {
 	if m.head != CausalLM {
@@ -42,19 +43,23 @@ func (m *Model) HeadDirectLogits(l, head int, ctx []float32, rows int) ([]float3
 }
 
 // finalNormLinear applies in place to x [rows, D] the linear part of the model's final norm (see
-// HeadDirectLogits): for a LayerNorm, each row less its mean, times the gain.
+// HeadDirectLogits): for a LayerNorm, each row less its mean, times the gain; for a norm without shift
+// (an RMSNorm, which does not centre), each row times the gain.
 func (m *Model) finalNormLinear(x []float32, rows int) {
 	if m.finalLN == nil {
 		return
 	}
 	d := m.cfg.HiddenSize
+	centre := m.finalLN.beta != nil
 	for r := range rows {
 		row := x[r*d : (r+1)*d]
 		var mean float64
-		for _, v := range row {
-			mean += float64(v)
+		if centre {
+			for _, v := range row {
+				mean += float64(v)
+			}
+			mean /= float64(d)
 		}
-		mean /= float64(d)
 		for i, v := range row {
 			row[i] = (v - float32(mean)) * m.finalLN.gamma[i]
 		}

@@ -98,3 +98,35 @@ func TestHeadDirectLogitsErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestFinalNormLinear checks the final norm's linear part on a LayerNorm (centred, times the gain) and
+// on a norm without shift, an RMSNorm (times the gain only).
+func TestFinalNormLinear(t *testing.T) {
+	m := loadModel(t, "gpt2", "model")
+	d := m.Config().HiddenSize
+	gamma := make([]float32, d)
+	x := make([]float32, d)
+	var mean float32
+	for i := range d {
+		gamma[i], x[i] = float32(i%3+1), float32(i)
+		mean += x[i] / float32(d)
+	}
+	for _, tc := range []struct {
+		name   string
+		norm   *layerNorm
+		centre float32
+	}{
+		{"LayerNorm", &layerNorm{gamma: gamma, beta: make([]float32, d)}, mean},
+		{"RMSNorm", &layerNorm{gamma: gamma}, 0},
+	} {
+		m.finalLN = tc.norm
+		got := append([]float32(nil), x...)
+		m.finalNormLinear(got, 1)
+		for i := range d {
+			if want := (x[i] - tc.centre) * gamma[i]; math.Abs(float64(got[i]-want)) > 1e-4 {
+				t.Errorf("%s: entry %d is %g, want %g", tc.name, i, got[i], want)
+				break
+			}
+		}
+	}
+}
