@@ -36,5 +36,6 @@
 //     0 for a head that suppresses what it attends to.
 //
 // An induction head scores high on prefix matching and copying both; a previous-token head high on
-// previous token. Heads pruned from the model have no scores (NaN).
+// previous token. Heads pruned from the model have no scores (NaN), nor has a head that attends only
+// to BOS from every position of every second repeat a copying score.
 package induction

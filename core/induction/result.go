@@ -18,7 +18,7 @@ const (
 
 // Result is every head's scores: one schema for the lab, which sends it to the page (js names), and the
 // command line, which writes it as JSON (json names). The matrices are [Layers, Heads], heads in the
-// unpruned model's numbering, NaN for pruned heads.
+// unpruned model's numbering, NaN for pruned heads (see the package documentation).
 type Result struct {
 	Layers int `js:"layers" json:"layers"`
 	Heads  int `js:"heads" json:"heads"`

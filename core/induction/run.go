@@ -46,12 +46,8 @@ func Run(ctx context.Context, m *model.Model, opt Options, report progress.Func)
 	}
 	L, H := m.Shape()
 	var example []int
-	var sums [3][]float64
-	var counts [3][]int
-	for s := range sums {
-		sums[s], counts[s] = make([]float64, L*H), make([]int, L*H)
-	}
-	add := func(s, at int, sum float64, n int) { sums[s][at] += sum; counts[s][at] += n }
+	prefix, copies, previous := newPool(L, H), newPool(L, H), newPool(L, H)
+	hd := cfg.HeadDim()
 	for k := range opt.Sequences {
 		report.Send(progress.Report{Phase: "induction", Done: k, Total: opt.Sequences})
 		if err := ctx.Err(); err != nil {
@@ -68,38 +64,25 @@ func Run(ctx context.Context, m *model.Model, opt Options, report progress.Func)
 		if err != nil {
 			return nil, err
 		}
-		hd := cfg.HeadDim()
 		for l := range L {
 			for hi, h := range m.Heads(l) {
 				at := l*H + h
 				a := out.Attentions[l].Data[hi*lay.T*lay.T : (hi+1)*lay.T*lay.T]
-				sum, n := prefixMatching(a, lay)
-				add(0, at, sum, n)
-				heads := out.Contexts[l].Data[(hi*lay.T+lay.second())*hd : (hi+1)*lay.T*hd]
-				logits, err := m.HeadDirectLogits(l, hi, heads, lay.R)
+				prefix.add(at)(prefixMatching(a, lay))
+				previous.add(at)(previousToken(a, lay))
+				// The head's contexts at the positions of the second repeat.
+				second := out.Contexts[l].Data[(hi*lay.T+lay.second())*hd : (hi+1)*lay.T*hd]
+				logits, err := m.HeadDirectLogits(l, hi, second, lay.R)
 				if err != nil {
 					return nil, err
 				}
-				sum, n = copying(a, logits, ids, lay)
-				add(1, at, sum, n)
-				sum, n = previousToken(a, lay)
-				add(2, at, sum, n)
+				copies.add(at)(copying(a, logits, ids, lay))
 			}
 		}
 	}
 	report.Send(progress.Report{Phase: "induction", Done: opt.Sequences, Total: opt.Sequences})
-	means := func(s int) *tensor.Tensor {
-		t := tensor.New(L, H)
-		for i := range t.Data {
-			t.Data[i] = float32(math.NaN())
-			if counts[s][i] > 0 {
-				t.Data[i] = float32(sums[s][i] / float64(counts[s][i]))
-			}
-		}
-		return t
-	}
 	r := &Result{Layers: L, Heads: H, Length: opt.Length, Tokens: lay.T, Sequences: opt.Sequences, Seed: opt.Seed, Example: example,
-		PrefixMatching: means(0), Copying: means(1), PreviousToken: means(2)}
+		PrefixMatching: prefix.means(), Copying: copies.means(), PreviousToken: previous.means()}
 	r.Top = map[string][]attnstats.HeadScore{}
 	for _, key := range Keys {
 		r.Top[key] = top(r.Score(key), opt.Top)
@@ -119,4 +102,33 @@ const (
 // beginning-of-sequence token is bos: DefaultLength, or the longest repeat that fits.
 func LengthFor(maxPositions, bos int) int {
 	return min(DefaultLength, (maxPositions-newLayout(bos, 0).start)/2)
+}
+
+// pool sums one score's terms over the sequences, per head [layers, heads].
+type pool struct {
+	layers, heads int
+	sum           []float64
+	n             []int
+}
+
+func newPool(layers, heads int) *pool {
+	return &pool{layers: layers, heads: heads, sum: make([]float64, layers*heads), n: make([]int, layers*heads)}
+}
+
+// add returns what adds the sum of n terms to head at's.
+func (p *pool) add(at int) func(sum float64, n int) {
+	return func(sum float64, n int) { p.sum[at] += sum; p.n[at] += n }
+}
+
+// means is every head's mean, NaN for a head without terms (pruned, or, for copying, attending only to
+// BOS).
+func (p *pool) means() *tensor.Tensor {
+	t := tensor.New(p.layers, p.heads)
+	for i := range t.Data {
+		t.Data[i] = float32(math.NaN())
+		if p.n[i] > 0 {
+			t.Data[i] = float32(p.sum[i] / float64(p.n[i]))
+		}
+	}
+	return t
 }
