@@ -58,6 +58,7 @@ type Root struct {
 
 	// run_bertology.py's workflow: its panels, and the mask they share with the input panel.
 	data       *DatasetPanel
+	examples   *ExamplesPanel
 	form       *ImportanceForm
 	importance *ImportancePanel
 	pruning    *PruningPanel
@@ -99,6 +100,7 @@ func (c *Root) startPanels() {
 	c.form = &ImportanceForm{Page: c, Importance: c.importance, byLayer: true, global: true}
 	c.data = &DatasetPanel{Page: c, Files: c, Form: c.form}
 	c.form.Data = c.data
+	c.examples = &ExamplesPanel{Page: c, Files: c, Data: c.data, Form: c.form, Heads: c.heads, Input: c, label: -1, predicted: -1, open: -1}
 	c.pruning = &PruningPanel{Page: c, Files: c, Heads: c.heads, Importance: c.importance, Form: c.form, dtype: "F32"}
 
 	c.hidden = &Hidden{analysisPanel: analysisPanel[protocol.HiddenStatesResult]{Page: c}, Files: c, Input: c, Tabs: c}
