@@ -153,7 +153,7 @@ func TestExamplesTable(t *testing.T) {
 		t.Errorf("the confusion matrix counts %d examples, want 872", total)
 	}
 	wrong := cells[1] // label 0, predicted 1
-	click(t, b, `figure[data-chart=confusion-matrix] svg g.cell[data-label="0"][data-predicted="1"] rect`)
+	b.eval(t, `document.querySelector('figure[data-chart=confusion-matrix] svg g.cell[data-label="0"][data-predicted="1"] rect').dispatchEvent(new MouseEvent("click", {bubbles: true}))`, nil)
 	b.waitFor(t, "the cell filters the table", fmt.Sprintf(`(document.querySelector("#examples-page").textContent.includes("of %d (872") || %d == 0)`, wrong.Count, wrong.Count), examplesState, 10*time.Second)
 	var filtered []shownExample
 	b.eval(t, shownRows, &filtered)

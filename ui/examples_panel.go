@@ -209,8 +209,16 @@ func (c *ExamplesPanel) SetContains(event vugu.DOMEvent) {
 }
 
 // SetLabel, SetPredicted and SetOutcome follow the filters' selectors.
-func (c *ExamplesPanel) SetLabel(event vugu.DOMEvent)     { c.label = classChoice(event); c.page = 0; c.refresh() }
-func (c *ExamplesPanel) SetPredicted(event vugu.DOMEvent) { c.predicted = classChoice(event); c.page = 0; c.refresh() }
+func (c *ExamplesPanel) SetLabel(event vugu.DOMEvent) {
+	c.label = classChoice(event)
+	c.page = 0
+	c.refresh()
+}
+func (c *ExamplesPanel) SetPredicted(event vugu.DOMEvent) {
+	c.predicted = classChoice(event)
+	c.page = 0
+	c.refresh()
+}
 func (c *ExamplesPanel) SetOutcome(event vugu.DOMEvent) {
 	c.outcome = event.PropString("target", "value")
 	c.page = 0
