@@ -30,6 +30,8 @@ type ExamplesPanel struct {
 	result *protocol.ExamplesResult
 	model  *protocol.ModelInfo   // the model the result came from
 	data   *protocol.DatasetInfo // the data set it came from
+	mask   []float32             // the mask it was computed with (nil: every head on)
+	masked int                   // how many heads that are still in the weights it masked
 
 	// The table's settings: the column sorted by and its direction, the filters, the page shown.
 	sortBy     string // a column's key; "" is the file's order
@@ -75,14 +77,14 @@ func (c *ExamplesPanel) Run() {
 	}
 	req := &protocol.ExamplesRequest{MaxSeqLength: form.MaxSeqLength, BatchSize: form.BatchSize, Subset: form.Subset,
 		HeadMask: c.Heads.forInput()}
-	model, data := c.Page.model(), c.Data.dataset
+	model, data, masked := c.Page.model(), c.Data.dataset, c.Heads.maskedCount()-c.Heads.prunedCount()
 	c.Page.do("Predicting every example", func() (func(), error) {
 		var res protocol.ExamplesResult
 		if err := c.Page.call(protocol.OpExamples, req, &res); err != nil {
 			return nil, err
 		}
 		return func() {
-			c.result, c.model, c.data = &res, model, data
+			c.result, c.model, c.data, c.mask, c.masked = &res, model, data, req.HeadMask, masked
 			c.label, c.predicted, c.outcome, c.contains, c.page, c.open = -1, -1, "", "", 0, -1
 			if c.sortBy == "" || res.Regression != (c.sortBy == "error" || c.sortBy == "score" || c.sortBy == "target") {
 				c.sortBy, c.descending = "", false
@@ -331,11 +333,14 @@ func (c *ExamplesPanel) summary() string {
 		}
 		s += fmt.Sprintf("; %d right, %d wrong", right, len(c.result.Rows)-right)
 	}
-	if c.Heads.forInput() != nil {
-		s += " (with the mask)"
+	if c.masked > 0 {
+		s += fmt.Sprintf(" (with %d heads masked)", c.masked)
 	}
 	return s
 }
+
+// maskChanged reports whether heads were masked or unmasked since the table was computed.
+func (c *ExamplesPanel) maskChanged() bool { return !slices.Equal(c.mask, c.Heads.forInput()) }
 
 // outcomeMark marks a right prediction and a wrong one.
 func outcomeMark(right bool) string {
