@@ -2,7 +2,6 @@ package bertology
 
 import (
 	"fmt"
-	"math"
 
 	"bertology/core/f64"
 	"bertology/core/glue"
@@ -17,7 +16,8 @@ type Prediction struct {
 	Label, Predicted int
 	Confidence       float64
 	Correct          bool
-	// Target is a regression task's gold score and Score the model's; Error is Score − Target.
+	// Target is a regression task's gold score and Score the model's; Error is Score − Target. All three
+	// are 0 for a classification task.
 	Target, Score, Error float64
 }
 
@@ -51,8 +51,7 @@ func Predictions(task *glue.Task, logits []float32, batches []*model.Batch) ([]P
 	out := make([]Prediction, len(labels))
 	for i, label := range labels {
 		f64.Softmax(p, logits[i*classes:(i+1)*classes])
-		out[i] = Prediction{Label: label, Predicted: preds[i], Confidence: p[preds[i]], Correct: preds[i] == label,
-			Target: math.NaN(), Score: math.NaN(), Error: math.NaN()}
+		out[i] = Prediction{Label: label, Predicted: preds[i], Confidence: p[preds[i]], Correct: preds[i] == label}
 	}
 	return out, nil
 }

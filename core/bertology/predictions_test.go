@@ -45,7 +45,7 @@ func TestPredictions(t *testing.T) {
 	for i, w := range want {
 		g := got[i]
 		if g.Label != w.Label || g.Predicted != w.Predicted || g.Correct != w.Correct || math.Abs(g.Confidence-w.Confidence) > 1e-6 ||
-			!math.IsNaN(g.Score) {
+			g.Score != 0 || g.Target != 0 || g.Error != 0 {
 			t.Errorf("example %d: %+v, want %+v", i, g, w)
 		}
 	}

@@ -29,7 +29,7 @@ type ExamplesResult struct {
 
 // ExampleRow is one example with the model's answer. A classification task fills Label, Predicted,
 // Confidence (the softmax probability of Predicted) and Correct; a regression task Target, Score and
-// Error (Score − Target), and leaves Label and Predicted at -1.
+// Error (Score − Target), and leaves Label and Predicted at -1. The fields of the other kind are 0.
 type ExampleRow struct {
 	TextA      string  `js:"textA"`
 	TextB      string  `js:"textB"`
