@@ -84,6 +84,8 @@ func TestPrunedViews(t *testing.T) {
 	if strings.Join(swatches, " ") != "1" || strings.Join(drawn, " ") != "1" {
 		t.Errorf("head view of layer 0: swatches %q, lines of heads %q, want head 1 alone", swatches, drawn)
 	}
+	b.shoot(t, ".views", "pruned-head-view")
+	b.shoot(t, "#model-info", "pruned-model-info")
 	choose(t, b, "#layer", "1")
 	b.waitFor(t, "layer 1 shows", `(document.querySelector("figure[data-chart=head-view] svg") || {}).textContent.includes("Layer 1")`, prunedState, 10*time.Second)
 	if n, lines := b.count(t, ".head-toggle"), b.count(t, "figure[data-chart=head-view] svg line"); n != 0 || lines != 0 {

@@ -75,3 +75,35 @@ func TestExamplesPanel(t *testing.T) {
 		t.Errorf("row 4's class %q", p.rowClass(4))
 	}
 }
+
+// TestExamplesPanelRegression shows a regression task's rows (STS-B's scores): the predicted score and
+// its error instead of classes, sorted by the size of the error, and no confusion matrix.
+func TestExamplesPanelRegression(t *testing.T) {
+	p := &ExamplesPanel{Page: &Root{}, label: -1, predicted: -1, open: -1, result: &protocol.ExamplesResult{
+		Task: "sts-b", TaskTitle: "STS-B", Regression: true, Rows: []protocol.ExampleRow{
+			{TextA: "a", TextB: "b", Label: -1, Predicted: -1, Target: 4, Score: 3.5, Error: -0.5},
+			{TextA: "c", TextB: "d", Label: -1, Predicted: -1, Target: 1, Score: 1.1, Error: 0.1},
+			{TextA: "e", TextB: "f", Label: -1, Predicted: -1, Target: 2, Score: 4, Error: 2},
+		}}}
+	p.refresh()
+	if p.svg != "" || len(p.rows) != 3 {
+		t.Fatalf("confusion matrix %q, %d rows", p.svg, len(p.rows))
+	}
+	var titles []string
+	for _, col := range p.columns() {
+		titles = append(titles, col.title)
+	}
+	if strings.Join(titles, "|") != "#|Text|Label (score)|Prediction|Error" {
+		t.Errorf("columns %q", titles)
+	}
+	p.SortBy("error") // largest error first
+	if p.rows[0] != 2 || p.rows[1] != 0 || p.rows[2] != 1 {
+		t.Errorf("sorted by error: %v, want [2 0 1]", p.rows)
+	}
+	if got := exampleText(p.result.Rows[0]); got != "a  ‖  b" {
+		t.Errorf("a pair shows as %q", got)
+	}
+	if signed(p.result.Rows[0].Error) != "-0.500" || score(p.result.Rows[2].Score) != "4.000" {
+		t.Errorf("error %s, score %s", signed(p.result.Rows[0].Error), score(p.result.Rows[2].Score))
+	}
+}

@@ -2,11 +2,18 @@ package lab
 
 import (
 	"context"
+	"encoding/json"
+	"maps"
+	"math"
 	"os"
 	"strings"
 	"testing"
 
+	"gonum.org/v1/gonum/stat"
+
+	"bertology/core/checkpoint"
 	"bertology/core/golden"
+	"bertology/core/tensor"
 	"bertology/wasm/protocol"
 )
 
@@ -62,6 +69,52 @@ func TestExamplesSST2Dev(t *testing.T) {
 	l := loadBERT(t)
 	call[protocol.DatasetInfo](t, l, protocol.OpLoadDataset, &protocol.LoadDatasetRequest{Name: "SST-2/dev.tsv", Bytes: raw})
 	checkExamples(t, call[protocol.ExamplesResult](t, l, protocol.OpExamples, &protocol.ExamplesRequest{BatchSize: 32}), 872)
+}
+
+// TestExamplesRegression evaluates a one-output head on the golden BERT (its classifier cut to the first
+// class's row, a regressor as transformers makes one for STS-B) over STS-B pairs: each row's score is
+// the model's output for its pair and its error the score less the gold, and the evaluation's Pearson
+// correlation is that of the rows' scores and targets.
+func TestExamplesRegression(t *testing.T) {
+	ck, err := checkpoint.LoadDir(golden.Path(t, "bert", "model"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := *ck.Config
+	cfg.Raw = maps.Clone(cfg.Raw)
+	cfg.Raw["id2label"], cfg.Raw["label2id"] = json.RawMessage(`{"0": "LABEL_0"}`), json.RawMessage(`{"LABEL_0": 0}`)
+	ck.Config = &cfg
+	w, b := ck.Weights["classifier.weight"], ck.Weights["classifier.bias"]
+	ck.Weights["classifier.weight"], ck.Weights["classifier.bias"] = tensor.FromData(w.Data[:w.Shape[1]], 1, w.Shape[1]), tensor.FromData(b.Data[:1], 1)
+	files, err := checkpoint.Files(ck, "F32")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := New()
+	call[protocol.ModelInfo](t, l, protocol.OpLoadModel, &protocol.LoadModelRequest{Files: files})
+	tsv := "index\tgenre\tfilename\tyear\told_index\tsource1\tsource2\tsentence1\tsentence2\tscore\n" +
+		"0\tmain-captions\tMSRvid\t2012test\t0000\tnone\tnone\tthe quick brown fox\tthe lazy dog\t1.5\n" +
+		"1\tmain-captions\tMSRvid\t2012test\t0001\tnone\tnone\thello world\thello world\t5.0\n" +
+		"2\tmain-captions\tMSRvid\t2012test\t0002\tnone\tnone\tthis movie is great\ti love the plot\t3.2\n"
+	call[protocol.DatasetInfo](t, l, protocol.OpLoadDataset, &protocol.LoadDatasetRequest{Name: "STS-B/dev.tsv", Bytes: []byte(tsv)})
+	ex := call[protocol.ExamplesResult](t, l, protocol.OpExamples, &protocol.ExamplesRequest{BatchSize: 2})
+	if ex.Task != "sts-b" || !ex.Regression || len(ex.Rows) != 3 || len(ex.Classes) != 0 || len(ex.Confusion) != 0 {
+		t.Fatalf("task %q, regression %v, %d rows, classes %q, confusion %v", ex.Task, ex.Regression, len(ex.Rows), ex.Classes, ex.Confusion)
+	}
+	var scores, targets []float64
+	for i, r := range ex.Rows {
+		fwd := call[protocol.ForwardResult](t, l, protocol.OpForward, &protocol.ForwardRequest{Text: r.TextA, Pair: r.TextB})
+		if math.Abs(r.Score-float64(fwd.Logits.Data[0])) > 1e-5 || r.Error != r.Score-r.Target || r.Label != -1 || r.Predicted != -1 {
+			t.Errorf("row %d %+v; forward's score %v", i, r, fwd.Logits.Data[0])
+		}
+		scores, targets = append(scores, r.Score), append(targets, r.Target)
+	}
+	if targets[0] != 1.5 || targets[1] != 5 {
+		t.Errorf("targets %v", targets)
+	}
+	if got, want := *ex.Evaluation.Metrics["pearson"], stat.Correlation(scores, targets, nil); math.Abs(got-want) > 1e-6 {
+		t.Errorf("pearson %v, the rows' %v", got, want)
+	}
 }
 
 // checkExamples checks a table of n rows against its own evaluation and confusion matrix.
