@@ -171,8 +171,13 @@ func TestExamplesTable(t *testing.T) {
 	var row shownExample
 	b.eval(t, `(`+shownRows+`)[3]`, &row)
 	before := shownTokens(t, b)
+	// The analysis of the input shown in its tab runs again on the example too.
+	click(t, b, "#tab-rollout", "#rollout-run")
+	b.waitFor(t, "the rollout is drawn", `document.querySelector("figure[data-chart=rollout] svg") && `+idle, examplesState, 30*time.Second)
+	rolloutBefore := b.text(t, "figure[data-chart=rollout] svg")
 	click(t, b, fmt.Sprintf(`#examples-table tr[data-row="%d"]`, row.Row))
 	b.waitFor(t, "the example becomes the sentence", fmt.Sprintf(`document.querySelector("#text").value == %q && %s`, row.Text, idle), examplesState, 30*time.Second)
+	b.waitFor(t, "the rollout follows the example", fmt.Sprintf(`(document.querySelector("figure[data-chart=rollout] svg") || {}).textContent != %q && %s`, rolloutBefore, idle), examplesState, 30*time.Second)
 	after := shownTokens(t, b)
 	if strings.Join(after, " ") == strings.Join(before, " ") || len(after) < 3 {
 		t.Errorf("the tokens shown did not follow the example: %q, before %q", after, before)

@@ -86,8 +86,8 @@ func (c *ExamplesPanel) Run() {
 		return func() {
 			c.result, c.model, c.data, c.mask, c.masked = &res, model, data, req.HeadMask, masked
 			c.label, c.predicted, c.outcome, c.contains, c.page, c.open = -1, -1, "", "", 0, -1
-			if c.sortBy == "" || res.Regression != (c.sortBy == "error" || c.sortBy == "score" || c.sortBy == "target") {
-				c.sortBy, c.descending = "", false
+			if !slices.ContainsFunc(c.columns(), func(col column) bool { return col.key == c.sortBy }) {
+				c.sortBy, c.descending = "", false // the new table has no such column
 			}
 			c.refresh()
 		}, nil
@@ -261,7 +261,7 @@ func (c *ExamplesPanel) PickCell(event vugu.DOMEvent) {
 	c.refresh()
 }
 
-// Page turns to the previous or next page of rows.
+// TurnPage turns to the previous (by -1) or next (by 1) page of rows.
 func (c *ExamplesPanel) TurnPage(by int) {
 	c.page = max(0, min(c.page+by, (len(c.rows)-1)/examplesPerPage))
 }
