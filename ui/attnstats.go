@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"math"
+	"slices"
 	"strings"
 
 	"bertology/core/attnstats"
@@ -87,7 +89,12 @@ func (c *AttnStats) draw() {
 			Scale: chart.Scale{Min: 0, Max: maxOf(values, 1e-9)}, Cell: cell, Format: format,
 			Notes: []string{"highest: " + strings.Join(top, ", ")}})
 	}
+	title := fmt.Sprintf("Attention statistics over %d examples (%d tokens); columns are heads", r.Examples, r.Tokens)
+	// Only a pruned head has no attention to the first token: it has no statistics, grey in the maps.
+	if first := r.Statistics[attnstats.ToFirst.Key()]; first != nil && slices.ContainsFunc(first.Data, func(v float32) bool { return math.IsNaN(float64(v)) }) {
+		title += "; grey heads are pruned"
+	}
 	c.svg = svgOf(c.Page, &chart.SmallMultiples{Class: "attn-stats",
-		Title: fmt.Sprintf("Attention statistics over %d examples (%d tokens); columns are heads", r.Examples, r.Tokens),
+		Title: title,
 		Maps:  maps, Columns: 3})
 }

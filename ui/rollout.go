@@ -78,7 +78,7 @@ func (c *Rollout) draw() {
 			Scale: chart.Scale{Min: 0, Max: maxOf(values, 1e-9)}, Cell: cell}
 	}
 	maps := []*chart.Heatmap{
-		heat("attention", fmt.Sprintf("Attention, layer %d (%s of %d heads)", c.layer, r.Reduce, r.Heads), slice(r.Attention, c.layer)),
+		heat("attention", c.attentionTitle(), slice(r.Attention, c.layer)),
 		heat("rollout", fmt.Sprintf("Rollout up to layer %d", c.layer), slice(r.Rollout, c.layer)),
 	}
 	if r.Flow != nil {
@@ -86,6 +86,23 @@ func (c *Rollout) draw() {
 	}
 	c.svg = svgOf(c.Page, &chart.SmallMultiples{Class: "rollout-maps",
 		Title: fmt.Sprintf("Rows: output positions; columns: input tokens (residual weight %g)", r.Residual), Maps: maps})
+}
+
+// attentionTitle names the combined attention of the layer shown: the mean (or maximum) of its heads, of
+// those a pruned model kept in it, or, with none left, the identity that passes every token on.
+func (c *Rollout) attentionTitle() string {
+	r := c.result
+	heads := r.Heads
+	if r.Kept != nil {
+		heads = len(r.Kept[c.layer])
+	}
+	if heads == 0 {
+		return fmt.Sprintf("Attention, layer %d (every head pruned: the identity)", c.layer)
+	}
+	if r.Kept != nil {
+		return fmt.Sprintf("Attention, layer %d (%s of its %d heads left)", c.layer, r.Reduce, heads)
+	}
+	return fmt.Sprintf("Attention, layer %d (%s of %d heads)", c.layer, r.Reduce, heads)
 }
 
 // rowShares divides each row of the [T, T] matrix m by its sum, leaving rows of zeros alone: the lab

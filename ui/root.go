@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -46,7 +47,7 @@ type Root struct {
 	layer    int    // the head view's layer
 	selected []bool // the head view's heads
 	focus    int    // the head view's focused query token, or -1
-	enlarged [2]int // layer and head of the enlarged map in the model view, or -1, -1
+	enlarged [2]int // layer and head (its number before pruning) of the enlarged map in the model view, or -1, -1
 
 	// The analyses of "Beyond attention maps" (analyses.go), and the panel shown.
 	hidden    *Hidden
@@ -59,6 +60,7 @@ type Root struct {
 
 	// run_bertology.py's workflow: its panels, and the mask they share with the input panel.
 	data       *DatasetPanel
+	examples   *ExamplesPanel
 	form       *ImportanceForm
 	importance *ImportancePanel
 	pruning    *PruningPanel
@@ -100,6 +102,7 @@ func (c *Root) startPanels() {
 	c.form = &ImportanceForm{Page: c, Importance: c.importance, byLayer: true, global: true}
 	c.data = &DatasetPanel{Page: c, Files: c, Form: c.form}
 	c.form.Data = c.data
+	c.examples = &ExamplesPanel{Page: c, Files: c, Data: c.data, Form: c.form, Heads: c.heads, Input: c, label: -1, predicted: -1, open: -1}
 	c.pruning = &PruningPanel{Page: c, Files: c, Heads: c.heads, Importance: c.importance, Form: c.form, dtype: "F32"}
 
 	c.hidden = &Hidden{analysisPanel: analysisPanel[protocol.HiddenStatesResult]{Page: c}, Files: c, Input: c, Tabs: c}
@@ -148,8 +151,8 @@ func (c *Root) showResult(result *protocol.ForwardResult, err error) {
 	}
 	c.selectAll(true)
 	c.focus = -1
-	if c.enlarged[0] >= layers || c.enlarged[0] >= 0 && c.enlarged[1] >= c.headsIn(c.enlarged[0]) {
-		c.enlarged = [2]int{-1, -1}
+	if c.enlarged[0] >= layers || c.enlarged[0] >= 0 && c.headIndex(c.enlarged[0], c.enlarged[1]) < 0 {
+		c.enlarged = [2]int{-1, -1} // the head is gone: pruned, or another model
 	}
 	c.drawResult()
 }
@@ -160,6 +163,66 @@ func (c *Root) headsIn(l int) int {
 		return 0
 	}
 	return c.result.Attentions[l].Shape[0]
+}
+
+// headNumbers are the numbers, before pruning, of the heads of layer l in the current result: a pruned
+// model's layer 3 may hold heads 0 and 7, which the views label so.
+func (c *Root) headNumbers(l int) []int {
+	n := c.headsIn(l)
+	if c.info != nil && l < len(c.info.KeptHeads) && len(c.info.KeptHeads[l]) == n {
+		return c.info.KeptHeads[l]
+	}
+	return seq(n)
+}
+
+// headIndex is the place of head number h in layer l of the current result, or -1 when it has none.
+func (c *Root) headIndex(l, h int) int { return slices.Index(c.headNumbers(l), h) }
+
+// headsBefore is the heads a layer had before pruning.
+func (c *Root) headsBefore() int {
+	if c.info == nil {
+		return len(c.selected)
+	}
+	return c.info.Heads
+}
+
+// pruned reports whether the loaded model lacks heads in some layer.
+func (c *Root) pruned() bool {
+	if c.info == nil {
+		return false
+	}
+	for _, n := range c.info.HeadsPerLayer {
+		if n != c.info.Heads {
+			return true
+		}
+	}
+	return false
+}
+
+// shapeText is the model's layers and heads; a pruned model's heads are before pruning.
+func (c *Root) shapeText() string {
+	s := fmt.Sprintf("%d × %d", c.info.Layers, c.info.Heads)
+	if c.pruned() {
+		s += " before pruning"
+	}
+	return s
+}
+
+// keptText lists each layer's heads by number: "layer 0: heads 0, 3; layer 1: none".
+func (c *Root) keptText() string {
+	parts := make([]string, len(c.info.KeptHeads))
+	for l, hs := range c.info.KeptHeads {
+		if len(hs) == 0 {
+			parts[l] = fmt.Sprintf("layer %d: none", l)
+			continue
+		}
+		nums := make([]string, len(hs))
+		for k, h := range hs {
+			nums[k] = strconv.Itoa(h)
+		}
+		parts[l] = fmt.Sprintf("layer %d: heads %s", l, strings.Join(nums, ", "))
+	}
+	return strings.Join(parts, "; ")
 }
 
 // truncatedText says how far the lab cut the input, or "" when it fit.
@@ -185,6 +248,9 @@ func (c *Root) drawResult() {
 		for l, a := range c.result.Attentions {
 			mv.Weights = append(mv.Weights, a.Data)
 			mv.Heads = append(mv.Heads, c.headsIn(l))
+			if c.pruned() {
+				mv.Numbers, mv.Of = append(mv.Numbers, c.headNumbers(l)), c.info.Heads
+			}
 		}
 		c.modelSVG = c.draw(mv)
 		if len(c.result.Classes) > 0 {
@@ -206,7 +272,7 @@ func (c *Root) redraw() {
 		return
 	}
 	hv := &chart.HeadView{Layer: c.layer, Tokens: c.result.Tokens, Heads: c.headsIn(c.layer),
-		Weights: c.result.Attentions[c.layer].Data, Focus: c.focus}
+		Numbers: c.headNumbers(c.layer), Of: c.headsBefore(), Weights: c.result.Attentions[c.layer].Data, Focus: c.focus}
 	for h, on := range c.selected {
 		if on {
 			hv.Selected = append(hv.Selected, h)
@@ -214,9 +280,9 @@ func (c *Root) redraw() {
 	}
 	c.headSVG = c.draw(hv)
 	if l, h := c.enlarged[0], c.enlarged[1]; l >= 0 {
-		t := c.tokenCount()
-		c.mapSVG = c.draw(&chart.AttentionMap{Layer: l, Head: h, Heads: c.headsIn(l), Size: t,
-			Tokens: c.result.Tokens, Weights: c.result.Attentions[l].Data[h*t*t : (h+1)*t*t], Cell: enlargedCell})
+		t, k := c.tokenCount(), c.headIndex(l, h)
+		c.mapSVG = c.draw(&chart.AttentionMap{Layer: l, Head: h, Heads: c.headsBefore(), Size: t,
+			Tokens: c.result.Tokens, Weights: c.result.Attentions[l].Data[k*t*t : (k+1)*t*t], Cell: enlargedCell})
 	}
 }
 
@@ -346,7 +412,7 @@ func (c *Root) Enlarge(event vugu.DOMEvent) {
 	if thumb.Truthy() {
 		l, errL := strconv.Atoi(thumb.Call("getAttribute", "data-layer").String())
 		h, errH := strconv.Atoi(thumb.Call("getAttribute", "data-head").String())
-		if errL == nil && errH == nil && l < len(c.result.Attentions) && h < c.headsIn(l) {
+		if errL == nil && errH == nil && l < len(c.result.Attentions) && c.headIndex(l, h) >= 0 {
 			c.enlarged = [2]int{l, h}
 			c.redraw()
 			return
@@ -374,7 +440,16 @@ func (c *Root) layers() []int {
 	return ls
 }
 
-func (c *Root) headColor(h int) string { return chart.HeadColor(h, len(c.selected)) }
+// headColor and headLabel are the colour and number of the head view's head h, by its number before
+// pruning, as the chart draws it.
+func (c *Root) headColor(h int) string { return chart.HeadColor(c.headLabel(h), c.headsBefore()) }
+
+func (c *Root) headLabel(h int) int {
+	if nums := c.headNumbers(c.layer); h < len(nums) {
+		return nums[h]
+	}
+	return h
+}
 
 func (c *Root) tabClass(view string) string {
 	if c.view == view {

@@ -20,7 +20,12 @@ import (
 type goldenRun struct {
 	Inputs  map[string]*golden.Tensor `json:"inputs"`
 	Forward goldenForward             `json:"forward"`
+	Pruned  goldenForward             `json:"pruned"` // after prune_heads({0: [1], 2: [0, 3]})
 }
+
+// goldenKept are the heads of the golden pruned models (3 layers of 4 heads, {0: [1], 2: [0, 3]}
+// pruned), by layer.
+var goldenKept = [][]int{{0, 2, 3}, {0, 1, 2, 3}, {1, 2}}
 
 func loadGoldenRun(t *testing.T, arch string) *goldenRun {
 	t.Helper()
@@ -60,6 +65,22 @@ func (g *goldenRun) attention(t *testing.T, b int) *rollout.Attention {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return a
+}
+
+// prunedAttention returns Hugging Face's attentions of sequence b through the pruned model, over its
+// real tokens, with the heads by their original numbers.
+func (g *goldenRun) prunedAttention(t *testing.T, b int) *rollout.Attention {
+	t.Helper()
+	var layers []*tensor.Tensor
+	for _, a := range g.Pruned.Attentions {
+		layers = append(layers, tensor.FromData(a.F32(), a.Shape...))
+	}
+	a, err := rollout.Crop(layers, b, g.mask(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Heads, a.Kept = 4, goldenKept
 	return a
 }
 

@@ -5,6 +5,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -98,8 +99,6 @@ func TestAttnStatsCommand(t *testing.T) {
 			args []string
 			want string
 		}{
-			{[]string{"--model", golden.Path(t, "gpt2", "pruned_model"), "--data", golden.Path(t, "run_bertology", "data", "SST-2", "dev.tsv"), "--out", out},
-				"need the same number of heads in every layer; layer 1 has 4, layer 0 3"},
 			{[]string{"--model", golden.Path(t, "gpt2", "model"), "--data", golden.Path(t, "run_bertology", "data", "SST-2", "dev.tsv"), "--batch-size", "0", "--out", out},
 				"batch size 0"},
 		} {
@@ -108,4 +107,56 @@ func TestAttnStatsCommand(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestAttnStatsCommandPrunedModel runs attn-stats through the golden GPT-2 pruned to 3, 4 and 2 heads
+// and expects the statistics of Hugging Face's attentions of the pruned model, at the heads' original
+// numbers, with none (NaN in the .npy, null in the JSON) for the pruned heads.
+func TestAttnStatsCommandPrunedModel(t *testing.T) {
+	sentences := []string{"the quick brown fox jumps over the lazy dog.", "hello world!", "this movie is great"}
+	dir := t.TempDir()
+	data := filepath.Join(dir, "dev.tsv")
+	if err := os.WriteFile(data, []byte("sentence\tlabel\n"+strings.Join(sentences, "\t0\n")+"\t0\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "stats.json")
+	modelDir := golden.Path(t, "gpt2", "pruned_model")
+	if err := runAttnStats([]string{"--model", modelDir, "--data", data, "--batch-size", "2", "--top", "12", "--out", out}, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	var got attnStatsJSON
+	golden.Decode(t, out, &got)
+	g := loadGoldenRun(t, "gpt2")
+	_, tok, err := loadModelAndTokenizer(modelSource{nameOrPath: modelDir}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	acc := attnstats.New(3, 4, analysis.SpecialTokens(tok))
+	for b := range sentences {
+		if err := acc.Add(analysis.TokenStrings(tok, g.realIDs(b)), g.prunedAttention(t, b)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want := acc.Result()
+	if got.Layers != 3 || got.Heads != 4 || got.Examples != 3 {
+		t.Fatalf("%d layers of %d heads, %d examples; want 3 of 4, 3", got.Layers, got.Heads, got.Examples)
+	}
+	for s := range attnstats.NumStatistics {
+		key := s.Key()
+		_, npy := readNpy(t, filepath.Join(dir, "stats."+key+".npy"))
+		for l := range 3 {
+			for h := range 4 {
+				k := l*4 + h
+				kept := slices.Contains(goldenKept[l], h)
+				if kept == math.IsNaN(float64(npy[k])) || kept && math.Abs(got.Statistics[key].Data[k]-want.At(s, l, h)) > 1e-5 {
+					t.Errorf("%s of layer %d head %d: %v (npy %v), Hugging Face's pruned attentions give %v", key, l, h, got.Statistics[key].Data[k], npy[k], want.At(s, l, h))
+				}
+			}
+		}
+		for _, h := range got.Top[key] {
+			if !slices.Contains(goldenKept[h.Layer], h.Head) {
+				t.Errorf("%s: pruned head layer %d head %d among the top", key, h.Layer, h.Head)
+			}
+		}
+	}
 }

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"time"
 
 	"bertology/core/analysis"
@@ -23,7 +22,8 @@ func init() {
 // the attention of every head that it was computed from.
 type rolloutOut struct {
 	rollout.Result
-	// Attentions [layers, heads, T, T] are the model's attention maps.
+	// Attentions [layers, heads, T, T] are the model's attention maps, by the heads' numbers before
+	// pruning: a pruned head's maps are zeros, as the head mask that pruning stands for makes them.
 	Attentions *tensor.Tensor `json:"attentions"`
 }
 
@@ -68,7 +68,13 @@ func runRollout(args []string, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "warning: %s (its cost grows as tokens⁴ × layers)\n", r.FlowNote)
 	}
 	r.Tokens, r.IDs = analysis.TokenStrings(tok, enc.IDs), enc.IDs
-	out := &rolloutOut{Result: *r, Attentions: tensor.FromData(slices.Concat(att.Layers...), L, H, T, T)}
+	all := tensor.New(L, H, T, T)
+	for l, w := range att.Layers {
+		for k, h := range att.HeadsOf(l) {
+			copy(all.Data[(l*H+h)*T*T:(l*H+h+1)*T*T], w[k*T*T:(k+1)*T*T])
+		}
+	}
+	out := &rolloutOut{Result: *r, Attentions: all}
 	for name, t := range map[string]*tensor.Tensor{"attentions": out.Attentions, "rollout": r.Rollout, "flow": r.Flow} {
 		if t == nil {
 			continue

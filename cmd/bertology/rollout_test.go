@@ -19,6 +19,7 @@ type rolloutJSON struct {
 	IDs        []int          `json:"ids"`
 	Layers     int            `json:"layers"`
 	Heads      int            `json:"heads"`
+	Kept       [][]int        `json:"kept"`
 	Attentions *golden.Tensor `json:"attentions"`
 	Rollout    *golden.Tensor `json:"rollout"`
 	Flow       *golden.Tensor `json:"flow"`
@@ -90,6 +91,63 @@ func TestRolloutCommand(t *testing.T) {
 		assertNpy(t, filepath.Join(dir, "r."+name+".npy"), tensor)
 	}
 
+	t.Run("pruned model", func(t *testing.T) {
+		out := filepath.Join(t.TempDir(), "p.json")
+		args := []string{"--model", golden.Path(t, "bert", "pruned_model"), "--text", "the quick brown fox", "--pair", "jumps over the lazy dog", "--out", out}
+		if err := runRollout(args, io.Discard); err != nil {
+			t.Fatal(err)
+		}
+		var got rolloutJSON
+		golden.Decode(t, out, &got)
+		want := g.prunedAttention(t, 0)
+		if got.Heads != 4 || len(got.Kept) != 3 || !slices.Equal(got.Kept[2], goldenKept[2]) {
+			t.Fatalf("%d heads, kept %v, want 4 and %v", got.Heads, got.Kept, goldenKept)
+		}
+		// Hugging Face's attentions of the pruned model, at the heads' numbers; zeros for pruned heads.
+		all := make([]float64, L*H*T*T)
+		for l, w := range want.Layers {
+			for k, h := range goldenKept[l] {
+				for i := range T * T {
+					all[(l*H+h)*T*T+i] = float64(w[k*T*T+i])
+				}
+			}
+		}
+		golden.AssertClose(t, "attentions", got.Attentions.F32(), &golden.Tensor{Shape: []int{L, H, T, T}, Data: all}, 1e-5)
+		// Rollout from the paper's formula, each layer's mean over the heads it kept.
+		var wantRollout, r []float64
+		for l := range L {
+			kept := goldenKept[l]
+			a := make([]float64, T*T)
+			for i := range T {
+				a[i*T+i] = 0.5
+				for j := range T {
+					for _, h := range kept {
+						a[i*T+j] += 0.5 * all[((l*H+h)*T+i)*T+j] / float64(len(kept))
+					}
+				}
+			}
+			if l == 0 {
+				r = a
+			} else {
+				next := make([]float64, T*T)
+				for i := range T {
+					for k := range T {
+						for j := range T {
+							next[i*T+j] += a[i*T+k] * r[k*T+j]
+						}
+					}
+				}
+				r = next
+			}
+			wantRollout = append(wantRollout, r...)
+		}
+		golden.AssertClose(t, "rollout", got.Rollout.F32(), &golden.Tensor{Shape: []int{L, T, T}, Data: wantRollout}, 1e-5)
+		flow, err := rollout.Flow(want, rollout.DefaultOptions(), L)
+		if err != nil {
+			t.Fatal(err)
+		}
+		golden.AssertClose(t, "flow", got.Flow.F32(), &golden.Tensor{Shape: []int{T, T}, Data: flow}, 1e-5)
+	})
 	t.Run("flow skipped", func(t *testing.T) {
 		out := filepath.Join(t.TempDir(), "short.json")
 		var warning strings.Builder

@@ -12,8 +12,7 @@ import (
 )
 
 // Attention runs the model on one encoding (unpadded) and returns its attention maps, the input of
-// rollout.Rollout and rollout.Flow. A model pruned to different numbers of heads per layer has none that
-// the rollout package can hold, and gets an error.
+// rollout.Rollout and rollout.Flow, each layer's heads by their numbers before pruning.
 func Attention(m *model.Model, enc tokenizer.Encoding) (*rollout.Attention, error) {
 	if len(enc.IDs) == 0 {
 		return nil, fmt.Errorf("analysis: no tokens")
@@ -23,7 +22,7 @@ func Attention(m *model.Model, enc tokenizer.Encoding) (*rollout.Attention, erro
 	if err != nil {
 		return nil, fmt.Errorf("analysis: %w", err)
 	}
-	a, err := rollout.Crop(out.Attentions, 0, b.AttentionMask)
+	a, err := crop(m, out.Attentions, 0, b.AttentionMask)
 	if err != nil {
 		return nil, fmt.Errorf("analysis: %w", err)
 	}
@@ -37,10 +36,7 @@ func Attention(m *model.Model, enc tokenizer.Encoding) (*rollout.Attention, erro
 // batched and wherever they ran. It stops between batches when ctx is cancelled; report follows the
 // batches.
 func AttentionStats(ctx context.Context, r Runner, m *model.Model, tok tokenizer.Tokenizer, encs []tokenizer.Encoding, batchSize int, report progress.Func) (*attnstats.Result, error) {
-	layers, heads, err := attentionShape(m)
-	if err != nil {
-		return nil, fmt.Errorf("analysis: %w", err)
-	}
+	layers, heads := attentionShape(m)
 	batches, err := passBatches(m, encs, batchSize, tok.PadID())
 	if err != nil {
 		return nil, err

@@ -11,6 +11,7 @@ import (
 	"bertology/core/probe"
 	"bertology/core/progress"
 	"bertology/core/rollout"
+	"bertology/core/tensor"
 	"bertology/core/tokenizer"
 )
 
@@ -77,10 +78,7 @@ func (p Pass) Run(m *model.Model, b PassBatch) (*Kept, error) {
 		}
 		return kept, nil
 	case KeepAttention:
-		layers, heads, err := attentionShape(m)
-		if err != nil {
-			return nil, err
-		}
+		layers, heads := attentionShape(m)
 		if len(b.Tokens) != b.Batch.Size {
 			return nil, fmt.Errorf("tokens of %d sequences for a batch of %d", len(b.Tokens), b.Batch.Size)
 		}
@@ -95,7 +93,7 @@ func (p Pass) Run(m *model.Model, b PassBatch) (*Kept, error) {
 			mask = slices.Repeat([]int{1}, b.Batch.Size*T)
 		}
 		for s := range b.Batch.Size {
-			a, err := rollout.Crop(out.Attentions, s, mask[s*T:(s+1)*T])
+			a, err := crop(m, out.Attentions, s, mask[s*T:(s+1)*T])
 			if err == nil {
 				kept.Attention[s], err = acc.Measure(b.Tokens[s], a)
 			}
@@ -108,16 +106,32 @@ func (p Pass) Run(m *model.Model, b PassBatch) (*Kept, error) {
 	return nil, fmt.Errorf("unknown pass %d", p.Keep)
 }
 
-// attentionShape is the model's layers and heads per layer, which must be the same in every layer for
-// attention statistics (a pruned model may have fewer in some).
-func attentionShape(m *model.Model) (layers, heads int, err error) {
+// attentionShape is the model's layers and heads per layer before pruning: the shape of its attention
+// statistics, which keep a pruned model's heads by their original numbers.
+func attentionShape(m *model.Model) (layers, heads int) {
 	c := m.Config()
+	return c.NumLayers, c.NumHeads
+}
+
+// crop cuts sequence b out of the model's attentions (rollout.Crop) with each layer's heads numbered as
+// the model numbers them before pruning.
+func crop(m *model.Model, layers []*tensor.Tensor, b int, mask []int) (*rollout.Attention, error) {
+	a, err := rollout.Crop(layers, b, mask)
+	if err != nil {
+		return nil, err
+	}
+	c := m.Config()
+	a.Heads, a.Kept = c.NumHeads, nil
 	for l := range c.NumLayers {
-		if c.HeadsInLayer(l) != c.HeadsInLayer(0) {
-			return 0, 0, fmt.Errorf("attention statistics need the same number of heads in every layer; layer %d has %d, layer 0 %d", l, c.HeadsInLayer(l), c.HeadsInLayer(0))
+		if c.HeadsInLayer(l) != c.NumHeads {
+			a.Kept = make([][]int, c.NumLayers)
+			for l := range a.Kept {
+				a.Kept[l] = m.Heads(l)
+			}
+			break
 		}
 	}
-	return c.NumLayers, c.HeadsInLayer(0), nil
+	return a, nil
 }
 
 // Runner runs a pass's batches through a model: the model itself (ModelRunner), or copies of it on

@@ -74,7 +74,8 @@ type Accumulator struct {
 	examples      int
 }
 
-// New returns an empty accumulator for a model with the given numbers of layers and heads per layer; tokens
+// New returns an empty accumulator for a model with the given numbers of layers and heads per layer (before
+// pruning: a pruned model's statistics keep the original head numbers, NaN for the heads it lost); tokens
 // equal to one of special count for ToSpecial.
 func New(layers, heads int, special []string) *Accumulator {
 	a := &Accumulator{layers: layers, heads: heads, special: make(map[string]bool, len(special))}
@@ -87,7 +88,7 @@ func New(layers, heads int, special []string) *Accumulator {
 	return a
 }
 
-// Sums are one example's statistics of every head before they are averaged: what Add adds to an
+// Sums are one example's statistics of every head before they are averaged (NaN for a pruned head): what Add adds to an
 // accumulator. Measure computes them and AddSums adds them, so that a data set's examples may be measured
 // on other workers and added up in their order, to the sums that Add gives.
 type Sums struct {
@@ -152,11 +153,15 @@ func (a *Accumulator) measure(tokens []string, att *rollout.Attention) (*Sums, e
 	}
 	n := a.layers * a.heads
 	sums := &Sums{Values: make([]float64, int(NumStatistics)*n), Tokens: T}
+	// A head pruned away has no statistics: NaN, which its averages keep and Top leaves out.
+	for k := range sums.Values {
+		sums.Values[k] = math.NaN()
+	}
 	for l, w := range att.Layers {
-		for h := 0; h < a.heads; h++ {
+		for k, h := range att.HeadsOf(l) {
 			var v [NumStatistics]float64
 			for i := 0; i < T; i++ {
-				row := w[(h*T+i)*T : (h*T+i+1)*T]
+				row := w[(k*T+i)*T : (k*T+i+1)*T]
 				v[ToFirst] += float64(row[0])
 				if i > 0 {
 					v[ToPrev] += float64(row[i-1])

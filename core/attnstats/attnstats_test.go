@@ -204,3 +204,30 @@ func TestIsPunctuation(t *testing.T) {
 		}
 	}
 }
+
+// TestPrunedHeads measures a model of 2 layers × 2 heads pruned to head 1 of layer 0: its statistics
+// sit at their original place, by hand, and the pruned heads have none (NaN), which Top leaves out.
+func TestPrunedHeads(t *testing.T) {
+	att := &rollout.Attention{Heads: 2, T: 2, Kept: [][]int{{1}, {}},
+		Layers: [][]float32{{0.25, 0.75, 0.5, 0.5}, {}}}
+	acc := New(2, 2, []string{"[CLS]"})
+	if err := acc.Add([]string{"[CLS]", "."}, att); err != nil {
+		t.Fatal(err)
+	}
+	r := acc.Result()
+	entropy := (-(0.25*math.Log(0.25) + 0.75*math.Log(0.75)) + math.Log(2)) / 2
+	want := map[Statistic]float64{ToFirst: 0.375, ToSpecial: 0.375, ToPunct: 0.625, ToPrev: 0.5, ToNext: 0.75, Distance: 0.625, Entropy: entropy}
+	for s, w := range want {
+		if got := r.At(s, 0, 1); math.Abs(got-w) > 1e-12 {
+			t.Errorf("%s of layer 0 head 1 = %v, want %v", s, got, w)
+		}
+		for _, lh := range [][2]int{{0, 0}, {1, 0}, {1, 1}} {
+			if got := r.At(s, lh[0], lh[1]); !math.IsNaN(got) {
+				t.Errorf("%s of pruned layer %d head %d = %v, want NaN", s, lh[0], lh[1], got)
+			}
+		}
+		if top := r.Top(s, 4); len(top) != 1 || top[0] != (HeadScore{Layer: 0, Head: 1, Score: r.At(s, 0, 1)}) {
+			t.Errorf("top heads of %s: %v, want layer 0 head 1 alone", s, top)
+		}
+	}
+}

@@ -35,6 +35,19 @@ func TestCrop(t *testing.T) {
 		}
 	}
 
+	// A pruned model's layers: two heads, one, none. Crop numbers each layer's from 0.
+	pruned, err := Crop([]*tensor.Tensor{layer, tensor.New(B, 1, S, S), tensor.New(B, 0, S, S)}, 1, []int{0, 1, 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pruned.Heads != 2 || len(pruned.Layers[1]) != 4 || len(pruned.Layers[2]) != 0 || len(pruned.Kept) != 3 ||
+		len(pruned.Kept[0]) != 2 || len(pruned.Kept[1]) != 1 || len(pruned.Kept[2]) != 0 {
+		t.Errorf("pruned crop: %d heads, kept %v, layer sizes %d, %d, %d", pruned.Heads, pruned.Kept, len(pruned.Layers[0]), len(pruned.Layers[1]), len(pruned.Layers[2]))
+	}
+	if a.Kept != nil {
+		t.Errorf("unpruned crop keeps %v, want nil", a.Kept)
+	}
+
 	for _, tt := range []struct {
 		name   string
 		layers []*tensor.Tensor
@@ -46,7 +59,7 @@ func TestCrop(t *testing.T) {
 		{"mask length", []*tensor.Tensor{layer}, 0, []int{1, 1}, "mask has 2 entries, attention has 3"},
 		{"empty mask", []*tensor.Tensor{layer}, 0, []int{0, 0, 0}, "no real tokens"},
 		{"shape", []*tensor.Tensor{tensor.New(1, 2, 3)}, 0, []int{1, 1, 1}, "want [batch, heads, seq, seq]"},
-		{"layers disagree", []*tensor.Tensor{layer, tensor.New(B, 1, S, S)}, 0, []int{1, 1, 1}, "layer 1 has shape"},
+		{"layers disagree", []*tensor.Tensor{layer, tensor.New(1, H, S, S)}, 0, []int{1, 1, 1}, "layer 1 has shape"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := Crop(tt.layers, tt.b, tt.mask)

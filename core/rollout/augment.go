@@ -39,7 +39,8 @@ func ParseHeadReduce(name string) (HeadReduce, error) {
 type Options struct {
 	// Reduce combines the heads.
 	Reduce HeadReduce
-	// Heads, when non-nil, restricts the combination to these head indices (the same in every layer).
+	// Heads, when non-nil, restricts the combination to these heads, by their original numbers (the same in
+	// every layer; a pruned model's layer combines those of them it kept).
 	Heads []int
 	// Residual is the weight w of the identity in A'_l = rownorm((1-w)·A_l + w·I), in [0, 1]. The paper's
 	// 0.5 gives 0.5·A + 0.5·I, which equals (A+I) row-normalised whenever the rows of A sum to one. Zero
@@ -54,6 +55,13 @@ func DefaultOptions() Options {
 
 // Augment returns the residual-augmented matrix A'_l of every layer, each [T, T] row-major with rows that
 // sum to one.
+//
+// A layer combines the heads it has: the mean (or maximum) over the heads a pruned model kept in it, so
+// that layers with different numbers of heads each give a row-stochastic matrix. A layer with no head to
+// combine (every head pruned, or none of opt.Heads kept) moves nothing between tokens: its attention
+// sublayer adds the same bias to every position, and only the residual carries each token on. Its
+// combined attention is then the identity, and so is A'_l: rollout passes through it unchanged, and flow
+// through it goes from each token to itself alone.
 func Augment(a *Attention, opt Options) ([][]float64, error) {
 	if err := a.Validate(); err != nil {
 		return nil, err
@@ -64,30 +72,36 @@ func Augment(a *Attention, opt Options) ([][]float64, error) {
 	if !(opt.Residual >= 0 && opt.Residual <= 1) {
 		return nil, fmt.Errorf("rollout: residual weight %v outside [0, 1]", opt.Residual)
 	}
-	heads := opt.Heads
-	if heads == nil {
-		heads = make([]int, a.Heads)
-		for h := range heads {
-			heads[h] = h
-		}
-	}
-	if len(heads) == 0 {
+	if opt.Heads != nil && len(opt.Heads) == 0 {
 		return nil, fmt.Errorf("rollout: empty head subset")
 	}
-	seen := make(map[int]bool, len(heads))
-	for _, h := range heads {
+	wanted := make(map[int]bool, len(opt.Heads))
+	for _, h := range opt.Heads {
 		if h < 0 || h >= a.Heads {
 			return nil, fmt.Errorf("rollout: head %d outside 0..%d", h, a.Heads-1)
 		}
-		if seen[h] {
+		if wanted[h] {
 			return nil, fmt.Errorf("rollout: head %d listed twice", h)
 		}
-		seen[h] = true
+		wanted[h] = true
 	}
 	T := a.T
 	out := make([][]float64, len(a.Layers))
 	for l, w := range a.Layers {
+		var heads []int // positions in Layers[l] of the heads combined
+		for k, h := range a.HeadsOf(l) {
+			if opt.Heads == nil || wanted[h] {
+				heads = append(heads, k)
+			}
+		}
 		m := make([]float64, T*T)
+		if len(heads) == 0 {
+			for i := range T {
+				m[i*T+i] = 1
+			}
+			out[l] = m
+			continue
+		}
 		for k := range m {
 			var v float64
 			for _, h := range heads {

@@ -13,12 +13,15 @@ import (
 // names), and the command line, which writes it as JSON (json names). Every map has rows for output
 // positions and columns for input tokens, like an attention map.
 type Result struct {
-	Tokens   []string `js:"tokens" json:"tokens"`
-	IDs      []int    `js:"ids" json:"ids"`
-	Layers   int      `js:"layers" json:"layers"`
-	Heads    int      `js:"heads" json:"heads"`
-	Residual float64  `js:"residual" json:"residual"`
-	Reduce   string   `js:"reduce" json:"reduce"` // how the heads were combined: mean or max
+	Tokens []string `js:"tokens" json:"tokens"`
+	IDs    []int    `js:"ids" json:"ids"`
+	Layers int      `js:"layers" json:"layers"`
+	Heads  int      `js:"heads" json:"heads"` // per layer, before pruning
+	// Kept lists, for a pruned model, each layer's heads by their original numbers (rollout and flow
+	// combine those; a layer with none passes every token on to itself); nil when nothing is pruned.
+	Kept     [][]int `js:"kept" json:"kept,omitempty"`
+	Residual float64 `js:"residual" json:"residual"`
+	Reduce   string  `js:"reduce" json:"reduce"` // how the heads were combined: mean or max
 	// Attention [layers, T, T] is each layer's raw attention with its heads combined (Augment without the
 	// residual).
 	Attention *tensor.Tensor `js:"attention" json:"attention"`
@@ -59,7 +62,7 @@ func Compute(ctx context.Context, a *Attention, opt Options, withFlow bool, repo
 		return nil, err
 	}
 	L, T := len(a.Layers), a.T
-	res := &Result{Layers: L, Heads: a.Heads, Residual: opt.Residual, Reduce: opt.Reduce.String(),
+	res := &Result{Layers: L, Heads: a.Heads, Kept: a.Kept, Residual: opt.Residual, Reduce: opt.Reduce.String(),
 		Attention: tensor.FromData(f64.ToFloat32(slices.Concat(combined...)), L, T, T),
 		Rollout:   tensor.FromData(f64.ToFloat32(slices.Concat(rolled...)), L, T, T)}
 	if withFlow {

@@ -109,3 +109,74 @@ func TestErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestPrunedRollout is rollout and flow through a pruned model of 2 heads a layer, by hand: layer 0
+// keeps both heads, layer 1 none, layer 2 only head 1.
+//
+//	A'_0 = ½·mean(toFirst, toSecond) + ½·I = [[.75,.25],[.25,.75]]
+//	A'_1 = I (no head: the residual alone carries each token)
+//	A'_2 = ½·toFirst + ½·I = [[1,0],[.5,.5]]
+//
+// so R_2 = A'_2·A'_0 = [[.75,.25],[.5,.5]]. Flow into output 0 passes (2,0) ← (1,0) ← the inputs with
+// capacities A'_0[0,:]: .75 and .25; into output 1 it passes (2,0) and (2,1), each of capacity .5, fed by
+// A'_0[0,j] and A'_0[1,j]: min(.5,.75)+min(.5,.25) = .75 from either input.
+func TestPrunedRollout(t *testing.T) {
+	a := &Attention{Heads: 2, T: 2, Kept: [][]int{{0, 1}, {}, {1}}}
+	for _, heads := range [][][][]float32{{toFirst2, toSecond2}, {}, {toFirst2}} {
+		var w []float32
+		for _, m := range heads {
+			for _, row := range m {
+				w = append(w, row...)
+			}
+		}
+		a.Layers = append(a.Layers, w)
+	}
+	for _, tt := range []struct {
+		name string
+		opt  Options
+		want [][]float64
+	}{
+		{"every head", DefaultOptions(), [][]float64{{.75, .25, .25, .75}, {.75, .25, .25, .75}, {.75, .25, .5, .5}}},
+		// Head 1 alone: A'_0 = [[.5,.5],[0,1]], A'_2 as above: R_2 = [[.5,.5],[.25,.75]].
+		{"head 1", Options{Heads: []int{1}, Residual: 0.5}, [][]float64{{.5, .5, 0, 1}, {.5, .5, 0, 1}, {.5, .5, .25, .75}}},
+		// Head 0 alone: layer 2 kept none of it, so it passes the tokens on: R_2 = A'_0 = [[1,0],[.5,.5]].
+		{"head 0", Options{Heads: []int{0}, Residual: 0.5}, [][]float64{{1, 0, .5, .5}, {1, 0, .5, .5}, {1, 0, .5, .5}}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := Rollout(a, tt.opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for l := range tt.want {
+				assertMatrix(t, "R", got[l], tt.want[l])
+			}
+		})
+	}
+	flow, err := Flow(a, DefaultOptions(), 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertMatrix(t, "flow", flow, []float64{.75, .25, .75, .75})
+	raw, err := Augment(a, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertMatrix(t, "layer 1's combined attention", raw[1], []float64{1, 0, 0, 1})
+
+	for _, tt := range []struct {
+		name string
+		kept [][]int
+		want string
+	}{
+		{"order", [][]int{{1, 0}, {}, {1}}, "layer 0 keeps heads [1 0]"},
+		{"range", [][]int{{0, 1}, {}, {2}}, "layer 2 keeps heads [2]"},
+		{"sizes", [][]int{{0, 1}, {0}, {1}}, "layer 1 has 0 weights, want 1 heads"},
+		{"layers", [][]int{{0, 1}}, "kept heads of 1 layers for attention of 3"},
+	} {
+		b := *a
+		b.Kept = tt.kept
+		if _, err := Rollout(&b, DefaultOptions()); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: error %v, want one containing %q", tt.name, err, tt.want)
+		}
+	}
+}

@@ -6,9 +6,13 @@ import "fmt"
 // a line from each token on the left (the query) to each token on the right (the key) in the head's
 // colour, as opaque as the attention weight.
 type HeadView struct {
-	Layer   int       // for the title
-	Tokens  []string  // T tokens
-	Heads   int       // H heads in the layer
+	Layer  int      // for the title
+	Tokens []string // T tokens
+	Heads  int      // H heads in the layer
+	// Numbers are the heads' numbers before pruning, for their labels and colours (a pruned layer may
+	// hold heads 0 and 7 of 8), and Of how many heads a layer had then; nil and 0: heads 0 to H-1 of H.
+	Numbers []int
+	Of      int
 	Weights []float32 // [H, T, T] row-major (head, query, key)
 	// Selected lists the heads to draw.
 	Selected []int
@@ -24,8 +28,8 @@ const (
 	headViewMargin = 10.0
 )
 
-// SVG draws the view. The lines of head h are in <g class="head" data-head="h">; tokens are <text
-// class="token" data-side="left|right" data-index="i">.
+// SVG draws the view. The lines of the head numbered n (see Numbers) are in <g class="head"
+// data-head="n">; tokens are <text class="token" data-side="left|right" data-index="i">.
 func (v *HeadView) SVG() (string, error) {
 	t := len(v.Tokens)
 	if len(v.Weights) != v.Heads*t*t {
@@ -35,6 +39,9 @@ func (v *HeadView) SVG() (string, error) {
 		if h < 0 || h >= v.Heads {
 			return "", fmt.Errorf("head view: head %d does not exist (layer %d has %d heads)", h, v.Layer, v.Heads)
 		}
+	}
+	if v.Numbers != nil && len(v.Numbers) != v.Heads {
+		return "", fmt.Errorf("head view: %d head numbers for %d heads", len(v.Numbers), v.Heads)
 	}
 	if v.Focus >= t {
 		return "", fmt.Errorf("head view: token %d does not exist (%d tokens)", v.Focus, t)
@@ -51,7 +58,8 @@ func (v *HeadView) SVG() (string, error) {
 	d := newSVG("head-view", width, height)
 	d.text(width/2, 14, "middle", ` font-weight="bold"`, fmt.Sprintf("Layer %d", v.Layer))
 	for _, h := range v.Selected {
-		d.printf(`<g class="head" data-head="%d" stroke="%s" stroke-width="2">`, h, HeadColor(h, v.Heads))
+		n, of := v.number(h)
+		d.printf(`<g class="head" data-head="%d" stroke="%s" stroke-width="2">`, n, HeadColor(n, of))
 		for i := range t {
 			if v.Focus >= 0 && i != v.Focus {
 				continue
@@ -72,4 +80,16 @@ func (v *HeadView) SVG() (string, error) {
 		d.text(rightText, rowY(i), "start", fmt.Sprintf(` class="token" data-side="right" data-index="%d"`, i), tok)
 	}
 	return d.String(), nil
+}
+
+// number returns head h's number before pruning and the heads a layer had then.
+func (v *HeadView) number(h int) (n, of int) {
+	n, of = h, v.Heads
+	if v.Numbers != nil {
+		n = v.Numbers[h]
+	}
+	if v.Of > 0 {
+		of = v.Of
+	}
+	return n, of
 }

@@ -1,6 +1,9 @@
 package chart
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // ModelView is bertviz's model view drawn as heatmaps: a grid with one small attention map per layer
 // (rows) and head (columns).
@@ -8,6 +11,11 @@ type ModelView struct {
 	Tokens  int         // T
 	Weights [][]float32 // per layer, [heads, T, T] row-major
 	Heads   []int       // heads in each layer (fewer than the model's after pruning)
+	// Numbers are, for a pruned model, each layer's heads by their numbers before pruning, and Of how
+	// many heads a layer had then: each head is drawn in its own column, and a pruned one as an empty
+	// grey box. Nil and 0: heads 0 to Heads[l]-1 in every layer.
+	Numbers [][]int
+	Of      int
 	// Thumb is the side of one map in pixels.
 	Thumb float64
 	// MaxCells bounds the cells along a map's side: a longer input is drawn in blocks of tokens, each
@@ -21,8 +29,9 @@ const (
 	modelViewLabel = 60.0
 )
 
-// SVG draws the grid. The map of layer l, head h is <g class="thumb" data-layer="l" data-head="h">,
-// whose cells are the rects of its <g class="cells">: T × T of them, or fewer blocks (see MaxCells).
+// SVG draws the grid. The map of layer l, head h (its number before pruning) is <g class="thumb"
+// data-layer="l" data-head="h">, whose cells are the rects of its <g class="cells">: T × T of them, or
+// fewer blocks (see MaxCells). A pruned head is <g class="pruned" data-layer="l" data-head="h">.
 func (v *ModelView) SVG() (string, error) {
 	t := v.Tokens
 	if len(v.Heads) != len(v.Weights) {
@@ -34,6 +43,12 @@ func (v *ModelView) SVG() (string, error) {
 			return "", fmt.Errorf("model view: layer %d has %d attention weights, want heads × tokens × tokens = %d × %d × %d", l, len(v.Weights[l]), h, t, t)
 		}
 		maxHeads = max(maxHeads, h)
+		if v.Numbers != nil && (len(v.Numbers) != len(v.Heads) || len(v.Numbers[l]) != h) {
+			return "", fmt.Errorf("model view: layer %d has %d heads, %d numbers", l, h, len(v.Numbers[min(l, len(v.Numbers)-1)]))
+		}
+	}
+	if v.Numbers != nil {
+		maxHeads = max(maxHeads, v.Of)
 	}
 	block := 1
 	if v.MaxCells > 0 && t > v.MaxCells {
@@ -55,10 +70,25 @@ func (v *ModelView) SVG() (string, error) {
 	for l, heads := range v.Heads {
 		y := top + float64(l)*step
 		d.text(left-8, y+v.Thumb/2, "end", "", fmt.Sprintf("Layer %d", l))
-		for h := range heads {
+		if v.Numbers != nil {
+			for h := range maxHeads {
+				if !slices.Contains(v.Numbers[l], h) {
+					x := left + float64(h)*step
+					d.printf(`<g class="pruned" data-layer="%d" data-head="%d"><title>layer %d head %d: pruned</title>`, l, h, l, h)
+					d.printf(`<rect x="%s" y="%s" width="%s" height="%s" fill="#eee" stroke="#ccc"/>`, num(x), num(y), num(v.Thumb), num(v.Thumb))
+					d.text(x+v.Thumb/2, y+v.Thumb/2, "middle", ` fill="#888" font-size="11"`, "pruned")
+					d.printf(`</g>`)
+				}
+			}
+		}
+		for k := range heads {
+			h, colours := k, heads
+			if v.Numbers != nil {
+				h, colours = v.Numbers[l][k], maxHeads
+			}
 			x := left + float64(h)*step
 			d.printf(`<g class="thumb" data-layer="%d" data-head="%d" cursor="pointer">`, l, h)
-			drawCells(d, x, y, cell, side, maxPool(v.Weights[l][h*t*t:(h+1)*t*t], t, block), HeadColor(h, heads))
+			drawCells(d, x, y, cell, side, maxPool(v.Weights[l][k*t*t:(k+1)*t*t], t, block), HeadColor(h, colours))
 			d.printf(`</g>`)
 		}
 	}

@@ -74,6 +74,7 @@ var handlers = map[string]handler{
 	protocol.OpLoadDataset:  handle((*Lab).LoadDataset),
 	protocol.OpImportance:   handle((*Lab).Importance),
 	protocol.OpEvaluate:     handle((*Lab).Evaluate),
+	protocol.OpExamples:     handle((*Lab).Examples),
 	protocol.OpMaskingLoop:  handle((*Lab).MaskingLoop),
 	protocol.OpPrune:        handle((*Lab).Prune),
 	protocol.OpRestoreModel: handle((*Lab).RestoreModel),

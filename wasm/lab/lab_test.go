@@ -105,7 +105,7 @@ func TestLoadModel(t *testing.T) {
 	info := res.(*protocol.ModelInfo)
 	want := &protocol.ModelInfo{
 		Type: "bert", Architecture: "BertForSequenceClassification",
-		Layers: 3, Heads: 4, HeadsPerLayer: []int{4, 4, 4}, Hidden: 32, Intermediate: 64, Vocab: 147, MaxPositions: 64,
+		Layers: 3, Heads: 4, HeadsPerLayer: []int{4, 4, 4}, KeptHeads: [][]int{{0, 1, 2, 3}, {0, 1, 2, 3}, {0, 1, 2, 3}}, Hidden: 32, Intermediate: 64, Vocab: 147, MaxPositions: 64,
 		Params: info.Params, Labels: []string{"LABEL_0", "LABEL_1"},
 		Files:   []string{"config.json", "model.safetensors", "pytorch_model.bin", "special_tokens_map.json", "tokenizer_config.json", "vocab.txt"},
 		Kernels: kernel.Default.Name(),

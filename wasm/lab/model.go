@@ -106,6 +106,7 @@ func describe(m *model.Model, files map[string][]byte) protocol.ModelInfo {
 	}
 	for layer := range cfg.NumLayers {
 		info.HeadsPerLayer = append(info.HeadsPerLayer, len(m.Heads(layer)))
+		info.KeptHeads = append(info.KeptHeads, append([]int{}, m.Heads(layer)...)) // [] rather than null for none
 	}
 	for name := range files {
 		info.Files = append(info.Files, name)

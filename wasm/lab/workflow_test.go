@@ -235,6 +235,9 @@ func TestPruneAsRunBertology(t *testing.T) {
 	if !equalHeads(res.Pruned, wantPruned) || !equalInts(res.Model.HeadsPerLayer, []int{4, 2, 1}) {
 		t.Errorf("pruned %v, heads per layer %v", res.Pruned, res.Model.HeadsPerLayer)
 	}
+	if kept := res.Model.KeptHeads; len(kept) != 3 || !equalInts(kept[0], []int{0, 1, 2, 3}) || !equalInts(kept[1], []int{0, 3}) || !equalInts(kept[2], []int{0}) {
+		t.Errorf("kept heads %v, want the original numbers [[0 1 2 3] [0 3] [0]]", kept)
+	}
 	if !(res.SecondsPerExampleBefore > 0 && res.SecondsPerExampleAfter > 0) {
 		t.Errorf("time per example %v → %v", res.SecondsPerExampleBefore, res.SecondsPerExampleAfter)
 	}

@@ -58,6 +58,7 @@ type ModelInfo struct {
 	Layers        int      `js:"layers"`        // transformer layers
 	Heads         int      `js:"heads"`         // attention heads per layer before pruning
 	HeadsPerLayer []int    `js:"headsPerLayer"` // heads left in each layer
+	KeptHeads     [][]int  `js:"keptHeads"`     // the heads left in each layer, by their numbers before pruning
 	Hidden        int      `js:"hidden"`        // hidden size
 	Intermediate  int      `js:"intermediate"`  // feed-forward size
 	Vocab         int      `js:"vocab"`         // vocabulary size
