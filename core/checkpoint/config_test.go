@@ -125,7 +125,7 @@ func TestParseConfigErrors(t *testing.T) {
 	}{
 		{"not json", `{"model_type": `, []string{"config.json"}},
 		{"not an object", `[1]`, []string{"config.json"}},
-		{"no model_type", `{"hidden_size": 32}`, []string{"no model_type", "bert, distilbert, gpt2 and openai-gpt"}},
+		{"no model_type", `{"hidden_size": 32}`, []string{"no model_type", "bert, distilbert, gpt2, openai-gpt and llama"}},
 		{"unknown model_type", `{"model_type": "roberta"}`, []string{`"roberta"`, "not supported"}},
 		{"model_type not a string", `{"model_type": 5}`, []string{`"model_type"`}},
 		{"size not a number", `{"model_type": "bert", "hidden_size": "32"}`, []string{`"hidden_size"`}},
@@ -276,7 +276,7 @@ func TestParseConfigWithoutModelType(t *testing.T) {
 		want         []string
 	}{
 		{google, "", []string{"no model_type", `name ""`, "add \"model_type\""}},
-		{google, "/models/uncased_L-12_H-768_A-12", []string{"no model_type", "uncased_L-12_H-768_A-12", "bert, distilbert, gpt2 and openai-gpt"}},
+		{google, "/models/uncased_L-12_H-768_A-12", []string{"no model_type", "uncased_L-12_H-768_A-12", "bert, distilbert, gpt2, openai-gpt and llama"}},
 		{arch("BertGenerationEncoder"), "", []string{"BertGenerationEncoder"}},
 		{google, "BERT-Base", []string{"BERT-Base"}}, // AutoConfig matches case and all
 		{google, "roberta-base", []string{`"roberta"`, "not supported"}},

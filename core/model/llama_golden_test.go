@@ -1,0 +1,167 @@
+package model
+
+import (
+	"fmt"
+	"math"
+	"testing"
+
+	"bertology/core/checkpoint"
+	"bertology/core/golden"
+	"bertology/core/prune"
+)
+
+// maxDiff is the largest absolute difference between got and want.
+func maxDiff(got []float32, want *golden.Tensor) float64 {
+	worst := 0.0
+	for i, g := range got {
+		worst = max(worst, math.Abs(float64(g)-want.Data[i]))
+	}
+	return worst
+}
+
+// logOutputDiffs logs how far a pass's outputs are from the golden's, for the parity report.
+func logOutputDiffs(t *testing.T, kernelName, what string, got *Output, want *goldenOutputs) {
+	t.Helper()
+	var hidden, attn float64
+	for i, h := range want.HiddenStates {
+		hidden = max(hidden, maxDiff(got.HiddenStates[i].Data, h))
+	}
+	for i, a := range want.Attentions {
+		attn = max(attn, maxDiff(got.Attentions[i].Data, a))
+	}
+	t.Logf("%s on %s kernels: max |diff| logits %.2g, hidden states %.2g, attentions %.2g, loss %.2g", what,
+		kernelName, maxDiff(got.Logits.Data, want.Logits), hidden, attn, math.Abs(float64(got.Loss)-want.Loss))
+}
+
+// llamaHeads is the golden's masked heads as pruned_heads: layer 1 loses its whole second key and value
+// group.
+var llamaMasked = map[int][]int{0: {1}, 1: {2, 3}, 2: {0}}
+
+// prunedLlama is the golden Llama with the masked heads pruned from its weights; Hugging Face cannot
+// prune a Llama, so its outputs must be those of the masked model.
+func prunedLlama(t *testing.T) *Model {
+	t.Helper()
+	ck, err := checkpoint.LoadDir(golden.Path(t, "llama", "model"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pck, err := prune.Heads(ck, llamaMasked)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := New(pck)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// TestGoldenLlama compares a Llama with grouped-query attention (4 query heads sharing 2 key and value
+// heads) with Hugging Face's: every output of a forward pass, plain and with heads masked, the model with
+// those heads pruned, and the head-mask gradients, on every batching run_bertology.py uses.
+func TestGoldenLlama(t *testing.T) {
+	g := loadGolden(t, "llama")
+	b := goldenBatch(g.Inputs)
+	m := loadModel(t, "llama", "model")
+	t.Run("forward", func(t *testing.T) {
+		out, err := m.Forward(b, allOutputs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		assertOutputs(t, out, &g.Forward)
+		logOutputDiffs(t, m.k.Name(), "forward", out, &g.Forward)
+	})
+	masked := allOutputs
+	masked.HeadMask = g.Masked.HeadMask.F32()
+	t.Run("masked", func(t *testing.T) {
+		out, err := m.Forward(b, masked)
+		if err != nil {
+			t.Fatal(err)
+		}
+		assertOutputs(t, out, &g.Masked.goldenOutputs)
+		logOutputDiffs(t, m.k.Name(), "masked", out, &g.Masked.goldenOutputs)
+	})
+	pruned := prunedLlama(t)
+	t.Run("pruned", func(t *testing.T) {
+		out, err := pruned.Forward(b, allOutputs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := m.Forward(b, masked)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// the pruned model's attentions list its kept heads alone
+		for l, a := range out.Attentions {
+			kept := pruned.Heads(l)
+			tt := b.SeqLen * b.SeqLen
+			for bi := 0; bi < b.Size; bi++ {
+				for i, h := range kept {
+					got := a.Data[(bi*len(kept)+i)*tt : (bi*len(kept)+i+1)*tt]
+					w := want.Attentions[l].Data[(bi*4+h)*tt : (bi*4+h+1)*tt]
+					for j := range got {
+						if math.Abs(float64(got[j]-w[j])) > tolerance {
+							t.Fatalf("layer %d head %d: pruned attention %v, masked %v", l, h, got[j], w[j])
+						}
+					}
+				}
+			}
+		}
+		assertOutputs(t, out, &goldenOutputs{Loss: g.Masked.Loss, Logits: g.Masked.Logits, HiddenStates: g.Masked.HiddenStates})
+		if got, want := len(pruned.layers[1].kv), 1; got != want {
+			t.Errorf("layer 1 keeps %d key and value heads, want %d", got, want)
+		}
+		// q_proj loses 8 rows per pruned head, o_proj 8 columns; layer 1's k_proj and v_proj lose one head
+		// each: 4·(8·32·2) + 2·(8·32)
+		if got, want := m.NumParams()-pruned.NumParams(), 4*8*32*2+2*8*32; got != want {
+			t.Errorf("pruning removed %d parameters, want %d", got, want)
+		}
+	})
+	t.Run("head mask gradient", func(t *testing.T) {
+		for _, file := range []string{"golden_float32.json", "golden_float64.json"} {
+			t.Run(file, func(t *testing.T) {
+				var gg goldenGradFile
+				path := golden.Path(t, "llama", file)
+				if file == "golden_float64.json" {
+					path = golden.SharedPath(t, "golden", "llama", file)
+				}
+				golden.Decode(t, path, &gg)
+				assertGoldenHeadMaskGrads(t, m, pruned, &gg)
+			})
+		}
+	})
+}
+
+// TestGoldenStories260K compares the real stories260K, converted to Hugging Face's layout, with Hugging
+// Face's logits for a story and for random tokens, and its hidden states for the story. run.c and
+// Hugging Face differ by up to 2e-5 on these logits (of up to 22), both being float32 roundings of the
+// same function, so the tolerance is 3e-5 (testdata/golden/README.md).
+func TestGoldenStories260K(t *testing.T) {
+	const tol = 3e-5
+	m := loadModel(t, "stories260K", "hf")
+	for _, file := range []string{"logits_story.json", "logits_random.json"} {
+		t.Run(file, func(t *testing.T) {
+			var g struct {
+				Inputs map[string]*golden.Tensor `json:"inputs"`
+				HF     struct {
+					Logits       *golden.Tensor   `json:"logits"`
+					HiddenStates []*golden.Tensor `json:"hidden_states"`
+				} `json:"hf"`
+			}
+			golden.Decode(t, golden.Path(t, "stories260K", file), &g)
+			b := goldenBatch(g.Inputs)
+			out, err := m.Forward(b, Options{HiddenStates: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			golden.AssertClose(t, "logits", out.Logits.Data, g.HF.Logits, tol)
+			hidden := 0.0
+			for i, h := range g.HF.HiddenStates {
+				golden.AssertClose(t, fmt.Sprintf("hidden state %d", i), out.HiddenStates[i].Data, h, tol)
+				hidden = max(hidden, maxDiff(out.HiddenStates[i].Data, h))
+			}
+			t.Logf("%s on %s kernels: max |diff| logits %.2g, hidden states %.2g", file, m.k.Name(),
+				maxDiff(out.Logits.Data, g.HF.Logits), hidden)
+		})
+	}
+}
