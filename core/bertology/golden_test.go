@@ -95,7 +95,7 @@ func splitBatches(g *goldenFile, attentions []*golden.Tensor, run goldenRun) ([]
 }
 
 func TestImportanceMatchesScript(t *testing.T) {
-	for _, arch := range []string{"bert", "bert-mlm", "distilbert", "gpt2", "openai-gpt"} {
+	for _, arch := range []string{"bert", "bert-mlm", "distilbert", "gpt2", "openai-gpt", "llama"} {
 		var g goldenFile
 		golden.Decode(t, golden.Path(t, arch, "golden_float32.json"), &g)
 		cases := []struct {
