@@ -3,6 +3,7 @@ package model
 import (
 	"fmt"
 	"math"
+	"slices"
 	"testing"
 
 	"bertology/core/checkpoint"
@@ -37,8 +38,9 @@ func logOutputDiffs(t *testing.T, kernelName, what string, got *Output, want *go
 // group.
 var llamaMasked = map[int][]int{0: {1}, 1: {2, 3}, 2: {0}}
 
-// prunedLlama is the golden Llama with the masked heads pruned from its weights; Hugging Face cannot
-// prune a Llama, so its outputs must be those of the masked model.
+// prunedLlama is the golden Llama with the masked heads pruned from its weights, exported as a model
+// directory's files and loaded back: Hugging Face cannot prune a Llama, so its outputs must be those of
+// the masked model. The export's config.json records the pruned query heads.
 func prunedLlama(t *testing.T) *Model {
 	t.Helper()
 	ck, err := checkpoint.LoadDir(golden.Path(t, "llama", "model"))
@@ -49,7 +51,18 @@ func prunedLlama(t *testing.T) *Model {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := New(pck)
+	files, err := checkpoint.Files(pck, "F32")
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := checkpoint.LoadFiles(files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(back.Config.PrunedHeads); got != fmt.Sprint(llamaMasked) {
+		t.Errorf("exported pruned_heads %s, want %v", got, llamaMasked)
+	}
+	m, err := New(back)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,5 +177,47 @@ func TestGoldenStories260K(t *testing.T) {
 			t.Logf("%s on %s kernels: max |diff| logits %.2g, hidden states %.2g", file, m.k.Name(),
 				maxDiff(out.Logits.Data, g.HF.Logits), hidden)
 		})
+	}
+}
+
+// TestNextTokenLogits checks that the next-token logits of a prefix of the golden story are Hugging
+// Face's logits at the prefix's last position, and that greedy decoding from them continues the story
+// as the golden sequence does (it is the model's own greedy sample).
+func TestNextTokenLogits(t *testing.T) {
+	m := loadModel(t, "stories260K", "hf")
+	var g struct {
+		Inputs map[string]*golden.Tensor `json:"inputs"`
+		HF     struct {
+			Logits *golden.Tensor `json:"logits"`
+		} `json:"hf"`
+	}
+	golden.Decode(t, golden.Path(t, "stories260K", "logits_story.json"), &g)
+	ids := g.Inputs["input_ids"].Ints()
+	v := m.Config().VocabSize
+	for _, n := range []int{1, 7, len(ids)} {
+		got, err := m.NextTokenLogits(ids[:n])
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := &golden.Tensor{Shape: []int{v}, Data: g.HF.Logits.Data[(n-1)*v : n*v]}
+		golden.AssertClose(t, fmt.Sprintf("next-token logits after %d tokens", n), got, want, 3e-5)
+		if n < len(ids) {
+			if best := slices.Index(got, slices.Max(got)); best != ids[n] {
+				t.Errorf("after %d tokens the greedy choice is %d, the story goes on with %d", n, best, ids[n])
+			}
+		}
+	}
+	bert := loadModel(t, "bert", "model")
+	for _, tc := range []struct {
+		m    *Model
+		ids  []int
+		want string
+	}{
+		{bert, []int{1, 2}, "causal language model"},
+		{m, nil, "empty sequence"},
+		{m, []int{1, 512}, "outside the vocabulary"},
+	} {
+		_, err := tc.m.NextTokenLogits(tc.ids)
+		assertErrorMentions(t, tc.want, err, tc.want)
 	}
 }
