@@ -299,8 +299,13 @@ func (c *Config) Validate() error {
 				m.name, m.rows, c.HiddenSize, n, int64(maxMatrixWeights))
 		}
 	}
-	// A layer's attention has 4 D×D matrices (query, key, value, output), its feed-forward network 2 D×I.
-	if n := int64(c.NumLayers) * (4*d*d + 2*d*int64(c.IntermediateSize)); n > maxLayerWeights {
+	// A layer's attention has at most 4 D×D matrices (query, key, value, output), its feed-forward
+	// network 2 D×I, or 3 for Llama's gated one.
+	ffn := int64(2)
+	if c.ModelType == Llama {
+		ffn = 3
+	}
+	if n := int64(c.NumLayers) * (4*d*d + ffn*d*int64(c.IntermediateSize)); n > maxLayerWeights {
 		return fmt.Errorf("config.json: %d layers of hidden size %d and intermediate size %d are %d weights, over bertology's bound of %d",
 			c.NumLayers, c.HiddenSize, c.IntermediateSize, n, int64(maxLayerWeights))
 	}

@@ -2,13 +2,16 @@ package model
 
 import (
 	"fmt"
+	"maps"
 	"math"
 	"slices"
+	"strings"
 	"testing"
 
 	"bertology/core/checkpoint"
 	"bertology/core/golden"
 	"bertology/core/prune"
+	"bertology/core/tensor"
 )
 
 // maxDiff is the largest absolute difference between got and want.
@@ -141,6 +144,15 @@ func TestGoldenLlama(t *testing.T) {
 				}
 				golden.Decode(t, path, &gg)
 				assertGoldenHeadMaskGrads(t, m, pruned, &gg)
+				var worst [2]float64
+				for i, mask := range [][]float32{nil, gg.Masked.HeadMask.F32()} {
+					_, grads, err := m.ForwardBackward(b, Options{HeadMask: mask}, GradOptions{HeadMask: true})
+					if err != nil {
+						t.Fatal(err)
+					}
+					worst[i] = maxDiff(grads.HeadMask, []*golden.Tensor{gg.HeadMaskGrad.Grad, gg.Masked.HeadMaskGrad}[i])
+				}
+				t.Logf("%s on %s kernels: max |diff| head-mask gradient %.2g, masked %.2g", file, m.k.Name(), worst[0], worst[1])
 			})
 		}
 	})
@@ -219,5 +231,64 @@ func TestNextTokenLogits(t *testing.T) {
 	} {
 		_, err := tc.m.NextTokenLogits(tc.ids)
 		assertErrorMentions(t, tc.want, err, tc.want)
+	}
+}
+
+// TestLlamaLayouts loads the golden Llama as a bare LlamaModel (no lm_head, names without "model."),
+// and with a config that names no architecture (the head then follows lm_head.weight), and gives its
+// weights back as model.safetensors holds them, less the rotary inv_freq buffers it ignores.
+func TestLlamaLayouts(t *testing.T) {
+	g := loadGolden(t, "llama")
+	full := loadModel(t, "llama", "model")
+	bare := withWeights(loadCheckpoint(t, "llama", "model"), func(w map[string]*tensor.Tensor) {
+		for name, v := range maps.Clone(w) {
+			delete(w, name)
+			if base, ok := strings.CutPrefix(name, "model."); ok {
+				w[base] = v
+			}
+		}
+	})
+	bare = withConfig(bare, func(c *checkpoint.Config) { c.Architectures = []string{"LlamaModel"} })
+	m, err := New(bare)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := goldenBatch(g.Inputs)
+	b.Labels = nil
+	out, err := m.Forward(b, allOutputs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Head() != NoHead || out.Logits != nil {
+		t.Fatalf("head %v, logits %v: want a bare model", m.Head(), out.Logits)
+	}
+	want := g.Forward
+	want.Logits, want.Loss = &golden.Tensor{}, 0
+	out.Logits, out.HasLoss = &tensor.Tensor{}, true
+	assertOutputs(t, out, &want)
+	if got, want := full.NumParams()-m.NumParams(), 512*32; got != want {
+		t.Errorf("the bare model has %d parameters fewer, want %d (lm_head)", got, want)
+	}
+
+	noArch := withConfig(loadCheckpoint(t, "llama", "model"), func(c *checkpoint.Config) { c.Architectures = nil })
+	if m, err := New(noArch); err != nil || m.Head() != CausalLM {
+		t.Errorf("without architectures: %v, %v; want a causal LM", m, err)
+	}
+
+	ck := loadCheckpoint(t, "llama", "model")
+	got := full.Weights()
+	for name, w := range ck.Weights {
+		if strings.HasSuffix(name, ".rotary_emb.inv_freq") {
+			if _, ok := got[name]; ok {
+				t.Errorf("Weights has the buffer %s", name)
+			}
+			continue
+		}
+		if g, ok := got[name]; !ok || !g.SameShape(w) || !slices.Equal(g.Data, w.Data) {
+			t.Errorf("Weights' %s differs from model.safetensors' (%v)", name, ok)
+		}
+	}
+	if len(got) != len(ck.Weights)-3 {
+		t.Errorf("Weights has %d tensors, model.safetensors %d with 3 inv_freq buffers", len(got), len(ck.Weights))
 	}
 }
