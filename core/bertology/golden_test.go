@@ -41,6 +41,7 @@ type goldenFile struct {
 		BatchSize1 goldenRun `json:"batch_size_1"`
 	} `json:"bertology"`
 	Masked struct {
+		Loss       float64          `json:"loss"`
 		HeadMask   *golden.Tensor   `json:"head_mask"`
 		Attentions []*golden.Tensor `json:"attentions"`
 		FullBatch  goldenRun        `json:"bertology_full_batch"`

@@ -186,8 +186,8 @@ func TestGoldenStories260K(t *testing.T) {
 				golden.AssertClose(t, fmt.Sprintf("hidden state %d", i), out.HiddenStates[i].Data, h, tol)
 				hidden = max(hidden, maxDiff(out.HiddenStates[i].Data, h))
 			}
-			t.Logf("%s on %s kernels: max |diff| logits %.2g, hidden states %.2g", file, m.k.Name(),
-				maxDiff(out.Logits.Data, g.HF.Logits), hidden)
+			t.Logf("%s on %s kernels: max |diff| logits %.2g, hidden states %.2g (of %d)", file, m.k.Name(),
+				maxDiff(out.Logits.Data, g.HF.Logits), hidden, len(g.HF.HiddenStates))
 		})
 	}
 }
