@@ -292,3 +292,38 @@ func TestLlamaLayouts(t *testing.T) {
 		t.Errorf("Weights has %d tensors, model.safetensors %d with 3 inv_freq buffers", len(got), len(ck.Weights))
 	}
 }
+
+// TestRotaryTablesShared runs a fresh Llama on sequences of growing lengths from several goroutines at
+// once, each extending the rotary tables the others read (run it with -race), and expects the logits of
+// each run alone.
+func TestRotaryTablesShared(t *testing.T) {
+	ids := make([]int, 64)
+	for i := range ids {
+		ids[i] = (i*37 + 1) % 512
+	}
+	want := make([][]float32, 8)
+	alone := loadModel(t, "stories260K", "hf")
+	for k := range want {
+		out, err := alone.Forward(&Batch{Size: 1, SeqLen: 8 * (k + 1), InputIDs: ids[:8*(k+1)]}, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[k] = out.Logits.Data
+	}
+	shared := loadModel(t, "stories260K", "hf")
+	errs := make(chan error, len(want))
+	for k := range want {
+		go func() {
+			out, err := shared.Forward(&Batch{Size: 1, SeqLen: 8 * (k + 1), InputIDs: ids[:8*(k+1)]}, Options{})
+			if err == nil && !slices.Equal(out.Logits.Data, want[k]) {
+				err = fmt.Errorf("%d tokens: logits differ from a run alone", 8*(k+1))
+			}
+			errs <- err
+		}()
+	}
+	for range want {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+}
