@@ -12,7 +12,7 @@ type shape struct {
 // wanted, so each is fully overwritten before it is read.
 type layerActs struct {
 	x       []float32 // [N, D] the block's input (not owned)
-	ln1     []float32 // [N, D] GPT-2: ln_1(x), the attention's input
+	ln1     []float32 // [N, D] pre-LN blocks (GPT-2, Llama): ln_1(x), the attention's input
 	ln1Mean []float32 // [N] statistics of the block's first LayerNorm
 	ln1Rstd []float32
 	qkv     []float32 // [N, A+2KV] the fused query|key|value projection; DistilBERT's q divided by sqrt(head_dim), Llama's q and k rotated
@@ -22,7 +22,7 @@ type layerActs struct {
 	merged  []float32 // [N, A] the heads' contexts attn · v side by side
 	attnRes []float32 // [N, D] x + output projection of merged: the first residual sum
 	h1      []float32 // [N, D] post-LN blocks: LayerNorm(attnRes), the feed-forward's input
-	ln2     []float32 // [N, D] GPT-2: ln_2(attnRes), the feed-forward's input
+	ln2     []float32 // [N, D] pre-LN blocks: ln_2(attnRes), the feed-forward's input
 	ln2Mean []float32 // [N] statistics of the block's second LayerNorm
 	ln2Rstd []float32
 	ffnPre  []float32 // [N, I] first feed-forward layer, before the activation; a gated network's [N, 2I], gate|up
