@@ -329,3 +329,46 @@ func TestRotaryTablesShared(t *testing.T) {
 		}
 	}
 }
+
+// TestLlamaHalfPrecision saves the golden Llama in F16 and BF16 and loads it back: the weights are the
+// narrowed ones, widened exactly, and the logits stay near the float32 model's (F16 keeps 11 bits, BF16
+// 8; the logits are of order 1).
+func TestLlamaHalfPrecision(t *testing.T) {
+	g := loadGolden(t, "llama")
+	b := goldenBatch(g.Inputs)
+	ck := loadCheckpoint(t, "llama", "model")
+	for _, tc := range []struct {
+		dtype string
+		tol   float64
+	}{{"F16", 0.03}, {"BF16", 0.3}} {
+		files, err := checkpoint.Files(ck, tc.dtype)
+		if err != nil {
+			t.Fatal(err)
+		}
+		back, err := checkpoint.LoadFiles(files)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if dt := back.DTypes["model.layers.2.mlp.up_proj.weight"]; dt != tc.dtype {
+			t.Errorf("%s: up_proj read as %s", tc.dtype, dt)
+		}
+		m, err := New(back)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, w := range m.Weights() {
+			if !slices.Equal(w.Data, back.Weights[name].Data) {
+				t.Errorf("%s: %s is not the file's", tc.dtype, name)
+			}
+		}
+		out, err := m.Forward(b, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := maxDiff(out.Logits.Data, g.Forward.Logits)
+		if d > tc.tol || d == 0 {
+			t.Errorf("%s: logits %.3g from float32's, want within %g and not equal", tc.dtype, d, tc.tol)
+		}
+		t.Logf("%s: logits within %.2g of float32's", tc.dtype, d)
+	}
+}
