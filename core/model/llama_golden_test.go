@@ -125,8 +125,13 @@ func TestGoldenLlama(t *testing.T) {
 		}
 		out.Attentions = nil // compared above
 		assertOutputs(t, out, &goldenOutputs{Loss: g.Masked.Loss, Logits: g.Masked.Logits, HiddenStates: g.Masked.HiddenStates})
-		if got, want := len(pruned.layers[1].kv), 1; got != want {
-			t.Errorf("layer 1 keeps %d key and value heads, want %d", got, want)
+		for l, want := range []string{"[0 1]", "[0]", "[0 1]"} {
+			if got := fmt.Sprint(pruned.KVHeads(l)); got != want {
+				t.Errorf("layer %d keeps key and value heads %s, want %s", l, got, want)
+			}
+		}
+		if got := fmt.Sprint(m.KVHeads(1)); got != "[0 1]" {
+			t.Errorf("the unpruned layer 1 has key and value heads %s, want [0 1]", got)
 		}
 		// q_proj loses 8 rows per pruned head, o_proj 8 columns; layer 1's k_proj and v_proj lose one head
 		// each: 4·(8·32·2) + 2·(8·32)

@@ -458,6 +458,11 @@ func (m *Model) Shape() (layers, heads int) { return m.cfg.NumLayers, m.cfg.NumH
 // order its attentions and contexts list them.
 func (m *Model) Heads(l int) []int { return slices.Clone(m.layers[l].heads) }
 
+// KVHeads returns the original numbers of the key and value heads layer l keeps: Heads itself without
+// grouped-query attention; with it (Llama), those whose group of query heads is not all pruned. Query
+// head h of the unpruned model reads key and value head h / (NumHeads / NumKVHeads).
+func (m *Model) KVHeads(l int) []int { return slices.Clone(m.layers[l].kv) }
+
 // NumParams counts the parameters as Hugging Face's num_parameters() does: tied weights once.
 func (m *Model) NumParams() int {
 	var c counter
