@@ -43,7 +43,7 @@ func (c *Lens) Run() {
 // masked reports whether the model predicts masked tokens (BERT, DistilBERT) rather than the next one.
 func (c *Lens) masked() bool {
 	t := c.Page.model().Type
-	return t != "gpt2" && t != "openai-gpt"
+	return t != "gpt2" && t != "openai-gpt" && t != "llama"
 }
 
 func (c *Lens) draw() {

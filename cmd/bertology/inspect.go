@@ -53,7 +53,14 @@ func inspectModel(args []string, out io.Writer) error {
 	fmt.Fprintf(w, "model:\t%s\n", dir)
 	fmt.Fprintf(w, "type:\t%s %v\n", c.ModelType, c.Architectures)
 	fmt.Fprintf(w, "layers:\t%d\n", c.NumLayers)
-	fmt.Fprintf(w, "heads:\t%d of width %d\n", c.NumHeads, c.HeadDim())
+	if c.KVGroup() > 1 { // grouped-query attention
+		fmt.Fprintf(w, "heads:\t%d of width %d, sharing %d key/value heads (%d query heads each)\n", c.NumHeads, c.HeadDim(), c.NumKVHeads, c.KVGroup())
+	} else {
+		fmt.Fprintf(w, "heads:\t%d of width %d\n", c.NumHeads, c.HeadDim())
+	}
+	if c.ModelType == checkpoint.Llama {
+		fmt.Fprintf(w, "positions:\trotary, base %g\n", c.RopeTheta)
+	}
 	fmt.Fprintf(w, "hidden:\t%d, intermediate %d, activation %s, layer norm eps %g\n", c.HiddenSize, c.IntermediateSize, c.Activation, c.LayerNormEps)
 	fmt.Fprintf(w, "vocabulary:\t%d, positions %d, token types %d\n", c.VocabSize, c.MaxPositions, c.TypeVocabSize)
 	fmt.Fprintf(w, "labels:\t%d: %s\n", c.NumLabels, strings.Join(c.LabelNames(), ", "))

@@ -50,6 +50,24 @@ func TestInspectCommand(t *testing.T) {
 	}
 }
 
+// TestInspectLlama: a Llama's grouped-query attention and rotary positions are shown.
+func TestInspectLlama(t *testing.T) {
+	var out bytes.Buffer
+	if err := inspectModel([]string{"--model", golden.Path(t, "stories260K", "hf")}, &out); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"type:          llama [LlamaForCausalLM]",
+		"heads:         8 of width 8, sharing 4 key/value heads (2 query heads each)",
+		"positions:     rotary, base 10000",
+		"model.layers.0.self_attn.k_proj.weight          F32  [32 64]",
+	} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output does not contain %q:\n%s", want, out.String())
+		}
+	}
+}
+
 func TestInspectCommandErrors(t *testing.T) {
 	if err := inspectModel(nil, &bytes.Buffer{}); err == nil || !strings.Contains(err.Error(), "--model") {
 		t.Errorf("no --model: error %v", err)

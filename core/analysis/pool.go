@@ -13,11 +13,11 @@ var pools = map[string]probe.Pool{"first": probe.First, "last": probe.Last, "mea
 
 // PoolFor reads a pool's name ("first", "last" or "mean") and returns the pool with its name. An empty
 // name chooses the pool that fits m: the first token ([CLS]) for BERT and DistilBERT, the last for
-// GPT-2 and OpenAI GPT, whose tokens see the whole sequence only at its end.
+// GPT-2, OpenAI GPT and Llama, whose tokens see the whole sequence only at its end.
 func PoolFor(name string, m *model.Model) (probe.Pool, string, error) {
 	if name == "" {
 		name = "first"
-		if t := m.Config().ModelType; t == checkpoint.GPT2 || t == checkpoint.OpenAIGPT {
+		if t := m.Config().ModelType; t == checkpoint.GPT2 || t == checkpoint.OpenAIGPT || t == checkpoint.Llama {
 			name = "last"
 		}
 	}

@@ -41,6 +41,7 @@ type goldenFile struct {
 		BatchSize1 goldenRun `json:"batch_size_1"`
 	} `json:"bertology"`
 	Masked struct {
+		Loss       float64          `json:"loss"`
 		HeadMask   *golden.Tensor   `json:"head_mask"`
 		Attentions []*golden.Tensor `json:"attentions"`
 		FullBatch  goldenRun        `json:"bertology_full_batch"`
@@ -95,7 +96,7 @@ func splitBatches(g *goldenFile, attentions []*golden.Tensor, run goldenRun) ([]
 }
 
 func TestImportanceMatchesScript(t *testing.T) {
-	for _, arch := range []string{"bert", "bert-mlm", "distilbert", "gpt2", "openai-gpt"} {
+	for _, arch := range []string{"bert", "bert-mlm", "distilbert", "gpt2", "openai-gpt", "llama"} {
 		var g goldenFile
 		golden.Decode(t, golden.Path(t, arch, "golden_float32.json"), &g)
 		cases := []struct {

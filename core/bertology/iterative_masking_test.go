@@ -2,6 +2,7 @@ package bertology
 
 import (
 	"fmt"
+	"math"
 	"testing"
 
 	"bertology/core/checkpoint"
@@ -80,9 +81,10 @@ func goldenBatches(ids, mask, types, labels *golden.Tensor, bs int) []*model.Bat
 }
 
 // TestImportanceThroughModel computes importance and entropy end to end, the real model supplying
-// gradients and attentions, and compares with the script's numbers for every architecture.
+// gradients and attentions, and compares with the script's numbers for every architecture, in every
+// normalisation, batched whole and one sequence at a time, and under the golden head mask.
 func TestImportanceThroughModel(t *testing.T) {
-	for _, arch := range []string{"bert", "bert-mlm", "distilbert", "gpt2", "openai-gpt"} {
+	for _, arch := range []string{"bert", "bert-mlm", "distilbert", "gpt2", "openai-gpt", "llama"} {
 		var g goldenFile
 		golden.Decode(t, golden.Path(t, arch, "golden_float32.json"), &g)
 		ck, err := checkpoint.LoadDir(golden.Path(t, arch, "model"))
@@ -94,17 +96,52 @@ func TestImportanceThroughModel(t *testing.T) {
 			t.Fatal(err)
 		}
 		in := g.Inputs
-		for _, run := range []goldenRun{g.Bertology.FullBatch, g.Bertology.BatchSize1} {
-			batches := goldenBatches(in.InputIDs, in.AttentionMask, in.TokenTypeIDs, in.Labels, run.BatchSize)
-			imp, err := ComputeImportance(t.Context(), ModelRunner{Model: m}, batches, Options{Mode: ModeScript,
-				Normalization: BothNormalizations, Entropy: true, Importance: true})
-			if err != nil {
-				t.Fatal(err)
+		for _, c := range []struct {
+			name string
+			run  goldenRun
+			mask *golden.Tensor
+		}{
+			{"full batch", g.Bertology.FullBatch, nil},
+			{"batch size 1", g.Bertology.BatchSize1, nil},
+			{"masked full batch", g.Masked.FullBatch, g.Masked.HeadMask},
+		} {
+			batches := goldenBatches(in.InputIDs, in.AttentionMask, in.TokenTypeIDs, in.Labels, c.run.BatchSize)
+			for vname, norm := range variants {
+				v, ok := c.run.VariantByKey[vname]
+				if !ok {
+					continue
+				}
+				opt := Options{Mode: ModeScript, Normalization: norm, Entropy: true, Importance: true}
+				if c.mask != nil {
+					opt.HeadMask = c.mask.F32()
+				}
+				imp, err := ComputeImportance(t.Context(), ModelRunner{Model: m}, batches, opt)
+				if err != nil {
+					t.Fatal(err)
+				}
+				what := fmt.Sprintf("%s %s %s", arch, c.name, vname)
+				golden.AssertClose(t, what+" importance", f64.ToFloat32(imp.Importance), v.Importance, 1e-5)
+				golden.AssertClose(t, what+" entropy", f64.ToFloat32(imp.Entropy), v.Entropy, 1e-5)
+				for i, r := range v.Ranks.Ints() {
+					if imp.Ranks[i] != r {
+						t.Errorf("%s: ranks %v, want %v", what, imp.Ranks, v.Ranks.Ints())
+						break
+					}
+				}
+				if arch == "llama" {
+					t.Logf("%s on %s kernels: max |diff| importance %.2g, entropy %.2g", what, m.Kernels().Name(),
+						maxDiff(imp.Importance, v.Importance), maxDiff(imp.Entropy, v.Entropy))
+				}
 			}
-			v := run.VariantByKey["layer_and_global"]
-			what := fmt.Sprintf("%s batch size %d", arch, run.BatchSize)
-			golden.AssertClose(t, what+" importance", f64.ToFloat32(imp.Importance), v.Importance, 1e-5)
-			golden.AssertClose(t, what+" entropy", f64.ToFloat32(imp.Entropy), v.Entropy, 1e-5)
 		}
 	}
+}
+
+// maxDiff is the largest absolute difference between got and want.
+func maxDiff(got []float64, want *golden.Tensor) float64 {
+	worst := 0.0
+	for i, g := range got {
+		worst = max(worst, math.Abs(g-want.Data[i]))
+	}
+	return worst
 }

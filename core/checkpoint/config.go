@@ -9,7 +9,7 @@ import (
 	"strconv"
 )
 
-// ModelType names the four model families bertology understands, spelled as Hugging Face's model_type.
+// ModelType names the model families bertology understands, spelled as Hugging Face's model_type.
 type ModelType string
 
 const (
@@ -17,6 +17,7 @@ const (
 	DistilBERT ModelType = "distilbert"
 	GPT2       ModelType = "gpt2"
 	OpenAIGPT  ModelType = "openai-gpt"
+	Llama      ModelType = "llama"
 )
 
 // Config is a model's config.json, with each family's own key names mapped onto one set of fields and
@@ -25,18 +26,23 @@ type Config struct {
 	ModelType     ModelType
 	Architectures []string // e.g. ["BertForSequenceClassification"]; decides the head
 
-	VocabSize        int
-	HiddenSize       int
-	NumLayers        int
-	NumHeads         int
+	VocabSize  int
+	HiddenSize int
+	NumLayers  int
+	NumHeads   int
+	// NumKVHeads is Llama's num_key_value_heads: the key and value heads, each shared by NumHeads /
+	// NumKVHeads query heads (grouped-query attention). It equals NumHeads for every other family.
+	NumKVHeads       int
 	IntermediateSize int
 	MaxPositions     int
-	TypeVocabSize    int // BERT token types; 0 elsewhere
-	LayerNormEps     float64
-	Activation       string // "gelu" (erf), "gelu_new" (tanh), "relu", ...
-	NumLabels        int
-	ProblemType      string // "", "regression", "single_label_classification"
-	PadTokenID       int
+	TypeVocabSize    int     // BERT token types; 0 elsewhere
+	LayerNormEps     float64 // Llama's rms_norm_eps
+	// RopeTheta is the base of Llama's rotary position embeddings (rope_theta, 10000 when absent).
+	RopeTheta   float64
+	Activation  string // "gelu" (erf), "gelu_new" (tanh), "relu", ...
+	NumLabels   int
+	ProblemType string // "", "regression", "single_label_classification"
+	PadTokenID  int
 	// SinusoidalPositions is DistilBERT's sinusoidal_pos_embds (the table is still stored in the weights).
 	SinusoidalPositions bool
 	// ScaleAttnWeights is GPT-2's scale_attn_weights (divide scores by sqrt(head_dim)).
@@ -54,6 +60,23 @@ type Config struct {
 
 // HeadDim is the per-head width, HiddenSize / NumHeads.
 func (c *Config) HeadDim() int { return c.HiddenSize / c.NumHeads }
+
+// KVGroup is how many query heads share one key and value head: NumHeads / NumKVHeads, 1 without
+// grouped-query attention. Query head h uses key and value head h / KVGroup (transformers' repeat_kv).
+func (c *Config) KVGroup() int { return c.NumHeads / max(c.NumKVHeads, 1) }
+
+// KVHeadsInLayer lists the key and value heads (original numbering) that layer l keeps after pruning: those
+// with at least one query head of their group left.
+func (c *Config) KVHeadsInLayer(l int) []int {
+	g := c.KVGroup()
+	var kv []int
+	for h := 0; h < c.NumHeads; h++ {
+		if !slices.Contains(c.PrunedHeads[l], h) && !slices.Contains(kv, h/g) {
+			kv = append(kv, h/g)
+		}
+	}
+	return kv
+}
 
 // HeadsInLayer is the number of heads left in layer l after pruning.
 func (c *Config) HeadsInLayer(l int) int { return c.NumHeads - len(c.PrunedHeads[l]) }
@@ -137,8 +160,29 @@ func ParseConfigNamed(data []byte, name string) (*Config, error) {
 		c.MaxPositions = r.integer("n_positions", 512)
 		c.LayerNormEps = r.float("layer_norm_epsilon", 1e-5)
 		c.Activation = r.str("afn", "gelu")
+	case Llama:
+		c.VocabSize = r.integer("vocab_size", 32000)
+		c.HiddenSize = r.integer("hidden_size", 4096)
+		c.NumLayers = r.integer("num_hidden_layers", 32)
+		c.NumHeads = r.integer("num_attention_heads", 32)
+		c.NumKVHeads = r.integer("num_key_value_heads", c.NumHeads)
+		c.IntermediateSize = r.integer("intermediate_size", 11008)
+		c.MaxPositions = r.integer("max_position_embeddings", 2048)
+		c.LayerNormEps = r.float("rms_norm_eps", 1e-6)
+		c.RopeTheta = r.float("rope_theta", 10000)
+		c.Activation = r.str("hidden_act", "silu")
+		c.TieWordEmbeddings = r.boolean("tie_word_embeddings", false) // LlamaConfig's default
+		if msg, ok := r.raw["rope_scaling"]; ok && string(msg) != "null" {
+			r.fail("rope_scaling", fmt.Errorf("%s is not supported (only null)", msg))
+		}
+		if tp := r.integer("pretraining_tp", 1); tp != 1 {
+			r.fail("pretraining_tp", fmt.Errorf("%d is not supported (only 1)", tp))
+		}
 	default:
-		return nil, fmt.Errorf("config.json: model_type %q is not supported (bertology reads bert, distilbert, gpt2 and openai-gpt)", mt)
+		return nil, fmt.Errorf("config.json: model_type %q is not supported (bertology reads %s)", mt, supportedTypes)
+	}
+	if c.NumKVHeads == 0 {
+		c.NumKVHeads = c.NumHeads
 	}
 	c.ProblemType = r.str("problem_type", "")
 	c.ID2Label = r.labels()
@@ -234,6 +278,12 @@ func (c *Config) Validate() error {
 	if c.HiddenSize%c.NumHeads != 0 {
 		return fmt.Errorf("config.json: hidden size %d is not a multiple of the head count %d", c.HiddenSize, c.NumHeads)
 	}
+	if c.NumKVHeads != 0 && (c.NumKVHeads < 0 || c.NumHeads%c.NumKVHeads != 0) {
+		return fmt.Errorf("config.json: num_key_value_heads %d does not divide the head count %d", c.NumKVHeads, c.NumHeads)
+	}
+	if c.ModelType == Llama && c.HeadDim()%2 != 0 {
+		return fmt.Errorf("config.json: head size %d is odd; rotary position embeddings rotate pairs of channels", c.HeadDim())
+	}
 	// Each size is bounded by 2^22 at most, so none of these products overflows an int64.
 	d := int64(c.HiddenSize)
 	matrices := []struct {
@@ -249,8 +299,13 @@ func (c *Config) Validate() error {
 				m.name, m.rows, c.HiddenSize, n, int64(maxMatrixWeights))
 		}
 	}
-	// A layer's attention has 4 D×D matrices (query, key, value, output), its feed-forward network 2 D×I.
-	if n := int64(c.NumLayers) * (4*d*d + 2*d*int64(c.IntermediateSize)); n > maxLayerWeights {
+	// A layer's attention has at most 4 D×D matrices (query, key, value, output), its feed-forward
+	// network 2 D×I, or 3 for Llama's gated one.
+	ffn := int64(2)
+	if c.ModelType == Llama {
+		ffn = 3
+	}
+	if n := int64(c.NumLayers) * (4*d*d + ffn*d*int64(c.IntermediateSize)); n > maxLayerWeights {
 		return fmt.Errorf("config.json: %d layers of hidden size %d and intermediate size %d are %d weights, over bertology's bound of %d",
 			c.NumLayers, c.HiddenSize, c.IntermediateSize, n, int64(maxLayerWeights))
 	}

@@ -125,7 +125,7 @@ func TestParseConfigErrors(t *testing.T) {
 	}{
 		{"not json", `{"model_type": `, []string{"config.json"}},
 		{"not an object", `[1]`, []string{"config.json"}},
-		{"no model_type", `{"hidden_size": 32}`, []string{"no model_type", "bert, distilbert, gpt2 and openai-gpt"}},
+		{"no model_type", `{"hidden_size": 32}`, []string{"no model_type", "bert, distilbert, gpt2, openai-gpt and llama"}},
 		{"unknown model_type", `{"model_type": "roberta"}`, []string{`"roberta"`, "not supported"}},
 		{"model_type not a string", `{"model_type": 5}`, []string{`"model_type"`}},
 		{"size not a number", `{"model_type": "bert", "hidden_size": "32"}`, []string{`"hidden_size"`}},
@@ -155,6 +155,11 @@ func TestParseConfigErrors(t *testing.T) {
 		{"pruned heads not a map", `{"model_type": "bert", "pruned_heads": [1]}`, []string{`"pruned_heads"`}},
 		{"label id not a number", `{"model_type": "bert", "id2label": {"a": "x"}}`, []string{`"id2label"`, `"a"`}},
 		{"label id twice", `{"model_type": "bert", "id2label": {"1": "x", "01": "y"}}`, []string{`"id2label"`, "label id 1 is given twice"}},
+		{"key and value heads do not divide", `{"model_type": "llama", "num_attention_heads": 8, "hidden_size": 64, "num_key_value_heads": 3}`,
+			[]string{"num_key_value_heads 3", "head count 8"}},
+		{"odd head size", `{"model_type": "llama", "num_attention_heads": 4, "hidden_size": 20}`, []string{"head size 5 is odd"}},
+		{"rope scaling", `{"model_type": "llama", "rope_scaling": {"type": "linear", "factor": 2}}`, []string{`"rope_scaling"`, "not supported"}},
+		{"tensor parallel", `{"model_type": "llama", "pretraining_tp": 2}`, []string{`"pretraining_tp"`, "2 is not supported"}},
 	}
 	for _, tt := range tests {
 		_, err := ParseConfig([]byte(tt.json))
@@ -185,6 +190,38 @@ func TestParseConfigDefaults(t *testing.T) {
 		want := []any{tt.hidden, tt.layers, tt.heads, tt.inter, tt.np, tt.eps, tt.act, 2}
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("%s: got %v, want %v", tt.json, got, want)
+		}
+		if c.NumKVHeads != c.NumHeads || c.KVGroup() != 1 {
+			t.Errorf("%s: %d key and value heads (groups of %d), want one per head", tt.json, c.NumKVHeads, c.KVGroup())
+		}
+	}
+}
+
+// TestParseConfigLlama checks LlamaConfig's defaults (Llama-2-7b's shape, no grouping, rope_theta 10000,
+// untied embeddings) and grouped-query attention: which key and value heads a pruned layer keeps.
+func TestParseConfigLlama(t *testing.T) {
+	c, err := ParseConfig([]byte(`{"model_type": "llama"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := []any{c.VocabSize, c.HiddenSize, c.NumLayers, c.NumHeads, c.NumKVHeads, c.IntermediateSize, c.MaxPositions,
+		c.LayerNormEps, c.RopeTheta, c.Activation, c.TieWordEmbeddings}
+	want := []any{32000, 4096, 32, 32, 32, 11008, 2048, 1e-6, 10000.0, "silu", false}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("defaults %v, want %v", got, want)
+	}
+	c, err = ParseConfig([]byte(`{"model_type": "llama", "hidden_size": 64, "num_attention_heads": 8,
+		"num_key_value_heads": 4, "num_hidden_layers": 2, "rope_theta": 500000, "rms_norm_eps": 1e-5,
+		"tie_word_embeddings": true, "pruned_heads": {"1": [0, 1, 5]}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.KVGroup() != 2 || c.RopeTheta != 500000 || c.LayerNormEps != 1e-5 || !c.TieWordEmbeddings {
+		t.Errorf("groups of %d, rope_theta %v, eps %v, tied %v", c.KVGroup(), c.RopeTheta, c.LayerNormEps, c.TieWordEmbeddings)
+	}
+	for l, want := range [][]int{{0, 1, 2, 3}, {1, 2, 3}} { // layer 1 loses group 0 (heads 0, 1), keeps 2 (head 4 of 4, 5)
+		if got := c.KVHeadsInLayer(l); !reflect.DeepEqual(got, want) {
+			t.Errorf("layer %d keeps key and value heads %v, want %v", l, got, want)
 		}
 	}
 }
@@ -232,6 +269,7 @@ func TestParseConfigWithoutModelType(t *testing.T) {
 		{arch("GPT2LMHeadModel"), "", GPT2},
 		{arch("GPT2DoubleHeadsModel"), "", GPT2},
 		{arch("OpenAIGPTLMHeadModel"), "", OpenAIGPT},
+		{arch("LlamaForCausalLM"), "", Llama},
 		{`{"architectures": ["MyModel", "GPT2Model"]}`, "", GPT2},
 		{arch("RobertaForMaskedLM"), "bert-base-cased", BERT}, // no family's class: the name decides
 		{arch("BertGenerationEncoder"), "openai-gpt", OpenAIGPT},
@@ -243,6 +281,7 @@ func TestParseConfigWithoutModelType(t *testing.T) {
 		{`{}`, "openai-gpt", OpenAIGPT},
 		{`{}`, "/data/gpt2-runs/bert-tiny", BERT}, // equally long: AutoConfig's alphabetical order
 		{`{}`, "./bertweet-base", BERT},
+		{`{}`, "karpathy/tinyllamas-stories260K", Llama},
 	}
 	for _, tt := range tests {
 		c, err := ParseConfigNamed([]byte(tt.config), tt.name)
@@ -276,7 +315,7 @@ func TestParseConfigWithoutModelType(t *testing.T) {
 		want         []string
 	}{
 		{google, "", []string{"no model_type", `name ""`, "add \"model_type\""}},
-		{google, "/models/uncased_L-12_H-768_A-12", []string{"no model_type", "uncased_L-12_H-768_A-12", "bert, distilbert, gpt2 and openai-gpt"}},
+		{google, "/models/uncased_L-12_H-768_A-12", []string{"no model_type", "uncased_L-12_H-768_A-12", "bert, distilbert, gpt2, openai-gpt and llama"}},
 		{arch("BertGenerationEncoder"), "", []string{"BertGenerationEncoder"}},
 		{google, "BERT-Base", []string{"BERT-Base"}}, // AutoConfig matches case and all
 		{google, "roberta-base", []string{`"roberta"`, "not supported"}},

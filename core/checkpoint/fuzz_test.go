@@ -87,6 +87,8 @@ func FuzzParseConfig(f *testing.F) {
 	}
 	f.Add([]byte(`{"architectures": ["TFDistilBertForMaskedLM"], "dim": 32, "n_heads": 4}`))
 	f.Add([]byte(`{"model_type": null, "architectures": ["GPT2Model", "BertModel"]}`))
+	f.Add(readGolden(f, "llama", "model", "config.json"))
+	f.Add(readGolden(f, "stories260K", "hf", "config.json"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		c, err := ParseConfig(data)
 		if err != nil {

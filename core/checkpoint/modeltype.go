@@ -8,14 +8,17 @@ import (
 )
 
 // modelTypes lists the model types bertology reads.
-var modelTypes = []ModelType{BERT, DistilBERT, GPT2, OpenAIGPT}
+var modelTypes = []ModelType{BERT, DistilBERT, GPT2, OpenAIGPT, Llama}
+
+// supportedTypes names modelTypes for messages.
+const supportedTypes = "bert, distilbert, gpt2, openai-gpt and llama"
 
 // architecturePrefixes names each family's classes: the prefix of BertForSequenceClassification,
 // DistilBertModel, GPT2LMHeadModel, OpenAIGPTDoubleHeadsModel and the like.
 var architecturePrefixes = []struct {
 	prefix string
 	t      ModelType
-}{{"DistilBert", DistilBERT}, {"Bert", BERT}, {"GPT2", GPT2}, {"OpenAIGPT", OpenAIGPT}}
+}{{"DistilBert", DistilBERT}, {"Bert", BERT}, {"GPT2", GPT2}, {"OpenAIGPT", OpenAIGPT}, {"Llama", Llama}}
 
 // architectureType returns the model type of a transformers class name, or "" when it is no class of
 // the four families. After the family's prefix comes "Model", "LMHeadModel", "DoubleHeadsModel" or
@@ -42,7 +45,7 @@ func architectureType(class string) ModelType {
 // mapping's (alphabetical) order. Model types that contain none of the four are left out.
 var namePatterns = func() []string {
 	p := []string{"albert", "bert", "bert-generation", "camembert", "convbert", "deberta", "deberta-v2",
-		"distilbert", "flaubert", "gpt2", "hubert", "ibert", "megatron-bert", "mobilebert", "modernbert",
+		"distilbert", "flaubert", "gpt2", "hubert", "ibert", "llama", "llama4", "llama4_text", "megatron-bert", "mllama", "mobilebert", "modernbert",
 		"modernbert-decoder", "openai-gpt", "rembert", "roberta", "roberta-prelayernorm", "roc_bert",
 		"squeezebert", "visual_bert", "wav2vec2-bert", "xlm-roberta", "xlm-roberta-xl"}
 	slices.SortFunc(p, func(a, b string) int { return cmp.Or(cmp.Compare(len(b), len(a)), strings.Compare(a, b)) })
@@ -71,11 +74,11 @@ func modelTypeOf(architectures []string, name string) (ModelType, error) {
 	found := modelTypeInName(name)
 	if found == "" {
 		return "", fmt.Errorf("config.json: no model_type, and neither architectures %q nor the name %q says which "+
-			"(bertology reads bert, distilbert, gpt2 and openai-gpt): add \"model_type\" to config.json", architectures, name)
+			"(bertology reads %s): add \"model_type\" to config.json", architectures, name, supportedTypes)
 	}
 	if t := ModelType(found); slices.Contains(modelTypes, t) {
 		return t, nil
 	}
 	return "", fmt.Errorf("config.json: no model_type, and the name %q says %q, which is not supported "+
-		"(bertology reads bert, distilbert, gpt2 and openai-gpt)", name, found)
+		"(bertology reads %s)", name, found, supportedTypes)
 }

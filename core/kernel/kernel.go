@@ -1,5 +1,5 @@
 // Package kernel holds the hot loops of a transformer's forward and backward passes: the matrix product
-// (a BLAS-style Sgemm with transposes and strides), softmax, layer normalisation and GELU, each with its
+// (a BLAS-style Sgemm with transposes and strides), softmax, layer normalisation (LayerNorm and RMSNorm) and GELU, each with its
 // backward beside it, behind one interface so that a faster implementation replaces the default one
 // without touching the model.
 //
@@ -43,6 +43,15 @@ type Kernels interface {
 	// statistics it returned and the output gradient dy. It adds the input gradient to dx unless dx is
 	// nil, and the gain and shift gradients to dgamma and dbeta unless they are nil.
 	LayerNormBackward(dx, dgamma, dbeta, dy, x, mean, rstd, gamma []float32, rows, cols int)
+
+	// RMSNorm writes dst[r,:] = x[r,:] / sqrt(mean(x[r,:]²) + eps) * gamma for each row of x [rows, cols]
+	// (Llama's RMSNorm: no mean subtracted, no shift). When rstd is not nil it receives each row's
+	// 1/sqrt(mean(x²)+eps) [rows], which RMSNormBackward needs. dst may be x.
+	RMSNorm(dst, rstd, x, gamma []float32, rows, cols int, eps float64)
+	// RMSNormBackward is the backward pass of RMSNorm over x [rows, cols], given the row statistics it
+	// returned and the output gradient dy. It adds the input gradient to dx unless dx is nil, and the
+	// gain gradient to dgamma unless it is nil.
+	RMSNormBackward(dx, dgamma, dy, x, rstd, gamma []float32, rows, cols int)
 
 	// GELU writes gelu(x) to dst, which may be x: the exact x·Φ(x) (torch's gelu), or with tanh set
 	// the tanh approximation (gelu_new).

@@ -1,7 +1,7 @@
 // Package lens implements the logit lens (nostalgebraist 2020, "interpreting GPT: the logit lens"): the
 // residual stream after every layer is read out through the model's own final LayerNorm and language-model
 // head, as if that layer were the last, to show how a prediction forms with depth. It works for causal
-// language models (GPT-2, OpenAI GPT), where each position predicts the next token, and for BERT's masked
+// language models (GPT-2, OpenAI GPT, Llama), where each position predicts the next token, and for BERT's masked
 // language model, where a masked position predicts the token that was there.
 //
 // Depth 0 is the embeddings' output and depth NumLayers the last block's; the lens at the last depth is

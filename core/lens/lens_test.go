@@ -67,7 +67,7 @@ func goldenSequences(g *goldenFile, causal bool) []sequence {
 // every earlier depth the head applied (in float64, from the checkpoint's weights) to Hugging Face's
 // hidden state at that depth.
 func TestLastDepthIsModelPrediction(t *testing.T) {
-	for _, arch := range []string{"gpt2", "openai-gpt", "bert-mlm"} {
+	for _, arch := range []string{"gpt2", "openai-gpt", "bert-mlm", "llama"} {
 		t.Run(arch, func(t *testing.T) {
 			var g goldenFile
 			golden.Decode(t, golden.Path(t, arch, "golden_float32.json"), &g)
@@ -163,13 +163,13 @@ func softmax64(logits []float64) []float64 {
 
 // referenceHead is a model's language-model head written out in float64 from its checkpoint, as
 // Hugging Face defines it: GPT-2's ln_f then the tied wte; OpenAI GPT's tied tokens_embed; BERT's
-// dense, erf GELU, LayerNorm, tied word embeddings and bias.
+// dense, erf GELU, LayerNorm, tied word embeddings and bias; Llama's final RMSNorm then its lm_head.
 type referenceHead struct {
 	arch             checkpoint.ModelType
 	eps              float64
 	decoder          []float32 // [V, D]
 	bias             []float32 // [V] or nil
-	lnGamma, lnBeta  []float32 // the LayerNorm before the decoder, or nil
+	lnGamma, lnBeta  []float32 // the LayerNorm before the decoder, or nil; an RMSNorm has no lnBeta
 	dense, denseBias []float32 // BERT's transform [D, D] (out, in) and its bias
 	vocab, hidden    int
 }
@@ -189,6 +189,8 @@ func newReferenceHead(t *testing.T, ck *checkpoint.Checkpoint) *referenceHead {
 		r.decoder, r.lnGamma, r.lnBeta = w("transformer.wte.weight"), w("transformer.ln_f.weight"), w("transformer.ln_f.bias")
 	case checkpoint.OpenAIGPT:
 		r.decoder = w("transformer.tokens_embed.weight")
+	case checkpoint.Llama:
+		r.decoder, r.lnGamma = w("lm_head.weight"), w("model.norm.weight")
 	case checkpoint.BERT:
 		r.decoder, r.bias = w("bert.embeddings.word_embeddings.weight"), w("cls.predictions.bias")
 		r.dense, r.denseBias = w("cls.predictions.transform.dense.weight"), w("cls.predictions.transform.dense.bias")
@@ -209,7 +211,17 @@ func (r *referenceHead) logits(h []float64) []float64 {
 			x[o] = 0.5 * s * (1 + math.Erf(s/math.Sqrt2))
 		}
 	}
-	if r.lnGamma != nil {
+	if r.lnGamma != nil && r.lnBeta == nil {
+		var ms float64
+		for _, a := range x {
+			ms += a * a
+		}
+		rstd := 1 / math.Sqrt(ms/float64(D)+r.eps)
+		for i, a := range x {
+			x[i] = a * rstd * float64(r.lnGamma[i])
+		}
+	}
+	if r.lnBeta != nil {
 		var mean, v float64
 		for _, a := range x {
 			mean += a

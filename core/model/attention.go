@@ -16,15 +16,19 @@ const lowest = -math.MaxFloat32
 // GPT-2) and leaves the heads' concatenated outputs in a.merged [N, A], before the output projection.
 // mask is the batch's attention mask (nil: no padding); headMask has one entry per kept head (nil: ones).
 //
-// The heads' queries, keys and values are read in place from the fused projection a.qkv [N, 3A], whose
-// rows hold q|k|v of every head, by passing its row stride 3A to Sgemm, and each head's context is
+// The heads' queries, keys and values are read in place from the fused projection a.qkv [N, A+2KV],
+// whose rows hold q|k|v of every head (Llama's q and k rotated first, rope.go; a key and value head
+// serving each of its group's query heads), by passing its row stride to Sgemm, and each head's context is
 // written straight into its columns of a.merged: nothing is copied per head. A causal model computes
 // its scores and contexts in blocks of query rows that skip the keys its mask hides (causalBlock).
 func (m *Model) attention(a *layerActs, blk *block, l int, x []float32, sh shape, mask []int, headMask []float32) {
 	nh, hd, t := len(blk.heads), sh.headDim, sh.seqLen
-	width := nh * hd
-	ld := 3 * width
+	width, kvWidth := blk.widths(hd)
+	ld := blk.qkv.out
 	blk.qkv.forward(m.k, a.qkv, x, sh.rows)
+	if m.rope != nil { // queries and keys, rotated by their positions
+		m.rope.forward(a.qkv, sh.rows, t, ld, width+kvWidth)
+	}
 	scale := float32(math.Sqrt(float64(hd)))
 	if m.cfg.ModelType == checkpoint.DistilBERT { // DistilBERT scales the queries, not the scores
 		for r := 0; r < sh.rows; r++ {
@@ -40,7 +44,7 @@ func (m *Model) attention(a *layerActs, blk *block, l int, x []float32, sh shape
 		keyMask := sequenceMask(mask, bi, t)
 		for h := 0; h < nh; h++ {
 			bh := bi*nh + h
-			q, k, v := headQKV(a.qkv, bi, h, t, hd, width)
+			q, k, v := blk.headQKV(a.qkv, bi, h, t, hd)
 			scores := a.probs[bh*t*t : (bh+1)*t*t]
 			for r0 := 0; r0 < t; r0 += step {
 				r1 := min(r0+step, t) // the scores of later keys are the mask's, whatever q·kᵀ holds
@@ -72,9 +76,9 @@ func (m *Model) attention(a *layerActs, blk *block, l int, x []float32, sh shape
 var causalBlock = 16
 
 // rowBlock is how many query rows attention computes at a time on sequences of t tokens: causalBlock
-// for GPT-2 and OpenAI GPT, whose causal mask hides the later keys, every row at once otherwise.
+// for GPT-2, OpenAI GPT and Llama, whose causal mask hides the later keys, every row at once otherwise.
 func (m *Model) rowBlock(t int) int {
-	if m.cfg.ModelType == checkpoint.GPT2 || m.cfg.ModelType == checkpoint.OpenAIGPT {
+	if mt := m.cfg.ModelType; mt == checkpoint.GPT2 || mt == checkpoint.OpenAIGPT || mt == checkpoint.Llama {
 		return min(causalBlock, t)
 	}
 	return t
@@ -117,14 +121,19 @@ func firstAttending(reach []int, step, j0 int) int {
 // gradient, and skips the keys a causal model's mask hides as the forward pass does.
 func (m *Model) attentionBackward(s *blockScratch, a *layerActs, blk *block, g *linear, l int, x, dMerged, dx []float32, sh shape, mask []int, headMask, dHeadMask []float32) {
 	nh, hd, t := len(blk.heads), sh.headDim, sh.seqLen
-	width := nh * hd
-	ld := 3 * width
+	width, kvWidth := blk.widths(hd)
+	ld := blk.qkv.out
 	throughScores := dx != nil || g != nil
 	scale := float32(math.Sqrt(float64(hd)))
 	var dQKV []float32
+	var kvBeta float32 // 1 when the heads of a group add their gradients to their shared dk and dv
 	if throughScores {
 		s.dQKV = grow(s.dQKV, sh.rows*ld) // every head's dq|dk|dv columns are written before they are read
 		dQKV = s.dQKV
+		if blk.sharesKV() {
+			clear(dQKV)
+			kvBeta = 1
+		}
 	}
 	s.dAttn = grow(s.dAttn, t*t)
 	dAttn := s.dAttn
@@ -135,7 +144,7 @@ func (m *Model) attentionBackward(s *blockScratch, a *layerActs, blk *block, g *
 		for h := 0; h < nh; h++ {
 			bh := bi*nh + h
 			dCtx := dMerged[bi*t*width+h*hd:] // [T, head_dim] with stride A
-			q, k, v := headQKV(a.qkv, bi, h, t, hd, width)
+			q, k, v := blk.headQKV(a.qkv, bi, h, t, hd)
 			probs, attn := a.probs[bh*t*t:(bh+1)*t*t], a.attn[bh*t*t:(bh+1)*t*t]
 
 			// ctx = attn · v, by blocks of rows as the forward pass computed it: the gradient of a weight
@@ -159,10 +168,10 @@ func (m *Model) attentionBackward(s *blockScratch, a *layerActs, blk *block, g *
 			if !throughScores {
 				continue
 			}
-			dQ, dK, dV := headQKV(dQKV, bi, h, t, hd, width)
+			dQ, dK, dV := blk.headQKV(dQKV, bi, h, t, hd)
 			for j0 := 0; j0 < t; j0 += step { // by blocks of keys, over the rows that weigh them
 				j1, i0 := min(j0+step, t), firstAttending(s.reach, step, j0)
-				m.k.Sgemm(blas.Trans, blas.NoTrans, j1-j0, hd, t-i0, 1, attn[i0*t+j0:], t, dCtx[i0*width:], width, 0, dV[j0*ld:], ld)
+				m.k.Sgemm(blas.Trans, blas.NoTrans, j1-j0, hd, t-i0, 1, attn[i0*t+j0:], t, dCtx[i0*width:], width, kvBeta, dV[j0*ld:], ld)
 			}
 			if headMask != nil {
 				for i := range dAttn {
@@ -176,7 +185,7 @@ func (m *Model) attentionBackward(s *blockScratch, a *layerActs, blk *block, g *
 			for r0 := 0; r0 < t; r0 += step {
 				r1 := min(r0+step, t)
 				m.k.Sgemm(blas.NoTrans, blas.NoTrans, r1-r0, hd, r1, 1, dAttn[r0*t:], t, k, ld, 0, dQ[r0*ld:], ld)
-				m.k.Sgemm(blas.Trans, blas.NoTrans, r1-r0, hd, t-r0, 1, dAttn[r0*t+r0:], t, q[r0*ld:], ld, 0, dK[r0*ld:], ld)
+				m.k.Sgemm(blas.Trans, blas.NoTrans, r1-r0, hd, t-r0, 1, dAttn[r0*t+r0:], t, q[r0*ld:], ld, kvBeta, dK[r0*ld:], ld)
 			}
 			if m.cfg.ModelType == checkpoint.DistilBERT { // q was divided by scale
 				for ti := 0; ti < t; ti++ {
@@ -189,15 +198,21 @@ func (m *Model) attentionBackward(s *blockScratch, a *layerActs, blk *block, g *
 		}
 	}
 	if throughScores {
+		if m.rope != nil {
+			m.rope.backward(dQKV, sh.rows, t, ld, width+kvWidth)
+		}
 		blk.qkv.backward(m.k, dx, g, dQKV, x, sh.rows)
 	}
 }
 
-// headQKV returns where head h's queries, keys and values for sequence bi start in a fused projection
-// qkv [B·T, 3A] (A = width): each a [T, head_dim] matrix with row stride 3A.
-func headQKV(qkv []float32, bi, h, t, hd, width int) (q, k, v []float32) {
-	seq := qkv[bi*t*3*width:]
-	return seq[h*hd:], seq[width+h*hd:], seq[2*width+h*hd:]
+// headQKV returns where the block's head h (its index among the kept heads) finds its queries, and its
+// key and value head's keys and values, for sequence bi in a fused projection qkv [B·T, A+2KV]: each a
+// [T, head_dim] matrix with row stride A+2KV.
+func (blk *block) headQKV(qkv []float32, bi, h, t, hd int) (q, k, v []float32) {
+	width, kvWidth := blk.widths(hd)
+	seq := qkv[bi*t*blk.qkv.out:]
+	kv := blk.kvOf[h] * hd
+	return seq[h*hd:], seq[width+kv:], seq[width+kvWidth+kv:]
 }
 
 // sequenceMask is sequence bi's attention mask [T], or nil when the batch has none.
@@ -255,6 +270,17 @@ func (m *Model) maskScores(s []float32, t, l int, scale float32, keyMask []int) 
 			}
 		}
 		addToPadded(s, t, keyMask, lowest)
+	case checkpoint.Llama:
+		for i := 0; i < t; i++ {
+			row := s[i*t : (i+1)*t]
+			for j := range row[:i+1] {
+				row[j] /= scale
+			}
+			for j := i + 1; j < t; j++ {
+				row[j] = lowest // w + finfo.min, which is finfo.min for any score of float32's range
+			}
+		}
+		addToPadded(s, t, keyMask, lowest) // the padding mask is added too: -Inf where both apply
 	}
 }
 
@@ -298,9 +324,9 @@ func (m *Model) maskScoresBackward(ds []float32, t, l int, scale float32, keyMas
 				if c.ScaleAttnWeights {
 					v /= scale
 				}
-			case checkpoint.OpenAIGPT:
+			case checkpoint.OpenAIGPT, checkpoint.Llama:
 				if j > i {
-					v = 0
+					v = 0 // Llama adds its causal mask, whose keys the softmax gives 0 and so no gradient
 				}
 				v /= scale
 			}

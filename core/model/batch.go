@@ -59,7 +59,8 @@ type Output struct {
 	Loss               float32
 	HasLoss            bool
 	// HiddenStates are NumLayers+1 tensors [Size, SeqLen, D]: the embeddings' output, then each
-	// layer's. GPT-2's last one is after its final LayerNorm, as in Hugging Face.
+	// layer's. GPT-2's last one is after its final LayerNorm, Llama's after its final RMSNorm, as in
+	// Hugging Face.
 	HiddenStates []*tensor.Tensor
 	// Attentions are NumLayers tensors [Size, heads in the layer, SeqLen, SeqLen]: each head's attention
 	// distribution over the keys, times its head-mask entry.

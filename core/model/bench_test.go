@@ -17,6 +17,7 @@ var benchShapes = []struct {
 	{"bert-mini", `{"model_type": "bert", "architectures": ["BertForSequenceClassification"], "num_hidden_layers": 4, "hidden_size": 256, "num_attention_heads": 4, "intermediate_size": 1024, "vocab_size": 30522}`},
 	{"distilbert", `{"model_type": "distilbert", "architectures": ["DistilBertForSequenceClassification"], "vocab_size": 30522}`},
 	{"gpt2", `{"model_type": "gpt2", "architectures": ["GPT2LMHeadModel"], "vocab_size": 50257}`},
+	{"stories260K", `{"model_type": "llama", "architectures": ["LlamaForCausalLM"], "hidden_size": 64, "num_hidden_layers": 5, "num_attention_heads": 8, "num_key_value_heads": 4, "intermediate_size": 172, "vocab_size": 512, "max_position_embeddings": 512, "tie_word_embeddings": true}`},
 }
 
 // BenchmarkForward times one forward pass at batch 1 with every attention returned, for each model
@@ -59,9 +60,12 @@ func BenchmarkForward(b *testing.B) {
 // every layer's projections, feed-forward and attention products, and the head's vocabulary projection.
 func forwardFlops(m *Model, t int) float64 {
 	c := m.cfg
-	n, d, in := float64(t), float64(c.HiddenSize), float64(c.IntermediateSize)
-	perLayer := 2*n*d*3*d + 2*n*d*d + 2*2*n*d*in + 2*2*n*n*d
-	flops := float64(c.NumLayers) * perLayer
+	n, d := float64(t), float64(c.HiddenSize)
+	var flops float64
+	for _, blk := range m.layers {
+		dense := float64(blk.qkv.out + blk.attnOut.in + blk.ffnIn.out + blk.ffnOut.in) // each × d
+		flops += 2*n*d*dense + 2*2*n*n*float64(blk.attnOut.in)
+	}
 	if m.head == CausalLM || m.head == MaskedLM {
 		flops += 2 * n * d * float64(c.VocabSize)
 	}

@@ -12,21 +12,21 @@ type shape struct {
 // wanted, so each is fully overwritten before it is read.
 type layerActs struct {
 	x       []float32 // [N, D] the block's input (not owned)
-	ln1     []float32 // [N, D] GPT-2: ln_1(x), the attention's input
+	ln1     []float32 // [N, D] pre-LN blocks (GPT-2, Llama): ln_1(x), the attention's input
 	ln1Mean []float32 // [N] statistics of the block's first LayerNorm
 	ln1Rstd []float32
-	qkv     []float32 // [N, 3A] the fused query|key|value projection; DistilBERT's q divided by sqrt(head_dim)
+	qkv     []float32 // [N, A+2KV] the fused query|key|value projection; DistilBERT's q divided by sqrt(head_dim), Llama's q and k rotated
 	probs   []float32 // [B, heads, T, T] softmax of the masked scores
 	masked  []float32 // [B, heads, T, T] probs times the head mask, when there is one
 	attn    []float32 // the attention distributions returned: masked, or probs without a head mask
 	merged  []float32 // [N, A] the heads' contexts attn · v side by side
 	attnRes []float32 // [N, D] x + output projection of merged: the first residual sum
 	h1      []float32 // [N, D] post-LN blocks: LayerNorm(attnRes), the feed-forward's input
-	ln2     []float32 // [N, D] GPT-2: ln_2(attnRes), the feed-forward's input
+	ln2     []float32 // [N, D] pre-LN blocks: ln_2(attnRes), the feed-forward's input
 	ln2Mean []float32 // [N] statistics of the block's second LayerNorm
 	ln2Rstd []float32
-	ffnPre  []float32 // [N, I] first feed-forward layer, before the activation
-	ffnAct  []float32 // [N, I] after the activation
+	ffnPre  []float32 // [N, I] first feed-forward layer, before the activation; a gated network's [N, 2I], gate|up
+	ffnAct  []float32 // [N, I] after the activation (and the gate)
 	ffnRes  []float32 // [N, D] post-LN blocks: h1 + second feed-forward layer, before the LayerNorm
 	out     []float32 // [N, D] the block's output
 
@@ -69,7 +69,6 @@ func (a *layerActs) prepare(blk *block, sh shape, preLN, headMask bool) {
 	n, d, t := sh.rows, sh.hidden, sh.seqLen
 	r := a.outRows(n)
 	nh := len(blk.heads)
-	width, inter := nh*sh.headDim, blk.ffnIn.out
 	ln1Rows := r // a post-LN block's first LayerNorm follows the attention, GPT-2's precedes it
 	if preLN {
 		a.ln1, a.ln2 = grow(a.ln1, n*d), grow(a.ln2, r*d)
@@ -79,22 +78,22 @@ func (a *layerActs) prepare(blk *block, sh shape, preLN, headMask bool) {
 	}
 	a.ln1Mean, a.ln1Rstd = grow(a.ln1Mean, ln1Rows), grow(a.ln1Rstd, ln1Rows)
 	a.ln2Mean, a.ln2Rstd = grow(a.ln2Mean, r), grow(a.ln2Rstd, r)
-	a.qkv = grow(a.qkv, n*3*width)
+	a.qkv = grow(a.qkv, n*blk.qkv.out)
 	a.probs = grow(a.probs, sh.batch*nh*t*t)
 	a.attn = a.probs
 	if headMask {
 		a.masked = grow(a.masked, len(a.probs))
 		a.attn = a.masked
 	}
-	a.merged = grow(a.merged, n*width)
+	a.merged = grow(a.merged, n*blk.attnOut.in)
 	a.attnRes = grow(a.attnRes, r*d)
-	a.ffnPre, a.ffnAct = grow(a.ffnPre, r*inter), grow(a.ffnAct, r*inter)
+	a.ffnPre, a.ffnAct = grow(a.ffnPre, r*blk.ffnIn.out), grow(a.ffnAct, r*blk.ffnOut.in)
 	a.out = grow(a.out, r*d)
 }
 
 // blockForward runs transformer block l on x [N, D], writing a.out (a.rows' rows of it, when a.rows is
 // set). BERT, DistilBERT and OpenAI GPT put the LayerNorm after each residual sum, GPT-2 before each
-// sublayer.
+// sublayer, as Llama does with its RMSNorms.
 func (m *Model) blockForward(a *layerActs, blk *block, l int, x []float32, sh shape, mask []int, headMask []float32) {
 	a.x = x
 	n, d, eps := sh.rows, sh.hidden, m.cfg.LayerNormEps
@@ -124,7 +123,11 @@ func (m *Model) blockForward(a *layerActs, blk *block, l int, x []float32, sh sh
 // keeping the intermediate activations in a.
 func (m *Model) feedForward(a *layerActs, blk *block, in, out []float32, n int) {
 	blk.ffnIn.forward(m.k, a.ffnPre, in, n)
-	m.act.apply(m.k, a.ffnAct, a.ffnPre)
+	if m.gated() {
+		m.gluForward(a.ffnAct, a.ffnPre, n, blk.ffnOut.in)
+	} else {
+		m.act.apply(m.k, a.ffnAct, a.ffnPre)
+	}
 	blk.ffnOut.forward(m.k, out, a.ffnAct, n)
 }
 
@@ -142,9 +145,10 @@ type blockScratch struct {
 	dNorm    []float32 // [N, D] gradient of a LayerNorm's output: GPT-2's ln_1 and ln_2, BERT's h1
 	dFfnRes  []float32 // [N, D] post-LN blocks: gradient of the second residual sum
 	dInter   []float32 // [N, I] gradient of the feed-forward's intermediate activations
+	dGated   []float32 // [N, 2I] a gated network's: gradient of gate|up
 	dMerged  []float32 // [N, A] gradient of the heads' merged outputs
 	dRows    []float32 // [R, A] gradient of the rows of merged that a block with rows computed on
-	dQKV     []float32 // [N, 3A] gradient of the fused query|key|value projection
+	dQKV     []float32 // [N, A+2KV] gradient of the fused query|key|value projection
 	dAttn    []float32 // [T, T] gradient of one head's attention, then of its scores
 	reach    []int     // the keys each block of a head's query rows attends to (keysAttended)
 }
@@ -241,9 +245,16 @@ func (m *Model) feedForwardBackward(s *blockScratch, a *layerActs, blk, g *block
 	if g != nil {
 		gIn, gOut = &g.ffnIn, &g.ffnOut
 	}
-	s.dInter = grow(s.dInter, n*blk.ffnIn.out)
+	s.dInter = grow(s.dInter, n*blk.ffnOut.in)
 	clear(s.dInter)
 	blk.ffnOut.backward(m.k, s.dInter, gOut, dOut, a.ffnAct, n)
-	m.act.backward(m.k, s.dInter, a.ffnPre)
-	blk.ffnIn.backward(m.k, dIn, gIn, s.dInter, in, n)
+	dPre := s.dInter
+	if m.gated() {
+		s.dGated = grow(s.dGated, n*blk.ffnIn.out)
+		gluBackward(m.k, m.act, s.dGated, s.dInter, a.ffnPre, n, blk.ffnOut.in)
+		dPre = s.dGated
+	} else {
+		m.act.backward(m.k, s.dInter, a.ffnPre)
+	}
+	blk.ffnIn.backward(m.k, dIn, gIn, dPre, in, n)
 }

@@ -13,6 +13,7 @@ type embedActs struct {
 
 // embed writes the embedding layer's output [N, D] to out: word + token type + position embeddings,
 // then a LayerNorm for BERT and DistilBERT. Additions follow Hugging Face's order, (word + type) + pos.
+// Llama's are the word embeddings alone: its positions are rotations in the attention (rope.go).
 func (m *Model) embed(out []float32, e *embedActs, b *Batch, n, d int) {
 	sum := out
 	if m.embLN != nil {
@@ -23,6 +24,10 @@ func (m *Model) embed(out []float32, e *embedActs, b *Batch, n, d int) {
 		t := r % b.SeqLen
 		row := sum[r*d : (r+1)*d]
 		word := m.wordEmb[b.InputIDs[r]*d : (b.InputIDs[r]+1)*d]
+		if m.posEmb == nil {
+			copy(row, word)
+			continue
+		}
 		pos := m.posEmb[t*d : (t+1)*d]
 		if m.cfg.ModelType == checkpoint.BERT {
 			tt := 0
@@ -59,7 +64,9 @@ func (m *Model) embedBackward(g *Model, e *embedActs, dOut, dSum []float32, b *B
 		row := dSum[r*d : (r+1)*d]
 		id, t := b.InputIDs[r], r%b.SeqLen
 		addInPlace(g.wordEmb[id*d:(id+1)*d], row)
-		addInPlace(g.posEmb[t*d:(t+1)*d], row)
+		if g.posEmb != nil {
+			addInPlace(g.posEmb[t*d:(t+1)*d], row)
+		}
 		if m.cfg.ModelType == checkpoint.BERT {
 			tt := 0
 			if b.TokenTypeIDs != nil {

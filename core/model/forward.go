@@ -15,8 +15,8 @@ type tape struct {
 	shape     shape
 	emb       embedActs
 	layers    []*layerActs
-	final     []float32 // [N, D] the head's input: GPT-2's ln_f output, else the last block's output
-	finalMean []float32 // [N] GPT-2's ln_f statistics
+	final     []float32 // [N, D] the head's input: GPT-2's ln_f (Llama's norm) output, else the last block's output
+	finalMean []float32 // [N] their statistics
 	finalRstd []float32
 	head      headActs
 }

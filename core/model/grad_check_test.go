@@ -108,7 +108,8 @@ func maskedLabels(ids []int, _, _ int) []int {
 // gradCheckModels cover between them every head and loss (cross-entropy of sequences and tokens,
 // masked, causal, mean squared error, a question answerer's spans, masked LM plus next sentence), every
 // activation (erf and tanh GELU, SiLU, the pooler's tanh, the pre-classifier's ReLU), pruned heads,
-// untied LM heads and GPT-2's scaling by the inverse layer index.
+// untied LM heads and GPT-2's scaling by the inverse layer index; Llama's RMSNorms, gated SiLU network,
+// rotary embeddings and grouped-query attention, with a whole key and value group pruned.
 var gradCheckModels = []gradCheckModel{
 	{"bert", `{"model_type": "bert", "architectures": ["BertForSequenceClassification"], "hidden_size": 16,
 		"num_hidden_layers": 2, "num_attention_heads": 4, "intermediate_size": 24, "vocab_size": 30,
@@ -173,6 +174,16 @@ var gradCheckModels = []gradCheckModel{
 		"num_hidden_layers": 2, "num_attention_heads": 4, "intermediate_size": 24, "vocab_size": 30,
 		"max_position_embeddings": 8, "initializer_range": 0.3}`,
 		maskedLabels, nextSentenceLabels, []string{"word", "MLM transform", "MLM decoder bias", "pooler", "next sentence"}},
+	{"llama", `{"model_type": "llama", "architectures": ["LlamaForCausalLM"], "hidden_size": 16,
+		"num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2, "intermediate_size": 24,
+		"vocab_size": 30, "max_position_embeddings": 8, "initializer_range": 0.3, "rms_norm_eps": 1e-6,
+		"pruned_heads": {"1": [0, 1]}}`,
+		tokenLabels, nil, []string{"word", "RMSNorm gain", "query", "key and value", "attention output",
+			"gated feed-forward", "LM head"}},
+	{"llama tied", `{"model_type": "llama", "architectures": ["LlamaForCausalLM"], "hidden_size": 16,
+		"num_hidden_layers": 2, "num_attention_heads": 2, "intermediate_size": 24, "vocab_size": 30,
+		"max_position_embeddings": 8, "initializer_range": 0.3, "tie_word_embeddings": true, "rope_theta": 500}`,
+		tokenLabels, nil, []string{"word", "RMSNorm gain", "query", "key and value", "gated feed-forward"}},
 }
 
 // gradCheckKinds sorts Hugging Face weight names into the kinds of parameter the backward pass treats
@@ -181,7 +192,11 @@ var gradCheckKinds = []struct {
 	kind string
 	re   *regexp.Regexp
 }{
-	{"word", regexp.MustCompile(`(word_embeddings|wte|tokens_embed)\.weight$`)},
+	{"word", regexp.MustCompile(`(word_embeddings|wte|tokens_embed|embed_tokens)\.weight$`)},
+	{"RMSNorm gain", regexp.MustCompile(`(input_layernorm|post_attention_layernorm|model\.norm)\.weight$`)},
+	{"query", regexp.MustCompile(`self_attn\.q_proj\.weight$`)},
+	{"key and value", regexp.MustCompile(`self_attn\.[kv]_proj\.weight$`)},
+	{"gated feed-forward", regexp.MustCompile(`mlp\.(gate|up|down)_proj\.weight$`)},
 	{"position", regexp.MustCompile(`(position_embeddings|wpe|positions_embed)\.weight$`)},
 	{"token type", regexp.MustCompile(`token_type_embeddings\.weight$`)},
 	{"MLM transform", regexp.MustCompile(`^(cls\.predictions\.transform|vocab_transform|vocab_layer_norm)\.`)},
@@ -189,7 +204,7 @@ var gradCheckKinds = []struct {
 	{"LN shift", regexp.MustCompile(`(LayerNorm|layer_norm|ln_\w+)\.bias$`)},
 	{"qkv weight", regexp.MustCompile(`(self\.(query|key|value)|[qkv]_lin|c_attn)\.weight$`)},
 	{"qkv bias", regexp.MustCompile(`(self\.(query|key|value)|[qkv]_lin|c_attn)\.bias$`)},
-	{"attention output", regexp.MustCompile(`(attention\.output\.dense|out_lin|attn\.c_proj)\.`)},
+	{"attention output", regexp.MustCompile(`(attention\.output\.dense|out_lin|attn\.c_proj|self_attn\.o_proj)\.`)},
 	{"feed-forward", regexp.MustCompile(`(intermediate\.dense|\d\.output\.dense|lin[12]|c_fc|mlp\.c_proj)\.`)},
 	{"pooler", regexp.MustCompile(`pooler\.dense\.`)},
 	{"pre-classifier", regexp.MustCompile(`^pre_classifier\.`)},
@@ -385,7 +400,7 @@ func TestGradientCheck(t *testing.T) {
 // model has pruned heads and GPT-2 scales by the inverse layer index.
 func TestBlockInputGradient(t *testing.T) {
 	for i, tc := range gradCheckModels {
-		if !slices.Contains([]string{"bert", "distilbert", "gpt2", "openai-gpt"}, tc.name) {
+		if !slices.Contains([]string{"bert", "distilbert", "gpt2", "openai-gpt", "llama"}, tc.name) {
 			continue
 		}
 		t.Run(tc.name, func(t *testing.T) {

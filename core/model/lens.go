@@ -9,7 +9,7 @@ import (
 
 // ResidualStream runs the model on a batch and returns the residual stream at every depth: NumLayers+1
 // tensors [Size, SeqLen, D], the embeddings' output and then each block's. They equal Output.HiddenStates
-// except for GPT-2's last one, which here is the last block's output before the final LayerNorm, so that
+// except for GPT-2's and Llama's last one, which here is the last block's output before the final norm, so that
 // every depth can be read out the same way with HeadLogits (the logit lens).
 func (m *Model) ResidualStream(b *Batch) ([]*tensor.Tensor, error) {
 	out, tp, err := m.forward(b, Options{HiddenStates: true}, nil)
@@ -27,7 +27,7 @@ func (m *Model) ResidualStream(b *Batch) ([]*tensor.Tensor, error) {
 }
 
 // HeadLogits applies to rows vectors of the residual stream, hidden [rows, D], everything the model does
-// after its last block: GPT-2's final LayerNorm, then the language-model head (the tied or separate
+// after its last block: GPT-2's final LayerNorm or Llama's final RMSNorm, then the language-model head (the tied or separate
 // vocabulary projection of a causal LM; a masked LM's transform, LayerNorm, decoder and bias, also the
 // pre-training head's). It returns the vocabulary logits [rows, VocabSize]. Applied to the last depth of ResidualStream it gives the model's own
 // logits; applied to earlier depths it is nostalgebraist's logit lens. It fails for a model without a

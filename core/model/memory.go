@@ -158,17 +158,22 @@ func (m *Model) PassMemory(p Pass) Memory {
 	n, d := b*t, int64(c.HiddenSize)
 	var widest, kept, scratch, returned int64 // in floats
 	for _, blk := range m.layers {
-		a, i := int64(blk.attnOut.in), int64(blk.ffnIn.out)
+		a, qkv := int64(blk.attnOut.in), int64(blk.qkv.out)
+		pre, i := int64(blk.ffnIn.out), int64(blk.ffnOut.in) // a gated network's pre is 2i
 		scores := b * int64(len(blk.heads)) * t * t
 		// qkv and merged; the attention's probabilities; the residual sums and LayerNorms; the
 		// feed-forward network before and after its activation (layerActs)
-		acts := 4*n*a + scores + 4*n*d + 2*n*i
+		acts := n*(qkv+a) + scores + 4*n*d + n*(pre+i)
 		if p.HeadMask != nil {
 			acts += scores
 		}
 		widest, kept = max(widest, acts), kept+acts
 		// the block's backward buffers (blockScratch) and the attention's dq|dk|dv
-		scratch = max(scratch, 3*n*d+n*i+n*a+3*n*a+t*t)
+		ffn := n * i
+		if pre != i {
+			ffn += n * pre
+		}
+		scratch = max(scratch, 3*n*d+ffn+n*a+n*qkv+t*t)
 		if p.Attentions {
 			returned += scores
 		}

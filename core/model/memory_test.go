@@ -2,6 +2,7 @@ package model
 
 import (
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 
@@ -32,7 +33,7 @@ func withMemoryLimit(t *testing.T, spare int64, f func()) {
 // head, for a forward and a gradient pass.
 func TestPassMemory(t *testing.T) {
 	const size, seqLen = 8, 64
-	for _, arch := range goldenArchs {
+	for _, arch := range append(slices.Clone(goldenArchs), "llama") {
 		for _, grad := range []*GradOptions{nil, {HeadMask: true}} {
 			m := loadModel(t, arch, "model") // a fresh model: no workspace in its pool, no transposed packing
 			b := &Batch{Size: size, SeqLen: seqLen, InputIDs: make([]int, size*seqLen), Labels: make([]int, size*seqLen)}
@@ -91,6 +92,9 @@ func TestEstimateLoad(t *testing.T) {
 		{`{"model_type": "distilbert", "architectures": ["DistilBertModel"]}`, 66_362_880},                                         // distilbert-base-uncased
 		{`{"model_type": "gpt2", "architectures": ["GPT2LMHeadModel"]}`, 124_439_808},                                              // gpt2
 		{`{"model_type": "gpt2", "architectures": ["GPT2LMHeadModel"], "n_embd": 1280, "n_layer": 36, "n_head": 20}`, 774_030_080}, // gpt2-large
+		{`{"model_type": "llama", "architectures": ["LlamaForCausalLM"]}`, 6_738_415_616},                                          // Llama-2-7b (LlamaConfig's defaults)
+		{`{"model_type": "llama", "architectures": ["LlamaForCausalLM"], "hidden_size": 2048, "num_hidden_layers": 22,
+			"num_key_value_heads": 4, "intermediate_size": 5632}`, 1_100_048_384}, // TinyLlama-1.1B: grouped-query attention
 	}
 	for _, tt := range tests {
 		cfg, err := checkpoint.ParseConfig([]byte(tt.config))

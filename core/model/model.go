@@ -1,4 +1,4 @@
-// Package model runs BERT, DistilBERT, GPT-2 and OpenAI GPT checkpoints in Hugging Face's layout and
+// Package model runs BERT, DistilBERT, GPT-2, OpenAI GPT and Llama checkpoints in Hugging Face's layout and
 // returns what BERTology looks at: logits and loss, every hidden state, every head's attention and
 // context, with heads masked or pruned.
 //
@@ -86,7 +86,8 @@ type Model struct {
 	embLN   *layerNorm
 
 	layers  []*block
-	finalLN *layerNorm // GPT-2's ln_f
+	finalLN *layerNorm // GPT-2's ln_f, Llama's norm (an RMSNorm)
+	rope    *rotary    // Llama's rotary position embeddings
 
 	pooler        *linear // BERT: tanh(dense(first token)); kept in a bare BertModel that has one
 	preClassifier *linear // DistilBERT: relu(pre_classifier(first token))
@@ -120,17 +121,27 @@ type paramBlock struct {
 }
 
 // block is one transformer layer. The attention projections of all its heads are fused into qkv,
-// whose output packs the queries, keys and values of the kept heads (in that order, each head_dim wide),
-// as GPT-2's c_attn does.
+// whose output packs the queries of the kept heads, then the keys and the values of the kept key and
+// value heads (each head_dim wide), as GPT-2's c_attn does. Without grouped-query attention the key
+// and value heads are the query heads; with it (Llama) each is shared by a group of query heads.
 type block struct {
-	heads   []int  // original numbers of the heads the layer keeps, ascending
-	qkv     linear // D → 3·A, A = len(heads)·head_dim
+	heads   []int  // original numbers of the (query) heads the layer keeps, ascending
+	kv      []int  // original numbers of the key and value heads it keeps, ascending
+	kvOf    []int  // [len(heads)] the index in kv of each kept head's key and value head
+	qkv     linear // D → A + 2·KV, A = len(heads)·head_dim, KV = len(kv)·head_dim
 	attnOut linear // A → D
 	ln1     layerNorm
-	ffnIn   linear // D → intermediate
+	ffnIn   linear // D → intermediate; a gated network's D → 2·intermediate, gate|up (glu.go)
 	ffnOut  linear // intermediate → D
 	ln2     layerNorm
 }
+
+// widths returns the block's query width A and key (and value) width KV: its queries are columns
+// [0, A) of qkv's output, its keys [A, A+KV), its values [A+KV, A+2·KV).
+func (blk *block) widths(hd int) (a, kv int) { return len(blk.heads) * hd, len(blk.kv) * hd }
+
+// sharesKV reports whether some key and value head serves several of the block's query heads.
+func (blk *block) sharesKV() bool { return len(blk.kv) < len(blk.heads) }
 
 // New builds a model from a checkpoint. The task head follows config.architectures[0], which must be
 // one of the classes bertology runs (see architectureHeads) for the config's model type; any other
@@ -223,7 +234,7 @@ func build(cfg *checkpoint.Config, head Head, withPooler, measured bool) (*Model
 // basePrefix is the attribute name of the base model inside Hugging Face's task models.
 var basePrefix = map[checkpoint.ModelType]string{
 	checkpoint.BERT: "bert.", checkpoint.DistilBERT: "distilbert.", checkpoint.GPT2: "transformer.",
-	checkpoint.OpenAIGPT: "transformer.",
+	checkpoint.OpenAIGPT: "transformer.", checkpoint.Llama: "model.",
 }
 
 // architectureHeads maps the task classes bertology runs to their model type and head.
@@ -247,6 +258,8 @@ var architectureHeads = map[string]struct {
 	"GPT2ForSequenceClassification":       {checkpoint.GPT2, SequenceClassification},
 	"OpenAIGPTModel":                      {checkpoint.OpenAIGPT, NoHead},
 	"OpenAIGPTLMHeadModel":                {checkpoint.OpenAIGPT, CausalLM},
+	"LlamaModel":                          {checkpoint.Llama, NoHead},
+	"LlamaForCausalLM":                    {checkpoint.Llama, CausalLM},
 }
 
 // architectureHead is the head of the config's first architecture: NoHead when it names none, an error
@@ -298,7 +311,7 @@ func headFromTensors(mt checkpoint.ModelType, ld *loader) Head {
 		case has("vocab_projector.bias"):
 			return MaskedLM
 		}
-	case checkpoint.GPT2, checkpoint.OpenAIGPT:
+	case checkpoint.GPT2, checkpoint.OpenAIGPT, checkpoint.Llama:
 		if has("score.weight") && mt == checkpoint.GPT2 {
 			return SequenceClassification
 		}
@@ -306,7 +319,7 @@ func headFromTensors(mt checkpoint.ModelType, ld *loader) Head {
 			return CausalLM
 		}
 		for name := range ld.weights {
-			if strings.HasPrefix(name, "transformer.") {
+			if strings.HasPrefix(name, basePrefix[mt]) {
 				return CausalLM // saved from a model that wraps the base one, its LM head being tied
 			}
 		}
@@ -319,7 +332,11 @@ func (m *Model) layout(withPooler bool) {
 	c := m.cfg
 	d, hd := c.HiddenSize, c.HeadDim()
 	m.wordEmb = m.newParam(c.VocabSize*d, WeightParam)
-	m.posEmb = m.newParam(c.MaxPositions*d, WeightParam)
+	if c.ModelType == checkpoint.Llama { // rotary embeddings, in the attention
+		m.rope = newRotary(c)
+	} else {
+		m.posEmb = m.newParam(c.MaxPositions*d, WeightParam)
+	}
 	if c.ModelType == checkpoint.BERT {
 		m.typeEmb = m.newParam(c.TypeVocabSize*d, WeightParam)
 	}
@@ -331,22 +348,36 @@ func (m *Model) layout(withPooler bool) {
 				heads = append(heads, h)
 			}
 		}
-		a := len(heads) * hd
+		kv, kvOf := heads, make([]int, len(heads))
+		if c.KVGroup() > 1 {
+			kv = c.KVHeadsInLayer(l)
+		}
+		for i, h := range heads {
+			kvOf[i] = slices.Index(kv, h/c.KVGroup())
+		}
+		a, akv := len(heads)*hd, len(kv)*hd
+		bias := c.ModelType != checkpoint.Llama // Llama has none anywhere
+		inter := c.IntermediateSize
+		if m.gated() {
+			inter *= 2
+		}
 		m.layers[l] = &block{
 			heads:   heads,
-			qkv:     *m.newLinear(d, 3*a, true),
-			attnOut: *m.newLinear(a, d, true),
-			ln1:     *m.newLayerNorm(d),
-			ffnIn:   *m.newLinear(d, c.IntermediateSize, true),
-			ffnOut:  *m.newLinear(c.IntermediateSize, d, true),
-			ln2:     *m.newLayerNorm(d),
+			kv:      kv,
+			kvOf:    kvOf,
+			qkv:     *m.newLinear(d, a+2*akv, bias),
+			attnOut: *m.newLinear(a, d, bias),
+			ln1:     *m.newNorm(d),
+			ffnIn:   *m.newLinear(d, inter, bias),
+			ffnOut:  *m.newLinear(c.IntermediateSize, d, bias),
+			ln2:     *m.newNorm(d),
 		}
 	}
 	if c.ModelType == checkpoint.BERT || c.ModelType == checkpoint.DistilBERT {
 		m.embLN = m.newLayerNorm(d)
 	}
-	if c.ModelType == checkpoint.GPT2 {
-		m.finalLN = m.newLayerNorm(d)
+	if c.ModelType == checkpoint.GPT2 || c.ModelType == checkpoint.Llama {
+		m.finalLN = m.newNorm(d)
 	}
 	switch m.head {
 	case SequenceClassification:
@@ -398,9 +429,11 @@ func (m *Model) newParam(n int, kind ParamKind) []float32 {
 	return w
 }
 
-// preLN reports whether the blocks normalise before each sublayer (GPT-2) rather than after each
+// preLN reports whether the blocks normalise before each sublayer (GPT-2, Llama) rather than after each
 // residual sum (BERT, DistilBERT, OpenAI GPT).
-func (m *Model) preLN() bool { return m.cfg.ModelType == checkpoint.GPT2 }
+func (m *Model) preLN() bool {
+	return m.cfg.ModelType == checkpoint.GPT2 || m.cfg.ModelType == checkpoint.Llama
+}
 
 // Config returns the model's configuration.
 func (m *Model) Config() *checkpoint.Config { return m.cfg }
@@ -424,6 +457,11 @@ func (m *Model) Shape() (layers, heads int) { return m.cfg.NumLayers, m.cfg.NumH
 // Heads returns the original numbers of the heads layer l keeps (all of them unless pruned), in the
 // order its attentions and contexts list them.
 func (m *Model) Heads(l int) []int { return slices.Clone(m.layers[l].heads) }
+
+// KVHeads returns the original numbers of the key and value heads layer l keeps: Heads itself without
+// grouped-query attention; with it (Llama), those whose group of query heads is not all pruned. Query
+// head h of the unpruned model reads key and value head h / (NumHeads / NumKVHeads).
+func (m *Model) KVHeads(l int) []int { return slices.Clone(m.layers[l].kv) }
 
 // NumParams counts the parameters as Hugging Face's num_parameters() does: tied weights once.
 func (m *Model) NumParams() int {

@@ -33,6 +33,11 @@ const (
 func (m *Model) walk(v paramVisitor) {
 	c := m.cfg
 	d := c.HiddenSize
+	if c.ModelType == checkpoint.Llama {
+		m.walkLlama(v)
+		m.walkLMHead(v)
+		return
+	}
 	n := hfNames[c.ModelType]
 	v.param(m.wordEmb, m.base(n.wordEmb), initWeight, c.VocabSize, d)
 	v.param(m.posEmb, m.base(n.posEmb), initWeight, c.MaxPositions, d)
@@ -96,9 +101,40 @@ func (m *Model) walk(v paramVisitor) {
 			v.param(m.decoder, n.decoder, initWeight, c.VocabSize, d)
 		}
 	}
-	if m.head == CausalLM && !c.TieWordEmbeddings {
-		v.param(m.decoder, "lm_head.weight", initWeight, c.VocabSize, d)
+	m.walkLMHead(v)
+}
+
+// walkLMHead visits a causal LM's vocabulary projection when it is not tied to the word embeddings.
+func (m *Model) walkLMHead(v paramVisitor) {
+	if m.head == CausalLM && !m.cfg.TieWordEmbeddings {
+		v.param(m.decoder, "lm_head.weight", initWeight, m.cfg.VocabSize, m.cfg.HiddenSize)
 	}
+}
+
+// walkLlama visits a Llama's base model (LlamaModel): torch nn.Linear layers without biases, the query,
+// key and value projections apart (keys and values of the kept key and value heads alone), the gated
+// network's gate and up projections apart, and RMSNorms, which have a gain and no shift.
+func (m *Model) walkLlama(v paramVisitor) {
+	c := m.cfg
+	d, inter := c.HiddenSize, c.IntermediateSize
+	v.param(m.wordEmb, m.base("embed_tokens.weight"), initWeight, c.VocabSize, d)
+	for l, b := range m.layers {
+		p := m.base("layers.") + fmt.Sprint(l) + "."
+		a, kv := b.widths(c.HeadDim())
+		for _, proj := range []struct {
+			name      string
+			from, out int
+		}{{"q_proj", 0, a}, {"k_proj", a, kv}, {"v_proj", a + kv, kv}} {
+			v.linearWeight(part(b.qkv.w, proj.from, len(b.qkv.w)), b.qkv.out, p+"self_attn."+proj.name+".weight", d, proj.out)
+		}
+		visitLinear(v, &b.attnOut, p+"self_attn.o_proj")
+		visitLayerNorm(v, &b.ln1, p+"input_layernorm", d)
+		v.linearWeight(b.ffnIn.w, b.ffnIn.out, p+"mlp.gate_proj.weight", d, inter)
+		v.linearWeight(part(b.ffnIn.w, inter, len(b.ffnIn.w)), b.ffnIn.out, p+"mlp.up_proj.weight", d, inter)
+		visitLinear(v, &b.ffnOut, p+"mlp.down_proj")
+		visitLayerNorm(v, &b.ln2, p+"post_attention_layernorm", d)
+	}
+	visitLayerNorm(v, m.finalLN, m.base("norm"), d)
 }
 
 // mlmNames are the Hugging Face names of a masked LM's head, by model type: BERT's cls.predictions
@@ -170,7 +206,10 @@ func visitConv1D(v paramVisitor, l *linear, name string) {
 	v.param(l.b, name+".bias", initBias, l.out)
 }
 
+// visitLayerNorm visits a LayerNorm's gain and shift, an RMSNorm's gain.
 func visitLayerNorm(v paramVisitor, ln *layerNorm, name string, d int) {
 	v.param(ln.gamma, name+".weight", initGain, d)
-	v.param(ln.beta, name+".bias", initBias, d)
+	if ln.beta != nil {
+		v.param(ln.beta, name+".bias", initBias, d)
+	}
 }

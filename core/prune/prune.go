@@ -1,6 +1,7 @@
 // Package prune removes attention heads from a checkpoint's weights, as transformers' prune_heads does:
 // every query, key and value projection loses the heads' output channels and the attention output
-// projection loses the matching input channels. The result is an ordinary checkpoint whose config
+// projection loses the matching input channels. A Llama, whose query heads share key and value heads,
+// loses a key and value head when the last query head of its group goes. The result is an ordinary checkpoint whose config
 // carries pruned_heads, so it saves and loads back like any other, in bertology and in transformers.
 package prune
 
@@ -96,8 +97,49 @@ func pruneLayer(w map[string]*tensor.Tensor, cfg *checkpoint.Config, l int, head
 			return err
 		}
 		return replace(w, base+"c_proj.weight", func(t *tensor.Tensor) (*tensor.Tensor, error) { return selectRows(t, keep, width) })
+	case checkpoint.Llama:
+		return pruneLlamaLayer(w, cfg, l, heads, keep, width)
 	}
 	return fmt.Errorf("prune: model type %q has no attention heads bertology knows how to prune", cfg.ModelType)
+}
+
+// pruneLlamaLayer removes query heads (original numbering, none already pruned) from layer l of a
+// Llama, whose q_proj loses their rows and o_proj their columns (keep, of width channels). A key and
+// value head whose group of query heads is then gone entirely leaves k_proj and v_proj too. transformers
+// cannot prune a Llama at all; bertology's pruned_heads lists the query heads, as for the other
+// families, and the key and value heads kept follow from it (Config.KVHeadsInLayer).
+func pruneLlamaLayer(w map[string]*tensor.Tensor, cfg *checkpoint.Config, l int, heads, keep []int, width int) error {
+	hd := cfg.HeadDim()
+	before := cfg.KVHeadsInLayer(l)
+	after := *cfg
+	after.PrunedHeads = map[int][]int{l: append(slices.Clone(cfg.PrunedHeads[l]), heads...)}
+	left := after.KVHeadsInLayer(l)
+	var keepKV []int // channels of k_proj and v_proj kept, in the layer's current numbering
+	for i, kv := range before {
+		if slices.Contains(left, kv) {
+			for c := 0; c < hd; c++ {
+				keepKV = append(keepKV, i*hd+c)
+			}
+		}
+	}
+	base := fmt.Sprintf("layers.%d.self_attn.", l)
+	rows := func(idx []int, n int) func(t *tensor.Tensor) (*tensor.Tensor, error) {
+		return func(t *tensor.Tensor) (*tensor.Tensor, error) { return selectRows(t, idx, n) }
+	}
+	for _, p := range []struct {
+		name string
+		f    func(t *tensor.Tensor) (*tensor.Tensor, error)
+	}{
+		{"q_proj.weight", rows(keep, width)},
+		{"k_proj.weight", rows(keepKV, len(before)*hd)},
+		{"v_proj.weight", rows(keepKV, len(before)*hd)},
+		{"o_proj.weight", func(t *tensor.Tensor) (*tensor.Tensor, error) { return selectCols(t, keep, width) }},
+	} {
+		if err := replace(w, base+p.name, p.f); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 type attentionNames struct {

@@ -53,7 +53,7 @@ type LoadModelRequest struct {
 
 // ModelInfo summarises the loaded model.
 type ModelInfo struct {
-	Type          string   `js:"type"`          // model_type: bert, distilbert, gpt2, openai-gpt
+	Type          string   `js:"type"`          // model_type: bert, distilbert, gpt2, openai-gpt, llama
 	Architecture  string   `js:"architecture"`  // e.g. BertForSequenceClassification
 	Layers        int      `js:"layers"`        // transformer layers
 	Heads         int      `js:"heads"`         // attention heads per layer before pruning

@@ -40,6 +40,8 @@ func Run(t *testing.T, k kernel.Kernels) {
 	t.Run("SoftmaxBackward", func(t *testing.T) { testSoftmaxBackward(t, k) })
 	t.Run("LayerNorm", func(t *testing.T) { testLayerNorm(t, k) })
 	t.Run("LayerNormBackward", func(t *testing.T) { testLayerNormBackward(t, k) })
+	t.Run("RMSNorm", func(t *testing.T) { testRMSNorm(t, k) })
+	t.Run("RMSNormBackward", func(t *testing.T) { testRMSNormBackward(t, k) })
 	t.Run("GELU", func(t *testing.T) { testGELU(t, k) })
 }
 
@@ -443,5 +445,81 @@ func testGELU(t *testing.T, k kernel.Kernels) {
 			}
 		}
 		x = append(x[:0:0], x...)
+	}
+}
+
+// rmsNormStat is the float64 reference of one row's 1/sqrt(mean(x²)+eps).
+func rmsNormStat(row []float32, eps float64) float64 {
+	var ss float64
+	for _, a := range row {
+		ss += float64(a) * float64(a)
+	}
+	return 1 / math.Sqrt(ss/float64(len(row))+eps)
+}
+
+func testRMSNorm(t *testing.T, k kernel.Kernels) {
+	r := rand.New(rand.NewPCG(19, 20))
+	for _, tc := range layerNormCases {
+		name := fmt.Sprintf("%dx%d+%g", tc.rows, tc.cols, tc.offset)
+		x := randomSlice(r, tc.rows*tc.cols)
+		for i := range x {
+			x[i] += tc.offset
+		}
+		gamma := randomSlice(r, tc.cols)
+		want, wantRstd := make([]float32, len(x)), make([]float32, tc.rows)
+		for i := 0; i < tc.rows; i++ {
+			row := x[i*tc.cols : (i+1)*tc.cols]
+			rs := rmsNormStat(row, tc.eps)
+			for j, a := range row {
+				want[i*tc.cols+j] = float32(float64(a) * rs * float64(gamma[j]))
+			}
+			wantRstd[i] = float32(rs)
+		}
+		got, rstd := make([]float32, len(x)), make([]float32, tc.rows)
+		k.RMSNorm(got, rstd, x, gamma, tc.rows, tc.cols, tc.eps)
+		assertNear(t, name, got, want, normTol)
+		assertNear(t, name+" rstd", rstd, wantRstd, normTol*float64(wantRstd[0]))
+
+		k.RMSNorm(x, nil, x, gamma, tc.rows, tc.cols, tc.eps) // in place
+		assertNear(t, name+" in place", x, want, normTol)
+	}
+}
+
+func testRMSNormBackward(t *testing.T, k kernel.Kernels) {
+	r := rand.New(rand.NewPCG(21, 22))
+	for _, tc := range layerNormCases {
+		name := fmt.Sprintf("%dx%d+%g", tc.rows, tc.cols, tc.offset)
+		rows, cols := tc.rows, tc.cols
+		x := randomSlice(r, rows*cols)
+		for i := range x {
+			x[i] += tc.offset
+		}
+		gamma, dy := randomSlice(r, cols), randomSlice(r, rows*cols)
+		rstd := make([]float32, rows)
+		for i := 0; i < rows; i++ {
+			rstd[i] = float32(rmsNormStat(x[i*cols:(i+1)*cols], tc.eps))
+		}
+		// The gradients add to what is there.
+		dx, dgamma := randomSlice(r, rows*cols), randomSlice(r, cols)
+		wantDx, wantDgamma := append([]float32(nil), dx...), append([]float32(nil), dgamma...)
+		for i := 0; i < rows; i++ {
+			rs := float64(rstd[i])
+			xhat := func(j int) float64 { return float64(x[i*cols+j]) * rs }
+			var sumDX float64
+			for j := 0; j < cols; j++ {
+				d := float64(dy[i*cols+j])
+				wantDgamma[j] += float32(d * xhat(j))
+				sumDX += d * float64(gamma[j]) * xhat(j)
+			}
+			for j := 0; j < cols; j++ {
+				dn := float64(dy[i*cols+j]) * float64(gamma[j])
+				wantDx[i*cols+j] += float32(rs * (dn - xhat(j)*sumDX/float64(cols)))
+			}
+		}
+		k.RMSNormBackward(dx, dgamma, dy, x, rstd, gamma, rows, cols)
+		scale := max(1, float64(rstd[0]))
+		assertNear(t, name+" dx", dx, wantDx, normTol*scale*4)
+		assertNear(t, name+" dgamma", dgamma, wantDgamma, normTol*float64(rows))
+		k.RMSNormBackward(nil, nil, dy, x, rstd, gamma, rows, cols) // nothing wanted: no panic
 	}
 }
