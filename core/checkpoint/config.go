@@ -17,6 +17,7 @@ const (
 	DistilBERT ModelType = "distilbert"
 	GPT2       ModelType = "gpt2"
 	OpenAIGPT  ModelType = "openai-gpt"
+	Llama      ModelType = "llama"
 )
 
 // Config is a model's config.json, with each family's own key names mapped onto one set of fields and
@@ -137,6 +138,15 @@ func ParseConfigNamed(data []byte, name string) (*Config, error) {
 		c.MaxPositions = r.integer("n_positions", 512)
 		c.LayerNormEps = r.float("layer_norm_epsilon", 1e-5)
 		c.Activation = r.str("afn", "gelu")
+	case Llama: // LlamaConfig's keys and defaults
+		c.VocabSize = r.integer("vocab_size", 32000)
+		c.HiddenSize = r.integer("hidden_size", 4096)
+		c.NumLayers = r.integer("num_hidden_layers", 32)
+		c.NumHeads = r.integer("num_attention_heads", 32)
+		c.IntermediateSize = r.integer("intermediate_size", 11008)
+		c.MaxPositions = r.integer("max_position_embeddings", 2048)
+		c.LayerNormEps = r.float("rms_norm_eps", 1e-6)
+		c.Activation = r.str("hidden_act", "silu")
 	default:
 		return nil, fmt.Errorf("config.json: model_type %q is not supported (bertology reads bert, distilbert, gpt2 and openai-gpt)", mt)
 	}
