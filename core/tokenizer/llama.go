@@ -13,7 +13,9 @@ type llamaSentencepiece struct {
 	special []string // all_special_tokens
 }
 
-func (m *llamaSentencepiece) appendTokens(dst []piece, text string) []piece { return m.sp.encode(dst, text) }
+func (m *llamaSentencepiece) appendTokens(dst []piece, text string) []piece {
+	return m.sp.encode(dst, text)
+}
 
 // joinTokens is LlamaTokenizer.convert_tokens_to_string: the runs of ordinary tokens decoded by
 // sentencepiece, special tokens written as they are, with a space before one that follows an ordinary
