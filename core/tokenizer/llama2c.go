@@ -114,13 +114,13 @@ func (t *llama2cTokenizer) encode(text string) []piece {
 	}
 	// run.c starts its search from a best score of -1e10: a join that scores no higher never happens.
 	const floor = float32(-1e10)
-	symbols = mergeByScore(symbols, func(text string) (int, float32, bool) {
+	symbols = mergeByScore(symbols, joinedPiece(func(text string) (int, float32, bool) {
 		id, ok := t.vocab.ids[text]
 		if !ok || t.scores[id] <= floor {
 			return 0, 0, false
 		}
 		return id, t.scores[id], true
-	})
+	}))
 	out := make([]piece, len(symbols))
 	for i, s := range symbols {
 		out[i] = piece{t.vocab.tokens[s.id], s.id}

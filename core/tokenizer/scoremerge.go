@@ -17,8 +17,10 @@ type scoredSymbol struct {
 	parts  *[2]scoredSymbol
 }
 
-// scoredPiece is what a join looks up: ok when text is a piece that joins, with its id and score.
-type scoredPiece func(text string) (id int, score float32, ok bool)
+// scoredJoin is what a join of two neighbours looks up: ok when they join, with the id and score of
+// what they join into. sentencepiece and run.c score the piece the two texts make; a BPE of ranked
+// merges (tokenizer.json's) scores the pair by its rank.
+type scoredJoin func(left, right *scoredSymbol) (id int, score float32, ok bool)
 
 // mergeCandidate is a pair of neighbours whose join is a piece: left and right are their places in
 // the symbols, size the length of the join, which tells when either has changed since.
@@ -42,8 +44,8 @@ func (q *mergeQueue) Pop() any {
 	return x
 }
 
-// mergeByScore joins the symbols as the piece lookup allows and returns what is left, in order.
-func mergeByScore(symbols []scoredSymbol, lookup scoredPiece) []scoredSymbol {
+// mergeByScore joins the symbols as lookup allows and returns what is left, in order.
+func mergeByScore(symbols []scoredSymbol, lookup scoredJoin) []scoredSymbol {
 	if len(symbols) < 2 {
 		return symbols
 	}
@@ -57,9 +59,9 @@ func mergeByScore(symbols []scoredSymbol, lookup scoredPiece) []scoredSymbol {
 		if left < 0 || right < 0 || symbols[left].frozen || symbols[right].frozen {
 			return
 		}
-		text := symbols[left].text + symbols[right].text
-		if id, score, ok := lookup(text); ok {
-			heap.Push(&queue, mergeCandidate{left: left, right: right, size: len(text), id: id, score: score})
+		if id, score, ok := lookup(&symbols[left], &symbols[right]); ok {
+			size := len(symbols[left].text) + len(symbols[right].text)
+			heap.Push(&queue, mergeCandidate{left: left, right: right, size: size, id: id, score: score})
 		}
 	}
 	for i := 1; i < len(symbols); i++ {
@@ -85,4 +87,9 @@ func mergeByScore(symbols []scoredSymbol, lookup scoredPiece) []scoredSymbol {
 		out = append(out, symbols[i])
 	}
 	return out
+}
+
+// joinedPiece is the scoredJoin of sentencepiece and run.c: the two texts joined, scored by piece.
+func joinedPiece(piece func(text string) (id int, score float32, ok bool)) scoredJoin {
+	return func(left, right *scoredSymbol) (int, float32, bool) { return piece(left.text + right.text) }
 }

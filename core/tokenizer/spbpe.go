@@ -129,13 +129,13 @@ func (sp *sentencepieceBPE) encode(dst []piece, text string) []piece {
 		symbols = append(symbols, scoredSymbol{text: rest[:n], id: -1, frozen: frozen})
 		rest = rest[n:]
 	}
-	symbols = mergeByScore(symbols, func(text string) (int, float32, bool) {
+	symbols = mergeByScore(symbols, joinedPiece(func(text string) (int, float32, bool) {
 		id, ok := sp.pieces[text]
 		if !ok {
 			return 0, 0, false
 		}
 		return id, sp.model.pieces[id].score, true
-	})
+	}))
 	for _, s := range symbols {
 		dst = sp.resegment(dst, s)
 	}

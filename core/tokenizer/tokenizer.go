@@ -85,7 +85,7 @@ var Files = []string{"tokenizer.json", "tokenizer_config.json", "special_tokens_
 // case, when those are missing, the vocabulary and merges of tokenizer.json (a repository that ships
 // only a fast tokenizer; see readTokenizerJSON); and tokenizer_config.json and
 // special_tokens_map.json when present. For llama it is tokenizer.model (LlamaTokenizer), else
-// llama2.c's tokenizer (the first of Llama2cFiles the files have; a llama2.c model directory has
+// tokenizer.json (LlamaTokenizerFast's), else llama2.c's tokenizer (the first of Llama2cFiles the files have; a llama2.c model directory has
 // nothing else). modelType is config.json's model_type.
 func FromFiles(modelType string, files map[string][]byte) (Tokenizer, error) {
 	s, err := readSettings(modelType, files["tokenizer_config.json"], files["special_tokens_map.json"])
@@ -137,6 +137,9 @@ func llamaFromFiles(files map[string][]byte, s settings) (Tokenizer, error) {
 	if b := files["tokenizer.model"]; b != nil {
 		return newLlama(b, s)
 	}
+	if b := files["tokenizer.json"]; b != nil {
+		return newLlamaFromJSON(b, s)
+	}
 	for _, name := range Llama2cFiles {
 		if b := files[name]; b != nil {
 			t, err := readLlama2cTokenizer(name, b)
@@ -146,7 +149,7 @@ func llamaFromFiles(files map[string][]byte, s settings) (Tokenizer, error) {
 			return t, nil
 		}
 	}
-	return nil, fmt.Errorf("tokenizer: a llama tokenizer needs tokenizer.model, or llama2.c's %s, which the files lack", strings.Join(Llama2cFiles, " or "))
+	return nil, fmt.Errorf("tokenizer: a llama tokenizer needs tokenizer.model, tokenizer.json or llama2.c's %s, which the files lack", strings.Join(Llama2cFiles, " or "))
 }
 
 // NewWordPiece returns BertTokenizer with its default settings and the given do_lower_case.
