@@ -139,7 +139,7 @@ func (t *llama2cTokenizer) Encode(text, pair string, hasPair bool, opt Options) 
 }
 
 // Decode joins the tokens as run.c's decode prints them: a token after BOS loses its leading space, and
-// a byte token <0xXX> is its byte. BOS itself, which run.c never prints (it starts the sequence, or
+// a byte token <0xXX> is its byte (a byte that is not part of a UTF-8 character reads as U+FFFD). BOS itself, which run.c never prints (it starts the sequence, or
 // ends generation), is nothing.
 func (t *llama2cTokenizer) Decode(ids []int) string {
 	var b strings.Builder
@@ -159,7 +159,8 @@ func (t *llama2cTokenizer) Decode(ids []int) string {
 		}
 		prev = id
 	}
-	return b.String()
+	// run.c prints the bytes as they come; a text here is UTF-8, each stray byte U+FFFD
+	return validUTF8(b.String())
 }
 
 // llama2cByte reads a token as run.c's sscanf(piece, "<0x%02hhX>") does: "<0x" and one or two hex

@@ -34,7 +34,7 @@ func stories260KCases(t *testing.T) []stories260KCase {
 	return g.Cases
 }
 
-func stories260KFiles(t *testing.T, names ...string) map[string][]byte {
+func stories260KFiles(t testing.TB, names ...string) map[string][]byte {
 	t.Helper()
 	files := map[string][]byte{}
 	for _, name := range names {

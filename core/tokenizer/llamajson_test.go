@@ -11,7 +11,7 @@ import (
 // tokenizer.model: the pieces as the vocabulary, by id; as merges every two pieces whose join is a
 // piece, in the order of the join's id (SentencePieceExtractor.extract without scores, its sort
 // stable); Llama's normalizer and decoder.
-func llamaConverted(t *testing.T, model []byte) []byte {
+func llamaConverted(t testing.TB, model []byte) []byte {
 	t.Helper()
 	m, err := readSentencepiece(model)
 	if err != nil {
