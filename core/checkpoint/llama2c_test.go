@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"bertology/core/golden"
+	"bertology/core/tokenizer"
 )
 
 // TestLlama2cStories260K reads stories260K.bin as llama2.c's export.py converts it to Hugging Face's
@@ -60,10 +61,39 @@ func TestLlama2cStories260K(t *testing.T) {
 	if len(gotCfg) != len(wantCfg) {
 		t.Errorf("config.json has keys %v, want %v", slices.Sorted(maps.Keys(gotCfg)), slices.Sorted(maps.Keys(wantCfg)))
 	}
+	// the tokenizer is llama2.c's own, tok512.bin, encoding as run.c does
+	tok, err := tokenizer.FromFiles(string(ck.Config.ModelType), ck.Files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if enc, err := tok.Encode("Once upon a  time", "", false, tokenizer.Options{}); err != nil ||
+		!slices.Equal(enc.IDs, []int{1, 403, 407, 261, 410, 378}) {
+		t.Errorf("tok512.bin encodes %v (%v), want run.c's [1 403 407 261 410 378]", enc.IDs, err)
+	}
 	c := ck.Config
 	if c.ModelType != Llama || c.HiddenSize != 64 || c.NumLayers != 5 || c.NumHeads != 8 || c.IntermediateSize != 172 ||
 		c.VocabSize != 512 || c.MaxPositions != 512 || c.LayerNormEps != 1e-5 || !c.TieWordEmbeddings || c.Activation != "silu" {
 		t.Errorf("config %+v", c)
+	}
+}
+
+// TestLoadLlamaHF loads stories260K's Hugging Face directory: the same config, and LlamaTokenizer on its
+// tokenizer.model, which drops the extra space run.c keeps.
+func TestLoadLlamaHF(t *testing.T) {
+	ck, err := LoadDir(golden.SharedPath(t, "golden", "stories260K", "hf"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ck.WeightsFrom != "model.safetensors" || ck.Config.ModelType != Llama || ck.Config.NumLayers != 5 || ck.Files["tokenizer.model"] == nil {
+		t.Fatalf("weights from %q, config %+v, files %v", ck.WeightsFrom, ck.Config, slices.Sorted(maps.Keys(ck.Files)))
+	}
+	tok, err := tokenizer.FromFiles(string(ck.Config.ModelType), ck.Files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if enc, err := tok.Encode("Once upon a  time", "", false, tokenizer.Options{}); err != nil ||
+		!slices.Equal(enc.IDs, []int{1, 403, 407, 261, 378}) {
+		t.Errorf("tokenizer.model encodes %v (%v), want LlamaTokenizer's [1 403 407 261 378]", enc.IDs, err)
 	}
 }
 
