@@ -325,6 +325,30 @@ func LoadContext(ctx context.Context, name string, files map[string][]byte, repo
 	return &Checkpoint{Config: cfg, Weights: weights, DTypes: dtypes, WeightsFrom: from, Files: rest}, nil
 }
 
+// ReadConfig returns the config of a model's files, given as to Load, without decoding the weights:
+// config.json's, or the one a llama2.c checkpoint's header implies.
+func ReadConfig(name string, files map[string][]byte) (*Config, error) {
+	if b, ok := files["config.json"]; ok {
+		return ParseConfigNamed(b, name)
+	}
+	from, err := llama2cCheckpoint(files)
+	if err != nil {
+		return nil, err
+	}
+	if from == "" {
+		return nil, fmt.Errorf("checkpoint: no config.json among the files (%s), nor a llama2.c checkpoint", fileNames(files))
+	}
+	h, err := readLlama2cHeader(files[from])
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", from, err)
+	}
+	cfg, err := ParseConfig(h.config())
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", from, err)
+	}
+	return cfg, nil
+}
+
 // loadLlama2c loads files[from], a llama2.c checkpoint, with the config.json it implies; the other
 // files (its tokenizer) are kept.
 func loadLlama2c(from string, files map[string][]byte, step tensorStep) (*Checkpoint, error) {
