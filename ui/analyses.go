@@ -12,8 +12,8 @@ import (
 )
 
 // The section "Beyond attention maps": one panel per analysis (hidden.vugu, rollout.vugu, lens.vugu on
-// the input sentence; probe.vugu and attn-stats.vugu on the loaded data set), shown one at a time by
-// tabs. Every panel stays on the page while hidden, so that what it computed survives switching tabs.
+// the input sentence; probe.vugu and attn-stats.vugu on the loaded data set; induction.vugu on random
+// tokens), shown one at a time by tabs. Every panel stays on the page while hidden, so that what it computed survives switching tabs.
 // The panels get the page as page and files, as the workflow's panels do, the input panel as input,
 // the tabs as tabs, and the data panel itself when they run over the data set.
 
@@ -24,6 +24,7 @@ var analyses = []struct{ name, label string }{
 	{"lens", "Logit lens"},
 	{"probe", "Probes"},
 	{"attnstats", "Attention statistics"},
+	{"induction", "Induction heads"},
 }
 
 // input is the input panel as the analyses of one input see it: the sentence they analyse. Root is
@@ -88,12 +89,22 @@ func (c *Root) analysisTabClass(name string) string {
 	return "tab"
 }
 
-// currentAnalysis is the panel shown: the one chosen, or the first.
+// currentAnalysis is the panel shown: the one chosen, or the first when none is or the model loaded
+// cannot have the one chosen.
 func (c *Root) currentAnalysis() string {
-	if c.analysis == "" {
+	if c.analysis == "" || c.analysisUnavailable(c.analysis) != "" {
 		return analyses[0].name
 	}
 	return c.analysis
+}
+
+// analysisUnavailable says why the model loaded cannot have the named analysis, whose tab is then
+// disabled; "" when it can.
+func (c *Root) analysisUnavailable(name string) string {
+	if name == "induction" {
+		return c.induction.unavailable()
+	}
+	return ""
 }
 
 // panelStyle hides a panel that is not the current one.

@@ -54,6 +54,7 @@ type Root struct {
 	lens      *Lens
 	probe     *Probe
 	attnStats *AttnStats
+	induction *Induction
 	analysis  string
 
 	// run_bertology.py's workflow: its panels, and the mask they share with the input panel.
@@ -106,6 +107,7 @@ func (c *Root) startPanels() {
 	c.lens = &Lens{analysisPanel: analysisPanel[protocol.LensResult]{Page: c}, Files: c, Input: c, Tabs: c}
 	c.probe = &Probe{analysisPanel: analysisPanel[protocol.ProbeResult]{Page: c}, Files: c, Data: c.data, Tabs: c}
 	c.attnStats = &AttnStats{analysisPanel: analysisPanel[protocol.AttnStatsResult]{Page: c}, Files: c, Data: c.data, Tabs: c}
+	c.induction = &Induction{analysisPanel: analysisPanel[protocol.InductionResult]{Page: c}, Files: c, Tabs: c}
 }
 
 // modelLoaded follows a model the lab loaded, from where source says, on the job's goroutine: what

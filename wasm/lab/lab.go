@@ -86,6 +86,7 @@ var handlers = map[string]handler{
 	protocol.OpAttnStats:    handle((*Lab).AttnStats),
 	protocol.OpRollout:      handle((*Lab).Rollout),
 	protocol.OpLens:         handle((*Lab).Lens),
+	protocol.OpInduction:    handle((*Lab).Induction),
 }
 
 // Knows reports whether op names an operation of the lab.

@@ -102,6 +102,7 @@ func describe(m *model.Model, files map[string][]byte) protocol.ModelInfo {
 		Params:       m.NumParams(),
 		Labels:       classLabels(m),
 		Kernels:      m.Kernels().Name(),
+		CausalLM:     m.Head() == model.CausalLM,
 	}
 	for layer := range cfg.NumLayers {
 		info.HeadsPerLayer = append(info.HeadsPerLayer, len(m.Heads(layer)))

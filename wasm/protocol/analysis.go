@@ -2,6 +2,7 @@ package protocol
 
 import (
 	"bertology/core/attnstats"
+	"bertology/core/induction"
 	"bertology/core/lens"
 	"bertology/core/probe"
 	"bertology/core/rollout"
@@ -16,6 +17,7 @@ const (
 	OpAttnStats    = "attnStats"    // AttnStatsRequest → AttnStatsResult
 	OpRollout      = "rollout"      // RolloutRequest → RolloutResult
 	OpLens         = "lens"         // LensRequest → LensResult
+	OpInduction    = "induction"    // InductionRequest → InductionResult
 )
 
 // HiddenStatesRequest asks how the token vectors of one input relate at every depth of the model.
@@ -117,3 +119,15 @@ type LensRequest struct {
 // LensResult is the lens of one input: Layers+1 depths × T positions; the command line writes the same
 // type.
 type LensResult = lens.Result
+
+// InductionRequest scores every head of a causal language model as an induction head and as a
+// previous-token head on repeated random tokens (Olsson et al. 2022; see core/induction).
+type InductionRequest struct {
+	Length    int `js:"length"`    // random tokens in one repeat (default 50, or as many as the model fits)
+	Sequences int `js:"sequences"` // sequences the scores average over (default 10)
+	Seed      int `js:"seed"`      // seed of the first sequence (default 1)
+}
+
+// InductionResult holds the prefix-matching, copying and previous-token score of every head, as
+// [layers, heads] matrices; the command line writes the same type.
+type InductionResult = induction.Result

@@ -66,6 +66,7 @@ type ModelInfo struct {
 	Labels        []string `js:"labels"`        // class names (id2label) of a classifier of sequences or tokens; empty otherwise
 	Files         []string `js:"files"`         // the files the model was loaded from, sorted
 	Kernels       string   `js:"kernels"`       // the kernels the model runs on: simd128, relaxed-simd or go
+	CausalLM      bool     `js:"causalLM"`      // a causal language model, which the induction op needs
 }
 
 // TokenizeRequest asks for the tokens of a text, or of a text pair when Pair is not empty.
