@@ -77,11 +77,15 @@ func loadTokenizer(src modelSource, stderr io.Writer) (tokenizer.Tokenizer, erro
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", dir, err)
 	}
-	cfg, err := checkpoint.ParseConfigNamed(files["config.json"], dir)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", dir, err)
+	modelType := checkpoint.Llama // the one model Discover finds without config.json: llama2.c's, its tokenizer beside it
+	if b, ok := files["config.json"]; ok {
+		cfg, err := checkpoint.ParseConfigNamed(b, dir)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", dir, err)
+		}
+		modelType = cfg.ModelType
 	}
-	tok, err := tokenizer.FromFiles(string(cfg.ModelType), files)
+	tok, err := tokenizer.FromFiles(string(modelType), files)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", dir, err)
 	}

@@ -95,3 +95,42 @@ func TestTokenizeCommand(t *testing.T) {
 		t.Errorf("a pair line without a tab: error %v, want one naming line 1", err)
 	}
 }
+
+// TestTokenizeLlama2c runs `bertology tokenize` on llama2.c's stories260K directory (no config.json,
+// the tokenizer tok512.bin), which encodes as run.c does.
+func TestTokenizeLlama2c(t *testing.T) {
+	var g struct {
+		Cases []struct {
+			Text    string
+			RunCIDs []int `json:"run_c_ids"`
+		}
+	}
+	golden.Decode(t, golden.SharedPath(t, "golden", "stories260K", "tokenization.json"), &g)
+	var in strings.Builder
+	var want [][]int
+	for _, c := range g.Cases {
+		if !strings.ContainsAny(c.Text, "\r\n") {
+			in.WriteString(c.Text + "\n")
+			want = append(want, c.RunCIDs)
+		}
+	}
+	var out bytes.Buffer
+	if err := tokenizeLines([]string{"--model", golden.SharedPath(t, "data", "models", "stories260K")}, strings.NewReader(in.String()), &out); err != nil {
+		t.Fatal(err)
+	}
+	dec := json.NewDecoder(&out)
+	for i, w := range want {
+		var got struct {
+			IDs []int `json:"ids"`
+		}
+		if err := dec.Decode(&got); err != nil {
+			t.Fatalf("line %d: %v", i+1, err)
+		}
+		if !slices.Equal(got.IDs, w) {
+			t.Errorf("line %d: ids %v, want run.c's %v", i+1, got.IDs, w)
+		}
+	}
+	if len(want) < 190 {
+		t.Errorf("only %d texts", len(want))
+	}
+}

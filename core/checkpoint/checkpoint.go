@@ -33,7 +33,7 @@ type Checkpoint struct {
 	// "I64", ...), by weight name; nil for a checkpoint built in memory.
 	DTypes map[string]string
 	// WeightsFrom is the one of WeightFiles the weights were read from (for a sharded checkpoint, its
-	// index); "" for a checkpoint built in memory.
+	// index), or llama2.c's .bin file; "" for a checkpoint built in memory.
 	WeightsFrom string
 	Files       map[string][]byte
 }
@@ -53,7 +53,9 @@ var (
 // Discover finds the files of a model directory that Load uses, the way transformers' from_pretrained
 // looks for them, and returns their names in that order: config.json; then, with weights, the first of
 // WeightFiles the directory has, and for an index the shards it lists (ShardFiles); then those of the
-// tokenizer's files (tokenizer.Files) it has.
+// tokenizer's files (tokenizer.Files) it has. A directory without config.json may be llama2.c's
+// instead: its tokenizer (the first of tokenizer.Llama2cFiles it has) and, with weights, its
+// checkpoint, model.bin (the name llama2.c's train.py writes); DiscoverListed finds one of any name.
 //
 // fetch makes one file available by name (reads it, downloads it) and returns an error that wraps
 // fs.ErrNotExist when the directory has no such file (as a Hub 404 does); read returns the bytes of a
@@ -61,6 +63,14 @@ var (
 // ErrNoConfig, missing weights one that wraps ErrNoWeights, a missing shard one that names it; each
 // wraps fetch's error too. Any other error of fetch stops the search.
 func Discover(fetch func(name string) error, read func(name string) ([]byte, error), weights bool) ([]string, error) {
+	return DiscoverListed(nil, fetch, read, weights)
+}
+
+// DiscoverListed is Discover for a directory whose file names are known (listed: a local directory, the
+// files a user picked, a files.json), where a llama2.c checkpoint is found by its content whatever its
+// name: the one .bin file, other than pytorch_model.bin and the tokenizer, whose llama2.c header fits
+// it. listed nil is Discover.
+func DiscoverListed(listed []string, fetch func(name string) error, read func(name string) ([]byte, error), weights bool) ([]string, error) {
 	var names []string
 	get := func(name string) (found bool, missing, err error) {
 		err = fetch(name)
@@ -76,7 +86,14 @@ func Discover(fetch func(name string) error, read func(name string) ([]byte, err
 	if _, missing, err := get("config.json"); err != nil {
 		return nil, err
 	} else if missing != nil {
-		return nil, fmt.Errorf("checkpoint: %w: %w", ErrNoConfig, missing)
+		found, err := discoverLlama2c(listed, fetch, read, weights)
+		if err != nil {
+			return nil, err
+		}
+		if len(found) == 0 {
+			return nil, fmt.Errorf("checkpoint: %w: %w", ErrNoConfig, missing)
+		}
+		return found, nil
 	}
 	if weights {
 		var lastMissing error
@@ -121,9 +138,71 @@ func Discover(fetch func(name string) error, read func(name string) ([]byte, err
 	return names, nil
 }
 
+// discoverLlama2c finds llama2.c's tokenizer and, with weights, its checkpoint (see DiscoverListed),
+// and returns their names; none when the directory has no llama2.c tokenizer. Candidates that are not
+// llama2.c checkpoints are fetched and read, then left out; when none is one, the error says why each
+// is not.
+func discoverLlama2c(listed []string, fetch func(string) error, read func(string) ([]byte, error), weights bool) ([]string, error) {
+	// has fetches name; missing is the error of a file the directory lacks.
+	has := func(name string) (missing, err error) {
+		if err := fetch(name); errors.Is(err, fs.ErrNotExist) {
+			return err, nil
+		} else if err != nil {
+			return nil, err
+		}
+		return nil, nil
+	}
+	tok := ""
+	for _, name := range tokenizer.Llama2cFiles {
+		if missing, err := has(name); err != nil {
+			return nil, err
+		} else if missing == nil {
+			tok = name
+			break
+		}
+	}
+	if tok == "" || !weights {
+		return slices.DeleteFunc([]string{tok}, func(n string) bool { return n == "" }), nil
+	}
+	candidates := []string{"model.bin"}
+	if listed != nil {
+		candidates = slices.Sorted(slices.Values(slices.DeleteFunc(slices.Clone(listed), func(n string) bool { return !llama2cCandidate(n) })))
+	}
+	var rejected []string
+	for _, name := range candidates {
+		missing, err := has(name)
+		if err != nil {
+			return nil, err
+		}
+		if missing != nil {
+			rejected = append(rejected, missing.Error())
+			continue
+		}
+		b, err := read(name)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := readLlama2cHeader(b); err != nil {
+			rejected = append(rejected, fmt.Sprintf("%s: %v", name, err))
+			continue
+		}
+		return []string{name, tok}, nil
+	}
+	if len(rejected) == 0 {
+		rejected = []string{"no .bin file"}
+	}
+	return nil, fmt.Errorf("checkpoint: %w: no config.json, and beside llama2.c's tokenizer %s no llama2.c checkpoint (%s)",
+		ErrNoWeights, tok, strings.Join(rejected, "; "))
+}
+
 // ReadFiles reads the files of a model directory that Discover finds, with the weights or without, by
 // name: read returns a file's bytes, or an error that wraps fs.ErrNotExist when the directory lacks it.
 func ReadFiles(read func(name string) ([]byte, error), weights bool) (map[string][]byte, error) {
+	return ReadListedFiles(nil, read, weights)
+}
+
+// ReadListedFiles is ReadFiles for a directory whose file names are known (see DiscoverListed).
+func ReadListedFiles(listed []string, read func(name string) ([]byte, error), weights bool) (map[string][]byte, error) {
 	files := map[string][]byte{}
 	fetch := func(name string) error {
 		b, err := read(name)
@@ -132,8 +211,14 @@ func ReadFiles(read func(name string) ([]byte, error), weights bool) (map[string
 		}
 		return err
 	}
-	if _, err := Discover(fetch, func(name string) ([]byte, error) { return files[name], nil }, weights); err != nil {
+	names, err := DiscoverListed(listed, fetch, func(name string) ([]byte, error) { return files[name], nil }, weights)
+	if err != nil {
 		return nil, err
+	}
+	for name := range files { // fetched to be looked at, then not found to be of the model's files
+		if !slices.Contains(names, name) {
+			delete(files, name)
+		}
 	}
 	return files, nil
 }
@@ -148,7 +233,15 @@ func LoadDir(dir string) (*Checkpoint, error) {
 	} else if !info.IsDir() {
 		return nil, fmt.Errorf("checkpoint: %s is not a directory", dir)
 	}
-	files, err := ReadFiles(func(name string) ([]byte, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint: %w", err)
+	}
+	listed := make([]string, len(entries))
+	for i, e := range entries {
+		listed[i] = e.Name()
+	}
+	files, err := ReadListedFiles(listed, func(name string) ([]byte, error) {
 		path := filepath.Join(dir, name)
 		b, err := os.ReadFile(path)
 		if errors.Is(err, fs.ErrNotExist) {
@@ -190,14 +283,21 @@ func LoadContext(ctx context.Context, name string, files map[string][]byte, repo
 		return ctx.Err()
 	}
 	cfgBytes, ok := files["config.json"]
+	from := ""
 	if !ok {
-		return nil, fmt.Errorf("checkpoint: no config.json among the files (%s)", fileNames(files))
+		var err error
+		if from, err = llama2cCheckpoint(files); err != nil {
+			return nil, err
+		}
+		if from == "" {
+			return nil, fmt.Errorf("checkpoint: no config.json among the files (%s), nor a llama2.c checkpoint", fileNames(files))
+		}
+		return loadLlama2c(from, files, step)
 	}
 	cfg, err := ParseConfigNamed(cfgBytes, name)
 	if err != nil {
 		return nil, err
 	}
-	from := ""
 	for _, w := range WeightFiles {
 		if files[w] != nil {
 			from = w
@@ -222,6 +322,50 @@ func LoadContext(ctx context.Context, name string, files map[string][]byte, repo
 			rest[name] = b
 		}
 	}
+	return &Checkpoint{Config: cfg, Weights: weights, DTypes: dtypes, WeightsFrom: from, Files: rest}, nil
+}
+
+// ReadConfig returns the config of a model's files, given as to Load, without decoding the weights:
+// config.json's, or the one a llama2.c checkpoint's header implies.
+func ReadConfig(name string, files map[string][]byte) (*Config, error) {
+	if b, ok := files["config.json"]; ok {
+		return ParseConfigNamed(b, name)
+	}
+	from, err := llama2cCheckpoint(files)
+	if err != nil {
+		return nil, err
+	}
+	if from == "" {
+		return nil, fmt.Errorf("checkpoint: no config.json among the files (%s), nor a llama2.c checkpoint", fileNames(files))
+	}
+	h, err := readLlama2cHeader(files[from])
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", from, err)
+	}
+	cfg, err := ParseConfig(h.config())
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", from, err)
+	}
+	return cfg, nil
+}
+
+// loadLlama2c loads files[from], a llama2.c checkpoint, with the config.json it implies; the other
+// files (its tokenizer) are kept.
+func loadLlama2c(from string, files map[string][]byte, step tensorStep) (*Checkpoint, error) {
+	f, err := openLlama2c(files[from])
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", from, err)
+	}
+	cfg, err := ParseConfig(f.header.config())
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", from, err)
+	}
+	weights, dtypes, err := decodeWithin(f, step)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", from, err)
+	}
+	rest := maps.Clone(files)
+	delete(rest, from)
 	return &Checkpoint{Config: cfg, Weights: weights, DTypes: dtypes, WeightsFrom: from, Files: rest}, nil
 }
 

@@ -169,7 +169,7 @@ func (d *dirFiles) readFile(name string) ([]byte, error) {
 // TestReadFiles checks which files of a directory ReadFiles reads, and in which order: the one weight
 // file transformers would pick (the shards of an index), never the others; without weights, none.
 func TestReadFiles(t *testing.T) {
-	tokenizerFiles := []string{"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt", "vocab.json", "merges.txt"}
+	tokenizerFiles := []string{"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt", "vocab.json", "merges.txt", "tokenizer.model"}
 	sharded := writeShards(t, map[string]*tensor.Tensor{"a": tensor.New(1), "b": tensor.New(2)}, "model.safetensors", 2)
 	tests := []struct {
 		name    string

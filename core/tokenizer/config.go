@@ -13,7 +13,9 @@ type settings struct {
 	chineseChars   bool  // tokenize_chinese_chars
 	neverSplit     []string
 	addPrefixSpace bool // GPT-2's add_prefix_space
-	addBOS         bool // GPT-2's add_bos_token
+	addBOS         bool // GPT-2's and Llama's add_bos_token
+	addEOS         bool // Llama's add_eos_token
+	legacy         bool // Llama's legacy
 	cleanUp        bool // clean_up_tokenization_spaces
 	typeIDs        bool // the class returns token_type_ids: BertTokenizer does, DistilBertTokenizer does not
 	// tokens holds the special tokens by attribute name ("unk_token", ...); "" means none.
@@ -37,8 +39,11 @@ func defaultSettings(modelType string) (settings, error) {
 	case "openai-gpt":
 		s.lower, s.chineseChars = true, true
 		s.tokens["unk_token"] = "<unk>"
+	case "llama":
+		s.tokens["bos_token"], s.tokens["eos_token"], s.tokens["unk_token"] = "<s>", "</s>", "<unk>"
+		s.addBOS, s.cleanUp, s.legacy = true, false, true
 	default:
-		return s, fmt.Errorf("tokenizer: unknown model type %q (want bert, distilbert, gpt2 or openai-gpt)", modelType)
+		return s, fmt.Errorf("tokenizer: unknown model type %q (want bert, distilbert, gpt2, openai-gpt or llama)", modelType)
 	}
 	return s, nil
 }
@@ -52,6 +57,8 @@ type tokenConfig struct {
 	NeverSplit           []string     `json:"never_split"`
 	AddPrefixSpace       *bool        `json:"add_prefix_space"`
 	AddBOSToken          *bool        `json:"add_bos_token"`
+	AddEOSToken          *bool        `json:"add_eos_token"`
+	Legacy               *bool        `json:"legacy"`
 	CleanUp              *bool        `json:"clean_up_tokenization_spaces"`
 	Additional           []addedToken `json:"additional_special_tokens"`
 }
@@ -112,6 +119,8 @@ func (s *settings) apply(data []byte) error {
 	setBool(&s.chineseChars, c.TokenizeChineseChars)
 	setBool(&s.addPrefixSpace, c.AddPrefixSpace)
 	setBool(&s.addBOS, c.AddBOSToken)
+	setBool(&s.addEOS, c.AddEOSToken)
+	setBool(&s.legacy, c.Legacy)
 	setBool(&s.cleanUp, c.CleanUp)
 	if _, ok := raw["strip_accents"]; ok {
 		s.stripAccents = c.StripAccents

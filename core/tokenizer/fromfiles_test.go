@@ -96,7 +96,7 @@ func TestFromFilesErrors(t *testing.T) {
 		files           map[string][]byte
 		want            string
 	}{
-		{"unknown model type", "llama", bert, "unknown model type"},
+		{"unknown model type", "t5", bert, "unknown model type"},
 		{"no vocab", "gpt2", bert, "needs vocab.json"},
 		{"no merges", "openai-gpt", map[string][]byte{"vocab.json": []byte(`{"a": 0}`)}, "needs merges.txt"},
 		{"bad vocab.json", "gpt2", map[string][]byte{"vocab.json": []byte(`{"a": "x"}`), "merges.txt": []byte("#v\n")}, "vocab.json"},

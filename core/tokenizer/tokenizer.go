@@ -14,6 +14,7 @@ package tokenizer
 import (
 	"fmt"
 	"io"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -77,17 +78,22 @@ type SpecialTokens struct {
 
 // Files lists the base names of the files FromFiles reads from a model directory, in the order
 // AutoTokenizer looks for them.
-var Files = []string{"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt", "vocab.json", "merges.txt"}
+var Files = []string{"tokenizer.json", "tokenizer_config.json", "special_tokens_map.json", "vocab.txt", "vocab.json", "merges.txt", "tokenizer.model"}
 
 // FromFiles builds the tokenizer a model directory needs from its files, given by base name:
 // vocab.txt for bert and distilbert, vocab.json and merges.txt for gpt2 and openai-gpt, or in either
 // case, when those are missing, the vocabulary and merges of tokenizer.json (a repository that ships
 // only a fast tokenizer; see readTokenizerJSON); and tokenizer_config.json and
-// special_tokens_map.json when present. modelType is config.json's model_type.
+// special_tokens_map.json when present. For llama it is tokenizer.model (LlamaTokenizer), else
+// tokenizer.json (LlamaTokenizerFast's), else llama2.c's tokenizer (the first of Llama2cFiles the files have; a llama2.c model directory has
+// nothing else). modelType is config.json's model_type.
 func FromFiles(modelType string, files map[string][]byte) (Tokenizer, error) {
 	s, err := readSettings(modelType, files["tokenizer_config.json"], files["special_tokens_map.json"])
 	if err != nil {
 		return nil, err
+	}
+	if modelType == "llama" {
+		return llamaFromFiles(files, s)
 	}
 	wordPiece := modelType == "bert" || modelType == "distilbert"
 	var v *vocabulary
@@ -124,6 +130,26 @@ func FromFiles(modelType string, files map[string][]byte) (Tokenizer, error) {
 	default:
 		return newOpenAI(v, m, s), nil
 	}
+}
+
+// llamaFromFiles builds a Llama tokenizer from the first of its files that the files have.
+func llamaFromFiles(files map[string][]byte, s settings) (Tokenizer, error) {
+	if b := files["tokenizer.model"]; b != nil {
+		return newLlama(b, s)
+	}
+	if b := files["tokenizer.json"]; b != nil {
+		return newLlamaFromJSON(b, s)
+	}
+	for _, name := range Llama2cFiles {
+		if b := files[name]; b != nil {
+			t, err := readLlama2cTokenizer(name, b)
+			if err != nil {
+				return nil, err
+			}
+			return t, nil
+		}
+	}
+	return nil, fmt.Errorf("tokenizer: a llama tokenizer needs tokenizer.model, tokenizer.json or llama2.c's %s, which the files lack", strings.Join(Llama2cFiles, " or "))
 }
 
 // NewWordPiece returns BertTokenizer with its default settings and the given do_lower_case.

@@ -121,6 +121,16 @@ func readTokenizerJSON(modelType string, data []byte, s *settings) (*vocabulary,
 		}
 	}
 
+	return tj.vocabulary(s, !wordPiece)
+}
+
+// vocabulary reads the model's vocabulary with the added tokens, which join s's special tokens, and
+// with merges the BPE merges.
+func (tj *tokenizerJSON) vocabulary(s *settings, merges bool) (*vocabulary, *bpeMerges, error) {
+	fail := func(format string, args ...any) error {
+		return fmt.Errorf("tokenizer: tokenizer.json: "+format, args...)
+	}
+	m := &tj.Model
 	if isNull(m.Vocab) {
 		return nil, nil, fail("the model has no vocab")
 	}
@@ -146,7 +156,7 @@ func readTokenizerJSON(modelType string, data []byte, s *settings) (*vocabulary,
 	if err != nil {
 		return nil, nil, fmt.Errorf("tokenizer: %w", err)
 	}
-	if wordPiece {
+	if !merges {
 		return v, nil, nil
 	}
 	if isNull(m.Merges) {

@@ -74,7 +74,7 @@ func (l *Lab) LoadModel(ctx context.Context, req *protocol.LoadModelRequest, rep
 // has them) takes with a pass of the run's defaults, and refuses them when it is more than is left.
 // Files without a config.json that parses are left to Load to refuse.
 func fitsMemory(name string, files map[string][]byte) error {
-	cfg, err := checkpoint.ParseConfigNamed(files["config.json"], name)
+	cfg, err := checkpoint.ReadConfig(name, files)
 	if err != nil {
 		return nil
 	}

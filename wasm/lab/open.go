@@ -40,7 +40,7 @@ func (l *Lab) LoadModelURL(ctx context.Context, req *protocol.LoadModelURLReques
 			return nil, err
 		}
 	}
-	files, err := fetchFiles(ctx, func(name string) (string, error) {
+	files, err := fetchFiles(ctx, listed, func(name string) (string, error) {
 		if listed != nil && !slices.Contains(listed, name) {
 			return "", fmt.Errorf("%s is not among the directory's files: %w", name, fs.ErrNotExist)
 		}
@@ -75,23 +75,24 @@ func listedFiles(ctx context.Context, address string) ([]string, error) {
 // pickedFiles fetches the files of a directory a user picked, given by name with the address each is
 // fetched from (the blob: URLs the page's worker makes of them), that Discover finds.
 func pickedFiles(ctx context.Context, urls map[string]string, report Reporter) (map[string][]byte, error) {
-	files, err := fetchFiles(ctx, func(name string) (string, error) {
+	files, err := fetchFiles(ctx, slices.Collect(maps.Keys(urls)), func(name string) (string, error) {
 		if u, ok := urls[name]; ok {
 			return u, nil
 		}
 		return "", fmt.Errorf("%s is not among the picked files: %w", name, fs.ErrNotExist)
 	}, report)
 	if errors.Is(err, checkpoint.ErrNoConfig) {
-		return nil, fmt.Errorf("none of the picked files (%s) is config.json, which every model directory has", strings.Join(slices.Sorted(maps.Keys(urls)), ", "))
+		return nil, fmt.Errorf("none of the picked files (%s) is config.json, which every model directory has (or a llama2.c model: its .bin and tokenizer.bin or tok512.bin)", strings.Join(slices.Sorted(maps.Keys(urls)), ", "))
 	}
 	return files, err
 }
 
 // fetchFiles fetches the files of a model directory that checkpoint.Discover finds, each from the
 // address that at gives its name; at's error, which wraps fs.ErrNotExist, says that the directory
-// has no such file.
-func fetchFiles(ctx context.Context, at func(name string) (string, error), report Reporter) (map[string][]byte, error) {
-	return checkpoint.ReadFiles(func(name string) ([]byte, error) {
+// has no such file. listed are the directory's file names when known (nil when not), among which a
+// llama2.c checkpoint is found whatever its name (checkpoint.DiscoverListed).
+func fetchFiles(ctx context.Context, listed []string, at func(name string) (string, error), report Reporter) (map[string][]byte, error) {
+	return checkpoint.ReadListedFiles(listed, func(name string) ([]byte, error) {
 		address, err := at(name)
 		if err != nil {
 			return nil, err

@@ -94,7 +94,7 @@ func TestLoadModelURL(t *testing.T) {
 	listed := maps.Clone(bert)
 	listed["files.json"] = []byte(`["config.json", "model.safetensors", "vocab.txt"]`)
 	wantAll := []string{"/model/files.json", "/model/config.json", "/model/model.safetensors", "/model/tokenizer.json", "/model/tokenizer_config.json",
-		"/model/special_tokens_map.json", "/model/vocab.txt", "/model/vocab.json", "/model/merges.txt"}
+		"/model/special_tokens_map.json", "/model/vocab.txt", "/model/vocab.json", "/model/merges.txt", "/model/tokenizer.model"}
 	for _, tc := range []struct {
 		name       string
 		files      map[string][]byte
@@ -110,7 +110,7 @@ func TestLoadModelURL(t *testing.T) {
 			[]string{"/model/config.json", "/model/pytorch_model.bin", "/model/vocab.txt"}, []string{"config.json", "pytorch_model.bin", "vocab.txt"}},
 		{"sharded", shardedBERT(t), nil,
 			[]string{"/model/files.json", "/model/config.json", "/model/model.safetensors", "/model/model.safetensors.index.json", "/model/model-00001-of-00001.safetensors",
-				"/model/tokenizer.json", "/model/tokenizer_config.json", "/model/special_tokens_map.json", "/model/vocab.txt", "/model/vocab.json", "/model/merges.txt"},
+				"/model/tokenizer.json", "/model/tokenizer_config.json", "/model/special_tokens_map.json", "/model/vocab.txt", "/model/vocab.json", "/model/merges.txt", "/model/tokenizer.model"},
 			[]string{"config.json", "model-00001-of-00001.safetensors", "model.safetensors.index.json", "special_tokens_map.json", "tokenizer_config.json", "vocab.txt"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
