@@ -196,7 +196,7 @@ test("the loadModelURL op fetches what transformers reads from a directory, plai
 		const info = await lab.handle({ op: "loadModelURL", url: `${endpoint}/${dir}/` });
 		assert.deepEqual(info.files, ["config.json", "model.safetensors", "special_tokens_map.json", "tokenizer_config.json", "vocab.txt"], dir);
 		assert.deepEqual(requests.map(r => r.url), ["files.json", "config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json",
-			"special_tokens_map.json", "vocab.txt", "vocab.json", "merges.txt"].map(name => `/${dir}/${name}`), dir);
+			"special_tokens_map.json", "vocab.txt", "vocab.json", "merges.txt", "tokenizer.model"].map(name => `/${dir}/${name}`), dir);
 		await assertGoldenLogits();
 	}
 });
