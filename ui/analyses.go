@@ -214,3 +214,16 @@ func seq(n int) []int {
 	}
 	return s
 }
+
+// headGrid is a layers × heads heatmap's row and column labels ("layer 0", …; "0", …) and its cell size
+// in pixels, smaller as the grid grows so that it stays about 240 pixels across.
+func headGrid(layers, heads int) (rows, cols []string, cell float64) {
+	rows, cols = make([]string, layers), make([]string, heads)
+	for l := range rows {
+		rows[l] = fmt.Sprintf("layer %d", l)
+	}
+	for h := range cols {
+		cols[h] = fmt.Sprint(h)
+	}
+	return rows, cols, max(12, min(28, 240/float64(max(layers, heads))))
+}

@@ -57,14 +57,7 @@ func (c *AttnStats) Run() {
 
 func (c *AttnStats) draw() {
 	r := c.result
-	rows, cols := make([]string, r.Layers), make([]string, r.Heads)
-	for l := range rows {
-		rows[l] = fmt.Sprintf("layer %d", l)
-	}
-	for h := range cols {
-		cols[h] = fmt.Sprint(h)
-	}
-	cell := max(12, min(28, 240/float64(max(r.Layers, r.Heads))))
+	rows, cols, cell := headGrid(r.Layers, r.Heads)
 	var maps []*chart.Heatmap
 	for s := range attnstats.NumStatistics {
 		key := s.Key()

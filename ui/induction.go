@@ -73,14 +73,7 @@ func (c *Induction) Run() {
 
 func (c *Induction) draw() {
 	r := c.result
-	rows, cols := make([]string, r.Layers), make([]string, r.Heads)
-	for l := range rows {
-		rows[l] = fmt.Sprintf("layer %d", l)
-	}
-	for h := range cols {
-		cols[h] = fmt.Sprint(h)
-	}
-	cell := max(12, min(28, 240/float64(max(r.Layers, r.Heads))))
+	rows, cols, cell := headGrid(r.Layers, r.Heads)
 	var maps []*chart.Heatmap
 	for _, key := range induction.Keys {
 		s := r.Score(key)
