@@ -78,7 +78,7 @@ var causalBlock = 16
 // rowBlock is how many query rows attention computes at a time on sequences of t tokens: causalBlock
 // for GPT-2, OpenAI GPT and Llama, whose causal mask hides the later keys, every row at once otherwise.
 func (m *Model) rowBlock(t int) int {
-	if mt := m.cfg.ModelType; mt == checkpoint.GPT2 || mt == checkpoint.OpenAIGPT || mt == checkpoint.Llama {
+	if m.Causal() {
 		return min(causalBlock, t)
 	}
 	return t

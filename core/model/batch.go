@@ -39,6 +39,8 @@ type Options struct {
 	HeadMask []float32
 	// HiddenStates, Attentions and Contexts ask for the per-layer outputs of Output.
 	HiddenStates, Attentions, Contexts bool
+	// QueriesKeys asks for Output.Queries and Output.Keys, what the neuron view shows.
+	QueriesKeys bool
 	// LossOnly says that a language model's loss is wanted but not its logits, so Output.Logits is nil:
 	// a masked LM then runs its last block (after the attention) and its head on the labelled rows alone.
 	// A classifier's logits come back either way.
@@ -68,6 +70,11 @@ type Output struct {
 	// Contexts are NumLayers tensors [Size, heads in the layer, SeqLen, head_dim]: each head's output,
 	// attention times values, before the output projection mixes the heads.
 	Contexts []*tensor.Tensor
+	// Queries and Keys are NumLayers tensors [Size, heads in the layer, SeqLen, head_dim]: each head's
+	// query and key vectors as its scores read them, a Llama's after the rotary embeddings, the keys of
+	// a query head being its key and value head's. softmax(q·k / ScoreScale(l)), masked as the model
+	// masks, is the head's attention.
+	Queries, Keys []*tensor.Tensor
 }
 
 // validate checks a batch and its options against the model, so that Forward fails with a message

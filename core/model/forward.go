@@ -111,6 +111,10 @@ func (m *Model) forward(b *Batch, opt Options, grad *GradOptions) (*Output, *tap
 		if opt.Attentions {
 			out.Attentions = append(out.Attentions, tensor.FromData(slices.Clone(a.attn), b.Size, nh, t, t))
 		}
+		if opt.QueriesKeys {
+			q, k := m.headQueriesKeys(blk, a.qkv, sh)
+			out.Queries, out.Keys = append(out.Queries, q), append(out.Keys, k)
+		}
 		if opt.Contexts {
 			out.Contexts = append(out.Contexts, headContexts(a.merged, b.Size, nh, t, sh.headDim))
 		}

@@ -180,6 +180,9 @@ func (m *Model) PassMemory(p Pass) Memory {
 		if p.Contexts {
 			returned += n * a
 		}
+		if p.QueriesKeys {
+			returned += 2 * n * a
+		}
 	}
 	if p.HiddenStates {
 		returned += int64(len(m.layers)+1) * n * d
