@@ -68,6 +68,7 @@ var handlers = map[string]handler{
 		return l.Tokenize(req)
 	}),
 	protocol.OpForward:      handle((*Lab).Forward),
+	protocol.OpQueries:      handle((*Lab).Queries),
 	protocol.OpRunBatch:     handle((*Lab).RunBatch),
 	protocol.OpAnalyzeBatch: handle((*Lab).AnalyzeBatch),
 
