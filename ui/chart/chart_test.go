@@ -110,7 +110,7 @@ func TestHeadView(t *testing.T) {
 				}
 				for k, line := range lines {
 					i, j := queries[k/3], k%3
-					want := float64(weights3[(h*3+i)*3+j])
+					want := float64(weights3[(h*3+i)*3+j] / float32(len(tt.selected))) // normalised by the heads drawn
 					if got := floatAttr(t, line, "stroke-opacity"); got != roundTo(want, 3) {
 						t.Errorf("head %d line %d→%d opacity %v, want %v", h, i, j, got, want)
 					}
