@@ -57,10 +57,30 @@ func drawCells(d *svgDoc, x, y, cell float64, t int, weights []float32, colour s
 	c := num(cell)
 	for i := range t {
 		for j := range t {
-			d.printf(`<rect x="%s" y="%s" width="%s" height="%s" fill-opacity="%s"/>`,
-				num(x+float64(j)*cell), num(y+float64(i)*cell), c, c, opacity(weights[i*t+j]))
+			w := weights[i*t+j]
+			d.printf(`<rect x="%s" y="%s" width="%s" height="%s" fill-opacity="%s" data-i="%d" data-j="%d" data-w="%s"/>`,
+				num(x+float64(j)*cell), num(y+float64(i)*cell), c, c, opacity(w), i, j, weight(w))
 		}
 	}
 	side := num(float64(t) * cell)
 	d.printf(`</g><rect class="frame" x="%s" y="%s" width="%s" height="%s" fill="none" stroke="#999"/>`, num(x), num(y), side, side)
+}
+
+// drawLines draws a t × t attention as bertviz's model view does: a line from each query on the left of
+// a square of side t·cell at x, y to each key on its right, as opaque as its weight, in <g class="lines">.
+func drawLines(d *svgDoc, x, y, cell float64, t int, weights []float32, colour string) {
+	d.printf(`<g class="lines" stroke="%s" stroke-width="1">`, colour)
+	x1, x2 := num(x+2), num(x+float64(t)*cell-2)
+	for i := range t {
+		for j := range t {
+			w := weights[i*t+j]
+			if !(w > 0.001) { // invisible lines, left out to keep the grid small
+				continue
+			}
+			d.printf(`<line x1="%s" y1="%s" x2="%s" y2="%s" stroke-opacity="%s" data-i="%d" data-j="%d" data-w="%s"/>`,
+				x1, num(y+(float64(i)+0.5)*cell), x2, num(y+(float64(j)+0.5)*cell), opacity(w), i, j, weight(w))
+		}
+	}
+	side := num(float64(t) * cell)
+	d.printf(`</g><rect class="frame" x="%s" y="%s" width="%s" height="%s" fill="#fff" fill-opacity="0" stroke="#ddd"/>`, num(x), num(y), side, side)
 }

@@ -5,8 +5,8 @@ import (
 	"slices"
 )
 
-// ModelView is bertviz's model view drawn as heatmaps: a grid with one small attention map per layer
-// (rows) and head (columns).
+// ModelView is bertviz's model view: a grid with one small view per layer (rows) and head (columns),
+// each the head's attention as lines from queries to keys (Lines) or as a heatmap.
 type ModelView struct {
 	Tokens  int         // T
 	Weights [][]float32 // per layer, [heads, T, T] row-major
@@ -22,6 +22,9 @@ type ModelView struct {
 	// as opaque as the strongest weight in it, so that a long input does not put millions of rects on
 	// the page. 0 draws every weight.
 	MaxCells int
+	// Lines draws each head as bertviz's mini head views, lines from the queries to the keys; false
+	// draws heatmaps.
+	Lines bool
 }
 
 const (
@@ -31,7 +34,8 @@ const (
 
 // SVG draws the grid. The map of layer l, head h (its number before pruning) is <g class="thumb"
 // data-layer="l" data-head="h">, whose cells are the rects of its <g class="cells">: T × T of them, or
-// fewer blocks (see MaxCells). A pruned head is <g class="pruned" data-layer="l" data-head="h">.
+// fewer blocks (see MaxCells); with Lines, the lines of its <g class="lines">, those of weights over
+// 0.001. Each cell and line carries data-i, data-j and its weight, data-w. A pruned head is <g class="pruned" data-layer="l" data-head="h">.
 func (v *ModelView) SVG() (string, error) {
 	t := v.Tokens
 	if len(v.Heads) != len(v.Weights) {
@@ -87,8 +91,12 @@ func (v *ModelView) SVG() (string, error) {
 				h, colours = v.Numbers[l][k], maxHeads
 			}
 			x := left + float64(h)*step
-			d.printf(`<g class="thumb" data-layer="%d" data-head="%d" cursor="pointer">`, l, h)
-			drawCells(d, x, y, cell, side, maxPool(v.Weights[l][k*t*t:(k+1)*t*t], t, block), HeadColor(h, colours))
+			d.printf(`<g class="thumb" data-layer="%d" data-head="%d" cursor="pointer"><title>layer %d head %d</title>`, l, h, l, h)
+			draw := drawCells
+			if v.Lines {
+				draw = drawLines
+			}
+			draw(d, x, y, cell, side, maxPool(v.Weights[l][k*t*t:(k+1)*t*t], t, block), HeadColor(h, colours))
 			d.printf(`</g>`)
 		}
 	}
