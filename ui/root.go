@@ -43,11 +43,14 @@ type Root struct {
 	truncate   bool // cut an input longer than the model's maximum down to it
 	result     *protocol.ForwardResult
 
-	view     string // "head" or "model"
-	layer    int    // the head view's layer
-	selected []bool // the head view's heads
-	focus    int    // the head view's focused query token, or -1
-	enlarged [2]int // layer and head (its number before pruning) of the enlarged map in the model view, or -1, -1
+	view     string      // "head", "model" or "neuron"
+	layer    int         // the head view's layer
+	selected []bool      // the head view's heads
+	focus    int         // the head view's focused query token, or -1
+	enlarged [2]int      // layer and head (its number before pruning) of the enlarged map in the model view, or -1, -1
+	pairs    chart.Pairs // the head view's sentence filter
+	lines    bool        // the model view draws mini head views, not heatmaps
+	neuron   neuronView
 
 	// The analyses of "Beyond attention maps" (analyses.go), and the panel shown.
 	hidden    *Hidden
@@ -155,6 +158,9 @@ func (c *Root) showResult(result *protocol.ForwardResult, err error) {
 		c.enlarged = [2]int{-1, -1} // the head is gone: pruned, or another model
 	}
 	c.drawResult()
+	if c.view == "neuron" {
+		c.fetchNeuron()
+	}
 }
 
 // headsIn is the number of heads of layer l in the current result.
@@ -244,7 +250,7 @@ func (c *Root) tokenCount() int {
 func (c *Root) drawResult() {
 	c.modelSVG, c.barsSVG = "", ""
 	if c.result != nil {
-		mv := &chart.ModelView{Tokens: c.tokenCount(), Thumb: thumbSize, MaxCells: thumbCells}
+		mv := &chart.ModelView{Tokens: c.tokenCount(), Thumb: thumbSize, MaxCells: thumbCells, Lines: c.lines}
 		for l, a := range c.result.Attentions {
 			mv.Weights = append(mv.Weights, a.Data)
 			mv.Heads = append(mv.Heads, c.headsIn(l))
@@ -272,7 +278,8 @@ func (c *Root) redraw() {
 		return
 	}
 	hv := &chart.HeadView{Layer: c.layer, Tokens: c.result.Tokens, Heads: c.headsIn(c.layer),
-		Numbers: c.headNumbers(c.layer), Of: c.headsBefore(), Weights: c.result.Attentions[c.layer].Data, Focus: c.focus}
+		Numbers: c.headNumbers(c.layer), Of: c.headsBefore(), Weights: c.result.Attentions[c.layer].Data, Focus: c.focus,
+		Sentences: chart.Sentences(c.result.Tokens, c.result.TypeIDs, "[SEP]"), Pairs: c.pairs}
 	for h, on := range c.selected {
 		if on {
 			hv.Selected = append(hv.Selected, h)
@@ -364,8 +371,60 @@ func (c *Root) LoadURL(event vugu.DOMEvent) {
 	})
 }
 
-// ShowView switches between the head view and the model view.
-func (c *Root) ShowView(view string) { c.view = view }
+// ShowView switches between the head view, the model view and the neuron view.
+func (c *Root) ShowView(view string) {
+	c.view = view
+	if view == "neuron" {
+		c.fetchNeuron()
+	}
+}
+
+// SetPairs follows the head view's sentence filter.
+func (c *Root) SetPairs(event vugu.DOMEvent) {
+	c.pairs = chart.Pairs(event.PropString("target", "value"))
+	c.redraw()
+}
+
+// SetLines switches the model view between mini head views and heatmaps.
+func (c *Root) SetLines(on bool) {
+	c.lines = on
+	c.drawResult()
+}
+
+// OpenInHeadView shows the enlarged map's head alone in the head view.
+func (c *Root) OpenInHeadView() {
+	l, h := c.enlarged[0], c.enlarged[1]
+	if c.result == nil || l < 0 || l >= len(c.result.Attentions) || c.headIndex(l, h) < 0 {
+		return
+	}
+	c.layer, c.focus, c.view = l, -1, "head"
+	c.solo(c.headIndex(l, h))
+}
+
+// solo shows head k (its index in the layer) alone in the head view.
+func (c *Root) solo(k int) {
+	c.selectAll(false)
+	c.selected[k] = true
+	c.redraw()
+}
+
+// SoloHead shows alone the head whose swatch the head view's double-click hit.
+func (c *Root) SoloHead(event vugu.DOMEvent) {
+	if k, ok := c.swatchHead(event); ok {
+		c.solo(k)
+	}
+}
+
+// swatchHead is the head (its index in the layer) of the head view's swatch an event hit.
+func (c *Root) swatchHead(event vugu.DOMEvent) (int, bool) {
+	target := event.JSEventTarget()
+	if !target.Call("matches", "rect.swatch").Bool() {
+		return 0, false
+	}
+	n, err := strconv.Atoi(target.Call("getAttribute", "data-head").String())
+	k := c.headIndex(c.layer, n)
+	return k, err == nil && k >= 0 && k < len(c.selected)
+}
 
 // SetLayer follows the head view's layer selector.
 func (c *Root) SetLayer(event vugu.DOMEvent) {
@@ -397,6 +456,10 @@ func (c *Root) SelectAllHeads(on bool) {
 // FocusToken shows only the lines of the query token clicked in the head view; clicking it again, or
 // anywhere else, shows all tokens again.
 func (c *Root) FocusToken(event vugu.DOMEvent) {
+	if k, ok := c.swatchHead(event); ok { // a swatch toggles its head
+		c.ToggleHead(k)
+		return
+	}
 	target := event.JSEventTarget()
 	i, err := strconv.Atoi(target.Call("getAttribute", "data-index").String())
 	if err != nil || target.Call("getAttribute", "data-side").String() != "left" || i == c.focus {
@@ -514,4 +577,17 @@ func (c *Root) paramsText() string {
 		return fmt.Sprintf("%.1fk", n/1e3)
 	}
 	return strconv.Itoa(c.info.Params)
+}
+
+// isPair reports whether the result's input is a pair of sentences, for the head view's filter.
+func (c *Root) isPair() bool {
+	return c.result != nil && chart.Sentences(c.result.Tokens, c.result.TypeIDs, "[SEP]") != nil
+}
+
+// pairLabel names a sentence filter in the head view's selector.
+func pairLabel(p chart.Pairs) string {
+	if p == chart.AllPairs {
+		return "All"
+	}
+	return string(p)
 }

@@ -9,8 +9,8 @@ import (
 // key its key vector, the elementwise product q⊙k, the score q·k and the attention
 // softmax(q·k / Scale), each vector a strip of cells coloured by sign and size.
 type NeuronView struct {
-	Layer, Head int // Head by its number before pruning
-	Of          int // the heads of a layer before pruning, for the head's colour
+	Layer, Head int       // Head by its number before pruning
+	Of          int       // the heads of a layer before pruning, for the head's colour
 	Tokens      []string  // T tokens
 	Token       int       // the query's token
 	Query       []float32 // [head_dim]
