@@ -12,8 +12,6 @@ type Chart struct {
 	SVG   string
 	// Click, if set, receives clicks inside the chart; the event's target is the SVG element clicked.
 	Click func(event vugu.DOMEvent)
-	// DblClick, if set, receives double-clicks inside the chart, as Click does.
-	DblClick func(event vugu.DOMEvent)
 	// Save saves the chart; Root passes one that reports errors.
 	Save func(name, svg string, png bool)
 
@@ -52,12 +50,6 @@ var drawn = map[string]bool{}
 func (c *Chart) click(event vugu.DOMEvent) {
 	if c.Click != nil {
 		c.Click(event)
-	}
-}
-
-func (c *Chart) dblclick(event vugu.DOMEvent) {
-	if c.DblClick != nil {
-		c.DblClick(event)
 	}
 }
 

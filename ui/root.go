@@ -408,13 +408,6 @@ func (c *Root) solo(k int) {
 	c.redraw()
 }
 
-// SoloHead shows alone the head whose swatch the head view's double-click hit.
-func (c *Root) SoloHead(event vugu.DOMEvent) {
-	if k, ok := c.swatchHead(event); ok {
-		c.solo(k)
-	}
-}
-
 // swatchHead is the head (its index in the layer) of the head view's swatch an event hit.
 func (c *Root) swatchHead(event vugu.DOMEvent) (int, bool) {
 	target := event.JSEventTarget()
@@ -456,8 +449,12 @@ func (c *Root) SelectAllHeads(on bool) {
 // FocusToken shows only the lines of the query token clicked in the head view; clicking it again, or
 // anywhere else, shows all tokens again.
 func (c *Root) FocusToken(event vugu.DOMEvent) {
-	if k, ok := c.swatchHead(event); ok { // a swatch toggles its head
-		c.ToggleHead(k)
+	if k, ok := c.swatchHead(event); ok { // a swatch toggles its head; the second click of a double-click shows it alone
+		if event.JSEvent().Get("detail").Int() >= 2 {
+			c.solo(k)
+		} else {
+			c.ToggleHead(k)
+		}
 		return
 	}
 	target := event.JSEventTarget()
