@@ -67,7 +67,11 @@ func (v *ModelView) SVG() (string, error) {
 	left, top := modelViewLabel, 24.0
 	width := left + float64(maxHeads)*step + headViewMargin
 	height := top + float64(len(v.Heads))*step + headViewMargin
-	d := newSVG("model-view", width, height)
+	width = max(width, left+200)
+	d := newSVG("model-view", width, height+24)
+	// the legend: a map's weights as its head's colour is opaque
+	drawScale(d, Scale{Min: 0, Max: 1}, left+60, height+6, 100, "%.0f")
+	d.text(left-8, height+10, "end", ` font-size="10"`, "weight")
 	for h := range maxHeads {
 		d.text(left+float64(h)*step+v.Thumb/2, 12, "middle", "", fmt.Sprintf("Head %d", h))
 	}

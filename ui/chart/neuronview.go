@@ -24,7 +24,7 @@ type NeuronView struct {
 
 const (
 	neuronRow   = 20.0
-	neuronStrip = 220.0 // the width of one vector's strip
+	neuronStrip = 176.0 // the width of one vector's strip
 )
 
 // SVG draws the view. The query is <g class="query">; key j is <g class="key" data-index="j"> with
@@ -60,8 +60,8 @@ func (v *NeuronView) SVG() (string, error) {
 	xK := headViewMargin + labelW + 8
 	xQK := xK + neuronStrip + 16
 	xScore := xQK + neuronStrip + 16
-	xProb := xScore + 64
-	width := xProb + 130 + headViewMargin
+	xProb := xScore + 56
+	width := xProb + 126 + headViewMargin
 	top := 92.0
 	height := top + float64(t)*neuronRow + headViewMargin + 24
 	d := newSVG("neuron-view", width, height)
@@ -76,7 +76,7 @@ func (v *NeuronView) SVG() (string, error) {
 	d.text(xK, headY, "start", ` font-weight="bold"`, "key k")
 	d.text(xQK, headY, "start", ` font-weight="bold"`, "q ⊙ k")
 	d.text(xScore, headY, "start", ` font-weight="bold"`, "q · k")
-	d.text(xProb, headY, "start", ` font-weight="bold"`, fmt.Sprintf("softmax(q·k / %.3g)", v.Scale))
+	d.text(xProb, headY, "start", ` font-weight="bold"`, fmt.Sprintf("softmax(q·k/%.3g)", v.Scale))
 	prod := make([]float32, hd)
 	for j := range t {
 		y := top + float64(j)*neuronRow
@@ -96,8 +96,8 @@ func (v *NeuronView) SVG() (string, error) {
 		if !hidden {
 			d.text(xScore, y+neuronRow/2, "start", fmt.Sprintf(` class="score" data-w="%s"`, weight(v.Scores[j])), fmt.Sprintf("%.3f", v.Scores[j]))
 			p := v.Probs[j]
-			d.printf(`<rect x="%s" y="%s" width="%s" height="%s" fill="%s"/>`, num(xProb), num(y+4), num(70*float64(p)), num(neuronRow-8), HeadColor(v.Head, max(v.Of, v.Head+1)))
-			d.text(xProb+76, y+neuronRow/2, "start", fmt.Sprintf(` class="prob" data-w="%s"`, weight(p)), fmt.Sprintf("%.4f", p))
+			d.printf(`<rect x="%s" y="%s" width="%s" height="%s" fill="%s"/>`, num(xProb), num(y+4), num(64*float64(p)), num(neuronRow-8), HeadColor(v.Head, max(v.Of, v.Head+1)))
+			d.text(xProb+68, y+neuronRow/2, "start", fmt.Sprintf(` class="prob" data-w="%s"`, weight(p)), fmt.Sprintf("%.4f", p))
 		}
 		d.printf(`</g>`)
 	}
