@@ -106,6 +106,22 @@ test("forward on text tokenizes as Hugging Face did", async () => {
 	assert.deepEqual(tok.tokens, out.tokens);
 });
 
+test("queries gives one head's vectors, whose softmax is forward's attention", async () => {
+	await lab.handle({ op: "loadModel", files });
+	const text = "the quick brown fox";
+	const fw = await lab.handle({ op: "forward", text });
+	const t = fw.tokens.length;
+	const q = await lab.handle({ op: "queries", text, layer: 1, head: 2 });
+	const hd = config.hidden_size / config.num_attention_heads;
+	assert.deepEqual(q.queries.shape, [t, hd]);
+	assert.deepEqual(q.keys.shape, [t, hd]);
+	assert.deepEqual(q.probs.shape, [t, t]);
+	assert.ok(Math.abs(q.scale - Math.sqrt(hd)) < 1e-6, `scale ${q.scale}`);
+	const attn = fw.attentions[1].data.slice(2 * t * t, 3 * t * t);
+	assertClose(q.probs.data, Array.from(attn), 1e-5, "layer 1 head 2's attention");
+	await rejectsWith(lab.handle({ op: "queries", text, layer: 1, head: 99 }), /^queries: head 99 is outside the model's \d+ heads$/);
+});
+
 test("a corrupted safetensors file is rejected clearly, and the lab lives on", async () => {
 	await lab.handle({ op: "loadModel", files });
 	const bad = { ...files, "model.safetensors": files["model.safetensors"].slice(0, 1000) };
