@@ -21,7 +21,8 @@ import (
 // pixels: hovering a token highlights its lines and fills the boxes, whose tooltip gives the weight; a
 // swatch toggles its head and a double-click shows it alone; the sentence filter keeps A→B lines on a
 // pair; the model view switches between lines and heatmaps and gives a cell's weight on hover; the
-// neuron view's attentions sum to 1 and are the head view's weights. Then GPT-2's tokens show without Ġ.
+// neuron view's attentions sum to 1 and are the head view's weights. A map of the model view opens in
+// the head view. Then GPT-2's tokens show without Ġ.
 // Screenshots: out/screenshots/views-<view>-<width>.png.
 func TestViews(t *testing.T) {
 	for _, width := range []int64{1280, 768} {
@@ -95,6 +96,11 @@ func TestViews(t *testing.T) {
 				t.Errorf("model view tooltip %q, want %q", tip, want)
 			}
 			b.shoot(t, "#model-view", fmt.Sprintf("views-model-heatmap-%d", width))
+			// a map clicked opens in the head view, its head alone
+			b.run(t, "enlarging layer 1 head 1", chromedp.Click(`svg.model-view g.thumb[data-layer="1"][data-head="1"] rect.frame`))
+			click(t, b, "#open-head")
+			b.waitFor(t, "layer 1 head 1 in the head view", `[...document.querySelectorAll("svg.head-view text")].some(e => e.textContent == "Layer 1") &&
+				[...document.querySelectorAll("svg.head-view g.head")].map(g => g.dataset.head).join() == "1"`, pageState, 10*time.Second)
 
 			// the neuron view of layer 0, head 0, token 1
 			click(t, b, "#tab-neuron")

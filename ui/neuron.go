@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 
 	"github.com/vugu/vugu"
@@ -34,6 +35,13 @@ func (c *Root) fetchNeuron() {
 	n := &c.neuron
 	if n.layer >= len(c.result.Attentions) {
 		n.layer = 0
+	}
+	if len(c.headNumbers(n.layer)) == 0 { // a layer pruned of every head: the first that has some
+		n.layer = slices.IndexFunc(c.layers(), func(l int) bool { return len(c.headNumbers(l)) > 0 })
+		if n.layer < 0 {
+			n.layer = 0
+			return
+		}
 	}
 	if c.headIndex(n.layer, n.head) < 0 {
 		n.head = c.headNumbers(n.layer)[0]

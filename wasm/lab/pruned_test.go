@@ -1,6 +1,8 @@
 package lab
 
 import (
+	"context"
+	"fmt"
 	"math"
 	"slices"
 	"testing"
@@ -20,6 +22,22 @@ func TestAnalysesOfPrunedModel(t *testing.T) {
 		t.Fatalf("kept heads %v, want %v", got, kept)
 	}
 	const text = "the quick brown fox"
+
+	// The neuron view's queries: head 3 of layer 0 by its number, its attention forward's second head's.
+	fwd := call[protocol.ForwardResult](t, l, protocol.OpForward, &protocol.ForwardRequest{Text: text})
+	q := call[protocol.QueriesResult](t, l, protocol.OpQueries, &protocol.QueriesRequest{Text: text, Layer: 0, Head: 3})
+	n := len(fwd.Tokens)
+	for i, p := range q.Probs.Data {
+		if want := fwd.Attentions[0].Data[n*n+i]; math.Abs(float64(p-want)) > 1e-6 {
+			t.Fatalf("queries of layer 0 head 3: attention [%d] %v, forward's %v", i, p, want)
+		}
+	}
+	for _, h := range [][2]int{{0, 1}, {2, 0}} {
+		_, err := callErr(l, context.Background(), protocol.OpQueries, &protocol.QueriesRequest{Text: text, Layer: h[0], Head: h[1]}, nil)
+		if want := fmt.Sprintf("queries: head %d of layer %d was pruned", h[1], h[0]); err == nil || err.Error() != want {
+			t.Errorf("queries of a pruned head: error %v, want %q", err, want)
+		}
+	}
 
 	roll := call[protocol.RolloutResult](t, l, protocol.OpRollout, &protocol.RolloutRequest{Text: text})
 	T := len(roll.Tokens)
@@ -61,7 +79,7 @@ func TestAnalysesOfPrunedModel(t *testing.T) {
 	if len(probe.Layers) != 4 {
 		t.Errorf("probes at %d depths, want 4", len(probe.Layers))
 	}
-	fwd := call[protocol.ForwardResult](t, l, protocol.OpForward, &protocol.ForwardRequest{Text: text})
+	fwd = call[protocol.ForwardResult](t, l, protocol.OpForward, &protocol.ForwardRequest{Text: text})
 	for layer, a := range fwd.Attentions {
 		if a.Shape[0] != len(kept[layer]) {
 			t.Errorf("layer %d's attention has %d heads, want %d", layer, a.Shape[0], len(kept[layer]))
