@@ -43,16 +43,21 @@
 		const mine = side === "left" ? "i" : "j", other = side === "left" ? "j" : "i";
 		const boxSide = side === "left" ? "right" : "left";
 		svg.querySelectorAll("rect.box").forEach((b) => { b.setAttribute("fill-opacity", "0"); delete b.dataset.tip; delete b.dataset.w; });
+		// a box, and a line while hovered, is as opaque as its weight relative to the strongest of the token's: an input of many
+		// tokens spreads the weights thin; the tooltip gives the weight itself
+		let top = 0;
+		svg.querySelectorAll(`g.head line[data-${mine}="${i}"]`).forEach((l) => { top = Math.max(top, Number(l.dataset.w)); });
 		svg.querySelectorAll("g.head").forEach((g) => {
 			const n = g.dataset.head;
 			g.querySelectorAll("line").forEach((l) => {
 				const on = l.dataset[mine] === String(i);
 				l.style.display = on ? "" : "none";
 				if (!on) return;
+				l.style.strokeOpacity = top > 0 ? (Number(l.dataset.w) / top).toFixed(3) : "0";
 				const k = l.dataset[other];
 				const box = svg.querySelector(`rect.box[data-side=${boxSide}][data-head="${n}"][data-index="${k}"]`);
 				if (!box) return;
-				box.setAttribute("fill-opacity", Math.min(1, Number(l.dataset.w)).toString());
+				box.setAttribute("fill-opacity", (top > 0 ? Number(l.dataset.w) / top : 0).toFixed(3));
 				box.dataset.w = l.dataset.w;
 				const [q, key] = side === "left" ? [toks[i], toks[k]] : [toks[k], toks[i]];
 				box.dataset.tip = `head ${n}: ${q} → ${key}: ${fmt(l.dataset.w)}`;
@@ -67,7 +72,7 @@
 	function unhighlight(svg) {
 		if (!svg.dataset.hover) return;
 		delete svg.dataset.hover;
-		svg.querySelectorAll("g.head line").forEach((l) => { l.style.display = ""; });
+		svg.querySelectorAll("g.head line").forEach((l) => { l.style.display = ""; l.style.strokeOpacity = ""; });
 		svg.querySelectorAll("rect.box").forEach((b) => { b.setAttribute("fill-opacity", "0"); delete b.dataset.tip; delete b.dataset.w; });
 		svg.querySelectorAll("text.token.hovered").forEach((t) => t.classList.remove("hovered"));
 	}
