@@ -22,7 +22,8 @@ import (
 // swatch toggles its head and a double-click shows it alone; the sentence filter keeps A→B lines on a
 // pair; the model view switches between lines and heatmaps and gives a cell's weight on hover; the
 // neuron view's attentions sum to 1 and are the head view's weights. A map of the model view opens in
-// the head view. Then GPT-2's tokens show without Ġ.
+// the head view. Then GPT-2's tokens show without Ġ, and its
+// neuron view gives a query the keys up to its own.
 // Screenshots: out/screenshots/views-<view>-<width>.png.
 func TestViews(t *testing.T) {
 	for _, width := range []int64{1280, 768} {
@@ -140,6 +141,14 @@ func TestViews(t *testing.T) {
 			b.eval(t, `[...document.querySelectorAll("svg.head-view text.token[data-side=left]")].map(e => e.textContent)`, &drawn)
 			if len(drawn) < 2 || strings.Contains(strings.Join(drawn, ""), "Ġ") || !strings.HasPrefix(drawn[1], " ") {
 				t.Errorf("GPT-2's tokens drawn %q: want no Ġ, a space before the second", drawn)
+			}
+			// its neuron view: a causal query sees itself and the tokens before it
+			click(t, b, "#tab-neuron")
+			choose(t, b, "#neuron-token", "2")
+			b.waitFor(t, "GPT-2's neuron view of token 2", `document.querySelector("svg.neuron-view") && document.querySelectorAll("svg.neuron-view text.prob").length == 3 && `+idle, pageState, 30*time.Second)
+			b.eval(t, `[...document.querySelectorAll("svg.neuron-view text.prob")].map(e => +e.textContent)`, &probs)
+			if sum := probs[0] + probs[1] + probs[2]; math.Abs(sum-1) > 2e-4 {
+				t.Errorf("GPT-2's neuron view: attentions %v sum to %v", probs, sum)
 			}
 			noOverflow(t, b, width)
 			for _, v := range []string{"head", "model-lines", "model-heatmap", "neuron"} {

@@ -76,10 +76,13 @@ func (l *Lab) input(req *protocol.ForwardRequest) (*protocol.Tokens, error) {
 	case len(req.IDs) > 0 && (req.Text != "" || req.Pair != ""):
 		return nil, errors.New("give either text (and pair) or ids, not both")
 	case len(req.IDs) > 0:
-		if req.TypeIDs != nil && len(req.TypeIDs) != len(req.IDs) {
+		if len(req.TypeIDs) > 0 && len(req.TypeIDs) != len(req.IDs) { // none: JavaScript's empty array too
 			return nil, fmt.Errorf("typeIds has %d values for %d ids", len(req.TypeIDs), len(req.IDs))
 		}
 		in = &protocol.Tokens{IDs: req.IDs, TypeIDs: req.TypeIDs}
+		if len(in.TypeIDs) == 0 {
+			in.TypeIDs = nil // the model's default, as when none are given
+		}
 		vocab := l.model.info.Vocab
 		for i, id := range req.IDs {
 			if id < 0 || int(id) >= vocab {

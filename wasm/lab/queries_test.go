@@ -32,7 +32,8 @@ func TestQueriesGiveForwardAttention(t *testing.T) {
 			worst := 0.0
 			for layer, attn := range fwd.Attentions {
 				for h := range attn.Shape[0] {
-					res := call[protocol.QueriesResult](t, l, protocol.OpQueries, &protocol.QueriesRequest{Text: tc.text, Pair: tc.pair, Layer: layer, Head: h})
+					// by the ids and type ids forward returned, as the page asks (a GPT-2's type ids are empty)
+					res := call[protocol.QueriesResult](t, l, protocol.OpQueries, &protocol.QueriesRequest{IDs: fwd.IDs, TypeIDs: append([]int32{}, fwd.TypeIDs...), Layer: layer, Head: h})
 					if res.KVHead != h/tc.kvGroup || len(res.Tokens) != n || res.Queries.Shape[0] != n || res.Keys.Shape[0] != n {
 						t.Fatalf("layer %d head %d: kv head %d, %d tokens, queries %v keys %v", layer, h, res.KVHead, len(res.Tokens), res.Queries.Shape, res.Keys.Shape)
 					}
