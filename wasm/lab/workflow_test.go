@@ -96,6 +96,9 @@ func loadSST2(t *testing.T) *Lab {
 	if len(info.Preview) != previewRows || info.Preview[0] != (protocol.DatasetRow{TextA: "the quick brown fox", Label: "1"}) {
 		t.Errorf("preview %+v", info.Preview)
 	}
+	if want := "2 columns, labels 0/1, GLUE's header row, named in the file name"; info.Reason != want {
+		t.Errorf("reason %q, want %q", info.Reason, want)
+	}
 	return l
 }
 

@@ -36,6 +36,7 @@ type DatasetInfo struct {
 	Task      string       `js:"task"`      // the GLUE task's name ("sst-2", ...), "lm" for plain text, "ner" for tagged words
 	TaskTitle string       `js:"taskTitle"` // as GLUE writes it ("SST-2"), "plain text" or "tagged words"
 	Detected  bool         `js:"detected"`  // the task was detected, not chosen
+	Reason    string       `js:"reason"`    // why a GLUE task was detected ("2 columns, labels 0/1, no header")
 	Split     string       `js:"split"`     // "train", "dev" or "test" (unlabelled); empty for plain text and tagged words
 	Count     int          `js:"count"`     // examples, lines of text, or sentences of tagged words
 	Labels    []string     `js:"labels"`    // the task's labels, or the tags the file uses; empty for regression and plain text
