@@ -78,7 +78,7 @@ func TestWorkflow(t *testing.T) {
 		if !strings.HasPrefix(title, "layer 0, head 0: importance ") {
 			t.Errorf("cell title %q", title)
 		}
-		if m := b.text(t, "#metric-value"); !strings.HasPrefix(m, "acc ") {
+		if m := b.text(t, "#metric-value"); !strings.HasPrefix(m, "accuracy ") {
 			t.Errorf("metric %q", m)
 		}
 		b.screenshot(t, "workflow-importance")
@@ -254,7 +254,7 @@ func TestWorkflow(t *testing.T) {
 		}
 		b.run(t, "cancelling", chromedp.Click("#cancel"))
 		b.waitFor(t, "the work stops", `document.querySelector("#error") && `+idle, workflowState, 30*time.Second)
-		if got := b.text(t, "#error"); got != "importance: cancelled" {
+		if got := b.errorShown(t); got != "importance: cancelled" {
 			t.Errorf("after cancelling the error says %q", got)
 		}
 	})

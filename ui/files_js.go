@@ -46,3 +46,28 @@ func (h *browserHost) SaveFile(name string, data []byte) error {
 	download(js.Global().Get("Blob").New([]any{u8}, map[string]any{"type": "application/octet-stream"}), name)
 	return nil
 }
+
+// SiteFile fetches a file of the site by its path, relative to the page (through the service worker,
+// which keeps a copy offline).
+func (h *browserHost) SiteFile(path string) ([]byte, error) {
+	type got struct {
+		buf js.Value
+		err error
+	}
+	done := make(chan got, 1)
+	then := js.FuncOf(func(_ js.Value, args []js.Value) any { done <- got{buf: args[0]}; return nil })
+	fail := js.FuncOf(func(_ js.Value, args []js.Value) any {
+		done <- got{err: errors.New(path + ": " + args[0].Call("toString").String())}
+		return nil
+	})
+	defer then.Release()
+	defer fail.Release()
+	js.Global().Get("bertologySiteFile").Invoke(path).Call("then", then, fail)
+	r := <-done
+	if r.err != nil {
+		return nil, r.err
+	}
+	data := make([]byte, r.buf.Get("byteLength").Int())
+	js.CopyBytesToGo(data, js.Global().Get("Uint8Array").New(r.buf))
+	return data, nil
+}

@@ -128,13 +128,13 @@ func (c *ImportancePanel) metricText() string {
 		return ""
 	}
 	name := c.evaluation.Metric
-	return fmt.Sprintf("%s %s", name, metricValue(c.evaluation.Metrics[name]))
+	return fmt.Sprintf("%s %s", metricName(name), metricValue(c.evaluation.Metrics[name]))
 }
 
 // baselineText is the main metric with every head, as importance found it.
 func (c *ImportancePanel) baselineText() string {
 	ev := c.result.Evaluation
-	return fmt.Sprintf("with every head: %s %s", ev.Metric, metricValue(ev.Metrics[ev.Metric]))
+	return fmt.Sprintf("with every head: %s %s", metricName(ev.Metric), metricValue(ev.Metrics[ev.Metric]))
 }
 
 // SaveNpy asks the lab for importance, entropy or the mask as a .npy file and offers it for download.
@@ -161,4 +161,26 @@ func metricValue(v *float64) string {
 		return "undefined"
 	}
 	return fmt.Sprintf("%.4f", *v)
+}
+
+// metricNames write out the metrics' keys (metrics.Compute's) for the page.
+var metricNames = map[string]string{
+	"acc":         "accuracy",
+	"f1":          "F1",
+	"acc_and_f1":  "mean of accuracy and F1",
+	"mcc":         "Matthews correlation",
+	"pearson":     "Pearson correlation",
+	"spearmanr":   "Spearman correlation",
+	"corr":        "Pearson / Spearman correlation (mean)",
+	"mnli/acc":    "accuracy (MNLI matched)",
+	"mnli-mm/acc": "accuracy (MNLI mismatched)",
+	"perplexity":  "perplexity",
+}
+
+// metricName is a metric's key written out, or the key when it has no name.
+func metricName(key string) string {
+	if n, ok := metricNames[key]; ok {
+		return n
+	}
+	return key
 }

@@ -32,12 +32,41 @@ type page interface {
 	fail(msg string)
 	// model is the loaded model as the lab describes it, or nil before one loads.
 	model() *protocol.ModelInfo
+	// errorHere is the failure to show in the part of the page that holds this page value: the last
+	// job's or action's that started there, or "".
+	errorHere() string
 }
+
+// section is the page as one panel sees it: the failures of the jobs and actions that start in the
+// panel show in it, next to the buttons that started them (errorHere), not at the top of the page.
+type section struct {
+	*Root
+	id string // the panel's id
+}
+
+func (s section) do(what string, work func() (apply func(), err error)) {
+	s.Root.doIn(s.id, what, work)
+}
+func (s section) fail(msg string)   { s.Root.err, s.Root.errAt = msg, s.id }
+func (s section) errorHere() string { return s.Root.errorIn(s.id) }
+
+// errorIn is the failure shown in the panel id ("" for the model and input panels, Root's own).
+func (c *Root) errorIn(id string) string {
+	if c.errAt != id {
+		return ""
+	}
+	return c.err
+}
+
+func (c *Root) errorHere() string { return c.errorIn("") }
 
 func (c *Root) working() bool { return c.busy != "" }
 
-func (c *Root) do(what string, work func() (apply func(), err error)) {
-	c.busy, c.progress = what, nil
+func (c *Root) do(what string, work func() (apply func(), err error)) { c.doIn("", what, work) }
+
+// doIn is do for a job started in the panel id, where its failure shows.
+func (c *Root) doIn(id, what string, work func() (apply func(), err error)) {
+	c.busy, c.progress, c.errAt = what, nil, id
 	go func() {
 		defer func() {
 			if v := recover(); v != nil {
@@ -89,13 +118,13 @@ func (c *Root) update(f func()) {
 }
 
 // failed shows a panic v of an event handler or a job under the lock: the page works on.
-func (c *Root) failed(v any) { c.busy, c.progress, c.err = "", nil, panicMessage(v) }
+func (c *Root) failed(v any) { c.busy, c.progress, c.err, c.errAt = "", nil, panicMessage(v), "" }
 
 // renderFailed follows a build or render of the page that failed with err, under the lock: it shows
 // the error and drops the result, whose views are the likeliest to have failed, so that the page
 // renders again without them.
 func (c *Root) renderFailed(err error) {
-	c.err = "internal error: the page could not be drawn: " + err.Error()
+	c.err, c.errAt = "internal error: the page could not be drawn: "+err.Error(), ""
 	c.result = nil
 	c.drawResult()
 }
@@ -188,7 +217,7 @@ func (c *Root) runInput() func() {
 	return func() { c.showResult(result, err) }
 }
 
-func (c *Root) fail(msg string) { c.err = msg }
+func (c *Root) fail(msg string) { c.err, c.errAt = msg, "" }
 
 func (c *Root) model() *protocol.ModelInfo { return c.info }
 

@@ -134,8 +134,8 @@ func (c *PruningPanel) drawCurve() {
 		}
 	}
 	c.curveSVG = svgOf(c.Page, &chart.LineChart{
-		Title: "Masking curve", XLabel: "heads masked", YLabel: m.Metric, XTicks: ticks,
-		Series:     []chart.Series{{Name: m.Metric, Colour: chart.HeadColor(0, 1), Values: values}},
+		Title: "Masking curve", XLabel: "heads masked", YLabel: metricName(m.Metric), XTicks: ticks,
+		Series:     []chart.Series{{Name: metricName(m.Metric), Colour: chart.HeadColor(0, 1), Values: values}},
 		References: []chart.Reference{{Name: "threshold", Value: undefinedAsNaN(m.Threshold)}},
 		YMin:       lo, YMax: hi, Width: max(240, 40*float64(len(ticks))), Height: 200,
 	})
@@ -151,7 +151,7 @@ func undefinedAsNaN(v *float64) float64 {
 func (c *PruningPanel) endedText() string {
 	m := c.masking
 	return fmt.Sprintf("%d rounds; %s %s with every head, %s with the final mask (%d heads masked). The loop ended because %s.",
-		len(m.Rounds), m.Metric, metricValue(m.OriginalScore), metricValue(m.FinalScore), countZeros(m.FinalMask), m.Ended)
+		len(m.Rounds), metricName(m.Metric), metricValue(m.OriginalScore), metricValue(m.FinalScore), countZeros(m.FinalMask), m.Ended)
 }
 
 // Pruning.

@@ -33,6 +33,11 @@ type Root struct {
 	busy     string             // what the lab is doing; "" when idle
 	progress *protocol.Progress // the lab's last report on it
 	err      string             // the last failure, shown until the next action succeeds
+	// The models the picker offers besides the kept ones (picker.go), why they could not be listed,
+	// and the picker's choice ("": its first).
+	bundled              []bundledModel
+	bundledError, picked string
+	errAt                string // the id of the panel err shows in ("": the model and input panels; page.go's section)
 
 	info   *protocol.ModelInfo
 	source string // where the model came from
@@ -81,6 +86,7 @@ func (c *Root) Start() {
 	c.startPanels()
 	c.do("Loading the default model", func() (func(), error) {
 		c.update(c.hub.list()) // shown even when the default model does not load
+		c.update(c.listBundled())
 		var info protocol.ModelInfo
 		if err := c.call(protocol.OpLoadModelURL, &protocol.LoadModelURLRequest{URL: defaultModelURL}, &info); err != nil {
 			return nil, fmt.Errorf("the default model did not load: %w", err)
@@ -98,19 +104,20 @@ func (c *Root) startPanels() {
 	}
 	c.hub.start()
 	c.heads = &headMask{}
-	c.importance = &ImportancePanel{Page: c, Files: c, Heads: c.heads}
-	c.form = &ImportanceForm{Page: c, Importance: c.importance, byLayer: true, global: true}
-	c.data = &DatasetPanel{Page: c, Files: c, Form: c.form}
+	c.importance = &ImportancePanel{Page: section{c, "importance-panel"}, Files: c, Heads: c.heads}
+	c.form = &ImportanceForm{Page: section{c, "importance-form"}, Importance: c.importance, byLayer: true, global: true}
+	c.data = &DatasetPanel{Page: section{c, "dataset-panel"}, Files: c, Form: c.form}
 	c.form.Data = c.data
-	c.examples = &ExamplesPanel{Page: c, Files: c, Data: c.data, Form: c.form, Heads: c.heads, Input: c, label: -1, predicted: -1, open: -1}
-	c.pruning = &PruningPanel{Page: c, Files: c, Heads: c.heads, Importance: c.importance, Form: c.form, dtype: "F32"}
+	c.examples = &ExamplesPanel{Page: section{c, "examples-panel"}, Files: c, Data: c.data, Form: c.form, Heads: c.heads, Input: c, label: -1, predicted: -1, open: -1}
+	c.pruning = &PruningPanel{Page: section{c, "pruning-panel"}, Files: c, Heads: c.heads, Importance: c.importance, Form: c.form, dtype: "F32"}
 
-	c.hidden = &Hidden{analysisPanel: analysisPanel[protocol.HiddenStatesResult]{Page: c}, Files: c, Input: c, Tabs: c}
-	c.rollout = &Rollout{analysisPanel: analysisPanel[protocol.RolloutResult]{Page: c}, Files: c, Input: c, Tabs: c}
-	c.lens = &Lens{analysisPanel: analysisPanel[protocol.LensResult]{Page: c}, Files: c, Input: c, Tabs: c}
-	c.probe = &Probe{analysisPanel: analysisPanel[protocol.ProbeResult]{Page: c}, Files: c, Data: c.data, Tabs: c}
-	c.attnStats = &AttnStats{analysisPanel: analysisPanel[protocol.AttnStatsResult]{Page: c}, Files: c, Data: c.data, Tabs: c}
-	c.induction = &Induction{analysisPanel: analysisPanel[protocol.InductionResult]{Page: c}, Files: c, Tabs: c}
+	analyses := section{c, "analyses"}
+	c.hidden = &Hidden{analysisPanel: analysisPanel[protocol.HiddenStatesResult]{Page: analyses}, Files: c, Input: c, Tabs: c}
+	c.rollout = &Rollout{analysisPanel: analysisPanel[protocol.RolloutResult]{Page: analyses}, Files: c, Input: c, Tabs: c}
+	c.lens = &Lens{analysisPanel: analysisPanel[protocol.LensResult]{Page: analyses}, Files: c, Input: c, Tabs: c}
+	c.probe = &Probe{analysisPanel: analysisPanel[protocol.ProbeResult]{Page: analyses}, Files: c, Data: c.data, Tabs: c}
+	c.attnStats = &AttnStats{analysisPanel: analysisPanel[protocol.AttnStatsResult]{Page: analyses}, Files: c, Data: c.data, Tabs: c}
+	c.induction = &Induction{analysisPanel: analysisPanel[protocol.InductionResult]{Page: analyses}, Files: c, Tabs: c}
 }
 
 // modelLoaded follows a model the lab loaded, from where source says, on the job's goroutine: what
@@ -302,7 +309,7 @@ func (c *Root) selectAll(on bool) {
 func (c *Root) Run(event vugu.DOMEvent) {
 	event.PreventDefault()
 	if c.info == nil {
-		c.err = "load a model first"
+		c.fail("load a model first")
 		return
 	}
 	c.do("Running the model", func() (func(), error) {
@@ -352,15 +359,21 @@ func (c *Root) LoadURL(event vugu.DOMEvent) {
 	event.PreventDefault()
 	url := strings.TrimSpace(c.url)
 	if url == "" {
-		c.err = "type the URL of a model directory (the folder holding config.json) first"
+		c.fail("type the URL of a model directory (the folder holding config.json) first")
 		return
 	}
-	c.do("Loading "+url, func() (func(), error) {
+	c.loadURL(url, url)
+}
+
+// loadURL loads the model directory at url (relative to the page, or absolute), shown as from
+// source.
+func (c *Root) loadURL(url, source string) {
+	c.do("Loading "+source, func() (func(), error) {
 		var info protocol.ModelInfo
 		if err := c.call(protocol.OpLoadModelURL, &protocol.LoadModelURLRequest{URL: url}, &info); err != nil {
 			return nil, err
 		}
-		return c.modelLoaded(url)
+		return c.modelLoaded(source)
 	})
 }
 
