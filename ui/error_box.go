@@ -17,7 +17,8 @@ type ErrorBox struct {
 // name ("dev.tsv: ") or a place ("line 2: ") stays.
 var internalPrefix = regexp.MustCompile(`^[a-z][a-zA-Z0-9]*: `)
 
-// shortError is err without its internal prefixes, its first letter upper case.
+// shortError is err without its internal prefixes, its first letter upper case unless it starts with
+// a name (a file's: "dev.tsv fits no ...").
 func shortError(err string) string {
 	s := err
 	for {
@@ -29,6 +30,9 @@ func shortError(err string) string {
 	}
 	if s == "" {
 		return err
+	}
+	if word, _, _ := strings.Cut(s, " "); strings.ContainsAny(word, "./_0123456789") {
+		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
 }

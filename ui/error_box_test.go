@@ -10,6 +10,7 @@ func TestShortError(t *testing.T) {
 		{"load a model first", "Load a model first"},
 		{"internal error: the page could not be drawn: x", "Internal error: the page could not be drawn: x"},
 		{"prune: ", "Prune: "},
+		{"loadDataset: glue: bad.tsv fits no GLUE task's columns", "bad.tsv fits no GLUE task's columns"},
 	} {
 		if got := shortError(c.err); got != c.want {
 			t.Errorf("shortError(%q) = %q, want %q", c.err, got, c.want)
