@@ -110,3 +110,87 @@ func TestErrorsWhereTheyHappen(t *testing.T) {
 		}
 	}
 }
+
+// overflowing is a JavaScript expression: the elements that reach past the window's right edge (the
+// deepest ones, by their tag, id and class), or [] when the page is no wider than the window.
+const overflowing = `document.documentElement.scrollWidth <= innerWidth ? [] :
+	[...document.querySelectorAll("body *")].filter(e => e.getBoundingClientRect().right > innerWidth + 0.5 &&
+		![...e.children].some(c => c.getBoundingClientRect().right > innerWidth + 0.5))
+	.slice(0, 8).map(e => e.tagName + (e.id ? "#" + e.id : "") + (typeof e.className == "string" && e.className ? "." + e.className.split(" ").join(".") : "") + " " + Math.round(e.getBoundingClientRect().right))`
+
+// TestLayoutAtTwoWidths opens every panel and every analysis, with BERT and with GPT-2, at 1280 and at
+// 768 pixels: nothing reaches past the window's edge. Each section is saved as
+// out/screenshots/state-<section>-<width>.png.
+func TestLayoutAtTwoWidths(t *testing.T) {
+	dev := absPath(t, filepath.Join(goldenDir, "run_bertology", "data", "SST-2", "dev.tsv"))
+	for _, width := range []int64{1280, 768} {
+		t.Run(fmt.Sprint(width), func(t *testing.T) {
+			s := startSite(t)
+			b := startBrowser(t, s)
+			b.run(t, "opening the page", chromedp.EmulateViewport(width, 900), chromedp.Navigate(s.URL+"/"))
+			b.waitFor(t, "the default model loads", `document.querySelector("#model-source") && `+idle, pageState, 60*time.Second)
+			fits := func(what string) {
+				t.Helper()
+				var out []string
+				b.eval(t, overflowing, &out)
+				if len(out) > 0 {
+					t.Errorf("%s at %d px: the page is wider than the window: %s", what, width, strings.Join(out, "; "))
+				}
+			}
+			shot := func(selector, name string) {
+				t.Helper()
+				b.shoot(t, selector, fmt.Sprintf("state-%s-%d", name, width))
+			}
+			fits("the model")
+			shot(".panels", "model-input")
+			shot(".views", "head-view")
+			b.run(t, "uploading the SST-2 dev file", chromedp.SetUploadFiles("#dataset-file", []string{dev}))
+			b.waitFor(t, "the data set loads", `(document.querySelector("#dataset-count") || {}).textContent == "12" && `+idle, pageState, 30*time.Second)
+			click(t, b, "#run-importance")
+			b.waitFor(t, "importance is drawn", `document.querySelectorAll("svg.head-map").length == 2 && `+idle, pageState, 60*time.Second)
+			click(t, b, "#run-masking")
+			b.waitFor(t, "the masking loop ends", `document.querySelector("#masking-ended") && `+idle, pageState, 60*time.Second)
+			fits("the workflow")
+			shot("#dataset-panel", "data")
+			shot("#examples-panel", "examples")
+			shot("#importance-panel", "importance")
+			shot("#pruning-panel", "pruning")
+			for _, a := range []struct{ tab, run, view string }{
+				{"#tab-hidden", "#hidden-run", "#hidden-view"},
+				{"#tab-rollout", "#rollout-run", "#rollout-view"},
+				{"#tab-probe", "#probe-run", "#probe-view"},
+				{"#tab-attnstats", "#attnstats-run", "#attnstats-view"},
+			} {
+				click(t, b, a.tab, a.run)
+				b.waitFor(t, a.view+" is drawn", fmt.Sprintf(`document.querySelector("%s figure svg") && %s`, a.view, idle), pageState, 60*time.Second)
+				fits(a.view)
+				if a.view == "#rollout-view" {
+					var scrolls bool
+					b.eval(t, `[...document.querySelectorAll("#rollout-view .chart-svg")].some(e => e.scrollWidth > e.clientWidth + 1)`, &scrolls)
+					if scrolls {
+						t.Errorf("the rollout's maps at %d px do not fit their panel", width)
+					}
+				}
+				shot(".analyses", strings.TrimSuffix(strings.TrimPrefix(a.view, "#"), "-view"))
+			}
+			choose(t, b, "#model-picker", "bundled:gpt2-tiny-sst2")
+			click(t, b, "#open-picked")
+			b.waitFor(t, "GPT-2 loads", `(document.querySelector("#model-source") || {}).textContent == "GPT-2 tiny, SST-2 sentences" && `+idle, pageState, 60*time.Second)
+			for _, a := range []struct{ tab, run, view string }{
+				{"#tab-lens", "#lens-run", "#lens-view"},
+				{"#tab-induction", "#induction-run", "#induction-view"},
+			} {
+				click(t, b, a.tab, a.run)
+				b.waitFor(t, a.view+" is drawn", fmt.Sprintf(`document.querySelector("%s figure svg") && %s`, a.view, idle), pageState, 120*time.Second)
+				fits(a.view)
+				var scrolls bool
+				b.eval(t, fmt.Sprintf(`[...document.querySelectorAll("%s .chart-svg")].some(e => e.scrollWidth > e.clientWidth + 1)`, a.view), &scrolls)
+				if scrolls {
+					t.Errorf("%s at %d px: the chart does not fit its panel", a.view, width)
+				}
+				shot(".analyses", strings.TrimSuffix(strings.TrimPrefix(a.view, "#"), "-view"))
+			}
+			shot(".views", "model-view-gpt2")
+		})
+	}
+}
