@@ -3,6 +3,8 @@
 package e2e
 
 import (
+	"archive/zip"
+	"bytes"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 )
@@ -151,6 +154,9 @@ func TestLayoutAtTwoWidths(t *testing.T) {
 			click(t, b, "#run-masking")
 			b.waitFor(t, "the masking loop ends", `document.querySelector("#masking-ended") && `+idle, pageState, 60*time.Second)
 			fits("the workflow")
+			if width == 1280 {
+				checkZipExport(t, b)
+			}
 			shot("#dataset-panel", "data")
 			shot("#examples-panel", "examples")
 			shot("#importance-panel", "importance")
@@ -192,5 +198,36 @@ func TestLayoutAtTwoWidths(t *testing.T) {
 			}
 			shot(".views", "model-view-gpt2")
 		})
+	}
+}
+
+// checkZipExport downloads the session's zip from the pruning panel: one file, with the model's
+// directory, run_bertology.py's three .npy files and the report.
+func checkZipExport(t *testing.T, b *browser) {
+	t.Helper()
+	dir := t.TempDir()
+	b.run(t, "allowing downloads", cdpbrowser.SetDownloadBehavior(cdpbrowser.SetDownloadBehaviorBehaviorAllow).WithDownloadPath(dir))
+	click(t, b, "#export-zip")
+	data := waitForFile(t, filepath.Join(dir, "bertology-session.zip"))
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, f := range zr.File {
+		names = append(names, f.Name)
+	}
+	want := []string{"attn_entropy.npy", "head_importance.npy", "head_mask.npy", "model/config.json", "model/model.safetensors", "model/vocab.txt", "report.json"}
+	for _, w := range want {
+		found := false
+		for _, n := range names {
+			found = found || n == w
+		}
+		if !found {
+			t.Errorf("the zip has %v, without %s", names, w)
+		}
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("%d files downloaded, want the one zip", len(entries))
 	}
 }

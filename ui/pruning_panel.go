@@ -209,6 +209,22 @@ func (c *PruningPanel) ExportModel() {
 	})
 }
 
+// ExportZip downloads the session in one zip file (the lab's exportZip): the model with the chosen
+// weights, the .npy files with the page's mask, and the report.
+func (c *PruningPanel) ExportZip() {
+	req := &protocol.ExportZipRequest{DType: c.dtype, HeadMask: append([]float32(nil), c.Heads.mask...)}
+	c.Page.do("Exporting the session", func() (func(), error) {
+		var files protocol.ExportedFiles
+		if err := c.Page.call(protocol.OpExportZip, req, &files); err != nil {
+			return nil, err
+		}
+		for name, data := range files.Files {
+			c.Files.saveFile(name, data)
+		}
+		return nil, nil
+	})
+}
+
 // SetDType follows the export's weight type selector.
 func (c *PruningPanel) SetDType(event vugu.DOMEvent) {
 	c.dtype, c.exported = event.PropString("target", "value"), nil
