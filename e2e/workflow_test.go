@@ -57,7 +57,7 @@ func TestWorkflow(t *testing.T) {
 	t.Run("data set and heatmaps", func(t *testing.T) {
 		b.run(t, "picking the SST-2 file", chromedp.SetUploadFiles("#dataset-file", modelPaths(filepath.Dir(sst2Dev), "dev.tsv")))
 		b.waitFor(t, "the data set loads", `(document.querySelector("#dataset-count") || {}).textContent == "12" && `+idle, workflowState, 30*time.Second)
-		if got := b.text(t, "#dataset-task-shown"); got != "SST-2, dev split (detected)" {
+		if got := b.text(t, "#dataset-task-shown"); got != "SST-2, dev split (detected: 2 columns, labels 0/1, GLUE's header row)" {
 			t.Errorf("task shown %q", got)
 		}
 		if n := b.count(t, "#dataset-preview tr"); n != 1+5 {

@@ -50,12 +50,33 @@ func (s section) do(what string, work func() (apply func(), err error)) {
 func (s section) fail(msg string)   { s.Root.err, s.Root.errAt = msg, s.id }
 func (s section) errorHere() string { return s.Root.errorIn(s.id) }
 
-// errorIn is the failure shown in the panel id ("" for the model and input panels, Root's own).
+// errorIn is the failure shown in the panel id ("" for the model and input panels, Root's own). The
+// failure of a panel that is not on the page now shows where the panel's work starts (importance, in
+// the importance form, before its panel shows), else with Root's.
 func (c *Root) errorIn(id string) string {
-	if c.errAt != id {
+	at := c.errAt
+	if !c.shown(at) {
+		at = map[string]string{"importance-panel": "importance-form"}[at]
+	}
+	if at != id {
 		return ""
 	}
 	return c.err
+}
+
+// shown reports whether the panel id is on the page (see each panel's vg-if).
+func (c *Root) shown(id string) bool {
+	switch id {
+	case "examples-panel":
+		return c.data.loaded()
+	case "importance-panel":
+		return c.importance.result != nil
+	case "pruning-panel":
+		return c.importance.result != nil || c.heads.prunedCount() > 0
+	case "analyses":
+		return c.info != nil
+	}
+	return true
 }
 
 func (c *Root) errorHere() string { return c.errorIn("") }
