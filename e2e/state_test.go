@@ -231,3 +231,83 @@ func checkZipExport(t *testing.T, b *browser) {
 		t.Errorf("%d files downloaded, want the one zip", len(entries))
 	}
 }
+
+// sessionState is a JavaScript expression: what the page shows of the session, to compare before and
+// after a reload.
+const sessionState = `JSON.stringify({
+	source: (document.querySelector("#model-source") || {}).textContent,
+	heads: (document.querySelector("#model-heads") || {}).textContent,
+	text: (document.querySelector("#text") || {}).value,
+	dataset: (document.querySelector("#dataset-info") || {}).textContent,
+	importance: (document.querySelector("figure[data-chart=head-importance] svg") || {}).outerHTML,
+	masked: document.querySelectorAll("svg.head-map g.cell.masked").length,
+	curve: (document.querySelector("figure[data-chart=masking-curve] svg") || {}).outerHTML,
+	ended: (document.querySelector("#masking-ended") || {}).textContent,
+	prune: [...document.querySelectorAll("#prune-result tr")].filter(r => !r.querySelector("#time-before")).map(r => r.textContent).join("|"),
+	tokens: [...document.querySelectorAll("#tokens .token")].map(e => e.textContent).join(" "),
+})`
+
+// TestSessionRestoredOnReload builds a session (a sentence, a data set, importance, the masking loop,
+// a prune), reloads the page and finds all of it back; New session then starts clean, also after
+// another reload.
+func TestSessionRestoredOnReload(t *testing.T) {
+	s := startSite(t)
+	b := startBrowser(t, s)
+	b.run(t, "opening the page", chromedp.EmulateViewport(1280, 900), chromedp.Navigate(s.URL+"/"))
+	b.waitFor(t, "the default model loads", `(document.querySelector("#model-source") || {}).textContent == "default model" && `+idle, pageState, 60*time.Second)
+	b.run(t, "typing a sentence", setField("#text", "a gripping , moving film", "input"))
+	click(t, b, "#run")
+	b.waitFor(t, "the sentence runs", `[...document.querySelectorAll("#tokens .token")].length > 0 && document.querySelector("#tokens").textContent.includes("gripping") && `+idle, pageState, 30*time.Second)
+	b.run(t, "uploading the SST-2 dev file", chromedp.SetUploadFiles("#dataset-file", []string{absPath(t, sst2Dev)}))
+	b.waitFor(t, "the data set loads", `(document.querySelector("#dataset-count") || {}).textContent == "12" && `+idle, pageState, 30*time.Second)
+	click(t, b, "#run-importance")
+	b.waitFor(t, "importance is drawn", `document.querySelectorAll("svg.head-map").length == 2 && `+idle, pageState, 60*time.Second)
+	click(t, b, "#run-masking")
+	b.waitFor(t, "the masking loop ends", `document.querySelector("#masking-ended") && `+idle, pageState, 60*time.Second)
+	if b.count(t, "svg.head-map g.cell.masked") == 0 {
+		b.run(t, "masking a head", chromedp.Click(cellSelector("head-importance", 1, 1)))
+		b.waitFor(t, "the head is masked", isMasked(1, 1)+" && "+idle, pageState, 20*time.Second)
+	}
+	click(t, b, "#prune")
+	b.waitFor(t, "the pruning result shows", `document.querySelector("#prune-result") && `+idle, pageState, 60*time.Second)
+	var before string
+	b.eval(t, sessionState, &before)
+
+	b.run(t, "reloading", chromedp.Reload())
+	b.waitFor(t, "the session is back", `document.querySelector("#prune-result") && document.querySelector("#masking-ended") && `+idle, sessionState, 120*time.Second)
+	var after string
+	b.eval(t, sessionState, &after)
+	if after != before {
+		t.Errorf("after the reload the page shows\n%s\nwant\n%s", after, before)
+	}
+	if b.count(t, "#error") != 0 {
+		t.Errorf("an error shows: %q", b.errorShown(t))
+	}
+	b.shoot(t, ".app", "session-restored-1280")
+
+	click(t, b, "#new-session")
+	clean := `(document.querySelector("#model-source") || {}).textContent == "default model" && !document.querySelector("#dataset-info") && !document.querySelector("#prune-result") && document.querySelector("#text").value == "the quick brown fox jumped over the lazy dog" && ` + idle
+	b.waitFor(t, "a new session starts clean", clean, sessionState, 60*time.Second)
+	b.run(t, "reloading", chromedp.Reload())
+	b.waitFor(t, "it is still clean after a reload", clean, sessionState, 60*time.Second)
+}
+
+// TestBadSavedSession starts from a saved session that cannot be restored: the page says so and
+// starts clean.
+func TestBadSavedSession(t *testing.T) {
+	s := startSite(t)
+	b := startBrowser(t, s)
+	b.run(t, "opening the page", chromedp.EmulateViewport(1280, 900), chromedp.Navigate(s.URL+"/"))
+	b.waitFor(t, "the default model loads", `document.querySelector("#model-source") && `+idle, pageState, 60*time.Second)
+	b.eval(t, `bertologySession.save(JSON.stringify({model: {url: "models/none/", source: "gone"}, text: "x"}))`, nil)
+	b.run(t, "reloading", chromedp.Reload())
+	b.waitFor(t, "the error shows and the default model loads", `document.querySelector("#error") && (document.querySelector("#model-source") || {}).textContent == "default model" && `+idle, pageState, 60*time.Second)
+	if got := b.errorShown(t); !strings.Contains(got, "the saved session could not be restored, so the page starts anew: the model: ") {
+		t.Errorf("error %q", got)
+	}
+	var kept string
+	b.eval(t, `bertologySession.load()`, &kept)
+	if kept == "" || strings.Contains(kept, "models/none/") {
+		t.Errorf("kept after the failed restore: %q", kept)
+	}
+}

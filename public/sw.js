@@ -7,7 +7,7 @@
 "use strict";
 
 const cacheName = "bertology";
-const site = ["./", "index.html", "style.css", "main.js", "worker.js", "wasm_exec.js", "goprogram.js", "kernels.js", "shards.js", "kept.js", "ui.wasm", "bertology.wasm",
+const site = ["./", "index.html", "style.css", "main.js", "worker.js", "wasm_exec.js", "goprogram.js", "kernels.js", "shards.js", "kept.js", "session.js", "ui.wasm", "bertology.wasm",
 	"kernels-simd.wasm", "kernels-relaxed.wasm"];
 const defaultModel = "models/default/";
 // index.json lists the models served with the site (the page's model picker); each directory's

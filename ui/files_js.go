@@ -50,24 +50,30 @@ func (h *browserHost) SaveFile(name string, data []byte) error {
 // SiteFile fetches a file of the site by its path, relative to the page (through the service worker,
 // which keeps a copy offline).
 func (h *browserHost) SiteFile(path string) ([]byte, error) {
-	type got struct {
-		buf js.Value
+	buf, err := await(js.Global().Get("bertologySiteFile").Invoke(path))
+	if err != nil {
+		return nil, errors.New(path + ": " + err.Error())
+	}
+	data := make([]byte, buf.Get("byteLength").Int())
+	js.CopyBytesToGo(data, js.Global().Get("Uint8Array").New(buf))
+	return data, nil
+}
+
+// await waits for a promise, from a goroutine that may block (never an event handler's).
+func await(p js.Value) (js.Value, error) {
+	type settled struct {
+		v   js.Value
 		err error
 	}
-	done := make(chan got, 1)
-	then := js.FuncOf(func(_ js.Value, args []js.Value) any { done <- got{buf: args[0]}; return nil })
+	done := make(chan settled, 1)
+	then := js.FuncOf(func(_ js.Value, args []js.Value) any { done <- settled{v: args[0]}; return nil })
 	fail := js.FuncOf(func(_ js.Value, args []js.Value) any {
-		done <- got{err: errors.New(path + ": " + args[0].Call("toString").String())}
+		done <- settled{err: errors.New(args[0].Call("toString").String())}
 		return nil
 	})
 	defer then.Release()
 	defer fail.Release()
-	js.Global().Get("bertologySiteFile").Invoke(path).Call("then", then, fail)
+	p.Call("then", then, fail)
 	r := <-done
-	if r.err != nil {
-		return nil, r.err
-	}
-	data := make([]byte, r.buf.Get("byteLength").Int())
-	js.CopyBytesToGo(data, js.Global().Get("Uint8Array").New(r.buf))
-	return data, nil
+	return r.v, r.err
 }

@@ -16,25 +16,29 @@ type ImportancePanel struct {
 	Files files
 	Heads *headMask
 
-	result     *protocol.ImportanceResult // nil before importance, and after the lab drops it
-	evaluation *protocol.Evaluation       // with the mask
+	result     *protocol.ImportanceResult  // nil before importance, and after the lab drops it
+	request    *protocol.ImportanceRequest // the request result answers, kept with the session
+	evaluation *protocol.Evaluation        // with the mask
 
 	importanceSVG, entropySVG string
 }
 
 // run computes importance over the data set, as the form asks; the mask starts anew with it.
 func (c *ImportancePanel) run(req *protocol.ImportanceRequest) {
-	c.Page.do("Computing head importance", func() (func(), error) {
-		var res protocol.ImportanceResult
-		if _, err := c.Page.change(protocol.OpImportance, req, &res); err != nil {
-			return nil, err
-		}
-		return func() {
-			c.result, c.evaluation = &res, &res.Evaluation
-			c.Heads.reset()
-			c.drawHeads()
-		}, nil
-	})
+	c.Page.do("Computing head importance", func() (func(), error) { return c.compute(req) })
+}
+
+// compute is run's job, also the session's restore's step (session.go).
+func (c *ImportancePanel) compute(req *protocol.ImportanceRequest) (func(), error) {
+	var res protocol.ImportanceResult
+	if _, err := c.Page.change(protocol.OpImportance, req, &res); err != nil {
+		return nil, err
+	}
+	return func() {
+		c.result, c.evaluation, c.request = &res, &res.Evaluation, req
+		c.Heads.reset()
+		c.drawHeads()
+	}, nil
 }
 
 // sync follows the lab's session: importance goes when the lab drops it (another data set or model),

@@ -105,6 +105,7 @@ func (c *Root) doIn(id, what string, work func() (apply func(), err error)) {
 			if apply != nil {
 				apply()
 			}
+			c.saveSession()
 		})
 	}()
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -35,6 +36,8 @@ type Root struct {
 	err      string             // the last failure, shown until the next action succeeds
 	// The models the picker offers besides the kept ones (picker.go), why they could not be listed,
 	// and the picker's choice ("": its first).
+	from                 *savedModel // where the loaded model came from, for the saved session; nil: not kept
+	restoring            bool        // whether the saved session is being restored, so not saved meanwhile
 	bundled              []bundledModel
 	bundledError, picked string
 	errAt                string // the id of the panel err shows in ("": the model and input panels; page.go's section)
@@ -77,22 +80,72 @@ type Root struct {
 	headSVG, modelSVG, mapSVG, barsSVG string
 }
 
-// Start opens the default model and runs the default input, so the views show at once.
+// defaultText is the input the page starts with.
+const defaultText = "the quick brown fox jumped over the lazy dog"
+
+// Start restores the saved session (session.go), or opens the default model and runs the default
+// input, so the views show at once.
 func (c *Root) Start() {
-	c.text, c.truncate = "the quick brown fox jumped over the lazy dog", true
+	c.text, c.truncate = defaultText, true
 	c.view = "head"
 	c.focus = -1
 	c.enlarged = [2]int{-1, -1}
 	c.startPanels()
+	store, ok := c.Host.(sessionStore)
+	if !ok {
+		c.loadDefault()
+		return
+	}
+	c.do("Restoring the session", func() (func(), error) {
+		c.update(c.hub.list()) // shown even when no model loads
+		c.update(c.listBundled())
+		data, err := store.LoadSession()
+		var saved savedSession
+		if err == nil && data != "" {
+			err = json.Unmarshal([]byte(data), &saved)
+		}
+		if err == nil && (data == "" || saved.Model == nil) {
+			return c.loadDefaultJob()
+		}
+		if err == nil {
+			c.update(func() { c.restoring = true })
+			err = c.restore(&saved)
+			c.update(func() { c.restoring = false })
+		}
+		if err == nil {
+			return func() {}, nil
+		}
+		// Start clean, saying why.
+		store.ClearSession()
+		show, derr := c.loadDefaultJob()
+		return func() {
+			if show != nil {
+				show()
+			}
+			msg := "the saved session could not be restored, so the page starts anew: " + err.Error()
+			if derr != nil {
+				msg += "; " + derr.Error()
+			}
+			c.fail(msg)
+		}, nil
+	})
+}
+
+// loadDefault opens the default model.
+func (c *Root) loadDefault() {
 	c.do("Loading the default model", func() (func(), error) {
 		c.update(c.hub.list()) // shown even when the default model does not load
 		c.update(c.listBundled())
-		var info protocol.ModelInfo
-		if err := c.call(protocol.OpLoadModelURL, &protocol.LoadModelURLRequest{URL: defaultModelURL}, &info); err != nil {
-			return nil, fmt.Errorf("the default model did not load: %w", err)
-		}
-		return c.modelLoaded("default model")
+		return c.loadDefaultJob()
 	})
+}
+
+func (c *Root) loadDefaultJob() (func(), error) {
+	show, err := c.loadModel(&savedModel{URL: defaultModelURL, Source: "default model"})
+	if err != nil {
+		return nil, fmt.Errorf("the default model did not load: %w", err)
+	}
+	return show, nil
 }
 
 // startPanels makes the workflow's panels and the analyses, each given the page and the panels it
@@ -128,10 +181,13 @@ func (c *Root) modelLoaded(source string) (func(), error) {
 		return nil, err
 	}
 	return func() {
-		c.source = source
+		c.source, c.from, c.pruning.prunes = source, nil, nil
 		show()
 	}, nil
 }
+
+// keepSource says where the model just loaded came from, for the saved session.
+func (c *Root) keepSource(m *savedModel) { c.from = m }
 
 func (c *Root) forward() (*protocol.ForwardResult, error) {
 	c.Env.RLock()
@@ -368,13 +424,7 @@ func (c *Root) LoadURL(event vugu.DOMEvent) {
 // loadURL loads the model directory at url (relative to the page, or absolute), shown as from
 // source.
 func (c *Root) loadURL(url, source string) {
-	c.do("Loading "+source, func() (func(), error) {
-		var info protocol.ModelInfo
-		if err := c.call(protocol.OpLoadModelURL, &protocol.LoadModelURLRequest{URL: url}, &info); err != nil {
-			return nil, err
-		}
-		return c.modelLoaded(source)
-	})
+	c.do("Loading "+source, func() (func(), error) { return c.loadModel(&savedModel{URL: url, Source: source}) })
 }
 
 // ShowView switches between the head view and the model view.
