@@ -207,6 +207,9 @@ func TestPage(t *testing.T) {
 			`caches.open("bertology").then(c => c.keys()).then(k => k.map(r => r.url))`, 30*time.Second)
 		b.run(t, "cutting the network", network.EmulateNetworkConditions(true, 0, -1, -1))
 		s.cut()
+		// Without the saved session (which would bring back the model loaded last), the page opens
+		// the default model.
+		b.eval(t, `bertologySession.clear()`, nil)
 		b.run(t, "reloading offline", chromedp.Navigate(s.URL+"/"))
 		b.waitFor(t, "the default model loads and the head view is drawn offline",
 			`(document.querySelector("#model-source") || {}).textContent == "default model" && document.querySelectorAll("figure[data-chart=head-view] svg line").length > 0 && `+idle,

@@ -52,8 +52,9 @@ func TestModelPicker(t *testing.T) {
 	b.run(t, "cutting the network", network.EmulateNetworkConditions(true, 0, -1, -1))
 	s.cut()
 	b.run(t, "reloading offline", chromedp.Navigate(s.URL+"/"))
-	b.waitFor(t, "the page and its picker come back offline",
-		`(document.querySelector("#model-source") || {}).textContent == "default model" && document.querySelectorAll("#model-picker option").length >= 2 && `+idle, pageState, 60*time.Second)
+	// The saved session brings back the model opened last, offline.
+	b.waitFor(t, "the page, its picker and the model opened last come back offline",
+		fmt.Sprintf(`(document.querySelector("#model-source") || {}).textContent == %q && document.querySelectorAll("#model-picker option").length >= 2 && `+idle, bundledModels[1].source), pageState, 60*time.Second)
 	open(bundledModels[1].value, bundledModels[1].source)
 	open(bundledModels[0].value, bundledModels[0].source)
 }
