@@ -17,7 +17,9 @@ func (h *browserHost) LoadSession() (string, error) {
 	return v.String(), nil
 }
 
-func (h *browserHost) SaveSession(data string) { js.Global().Get("bertologySession").Call("save", data) }
+func (h *browserHost) SaveSession(data string) {
+	js.Global().Get("bertologySession").Call("save", data)
+}
 
 func (h *browserHost) ClearSession() { js.Global().Get("bertologySession").Call("clear") }
 
