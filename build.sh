@@ -60,6 +60,18 @@ build_site() {
 		list="$list${list:+, }\"$f\""
 	done
 	printf '[%s]\n' "$list" >public/models/default/files.json
+	# each bundled model's files.json (public/models/index.json lists the models), its files but the card
+	local dir
+	for dir in public/models/*/; do
+		[ "$dir" = public/models/default/ ] && continue
+		list=""
+		for f in "$dir"*; do
+			f="$(basename "$f")"
+			case "$f" in files.json | README.md) continue ;; esac
+			list="$list${list:+, }\"$f\""
+		done
+		printf '[%s]\n' "$list" >"${dir}files.json"
+	done
 	# NAME.wasm.gz and NAME.wasm.br, which ./build.sh serve sends to browsers that accept them
 	for f in public/ui.wasm public/bertology.wasm; do
 		printf '%-26s %9d bytes\n' "$f" "$(wc -c <"$f")"

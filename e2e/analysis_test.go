@@ -135,7 +135,7 @@ func analysesAt(t *testing.T, width int64) {
 			t.Errorf("lens: %d cells, want depths × tokens = %d × %d", n, gptDepths, gptTokens)
 		}
 		if b.count(t, "#error") != 0 {
-			t.Errorf("an error still shows: %q", b.text(t, "#error"))
+			t.Errorf("an error still shows: %q", b.errorShown(t))
 		}
 		b.shoot(t, "#lens-view", fmt.Sprintf("analysis-logit-lens-%d", width))
 	})

@@ -312,6 +312,15 @@ func (b *browser) text(t testing.TB, selector string) string {
 	return s
 }
 
+// errorShown is the whole error the page shows (ui's ErrorBox keeps it in data-detail, behind its
+// "details" toggle), or "".
+func (b *browser) errorShown(t testing.TB) string {
+	t.Helper()
+	var s string
+	b.eval(t, `(document.querySelector("#error") || {dataset: {}}).dataset.detail || ''`, &s)
+	return s
+}
+
 // screenshot saves the whole page as out/screenshots/name.png.
 func (b *browser) screenshot(t testing.TB, name string) {
 	t.Helper()

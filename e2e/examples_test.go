@@ -62,7 +62,7 @@ func TestExamplesTable(t *testing.T) {
 		t.Errorf("pager says %q", pageText)
 	}
 	summary := b.text(t, "#examples-summary")
-	m := regexp.MustCompile(`872 examples: acc (\d\.\d+); (\d+) right, (\d+) wrong`).FindStringSubmatch(summary)
+	m := regexp.MustCompile(`872 examples: accuracy (\d\.\d+); (\d+) right, (\d+) wrong`).FindStringSubmatch(summary)
 	if m == nil {
 		t.Fatalf("summary %q", summary)
 	}

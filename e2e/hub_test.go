@@ -183,7 +183,7 @@ func TestHubKeepsModelsForOffline(t *testing.T) {
 	want := "org/bert-tiny, main at " + commit[:7] + ", from " + h.URL
 	b.waitFor(t, "the model loads", fmt.Sprintf(`(document.querySelector("#model-source") || {}).textContent == %q && `+idle, want), pageState, 60*time.Second)
 	if b.count(t, "#error") != 0 {
-		t.Errorf("an error shows: %q", b.text(t, "#error"))
+		t.Errorf("an error shows: %q", b.errorShown(t))
 	}
 	assertBERTShown(t, b, bert)
 	b.waitFor(t, "the model is listed as kept", fmt.Sprintf(`document.querySelector(%q)`, `.kept-model[data-id="org/bert-tiny"][data-commit="`+commit+`"]`), pageState, 10*time.Second)
@@ -239,7 +239,7 @@ func TestHubKeepsModelsForOffline(t *testing.T) {
 	want = "org/bert-tiny, main at " + commit[:7] + ", the kept copy, from " + h.URL
 	b.waitFor(t, "the kept model opens offline", fmt.Sprintf(`(document.querySelector("#model-source") || {}).textContent == %q && `+idle, want), pageState, 60*time.Second)
 	if b.count(t, "#error") != 0 {
-		t.Errorf("an error shows: %q", b.text(t, "#error"))
+		t.Errorf("an error shows: %q", b.errorShown(t))
 	}
 	assertBERTShown(t, b, bert)
 	b.shoot(t, ".model-panel", "hub-offline-1280")
@@ -269,7 +269,7 @@ func TestHubCancelsDeletesAndShards(t *testing.T) {
 
 	load("loading a model the Hub does not have", "org/none")
 	b.waitFor(t, "an error shows", `document.querySelector("#error") && `+idle, pageState, 30*time.Second)
-	if got := b.text(t, "#error"); !strings.HasPrefix(got, "loadHubModel: hub: "+h.URL+"/org/none/resolve/main/config.json: 401 Unauthorized (RepoNotFound") {
+	if got := b.errorShown(t); !strings.HasPrefix(got, "loadHubModel: hub: "+h.URL+"/org/none/resolve/main/config.json: 401 Unauthorized (RepoNotFound") {
 		t.Errorf("error %q", got)
 	}
 
@@ -278,7 +278,7 @@ func TestHubCancelsDeletesAndShards(t *testing.T) {
 	b.waitFor(t, "the download's progress shows", `/model\.safetensors, \d+ kB of/.test((document.querySelector("#status") || {}).textContent)`, pageState, 30*time.Second)
 	b.run(t, "cancelling", chromedp.Click("#cancel"))
 	b.waitFor(t, "the download stops", `document.querySelector("#error") && `+idle, pageState, 30*time.Second)
-	if got := b.text(t, "#error"); got != "loadHubModel: cancelled" {
+	if got := b.errorShown(t); got != "loadHubModel: cancelled" {
 		t.Errorf("error %q, want loadHubModel: cancelled", got)
 	}
 	if got := b.text(t, "#model-source"); got != "default model" || b.count(t, ".kept-model") != 0 {
@@ -298,7 +298,7 @@ func TestHubCancelsDeletesAndShards(t *testing.T) {
 	b.waitFor(t, "the sharded model loads from its URL", fmt.Sprintf(`(document.querySelector("#model-source") || {}).textContent == %q && `+idle, s.URL+"/sharded/"), pageState, 60*time.Second)
 	assertBERTShown(t, b, bert)
 	if b.count(t, "#error") != 0 {
-		t.Errorf("an error shows: %q", b.text(t, "#error"))
+		t.Errorf("an error shows: %q", b.errorShown(t))
 	}
 
 	if n := b.count(t, ".kept-model"); n != 2 {

@@ -49,7 +49,7 @@ func inductionAt(t *testing.T, width int64) {
 	maps := "figure[data-chart=induction-heads] svg g.heatmap"
 	b.waitFor(t, "the maps are drawn", fmt.Sprintf(`document.querySelectorAll(%q).length == 3 && %s`, maps, idle), pageState, 60*time.Second)
 	if b.count(t, "#error") != 0 {
-		t.Errorf("an error shows: %q", b.text(t, "#error"))
+		t.Errorf("an error shows: %q", b.errorShown(t))
 	}
 
 	// What the lab computes with the panel's defaults, and what the maps' cells say.

@@ -48,7 +48,7 @@ func TestLongText(t *testing.T) {
 	if length != len(text) {
 		t.Errorf("the sentence field holds %d characters after the run, want the %d pasted", length, len(text))
 	}
-	if got := b.text(t, "#error"); got != "" {
+	if got := b.errorShown(t); got != "" {
 		t.Errorf("error %q with truncation on", got)
 	}
 	b.screenshot(t, "long-text-1280")

@@ -33,6 +33,14 @@ func TestWorkflowAtTwoWidths(t *testing.T) {
 			b.waitFor(t, "the status estimates the time left", `/round \d+ of at most \d+, \d+%, about \d+ (s|min) left/.test((document.querySelector("#status") || {}).textContent || "")`,
 				pageState, 60*time.Second)
 			status := b.text(t, "#status")
+			var inSight bool
+			b.eval(t, `(() => { document.querySelector("#pruning-panel").scrollIntoView(); const r = document.querySelector("#status").getBoundingClientRect();
+				return scrollY > 0 && r.top >= 0 && r.bottom <= innerHeight && r.height > 0; })()`, &inSight)
+			if !inSight {
+				t.Error("scrolled to the pruning panel, the status bar is out of sight")
+			}
+			b.screenshot(t, fmt.Sprintf("status-scrolled-%d", width))
+			b.run(t, "scrolling back", chromedp.Evaluate(`scrollTo(0, 0)`, nil))
 			b.screenshot(t, fmt.Sprintf("masking-running-%d", width))
 			b.waitFor(t, "the masking loop ends", `document.querySelector("#masking-ended") && `+idle, pageState, 180*time.Second)
 			if !strings.Contains(status, "of at most") {

@@ -126,7 +126,7 @@ func TestPage(t *testing.T) {
 		}
 		b.run(t, "picking the corrupted files", chromedp.SetUploadFiles("#files", modelPaths(bad, "config.json", "model.safetensors", "vocab.txt")))
 		b.waitFor(t, "an error shows", `document.querySelector("#error") && `+idle, pageState, 30*time.Second)
-		msg := b.text(t, "#error")
+		msg := b.errorShown(t)
 		if !strings.HasPrefix(msg, "loadModel: model.safetensors: ") {
 			t.Errorf("error %q, want one that names model.safetensors", msg)
 		}
@@ -142,7 +142,7 @@ func TestPage(t *testing.T) {
 		b.run(t, "picking a good model", chromedp.SetUploadFiles("#files", modelPaths(good, names...)))
 		b.waitFor(t, "the good model loads", `(document.querySelector("#model-source") || {}).textContent.includes("merges.txt") && `+idle, pageState, 30*time.Second)
 		if b.count(t, "#error") != 0 {
-			t.Errorf("the error still shows: %q", b.text(t, "#error"))
+			t.Errorf("the error still shows: %q", b.errorShown(t))
 		}
 		assertLanguageModel(t, b, gpt2)
 		b.screenshot(t, "gpt2")
@@ -152,7 +152,7 @@ func TestPage(t *testing.T) {
 		missing := s.URL + "/no-model-here/"
 		b.run(t, "asking for a URL without a model", setURL(missing), chromedp.Click("#load-url"))
 		b.waitFor(t, "an error shows", `document.querySelector("#error") && `+idle, pageState, 30*time.Second)
-		if got, want := b.text(t, "#error"), "loadModelURL: "+missing+"config.json could not be fetched"; got != want {
+		if got, want := b.errorShown(t), "loadModelURL: "+missing+"config.json could not be fetched"; got != want {
 			t.Errorf("error %q, want %q", got, want)
 		}
 		// The GPT-2 served with the site has no files.json: the worker finds its files by their usual names.
@@ -161,7 +161,7 @@ func TestPage(t *testing.T) {
 		b.run(t, "loading the bundled GPT-2 by its URL", setURL(u), chromedp.Click("#load-url"))
 		b.waitFor(t, "the model loads", fmt.Sprintf(`(document.querySelector("#model-source") || {}).textContent == %q && `+idle, u), pageState, 30*time.Second)
 		if b.count(t, "#error") != 0 {
-			t.Errorf("the error still shows: %q", b.text(t, "#error"))
+			t.Errorf("the error still shows: %q", b.errorShown(t))
 		}
 		var text string
 		b.eval(t, `document.querySelector("#text").value`, &text)
@@ -207,6 +207,9 @@ func TestPage(t *testing.T) {
 			`caches.open("bertology").then(c => c.keys()).then(k => k.map(r => r.url))`, 30*time.Second)
 		b.run(t, "cutting the network", network.EmulateNetworkConditions(true, 0, -1, -1))
 		s.cut()
+		// Without the saved session (which would bring back the model loaded last), the page opens
+		// the default model.
+		b.eval(t, `bertologySession.clear()`, nil)
 		b.run(t, "reloading offline", chromedp.Navigate(s.URL+"/"))
 		b.waitFor(t, "the default model loads and the head view is drawn offline",
 			`(document.querySelector("#model-source") || {}).textContent == "default model" && document.querySelectorAll("figure[data-chart=head-view] svg line").length > 0 && `+idle,
@@ -219,7 +222,7 @@ func TestPage(t *testing.T) {
 		b.run(t, "loading the bundled GPT-2 by its URL offline", setURL(u), chromedp.Click("#load-url"))
 		b.waitFor(t, "the model loads offline", fmt.Sprintf(`(document.querySelector("#model-source") || {}).textContent == %q && `+idle, u), pageState, 30*time.Second)
 		if b.count(t, "#error") != 0 {
-			t.Errorf("an error shows: %q", b.text(t, "#error"))
+			t.Errorf("an error shows: %q", b.errorShown(t))
 		}
 		assertLanguageModel(t, b, loadModel(t, filepath.Join(siteDir, bundledGPT2)).Config)
 	})

@@ -102,7 +102,7 @@ func TestPrunedViews(t *testing.T) {
 	} {
 		click(t, b, a.tab, a.run)
 		b.waitFor(t, a.run+" draws on the pruned model", fmt.Sprintf(`document.querySelector(%q) && %s`, a.drawn, idle), prunedState, 60*time.Second)
-		if e := b.text(t, "#error"); e != "" {
+		if e := b.errorShown(t); e != "" {
 			t.Errorf("%s: error %q", a.run, e)
 		}
 	}

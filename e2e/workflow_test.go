@@ -57,7 +57,7 @@ func TestWorkflow(t *testing.T) {
 	t.Run("data set and heatmaps", func(t *testing.T) {
 		b.run(t, "picking the SST-2 file", chromedp.SetUploadFiles("#dataset-file", modelPaths(filepath.Dir(sst2Dev), "dev.tsv")))
 		b.waitFor(t, "the data set loads", `(document.querySelector("#dataset-count") || {}).textContent == "12" && `+idle, workflowState, 30*time.Second)
-		if got := b.text(t, "#dataset-task-shown"); got != "SST-2, dev split (detected)" {
+		if got := b.text(t, "#dataset-task-shown"); got != "SST-2, dev split (detected: 2 columns, labels 0/1, GLUE's header row)" {
 			t.Errorf("task shown %q", got)
 		}
 		if n := b.count(t, "#dataset-preview tr"); n != 1+5 {
@@ -78,7 +78,7 @@ func TestWorkflow(t *testing.T) {
 		if !strings.HasPrefix(title, "layer 0, head 0: importance ") {
 			t.Errorf("cell title %q", title)
 		}
-		if m := b.text(t, "#metric-value"); !strings.HasPrefix(m, "acc ") {
+		if m := b.text(t, "#metric-value"); !strings.HasPrefix(m, "accuracy ") {
 			t.Errorf("metric %q", m)
 		}
 		b.screenshot(t, "workflow-importance")
@@ -254,7 +254,7 @@ func TestWorkflow(t *testing.T) {
 		}
 		b.run(t, "cancelling", chromedp.Click("#cancel"))
 		b.waitFor(t, "the work stops", `document.querySelector("#error") && `+idle, workflowState, 30*time.Second)
-		if got := b.text(t, "#error"); got != "importance: cancelled" {
+		if got := b.errorShown(t); got != "importance: cancelled" {
 			t.Errorf("after cancelling the error says %q", got)
 		}
 	})

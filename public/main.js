@@ -12,6 +12,16 @@ if ("serviceWorker" in navigator) {
 	navigator.serviceWorker.register("sw.js").catch(err => console.warn("bertology: no offline copy:", err));
 }
 
+// bertologySiteFile fetches a file of the site (the UI's SiteFile) as an ArrayBuffer, failing with the
+// status when the server answers with anything but the file.
+globalThis.bertologySiteFile = async path => {
+	const resp = await fetch(new URL(path, document.baseURI));
+	if (!resp.ok) {
+		throw new Error(`${resp.status} ${resp.statusText}`);
+	}
+	return resp.arrayBuffer();
+};
+
 // No form submits natively, which would reload the page and lose what it holds: the UI's submit
 // handlers do their work, and this holds even if the UI has stopped.
 document.addEventListener("submit", e => e.preventDefault(), true);

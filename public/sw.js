@@ -7,19 +7,26 @@
 "use strict";
 
 const cacheName = "bertology";
-const site = ["./", "index.html", "style.css", "main.js", "worker.js", "wasm_exec.js", "goprogram.js", "kernels.js", "views.js", "shards.js", "kept.js", "ui.wasm", "bertology.wasm",
+const site = ["./", "index.html", "style.css", "main.js", "worker.js", "wasm_exec.js", "goprogram.js", "kernels.js", "views.js", "shards.js", "kept.js", "session.js", "ui.wasm", "bertology.wasm",
 	"kernels-simd.wasm", "kernels-relaxed.wasm"];
 const defaultModel = "models/default/";
+// index.json lists the models served with the site (the page's model picker); each directory's
+// files.json lists its files (build.sh writes them), kept here with the default model's.
+const bundledIndex = "models/index.json";
 
 self.addEventListener("install", event => {
 	event.waitUntil((async () => {
 		const cache = await caches.open(cacheName);
 		await cache.addAll(site);
-		// files.json lists the default model's files (build.sh writes it).
-		const list = await fetch(defaultModel + "files.json");
-		await cache.put(defaultModel + "files.json", list.clone());
-		const files = await list.json();
-		await cache.addAll(files.map(f => defaultModel + f));
+		const index = await fetch(bundledIndex);
+		await cache.put(bundledIndex, index.clone());
+		const dirs = [defaultModel, ...(await index.json()).models.map(m => m.path)];
+		for (const dir of dirs) {
+			const list = await fetch(dir + "files.json");
+			await cache.put(dir + "files.json", list.clone());
+			const files = await list.json();
+			await cache.addAll(files.map(f => dir + f));
+		}
 		await self.skipWaiting();
 	})());
 });

@@ -1,6 +1,9 @@
 package main
 
 import (
+	"slices"
+	"strings"
+
 	"github.com/vugu/vugu"
 
 	"bertology/core/glue"
@@ -88,10 +91,43 @@ func (c *DatasetPanel) taskText() string {
 	if d.Split != "" {
 		s += ", " + d.Split + " split"
 	}
-	if d.Detected {
+	if d.Detected && d.Reason != "" {
+		s += " (detected: " + d.Reason + ")"
+	} else if d.Detected {
 		s += " (detected)"
 	}
 	return s
+}
+
+// previewChars is how much of a text a preview row shows.
+const previewChars = 120
+
+// labelName is a label of the data with the class name the model (id2label) or else the task gives
+// it: "1 (positive)".
+func (c *DatasetPanel) labelName(label string) string {
+	i := slices.Index(c.dataset.Labels, label)
+	if i < 0 {
+		return label
+	}
+	var names []string
+	if m := c.Page.model(); m != nil && len(m.Labels) == len(c.dataset.Labels) && m.Labels[0] != "LABEL_0" {
+		names = m.Labels
+	} else if t, err := glue.LookupTask(c.dataset.Task); err == nil && len(t.Names) == len(c.dataset.Labels) {
+		names = t.Names
+	}
+	if names == nil || names[i] == label {
+		return label
+	}
+	return label + " (" + names[i] + ")"
+}
+
+// labelsText lists the data's labels with their class names.
+func (c *DatasetPanel) labelsText() string {
+	var out []string
+	for _, l := range c.dataset.Labels {
+		out = append(out, c.labelName(l))
+	}
+	return strings.Join(out, ", ")
 }
 
 // hasPairs reports whether the data's examples are pairs of texts.

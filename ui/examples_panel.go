@@ -316,8 +316,13 @@ func exampleText(r protocol.ExampleRow) string {
 	if r.TextB != "" {
 		s += "  ‖  " + r.TextB
 	}
-	if runes := []rune(s); len(runes) > 160 {
-		s = string(runes[:159]) + "…"
+	return cutText(s, 160)
+}
+
+// cutText cuts s to at most n characters, ending in "…" when it was longer.
+func cutText(s string, n int) string {
+	if runes := []rune(s); len(runes) > n {
+		return string(runes[:n-1]) + "…"
 	}
 	return s
 }
@@ -325,7 +330,7 @@ func exampleText(r protocol.ExampleRow) string {
 // summary states the evaluation the table comes from.
 func (c *ExamplesPanel) summary() string {
 	ev := c.result.Evaluation
-	s := fmt.Sprintf("%s, %d examples: %s %s", c.result.TaskTitle, ev.Examples, ev.Metric, metricValue(ev.Metrics[ev.Metric]))
+	s := fmt.Sprintf("%s, %d examples: %s %s", c.result.TaskTitle, ev.Examples, metricName(ev.Metric), metricValue(ev.Metrics[ev.Metric]))
 	if !c.result.Regression {
 		right := 0
 		for _, r := range c.result.Rows {

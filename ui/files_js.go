@@ -46,3 +46,34 @@ func (h *browserHost) SaveFile(name string, data []byte) error {
 	download(js.Global().Get("Blob").New([]any{u8}, map[string]any{"type": "application/octet-stream"}), name)
 	return nil
 }
+
+// SiteFile fetches a file of the site by its path, relative to the page (through the service worker,
+// which keeps a copy offline).
+func (h *browserHost) SiteFile(path string) ([]byte, error) {
+	buf, err := await(js.Global().Get("bertologySiteFile").Invoke(path))
+	if err != nil {
+		return nil, errors.New(path + ": " + err.Error())
+	}
+	data := make([]byte, buf.Get("byteLength").Int())
+	js.CopyBytesToGo(data, js.Global().Get("Uint8Array").New(buf))
+	return data, nil
+}
+
+// await waits for a promise, from a goroutine that may block (never an event handler's).
+func await(p js.Value) (js.Value, error) {
+	type settled struct {
+		v   js.Value
+		err error
+	}
+	done := make(chan settled, 1)
+	then := js.FuncOf(func(_ js.Value, args []js.Value) any { done <- settled{v: args[0]}; return nil })
+	fail := js.FuncOf(func(_ js.Value, args []js.Value) any {
+		done <- settled{err: errors.New(args[0].Call("toString").String())}
+		return nil
+	})
+	defer then.Release()
+	defer fail.Release()
+	p.Call("then", then, fail)
+	r := <-done
+	return r.v, r.err
+}

@@ -31,6 +31,8 @@ type HubForm struct {
 // from where source says.
 type modelPanel interface {
 	modelLoaded(source string) (func(), error)
+	// keepSource says, under the lock, where the model came from, for the saved session.
+	keepSource(m *savedModel)
 }
 
 // settings keeps the page's settings between visits (the browser's localStorage).
@@ -100,10 +102,12 @@ func (c *HubForm) open(what string, req *protocol.HubRequest) {
 			return nil, err
 		}
 		listed := c.list()
+		source := hubSource(&res)
 		return func() {
 			c.keepError = res.KeepError
 			listed()
 			show()
+			c.Models.keepSource(&savedModel{Source: source, Hub: &protocol.HubRequest{Model: res.Hub.ID, Revision: res.Hub.Commit, Endpoint: res.Hub.Endpoint}})
 		}, nil
 	})
 }

@@ -16,25 +16,29 @@ type ImportancePanel struct {
 	Files files
 	Heads *headMask
 
-	result     *protocol.ImportanceResult // nil before importance, and after the lab drops it
-	evaluation *protocol.Evaluation       // with the mask
+	result     *protocol.ImportanceResult  // nil before importance, and after the lab drops it
+	request    *protocol.ImportanceRequest // the request result answers, kept with the session
+	evaluation *protocol.Evaluation        // with the mask
 
 	importanceSVG, entropySVG string
 }
 
 // run computes importance over the data set, as the form asks; the mask starts anew with it.
 func (c *ImportancePanel) run(req *protocol.ImportanceRequest) {
-	c.Page.do("Computing head importance", func() (func(), error) {
-		var res protocol.ImportanceResult
-		if _, err := c.Page.change(protocol.OpImportance, req, &res); err != nil {
-			return nil, err
-		}
-		return func() {
-			c.result, c.evaluation = &res, &res.Evaluation
-			c.Heads.reset()
-			c.drawHeads()
-		}, nil
-	})
+	c.Page.do("Computing head importance", func() (func(), error) { return c.compute(req) })
+}
+
+// compute is run's job, also the session's restore's step (session.go).
+func (c *ImportancePanel) compute(req *protocol.ImportanceRequest) (func(), error) {
+	var res protocol.ImportanceResult
+	if _, err := c.Page.change(protocol.OpImportance, req, &res); err != nil {
+		return nil, err
+	}
+	return func() {
+		c.result, c.evaluation, c.request = &res, &res.Evaluation, req
+		c.Heads.reset()
+		c.drawHeads()
+	}, nil
 }
 
 // sync follows the lab's session: importance goes when the lab drops it (another data set or model),
@@ -128,13 +132,13 @@ func (c *ImportancePanel) metricText() string {
 		return ""
 	}
 	name := c.evaluation.Metric
-	return fmt.Sprintf("%s %s", name, metricValue(c.evaluation.Metrics[name]))
+	return fmt.Sprintf("%s %s", metricName(name), metricValue(c.evaluation.Metrics[name]))
 }
 
 // baselineText is the main metric with every head, as importance found it.
 func (c *ImportancePanel) baselineText() string {
 	ev := c.result.Evaluation
-	return fmt.Sprintf("with every head: %s %s", ev.Metric, metricValue(ev.Metrics[ev.Metric]))
+	return fmt.Sprintf("with every head: %s %s", metricName(ev.Metric), metricValue(ev.Metrics[ev.Metric]))
 }
 
 // SaveNpy asks the lab for importance, entropy or the mask as a .npy file and offers it for download.
@@ -161,4 +165,26 @@ func metricValue(v *float64) string {
 		return "undefined"
 	}
 	return fmt.Sprintf("%.4f", *v)
+}
+
+// metricNames write out the metrics' keys (metrics.Compute's) for the page.
+var metricNames = map[string]string{
+	"acc":         "accuracy",
+	"f1":          "F1",
+	"acc_and_f1":  "mean of accuracy and F1",
+	"mcc":         "Matthews correlation",
+	"pearson":     "Pearson correlation",
+	"spearmanr":   "Spearman correlation",
+	"corr":        "Pearson / Spearman correlation (mean)",
+	"mnli/acc":    "accuracy (MNLI matched)",
+	"mnli-mm/acc": "accuracy (MNLI mismatched)",
+	"perplexity":  "perplexity",
+}
+
+// metricName is a metric's key written out, or the key when it has no name.
+func metricName(key string) string {
+	if n, ok := metricNames[key]; ok {
+		return n
+	}
+	return key
 }

@@ -32,12 +32,62 @@ type page interface {
 	fail(msg string)
 	// model is the loaded model as the lab describes it, or nil before one loads.
 	model() *protocol.ModelInfo
+	// errorHere is the failure to show in the part of the page that holds this page value: the last
+	// job's or action's that started there, or "".
+	errorHere() string
 }
+
+// section is the page as one panel sees it: the failures of the jobs and actions that start in the
+// panel show in it, next to the buttons that started them (errorHere), not at the top of the page.
+type section struct {
+	*Root
+	id string // the panel's id
+}
+
+func (s section) do(what string, work func() (apply func(), err error)) {
+	s.Root.doIn(s.id, what, work)
+}
+func (s section) fail(msg string)   { s.Root.err, s.Root.errAt = msg, s.id }
+func (s section) errorHere() string { return s.Root.errorIn(s.id) }
+
+// errorIn is the failure shown in the panel id ("" for the model and input panels, Root's own). The
+// failure of a panel that is not on the page now shows where the panel's work starts (importance, in
+// the importance form, before its panel shows), else with Root's.
+func (c *Root) errorIn(id string) string {
+	at := c.errAt
+	if !c.shown(at) {
+		at = map[string]string{"importance-panel": "importance-form"}[at]
+	}
+	if at != id {
+		return ""
+	}
+	return c.err
+}
+
+// shown reports whether the panel id is on the page (see each panel's vg-if).
+func (c *Root) shown(id string) bool {
+	switch id {
+	case "examples-panel":
+		return c.data.loaded()
+	case "importance-panel":
+		return c.importance.result != nil
+	case "pruning-panel":
+		return c.importance.result != nil || c.heads.prunedCount() > 0
+	case "analyses":
+		return c.info != nil
+	}
+	return true
+}
+
+func (c *Root) errorHere() string { return c.errorIn("") }
 
 func (c *Root) working() bool { return c.busy != "" }
 
-func (c *Root) do(what string, work func() (apply func(), err error)) {
-	c.busy, c.progress = what, nil
+func (c *Root) do(what string, work func() (apply func(), err error)) { c.doIn("", what, work) }
+
+// doIn is do for a job started in the panel id, where its failure shows.
+func (c *Root) doIn(id, what string, work func() (apply func(), err error)) {
+	c.busy, c.progress, c.errAt = what, nil, id
 	go func() {
 		defer func() {
 			if v := recover(); v != nil {
@@ -55,6 +105,7 @@ func (c *Root) do(what string, work func() (apply func(), err error)) {
 			if apply != nil {
 				apply()
 			}
+			c.saveSession()
 		})
 	}()
 }
@@ -89,13 +140,13 @@ func (c *Root) update(f func()) {
 }
 
 // failed shows a panic v of an event handler or a job under the lock: the page works on.
-func (c *Root) failed(v any) { c.busy, c.progress, c.err = "", nil, panicMessage(v) }
+func (c *Root) failed(v any) { c.busy, c.progress, c.err, c.errAt = "", nil, panicMessage(v), "" }
 
 // renderFailed follows a build or render of the page that failed with err, under the lock: it shows
 // the error and drops the result, whose views are the likeliest to have failed, so that the page
 // renders again without them.
 func (c *Root) renderFailed(err error) {
-	c.err = "internal error: the page could not be drawn: " + err.Error()
+	c.err, c.errAt = "internal error: the page could not be drawn: "+err.Error(), ""
 	c.result = nil
 	c.drawResult()
 }
@@ -188,7 +239,7 @@ func (c *Root) runInput() func() {
 	return func() { c.showResult(result, err) }
 }
 
-func (c *Root) fail(msg string) { c.err = msg }
+func (c *Root) fail(msg string) { c.err, c.errAt = msg, "" }
 
 func (c *Root) model() *protocol.ModelInfo { return c.info }
 

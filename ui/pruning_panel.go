@@ -25,9 +25,12 @@ type PruningPanel struct {
 	// The fields, as typed; empty shows the default.
 	threshold, amount, metric, dtype string
 
-	masking   *protocol.MaskingResult
-	maskingOf *protocol.ImportanceResult // the importance the loop ran on: with another, it is stale
-	curveSVG  string
+	masking        *protocol.MaskingResult
+	maskingOf      *protocol.ImportanceResult   // the importance the loop ran on: with another, it is stale
+	maskingRequest *protocol.MaskingLoopRequest // the request masking answers, kept with the session
+	curveSVG       string
+
+	prunes [][]float32 // the masks pruned since the model loaded (or was restored), kept with the session
 
 	result      *protocol.PruneResult // the last prune, while the model it pruned can be restored
 	exported    map[string][]byte     // the model's files, once exported
@@ -90,26 +93,29 @@ func (c *PruningPanel) RunMasking(event vugu.DOMEvent) {
 		c.Page.fail(err.Error())
 		return
 	}
-	c.Page.do("Running the masking loop", func() (func(), error) {
-		var res protocol.MaskingResult
-		if err := c.Page.call(protocol.OpMaskingLoop, req, &res); err != nil {
-			return nil, err
-		}
-		mask := append([]float32(nil), res.FinalMask...)
-		var ev protocol.Evaluation
-		if err := c.Page.call(protocol.OpEvaluate, &protocol.EvaluateRequest{HeadMask: mask}, &ev); err != nil {
-			return nil, err
-		}
-		// The input panel's prediction follows the new mask.
-		c.Page.update(func() { c.Heads.set(mask) })
-		show := c.Page.runInput()
-		return func() {
-			c.masking, c.maskingOf = &res, imp
-			c.Importance.masked(&ev)
-			c.drawCurve()
-			show()
-		}, nil
-	})
+	c.Page.do("Running the masking loop", func() (func(), error) { return c.mask(req, imp) })
+}
+
+// mask is RunMasking's job on the importance imp, also the session's restore's step (session.go).
+func (c *PruningPanel) mask(req *protocol.MaskingLoopRequest, imp *protocol.ImportanceResult) (func(), error) {
+	var res protocol.MaskingResult
+	if err := c.Page.call(protocol.OpMaskingLoop, req, &res); err != nil {
+		return nil, err
+	}
+	mask := append([]float32(nil), res.FinalMask...)
+	var ev protocol.Evaluation
+	if err := c.Page.call(protocol.OpEvaluate, &protocol.EvaluateRequest{HeadMask: mask}, &ev); err != nil {
+		return nil, err
+	}
+	// The input panel's prediction follows the new mask.
+	c.Page.update(func() { c.Heads.set(mask) })
+	show := c.Page.runInput()
+	return func() {
+		c.masking, c.maskingOf, c.maskingRequest = &res, imp, req
+		c.Importance.masked(&ev)
+		c.drawCurve()
+		show()
+	}, nil
 }
 
 // maskingShown reports whether the masking loop ran on the importance shown.
@@ -134,8 +140,8 @@ func (c *PruningPanel) drawCurve() {
 		}
 	}
 	c.curveSVG = svgOf(c.Page, &chart.LineChart{
-		Title: "Masking curve", XLabel: "heads masked", YLabel: m.Metric, XTicks: ticks,
-		Series:     []chart.Series{{Name: m.Metric, Colour: chart.HeadColor(0, 1), Values: values}},
+		Title: "Masking curve", XLabel: "heads masked", YLabel: metricName(m.Metric), XTicks: ticks,
+		Series:     []chart.Series{{Name: metricName(m.Metric), Colour: chart.HeadColor(0, 1), Values: values}},
 		References: []chart.Reference{{Name: "threshold", Value: undefinedAsNaN(m.Threshold)}},
 		YMin:       lo, YMax: hi, Width: max(240, 40*float64(len(ticks))), Height: 200,
 	})
@@ -151,7 +157,7 @@ func undefinedAsNaN(v *float64) float64 {
 func (c *PruningPanel) endedText() string {
 	m := c.masking
 	return fmt.Sprintf("%d rounds; %s %s with every head, %s with the final mask (%d heads masked). The loop ended because %s.",
-		len(m.Rounds), m.Metric, metricValue(m.OriginalScore), metricValue(m.FinalScore), countZeros(m.FinalMask), m.Ended)
+		len(m.Rounds), metricName(m.Metric), metricValue(m.OriginalScore), metricValue(m.FinalScore), countZeros(m.FinalMask), m.Ended)
 }
 
 // Pruning.
@@ -163,24 +169,35 @@ func (c *PruningPanel) Prune() {
 		return
 	}
 	mask := append([]float32(nil), c.Heads.mask...)
-	c.Page.do("Pruning", func() (func(), error) {
-		var res protocol.PruneResult
-		show, err := c.Page.change(protocol.OpPrune, &protocol.PruneRequest{HeadMask: mask}, &res)
-		if err != nil {
-			return nil, err
-		}
-		return func() {
-			c.result = &res
-			show()
-		}, nil
-	})
+	c.Page.do("Pruning", func() (func(), error) { return c.prune(mask) })
+}
+
+// prune is Prune's job, also the session's restore's step (session.go).
+func (c *PruningPanel) prune(mask []float32) (func(), error) {
+	var res protocol.PruneResult
+	show, err := c.Page.change(protocol.OpPrune, &protocol.PruneRequest{HeadMask: mask}, &res)
+	if err != nil {
+		return nil, err
+	}
+	return func() {
+		c.result = &res
+		c.prunes = append(c.prunes, mask)
+		show()
+	}, nil
 }
 
 // Restore brings back the model as it was before pruning.
 func (c *PruningPanel) Restore() {
 	c.Page.do("Restoring the model", func() (func(), error) {
 		var info protocol.ModelInfo
-		return c.Page.change(protocol.OpRestoreModel, nil, &info)
+		show, err := c.Page.change(protocol.OpRestoreModel, nil, &info)
+		if err != nil {
+			return nil, err
+		}
+		return func() {
+			c.prunes = nil
+			show()
+		}, nil
 	})
 }
 
@@ -206,6 +223,22 @@ func (c *PruningPanel) ExportModel() {
 			return nil, err
 		}
 		return func() { c.exported, c.exportedFor = files.Files, model }, nil
+	})
+}
+
+// ExportZip downloads the session in one zip file (the lab's exportZip): the model with the chosen
+// weights, the .npy files with the page's mask, and the report.
+func (c *PruningPanel) ExportZip() {
+	req := &protocol.ExportZipRequest{DType: c.dtype, HeadMask: append([]float32(nil), c.Heads.mask...)}
+	c.Page.do("Exporting the session", func() (func(), error) {
+		var files protocol.ExportedFiles
+		if err := c.Page.call(protocol.OpExportZip, req, &files); err != nil {
+			return nil, err
+		}
+		for name, data := range files.Files {
+			c.Files.saveFile(name, data)
+		}
+		return nil, nil
 	})
 }
 

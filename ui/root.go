@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -33,6 +34,13 @@ type Root struct {
 	busy     string             // what the lab is doing; "" when idle
 	progress *protocol.Progress // the lab's last report on it
 	err      string             // the last failure, shown until the next action succeeds
+	// The models the picker offers besides the kept ones (picker.go), why they could not be listed,
+	// and the picker's choice ("": its first).
+	from                 *savedModel // where the loaded model came from, for the saved session; nil: not kept
+	restoring            bool        // whether the saved session is being restored, so not saved meanwhile
+	bundled              []bundledModel
+	bundledError, picked string
+	errAt                string // the id of the panel err shows in ("": the model and input panels; page.go's section)
 
 	info   *protocol.ModelInfo
 	source string // where the model came from
@@ -75,21 +83,72 @@ type Root struct {
 	headSVG, modelSVG, mapSVG, barsSVG string
 }
 
-// Start opens the default model and runs the default input, so the views show at once.
+// defaultText is the input the page starts with.
+const defaultText = "the quick brown fox jumped over the lazy dog"
+
+// Start restores the saved session (session.go), or opens the default model and runs the default
+// input, so the views show at once.
 func (c *Root) Start() {
-	c.text, c.truncate = "the quick brown fox jumped over the lazy dog", true
+	c.text, c.truncate = defaultText, true
 	c.view = "head"
 	c.focus = -1
 	c.enlarged = [2]int{-1, -1}
 	c.startPanels()
+	store, ok := c.Host.(sessionStore)
+	if !ok {
+		c.loadDefault()
+		return
+	}
+	c.do("Restoring the session", func() (func(), error) {
+		c.update(c.hub.list()) // shown even when no model loads
+		c.update(c.listBundled())
+		data, err := store.LoadSession()
+		var saved savedSession
+		if err == nil && data != "" {
+			err = json.Unmarshal([]byte(data), &saved)
+		}
+		if err == nil && (data == "" || saved.Model == nil) {
+			return c.loadDefaultJob()
+		}
+		if err == nil {
+			c.update(func() { c.restoring = true })
+			err = c.restore(&saved)
+			c.update(func() { c.restoring = false })
+		}
+		if err == nil {
+			return func() {}, nil
+		}
+		// Start clean, saying why.
+		store.ClearSession()
+		show, derr := c.loadDefaultJob()
+		return func() {
+			if show != nil {
+				show()
+			}
+			msg := "the saved session could not be restored, so the page starts anew: " + err.Error()
+			if derr != nil {
+				msg += "; " + derr.Error()
+			}
+			c.fail(msg)
+		}, nil
+	})
+}
+
+// loadDefault opens the default model.
+func (c *Root) loadDefault() {
 	c.do("Loading the default model", func() (func(), error) {
 		c.update(c.hub.list()) // shown even when the default model does not load
-		var info protocol.ModelInfo
-		if err := c.call(protocol.OpLoadModelURL, &protocol.LoadModelURLRequest{URL: defaultModelURL}, &info); err != nil {
-			return nil, fmt.Errorf("the default model did not load: %w", err)
-		}
-		return c.modelLoaded("default model")
+		c.update(c.listBundled())
+		return c.loadDefaultJob()
 	})
+}
+
+func (c *Root) loadDefaultJob() (func(), error) {
+	show, err := c.loadModel(&savedModel{URL: defaultModelURL, Source: "default model"})
+	if err != nil {
+		return nil, fmt.Errorf("the default model did not load: %w", err)
+	}
+	return show, nil
 }
 
 // startPanels makes the workflow's panels and the analyses, each given the page and the panels it
@@ -101,19 +160,20 @@ func (c *Root) startPanels() {
 	}
 	c.hub.start()
 	c.heads = &headMask{}
-	c.importance = &ImportancePanel{Page: c, Files: c, Heads: c.heads}
-	c.form = &ImportanceForm{Page: c, Importance: c.importance, byLayer: true, global: true}
-	c.data = &DatasetPanel{Page: c, Files: c, Form: c.form}
+	c.importance = &ImportancePanel{Page: section{c, "importance-panel"}, Files: c, Heads: c.heads}
+	c.form = &ImportanceForm{Page: section{c, "importance-form"}, Importance: c.importance, byLayer: true, global: true}
+	c.data = &DatasetPanel{Page: section{c, "dataset-panel"}, Files: c, Form: c.form}
 	c.form.Data = c.data
-	c.examples = &ExamplesPanel{Page: c, Files: c, Data: c.data, Form: c.form, Heads: c.heads, Input: c, label: -1, predicted: -1, open: -1}
-	c.pruning = &PruningPanel{Page: c, Files: c, Heads: c.heads, Importance: c.importance, Form: c.form, dtype: "F32"}
+	c.examples = &ExamplesPanel{Page: section{c, "examples-panel"}, Files: c, Data: c.data, Form: c.form, Heads: c.heads, Input: c, label: -1, predicted: -1, open: -1}
+	c.pruning = &PruningPanel{Page: section{c, "pruning-panel"}, Files: c, Heads: c.heads, Importance: c.importance, Form: c.form, dtype: "F32"}
 
-	c.hidden = &Hidden{analysisPanel: analysisPanel[protocol.HiddenStatesResult]{Page: c}, Files: c, Input: c, Tabs: c}
-	c.rollout = &Rollout{analysisPanel: analysisPanel[protocol.RolloutResult]{Page: c}, Files: c, Input: c, Tabs: c}
-	c.lens = &Lens{analysisPanel: analysisPanel[protocol.LensResult]{Page: c}, Files: c, Input: c, Tabs: c}
-	c.probe = &Probe{analysisPanel: analysisPanel[protocol.ProbeResult]{Page: c}, Files: c, Data: c.data, Tabs: c}
-	c.attnStats = &AttnStats{analysisPanel: analysisPanel[protocol.AttnStatsResult]{Page: c}, Files: c, Data: c.data, Tabs: c}
-	c.induction = &Induction{analysisPanel: analysisPanel[protocol.InductionResult]{Page: c}, Files: c, Tabs: c}
+	analyses := section{c, "analyses"}
+	c.hidden = &Hidden{analysisPanel: analysisPanel[protocol.HiddenStatesResult]{Page: analyses}, Files: c, Input: c, Tabs: c}
+	c.rollout = &Rollout{analysisPanel: analysisPanel[protocol.RolloutResult]{Page: analyses}, Files: c, Input: c, Tabs: c}
+	c.lens = &Lens{analysisPanel: analysisPanel[protocol.LensResult]{Page: analyses}, Files: c, Input: c, Tabs: c}
+	c.probe = &Probe{analysisPanel: analysisPanel[protocol.ProbeResult]{Page: analyses}, Files: c, Data: c.data, Tabs: c}
+	c.attnStats = &AttnStats{analysisPanel: analysisPanel[protocol.AttnStatsResult]{Page: analyses}, Files: c, Data: c.data, Tabs: c}
+	c.induction = &Induction{analysisPanel: analysisPanel[protocol.InductionResult]{Page: analyses}, Files: c, Tabs: c}
 }
 
 // modelLoaded follows a model the lab loaded, from where source says, on the job's goroutine: what
@@ -124,10 +184,13 @@ func (c *Root) modelLoaded(source string) (func(), error) {
 		return nil, err
 	}
 	return func() {
-		c.source = source
+		c.source, c.from, c.pruning.prunes = source, nil, nil
 		show()
 	}, nil
 }
+
+// keepSource says where the model just loaded came from, for the saved session.
+func (c *Root) keepSource(m *savedModel) { c.from = m }
 
 func (c *Root) forward() (*protocol.ForwardResult, error) {
 	c.Env.RLock()
@@ -309,7 +372,7 @@ func (c *Root) selectAll(on bool) {
 func (c *Root) Run(event vugu.DOMEvent) {
 	event.PreventDefault()
 	if c.info == nil {
-		c.err = "load a model first"
+		c.fail("load a model first")
 		return
 	}
 	c.do("Running the model", func() (func(), error) {
@@ -359,16 +422,16 @@ func (c *Root) LoadURL(event vugu.DOMEvent) {
 	event.PreventDefault()
 	url := strings.TrimSpace(c.url)
 	if url == "" {
-		c.err = "type the URL of a model directory (the folder holding config.json) first"
+		c.fail("type the URL of a model directory (the folder holding config.json) first")
 		return
 	}
-	c.do("Loading "+url, func() (func(), error) {
-		var info protocol.ModelInfo
-		if err := c.call(protocol.OpLoadModelURL, &protocol.LoadModelURLRequest{URL: url}, &info); err != nil {
-			return nil, err
-		}
-		return c.modelLoaded(url)
-	})
+	c.loadURL(url, url)
+}
+
+// loadURL loads the model directory at url (relative to the page, or absolute), shown as from
+// source.
+func (c *Root) loadURL(url, source string) {
+	c.do("Loading "+source, func() (func(), error) { return c.loadModel(&savedModel{URL: url, Source: source}) })
 }
 
 // ShowView switches between the head view, the model view and the neuron view.

@@ -94,7 +94,7 @@ func TestWorkflowImportanceAndMasking(t *testing.T) {
 		}
 	}
 	baseline := c.importance.metricText()
-	if !strings.HasPrefix(baseline, "acc ") {
+	if !strings.HasPrefix(baseline, "accuracy ") {
 		t.Errorf("metric %q", baseline)
 	}
 

@@ -3,6 +3,7 @@ package glue
 import (
 	"fmt"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -18,12 +19,29 @@ const detectRows = 50
 // named in fileName ("SST-2/dev.tsv", "dev_mismatched.tsv"), then labelled over unlabelled, then the
 // order of Tasks().
 func DetectTask(data []byte, fileName string) (*Task, string, error) {
+	d, err := Detect(data, fileName)
+	if err != nil {
+		return nil, "", err
+	}
+	return d.Task, d.Split, nil
+}
+
+// Detection is DetectTask's answer with the reason for it, for the page to show.
+type Detection struct {
+	Task  *Task
+	Split string // "train", "dev" or "test"
+	// Reason is what the file's first rows showed, in words: "2 columns, labels 0/1, no header".
+	Reason string
+}
+
+// Detect is DetectTask, also saying why.
+func Detect(data []byte, fileName string) (*Detection, error) {
 	rows, err := splitRows(data, detectRows)
 	if err != nil {
-		return nil, "", fmt.Errorf("glue: %s: %w", fileName, err)
+		return nil, fmt.Errorf("glue: %s: %w", fileName, err)
 	}
 	if len(rows) == 0 {
-		return nil, "", fmt.Errorf("glue: %s is empty", fileName)
+		return nil, fmt.Errorf("glue: %s is empty", fileName)
 	}
 	var best *Task
 	bestSplit, bestScore := "", 0
@@ -46,13 +64,62 @@ func DetectTask(data []byte, fileName string) (*Task, string, error) {
 	}
 	if best == nil {
 		first := rows[0].fields
-		return nil, "", fmt.Errorf("glue: %s fits no GLUE task's columns (its first row has %d %s: %s)",
+		return nil, fmt.Errorf("glue: %s fits no GLUE task's columns (its first row has %d %s: %s)",
 			fileName, len(first), plural(len(first), "column"), quoteFields(first))
 	}
 	if bestSplit == "dev" && strings.Contains(strings.ToLower(path.Base(fileName)), "train") {
 		bestSplit = "train"
 	}
-	return best, bestSplit, nil
+	return &Detection{Task: best, Split: bestSplit, Reason: reason(best, bestSplit, rows, fileName)}, nil
+}
+
+// reason says what of the rows made DetectTask read them as task's split: their columns, the labels
+// they hold, their header, and the file's name when it names the task.
+func reason(task *Task, split string, rows []row, fileName string) string {
+	lay, _ := task.layoutFor(split)
+	header := "no header"
+	switch {
+	case lay.isGLUEHeader(rows[0].fields):
+		header, rows = "GLUE's header row", rows[1:]
+	case lay.isHeader(task, rows[0].fields):
+		header, rows = "a header row", rows[1:]
+	}
+	cols := len(rows[0].fields)
+	for _, r := range rows {
+		if len(r.fields) != cols {
+			cols = -1
+			break
+		}
+	}
+	var parts []string
+	if cols > 0 {
+		parts = append(parts, fmt.Sprintf("%d %s", cols, plural(cols, "column")))
+	} else {
+		parts = append(parts, "rows of varying columns")
+	}
+	switch {
+	case lay.label.column == none:
+		parts = append(parts, "no labels")
+	case task.Regression():
+		parts = append(parts, "scores")
+	default:
+		var seen []string
+		for _, r := range rows {
+			if v, ok := lay.label.at(r.fields); ok && !slices.Contains(seen, strings.TrimSpace(v)) {
+				seen = append(seen, strings.TrimSpace(v))
+			}
+		}
+		slices.Sort(seen)
+		if len(seen) > 4 {
+			seen = append(seen[:4], "...")
+		}
+		parts = append(parts, "labels "+strings.Join(seen, "/"))
+	}
+	parts = append(parts, header)
+	if hint(task, fileName) == 1 {
+		parts = append(parts, "named in the file name")
+	}
+	return strings.Join(parts, ", ")
 }
 
 // How well a layout fits a file's first rows.

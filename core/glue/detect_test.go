@@ -90,3 +90,24 @@ func TestDetectRealGLUE(t *testing.T) {
 		}
 	}
 }
+
+func TestDetectReason(t *testing.T) {
+	for _, c := range []struct{ name, file, data, want string }{
+		{"SST-2 without header", "mine.tsv", "good\t1\nbad\t0\n", "SST-2 dev: 2 columns, labels 0/1, no header"},
+		{"SST-2 dev", "SST-2/dev.tsv", "sentence\tlabel\nfine\t1\n", "SST-2 dev: 2 columns, labels 1, GLUE's header row, named in the file name"},
+		{"CoLA", "in_domain_dev.tsv", "gj04\t1\t\tThe sailors rode.\ngj04\t0\t*\tAnson became.\n", "CoLA dev: 4 columns, labels 0/1, no header"},
+		{"SST-2 test", "test.tsv", "index\tsentence\n0\tuneasy\n", "SST-2 test: 2 columns, no labels, GLUE's header row"},
+		{"STS-B", "dev.tsv", stsbHeader + tsvRow("0", "g", "f", "y", "o", "s1", "s2", "A", "B", "5.000"), "STS-B dev: 10 columns, scores, GLUE's header row"},
+		{"RTE", "dev.tsv", "index\tsentence1\tsentence2\tlabel\n0\tA\tB\tnot_entailment\n1\tA\tB\tentailment\n", "RTE dev: 4 columns, labels entailment/not_entailment, GLUE's header row"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			d, err := Detect([]byte(c.data), c.file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := d.Task.Title + " " + d.Split + ": " + d.Reason; got != c.want {
+				t.Errorf("Detect = %q, want %q", got, c.want)
+			}
+		})
+	}
+}

@@ -120,18 +120,22 @@ func readTagged(req *protocol.LoadDatasetRequest) (*dataFile, error) {
 // readGLUE reads a GLUE file as the chosen task, or as the task it looks like.
 func readGLUE(req *protocol.LoadDatasetRequest) (*dataFile, error) {
 	var task *glue.Task
-	split := "dev"
+	split, why := "dev", ""
 	var err error
 	if req.Task != "" {
 		if task, err = glue.LookupTask(req.Task); err != nil {
 			return nil, err
 		}
 		// A chosen task still reads an unlabelled file as a test file.
-		if detected, s, err := glue.DetectTask(req.Bytes, req.Name); err == nil && detected == task {
-			split = s
+		if d, err := glue.Detect(req.Bytes, req.Name); err == nil && d.Task == task {
+			split = d.Split
 		}
-	} else if task, split, err = glue.DetectTask(req.Bytes, req.Name); err != nil {
-		return nil, closestFit(req, err)
+	} else {
+		d, err := glue.Detect(req.Bytes, req.Name)
+		if err != nil {
+			return nil, closestFit(req, err)
+		}
+		task, split, why = d.Task, d.Split, d.Reason
 	}
 	examples, err := glue.ReadTSV(bytes.NewReader(req.Bytes), task, split)
 	if err != nil {
@@ -141,7 +145,7 @@ func readGLUE(req *protocol.LoadDatasetRequest) (*dataFile, error) {
 		return nil, fmt.Errorf("%s has no %s examples", req.Name, task.Title)
 	}
 	d := &dataFile{task: task, examples: examples, info: protocol.DatasetInfo{
-		Name: req.Name, Task: task.Name, TaskTitle: task.Title, Detected: req.Task == "", Split: split,
+		Name: req.Name, Task: task.Name, TaskTitle: task.Title, Detected: req.Task == "", Reason: why, Split: split,
 		Count: len(examples), Labels: task.Labels, Metric: task.Metric,
 	}}
 	for _, e := range examples[:min(previewRows, len(examples))] {

@@ -1,9 +1,13 @@
 package lab
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 
 	"bertology/core/checkpoint"
 	"bertology/core/f64"
@@ -70,4 +74,60 @@ func (l *Lab) ExportNpy(_ context.Context, req *protocol.ExportNpyRequest, _ Rep
 		return nil, err
 	}
 	return &protocol.ExportedFiles{Files: map[string][]byte{name: b.Bytes()}}, nil
+}
+
+// ExportZip puts what the session computed in one zip file, built with archive/zip: the model's files
+// (ExportModel), the .npy files (ExportNpy) and report.json (protocol.ExportReport).
+func (l *Lab) ExportZip(ctx context.Context, req *protocol.ExportZipRequest, report Reporter) (*protocol.ExportedFiles, error) {
+	modelFiles, err := l.ExportModel(ctx, &protocol.ExportModelRequest{DType: req.DType}, report)
+	if err != nil {
+		return nil, err
+	}
+	session, err := l.Session(ctx, nil, report)
+	if err != nil {
+		return nil, err
+	}
+	rep := protocol.ExportReport{Session: *session}
+	files := map[string][]byte{}
+	for name, data := range modelFiles.Files {
+		files["model/"+name] = data
+	}
+	if imp := l.work.importance; imp != nil {
+		rep.Importance, rep.Entropy = f64.ToFloat32(imp.Importance), f64.ToFloat32(imp.Entropy)
+		if rep.Evaluation, err = l.work.eval.evaluationOf(imp); err != nil {
+			return nil, err
+		}
+		for _, what := range []string{"importance", "entropy", "mask"} {
+			npyFiles, err := l.ExportNpy(ctx, &protocol.ExportNpyRequest{What: what, HeadMask: req.HeadMask}, report)
+			if what == "mask" && err != nil && len(req.HeadMask) == 0 && l.work.finalMask == nil {
+				continue // no mask to save
+			}
+			if err != nil {
+				return nil, err
+			}
+			maps.Copy(files, npyFiles.Files)
+		}
+		rep.HeadMask = req.HeadMask
+		if len(rep.HeadMask) == 0 {
+			rep.HeadMask = l.work.finalMask
+		}
+	}
+	if files["report.json"], err = json.MarshalIndent(protocol.Encode(&rep), "", "\t"); err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	zw := zip.NewWriter(&b)
+	for _, name := range slices.Sorted(maps.Keys(files)) {
+		w, err := zw.Create(name)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := w.Write(files[name]); err != nil {
+			return nil, err
+		}
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return &protocol.ExportedFiles{Files: map[string][]byte{protocol.ExportZipName: b.Bytes()}}, nil
 }

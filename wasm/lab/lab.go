@@ -81,6 +81,7 @@ var handlers = map[string]handler{
 	protocol.OpRestoreModel: handle((*Lab).RestoreModel),
 	protocol.OpExportModel:  handle((*Lab).ExportModel),
 	protocol.OpExportNpy:    handle((*Lab).ExportNpy),
+	protocol.OpExportZip:    handle((*Lab).ExportZip),
 	protocol.OpSession:      handle((*Lab).Session),
 
 	protocol.OpHiddenStates: handle((*Lab).HiddenStates),

@@ -1,13 +1,16 @@
 package lab
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"math"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -95,6 +98,9 @@ func loadSST2(t *testing.T) *Lab {
 	}
 	if len(info.Preview) != previewRows || info.Preview[0] != (protocol.DatasetRow{TextA: "the quick brown fox", Label: "1"}) {
 		t.Errorf("preview %+v", info.Preview)
+	}
+	if want := "2 columns, labels 0/1, GLUE's header row, named in the file name"; info.Reason != want {
+		t.Errorf("reason %q, want %q", info.Reason, want)
 	}
 	return l
 }
@@ -548,4 +554,66 @@ func ones(n int) []float32 {
 		m[i] = 1
 	}
 	return m
+}
+
+// TestExportZip exports the session after importance and a masking loop: the zip holds the model's
+// directory, the three .npy files of run_bertology.py and report.json, each as the other ops give it.
+func TestExportZip(t *testing.T) {
+	l := loadSST2(t)
+	imp := call[protocol.ImportanceResult](t, l, protocol.OpImportance, &protocol.ImportanceRequest{BatchSize: 3})
+	masking := call[protocol.MaskingResult](t, l, protocol.OpMaskingLoop, &protocol.MaskingLoopRequest{Threshold: 0.9, Amount: 0.25})
+	out := call[protocol.ExportedFiles](t, l, protocol.OpExportZip, &protocol.ExportZipRequest{})
+	zr, err := zip.NewReader(bytes.NewReader(out.Files[protocol.ExportZipName]), int64(len(out.Files[protocol.ExportZipName])))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string][]byte{}
+	var names []string
+	for _, f := range zr.File {
+		rc, err := f.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got[f.Name], err = io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		names = append(names, f.Name)
+	}
+	want := []string{"attn_entropy.npy", "head_importance.npy", "head_mask.npy"}
+	model := call[protocol.ExportedFiles](t, l, protocol.OpExportModel, &protocol.ExportModelRequest{})
+	for name, data := range model.Files {
+		want = append(want, "model/"+name)
+		if !bytes.Equal(got["model/"+name], data) {
+			t.Errorf("model/%s differs from exportModel's", name)
+		}
+	}
+	want = append(want, "report.json")
+	slices.Sort(want)
+	if !slices.Equal(names, want) {
+		t.Fatalf("entries %v, want %v", names, want)
+	}
+	for name, values := range map[string][]float32{"head_importance.npy": imp.Importance, "attn_entropy.npy": imp.Entropy, "head_mask.npy": masking.FinalMask} {
+		shape, data, err := npy.Read(bytes.NewReader(got[name]))
+		if err != nil || !equalInts(shape, []int{3, 4}) || !equalFloats(data, values) {
+			t.Errorf("%s: shape %v, data %v, want %v (%v)", name, shape, data, values, err)
+		}
+	}
+	var rep struct {
+		Session struct {
+			Model   struct{ Layers int }
+			Dataset struct{ Name string }
+		}
+		Importance []float32
+		HeadMask   []float32
+		Evaluation struct{ Metric string }
+	}
+	if err := json.Unmarshal(got["report.json"], &rep); err != nil {
+		t.Fatal(err)
+	}
+	if rep.Session.Model.Layers != 3 || rep.Session.Dataset.Name != "SST-2/dev.tsv" || !equalFloats(rep.Importance, imp.Importance) ||
+		!equalFloats(rep.HeadMask, masking.FinalMask) || rep.Evaluation.Metric != "acc" {
+		t.Errorf("report.json %s", got["report.json"])
+	}
 }

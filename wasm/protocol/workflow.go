@@ -16,6 +16,7 @@ const (
 	OpRestoreModel = "restoreModel" // no fields → ModelInfo of the model as it was before pruning
 	OpExportModel  = "exportModel"  // ExportModelRequest → ExportedFiles
 	OpExportNpy    = "exportNpy"    // ExportNpyRequest → ExportedFiles
+	OpExportZip    = "exportZip"    // ExportZipRequest → ExportedFiles
 )
 
 // LoadDatasetRequest carries a data file: a GLUE-style TSV file, plain text, one example a line, or a
@@ -36,6 +37,7 @@ type DatasetInfo struct {
 	Task      string       `js:"task"`      // the GLUE task's name ("sst-2", ...), "lm" for plain text, "ner" for tagged words
 	TaskTitle string       `js:"taskTitle"` // as GLUE writes it ("SST-2"), "plain text" or "tagged words"
 	Detected  bool         `js:"detected"`  // the task was detected, not chosen
+	Reason    string       `js:"reason"`    // why a GLUE task was detected ("2 columns, labels 0/1, no header")
 	Split     string       `js:"split"`     // "train", "dev" or "test" (unlabelled); empty for plain text and tagged words
 	Count     int          `js:"count"`     // examples, lines of text, or sentences of tagged words
 	Labels    []string     `js:"labels"`    // the task's labels, or the tags the file uses; empty for regression and plain text
@@ -164,6 +166,27 @@ type ExportModelRequest struct {
 type ExportNpyRequest struct {
 	What     string    `js:"what"`
 	HeadMask []float32 `js:"headMask"`
+}
+
+// ExportZipRequest asks for everything the session computed as one zip file (ExportZipName): the loaded
+// (possibly pruned) model's directory under model/, head_importance.npy, attn_entropy.npy and
+// head_mask.npy when importance has run, and report.json (ExportReport).
+type ExportZipRequest struct {
+	DType    string    `js:"dtype"`    // the model's weights' type, as ExportModelRequest's
+	HeadMask []float32 `js:"headMask"` // the mask to save, as ExportNpyRequest's
+}
+
+// ExportZipName is the name of exportZip's one file.
+const ExportZipName = "bertology-session.zip"
+
+// ExportReport is report.json in exportZip's file: the session as the lab describes it, and what
+// importance found.
+type ExportReport struct {
+	Session    Session     `js:"session"`
+	Importance []float32   `js:"importance"` // layers × heads, row-major, as head_importance.npy
+	Entropy    []float32   `js:"entropy"`
+	Evaluation *Evaluation `js:"evaluation"` // with every head, as importance scored it
+	HeadMask   []float32   `js:"headMask"`
 }
 
 // ExportedFiles are files by name.
