@@ -17,6 +17,27 @@ log() { printf '\n== %s\n' "$*"; }
 DEFAULT_MODEL=public/models/bert-tiny-sst2
 DEFAULT_MODEL_FILES="config.json model.safetensors vocab.txt"
 
+# stories260K (llama2.c's tinyllamas, MIT) is third-party data: it is never committed; build_site copies
+# its checkpoint and tokenizer from ../shared into public/models/stories260K/, beside its committed card.
+STORIES_SRC=../shared/data/models/stories260K
+STORIES_FILES="stories260K.bin tok512.bin"
+
+# bundle_stories260K copies stories260K into public/models/stories260K/ with its files.json, or says why
+# the site goes without it.
+bundle_stories260K() {
+	local dst=public/models/stories260K f list=""
+	rm -f "$dst/files.json" "$dst/stories260K.bin" "$dst/tok512.bin"
+	if [ ! -f "$STORIES_SRC/stories260K.bin" ] || [ ! -f "$STORIES_SRC/tok512.bin" ]; then
+		printf 'stories260K: %s/{stories260K.bin,tok512.bin} not found: the site is built without stories260K (its card only)\n' "$STORIES_SRC"
+		return 0
+	fi
+	for f in $STORIES_FILES; do
+		cp "$STORIES_SRC/$f" "$dst/"
+		list="$list${list:+, }\"$f\""
+	done
+	printf '[%s]\n' "$list" >"$dst/files.json"
+}
+
 # generate_ui writes the Go code of the Vugu components (ui/*_gen.go, build output, not committed).
 generate_ui() {
 	go tool vugugen -s -skip-go-mod -skip-main ./ui
@@ -60,6 +81,7 @@ build_site() {
 		list="$list${list:+, }\"$f\""
 	done
 	printf '[%s]\n' "$list" >public/models/default/files.json
+	bundle_stories260K
 	# NAME.wasm.gz and NAME.wasm.br, which ./build.sh serve sends to browsers that accept them
 	for f in public/ui.wasm public/bertology.wasm; do
 		printf '%-26s %9d bytes\n' "$f" "$(wc -c <"$f")"

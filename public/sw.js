@@ -1,4 +1,5 @@
-// sw.js is bertology's service worker: it keeps a copy of the site and of the default model, so that the
+// sw.js is bertology's service worker: it keeps a copy of the site and of its bundled models (the default
+// model, and stories260K when the build had it), so that the
 // page works offline after one visit. Requests go to the network first, so a rebuilt site shows at once,
 // and every good answer refreshes the copy (a model of the site opened by its URL is kept too); when the
 // network fails the copy answers. Requests to other origins (a model URL the user typed, a Hub) are left
@@ -8,18 +9,24 @@
 
 const cacheName = "bertology";
 const site = ["./", "index.html", "style.css", "main.js", "worker.js", "wasm_exec.js", "goprogram.js", "kernels.js", "shards.js", "kept.js", "ui.wasm", "bertology.wasm",
-	"kernels-simd.wasm", "kernels-relaxed.wasm"];
-const defaultModel = "models/default/";
+	"kernels-simd.wasm", "kernels-relaxed.wasm", "models/index.json"];
+// bundled are the model directories kept for offline use; each has the files.json build.sh writes, and
+// one whose files.json is missing (stories260K when ../shared was absent at build time) is skipped.
+const bundled = ["models/default/", "models/stories260K/"];
 
 self.addEventListener("install", event => {
 	event.waitUntil((async () => {
 		const cache = await caches.open(cacheName);
 		await cache.addAll(site);
-		// files.json lists the default model's files (build.sh writes it).
-		const list = await fetch(defaultModel + "files.json");
-		await cache.put(defaultModel + "files.json", list.clone());
-		const files = await list.json();
-		await cache.addAll(files.map(f => defaultModel + f));
+		for (const dir of bundled) {
+			const list = await fetch(dir + "files.json");
+			if (!list.ok && dir !== bundled[0]) {
+				continue;
+			}
+			await cache.put(dir + "files.json", list.clone());
+			const files = await list.json();
+			await cache.addAll(files.map(f => dir + f));
+		}
 		await self.skipWaiting();
 	})());
 });
