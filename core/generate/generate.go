@@ -50,13 +50,13 @@ const (
 // decoded as the tokenizer decodes with special tokens skipped, and why it stopped (StopID: the token
 // that stopped it, -1 when none did).
 type Result struct {
-	PromptIDs []int     `json:"prompt_ids"`
-	IDs       []int     `json:"generated_ids"`
-	Tokens    []string  `json:"tokens"`
-	Probs     []float32 `json:"probs"`
-	Text      string    `json:"text"`
-	Stop      Stop      `json:"stop"`
-	StopID    int       `json:"stop_id"`
+	PromptIDs []int     `js:"promptIds" json:"prompt_ids"`
+	IDs       []int     `js:"generatedIds" json:"generated_ids"`
+	Tokens    []string  `js:"tokens" json:"tokens"`
+	Probs     []float32 `js:"probs" json:"probs"`
+	Text      string    `js:"text" json:"text"`
+	Stop      Stop      `js:"stop" json:"stop"`
+	StopID    int       `js:"stopId" json:"stop_id"`
 }
 
 // Encode returns the prompt's ids as tok encodes text; an empty encoding (GPT-2's tokenizer adds no
@@ -82,21 +82,24 @@ func Encode(tok tokenizer.Tokenizer, text string) ([]int, error) {
 // with ctx's error when ctx is cancelled. Tokens are decoded by tok, and its BOS and EOS tokens stop
 // generation (run.c stops at BOS; Hugging Face at EOS).
 func Generate(ctx context.Context, m *model.Model, tok tokenizer.Tokenizer, prompt []int, opt Options, report progress.Func) (*Result, error) {
+	if m.Head() != model.CausalLM {
+		return nil, fmt.Errorf("generating text needs a causal language model (GPT-2, OpenAI GPT, Llama); this model has a %s head", m.Head())
+	}
 	if len(prompt) == 0 {
-		return nil, fmt.Errorf("generate: the prompt has no tokens")
+		return nil, fmt.Errorf("the prompt has no tokens")
 	}
 	if opt.MaxNewTokens < 0 {
-		return nil, fmt.Errorf("generate: max new tokens %d is negative", opt.MaxNewTokens)
+		return nil, fmt.Errorf("max new tokens %d is negative", opt.MaxNewTokens)
 	}
 	if opt.Temperature < 0 {
-		return nil, fmt.Errorf("generate: temperature %v is negative", opt.Temperature)
+		return nil, fmt.Errorf("temperature %v is negative", opt.Temperature)
 	}
 	if opt.TopP < 0 || opt.TopP > 1 {
-		return nil, fmt.Errorf("generate: top-p %v is outside [0, 1]", opt.TopP)
+		return nil, fmt.Errorf("top-p %v is outside [0, 1]", opt.TopP)
 	}
 	maxPos := m.Config().MaxPositions
 	if len(prompt) > maxPos {
-		return nil, fmt.Errorf("generate: the prompt has %d tokens, the model %d positions", len(prompt), maxPos)
+		return nil, fmt.Errorf("the prompt has %d tokens, the model %d positions", len(prompt), maxPos)
 	}
 	seed := opt.Seed
 	if seed == 0 {
@@ -116,7 +119,7 @@ func Generate(ctx context.Context, m *model.Model, tok tokenizer.Tokenizer, prom
 		}
 		logits, err := m.NextTokenLogits(seq)
 		if err != nil {
-			return nil, fmt.Errorf("generate: step %d: %w", step+1, err)
+			return nil, fmt.Errorf("step %d: %w", step+1, err)
 		}
 		id, p := s.Sample(logits)
 		report.Send(progress.Report{Phase: "generate", Done: step + 1, Total: opt.MaxNewTokens})
