@@ -55,8 +55,14 @@ type Result struct {
 	Tokens    []string  `js:"tokens" json:"tokens"`
 	Probs     []float32 `js:"probs" json:"probs"`
 	Text      string    `js:"text" json:"text"`
-	Stop      Stop      `js:"stop" json:"stop"`
-	StopID    int       `js:"stopId" json:"stop_id"`
+	// PromptText is the prompt decoded as Text is.
+	PromptText string `js:"promptText" json:"prompt_text"`
+	// Prefixes[i] is the text of the prompt and the generated tokens up to IDs[i], decoded as Text is:
+	// where each token's text starts and ends in Text (a byte token can make one prefix no prefix of
+	// the next).
+	Prefixes []string `js:"prefixes" json:"prefixes"`
+	Stop     Stop     `js:"stop" json:"stop"`
+	StopID   int      `js:"stopId" json:"stop_id"`
 }
 
 // Encode returns the prompt's ids as tok encodes text; an empty encoding (GPT-2's tokenizer adds no
@@ -135,7 +141,10 @@ func Generate(ctx context.Context, m *model.Model, tok tokenizer.Tokenizer, prom
 		res.Tokens = append(res.Tokens, tok.Token(id))
 		res.Probs = append(res.Probs, p)
 	}
-	res.Text = Decode(tok, seq)
+	res.Text, res.PromptText = Decode(tok, seq), Decode(tok, prompt)
+	for i := range res.IDs {
+		res.Prefixes = append(res.Prefixes, Decode(tok, seq[:len(prompt)+i+1]))
+	}
 	return res, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"slices"
+	"strings"
 	"testing"
 
 	"bertology/core/checkpoint"
@@ -90,6 +91,9 @@ func TestGreedyStories260K(t *testing.T) {
 				}
 				if res.Stop != StopMaxNewTokens || steps != len(res.IDs) || len(res.Tokens) != len(res.IDs) || len(res.Probs) != len(res.IDs) {
 					t.Errorf("%s: stop %s after %d steps, %d ids, %d tokens, %d probabilities", run, res.Stop, steps, len(res.IDs), len(res.Tokens), len(res.Probs))
+				}
+				if res.Prefixes[len(res.Prefixes)-1] != res.Text || !strings.HasPrefix(res.Text, res.Prefixes[0]) || !strings.HasPrefix(res.Prefixes[0], "Once") {
+					t.Errorf("%s: prefixes %q … %q", run, res.Prefixes[0], res.Prefixes[len(res.Prefixes)-1])
 				}
 				for i, p := range res.Probs {
 					if !(p > 0 && p <= 1) {
