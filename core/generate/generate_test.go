@@ -171,3 +171,39 @@ func TestSampledReproducible(t *testing.T) {
 		}
 	}
 }
+
+// TestSampledStories260K samples from stories260K's .bin with run.c's settings and seeds and expects
+// run.c's ids (sampled_run_c.json): the same generator, the same sampler, logits within 2e-5 of run.c's.
+func TestSampledStories260K(t *testing.T) {
+	var g struct {
+		Runs []struct {
+			Temperature float32 `json:"temperature"`
+			TopP        float32 `json:"top_p"`
+			Seed        uint64  `json:"seed"`
+			Steps       int     `json:"steps"`
+			RunCIDs     []int   `json:"run_c_ids"`
+		} `json:"runs"`
+	}
+	golden.Decode(t, golden.Path(t, "stories260K", "sampled_run_c.json"), &g)
+	for name, dir := range map[string]func(t *testing.T) string{
+		"hf":      func(t *testing.T) string { return golden.Path(t, "stories260K", "hf") },
+		"llama2c": func(t *testing.T) string { return golden.SharedPath(t, "data", "models", "stories260K") },
+	} {
+		t.Run(name, func(t *testing.T) {
+			m, tok := load(t, dir(t))
+			for _, r := range g.Runs {
+				res, err := Generate(context.Background(), m, tok, []int{1}, Options{MaxNewTokens: r.Steps, Temperature: r.Temperature, TopP: r.TopP, Seed: r.Seed}, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got := append([]int{1}, res.IDs...)
+				if !slices.Equal(got, r.RunCIDs) {
+					t.Errorf("-t %v -p %v -s %d: ids\n got %v\nwant %v", r.Temperature, r.TopP, r.Seed, got, r.RunCIDs)
+				}
+				if wantBOS := len(r.RunCIDs) < r.Steps+1; wantBOS != (res.Stop == StopBOS) {
+					t.Errorf("-t %v -p %v -s %d: stop %s after %d tokens", r.Temperature, r.TopP, r.Seed, res.Stop, len(res.IDs))
+				}
+			}
+		})
+	}
+}
