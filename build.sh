@@ -17,6 +17,25 @@ log() { printf '\n== %s\n' "$*"; }
 DEFAULT_MODEL=public/models/bert-tiny-sst2
 DEFAULT_MODEL_FILES="config.json model.safetensors vocab.txt"
 
+# stories260K (llama2.c's tinyllamas, MIT) is third-party data: it is never committed; build_site copies
+# its checkpoint and tokenizer from ../shared into public/models/stories260K/, beside its committed card.
+STORIES_SRC=../shared/data/models/stories260K
+STORIES_FILES="stories260K.bin tok512.bin"
+
+# bundle_stories260K copies stories260K into public/models/stories260K/ (build_site then lists its files), or
+# says why the site goes without it.
+bundle_stories260K() {
+	local dst=public/models/stories260K f
+	rm -f "$dst/files.json" "$dst/stories260K.bin" "$dst/tok512.bin"
+	if [ ! -f "$STORIES_SRC/stories260K.bin" ] || [ ! -f "$STORIES_SRC/tok512.bin" ]; then
+		printf 'stories260K: %s/{stories260K.bin,tok512.bin} not found: the site is built without stories260K (its card only)\n' "$STORIES_SRC"
+		return 0
+	fi
+	for f in $STORIES_FILES; do
+		cp "$STORIES_SRC/$f" "$dst/"
+	done
+}
+
 # generate_ui writes the Go code of the Vugu components (ui/*_gen.go, build output, not committed).
 generate_ui() {
 	go tool vugugen -s -skip-go-mod -skip-main ./ui
@@ -60,6 +79,7 @@ build_site() {
 		list="$list${list:+, }\"$f\""
 	done
 	printf '[%s]\n' "$list" >public/models/default/files.json
+	bundle_stories260K
 	# each bundled model's files.json (public/models/index.json lists the models), its files but the card
 	local dir
 	for dir in public/models/*/; do
@@ -70,6 +90,7 @@ build_site() {
 			case "$f" in files.json | README.md) continue ;; esac
 			list="$list${list:+, }\"$f\""
 		done
+		[ -n "$list" ] || continue # a card only (stories260K without ../shared)
 		printf '[%s]\n' "$list" >"${dir}files.json"
 	done
 	# NAME.wasm.gz and NAME.wasm.br, which ./build.sh serve sends to browsers that accept them

@@ -1,4 +1,5 @@
-// sw.js is bertology's service worker: it keeps a copy of the site and of the default model, so that the
+// sw.js is bertology's service worker: it keeps a copy of the site and of its bundled models (the default
+// model, and stories260K when the build had it), so that the
 // page works offline after one visit. Requests go to the network first, so a rebuilt site shows at once,
 // and every good answer refreshes the copy (a model of the site opened by its URL is kept too); when the
 // network fails the copy answers. Requests to other origins (a model URL the user typed, a Hub) are left
@@ -23,6 +24,9 @@ self.addEventListener("install", event => {
 		const dirs = [defaultModel, ...(await index.json()).models.map(m => m.path)];
 		for (const dir of dirs) {
 			const list = await fetch(dir + "files.json");
+			if (!list.ok && dir !== defaultModel) {
+				continue; // a card only: stories260K when ../shared was absent at build time
+			}
 			await cache.put(dir + "files.json", list.clone());
 			const files = await list.json();
 			await cache.addAll(files.map(f => dir + f));

@@ -25,6 +25,7 @@ var analyses = []struct{ name, label string }{
 	{"probe", "Probes"},
 	{"attnstats", "Attention statistics"},
 	{"induction", "Induction heads"},
+	{"generate", "Generate"},
 }
 
 // input is the input panel as the analyses of one input see it: the sentence they analyse. Root is
@@ -101,8 +102,11 @@ func (c *Root) currentAnalysis() string {
 // analysisUnavailable says why the model loaded cannot have the named analysis, whose tab is then
 // disabled; "" when it can.
 func (c *Root) analysisUnavailable(name string) string {
-	if name == "induction" {
+	switch name {
+	case "induction":
 		return c.induction.unavailable()
+	case "generate":
+		return c.generate.unavailable()
 	}
 	return ""
 }

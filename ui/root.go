@@ -67,6 +67,7 @@ type Root struct {
 	probe     *Probe
 	attnStats *AttnStats
 	induction *Induction
+	generate  *GeneratePanel
 	analysis  string
 
 	// run_bertology.py's workflow: its panels, and the mask they share with the input panel.
@@ -174,6 +175,7 @@ func (c *Root) startPanels() {
 	c.probe = &Probe{analysisPanel: analysisPanel[protocol.ProbeResult]{Page: analyses}, Files: c, Data: c.data, Tabs: c}
 	c.attnStats = &AttnStats{analysisPanel: analysisPanel[protocol.AttnStatsResult]{Page: analyses}, Files: c, Data: c.data, Tabs: c}
 	c.induction = &Induction{analysisPanel: analysisPanel[protocol.InductionResult]{Page: analyses}, Files: c, Tabs: c}
+	c.generate = &GeneratePanel{analysisPanel: analysisPanel[protocol.GenerateResult]{Page: analyses}, Input: c, Tabs: c, clicked: -1}
 }
 
 // modelLoaded follows a model the lab loaded, from where source says, on the job's goroutine: what

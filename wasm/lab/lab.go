@@ -90,6 +90,7 @@ var handlers = map[string]handler{
 	protocol.OpRollout:      handle((*Lab).Rollout),
 	protocol.OpLens:         handle((*Lab).Lens),
 	protocol.OpInduction:    handle((*Lab).Induction),
+	protocol.OpGenerate:     handle((*Lab).Generate),
 }
 
 // Knows reports whether op names an operation of the lab.
