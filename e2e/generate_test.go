@@ -19,7 +19,7 @@ import (
 // bundledStories is the URL path of stories260K, which build.sh copies into the site from ../shared.
 const bundledStories = "/models/stories260K/"
 
-// TestGenerate opens stories260K by its URL, generates 20 tokens greedily from "Once upon a time" in the
+// TestGenerate opens stories260K from the model picker, generates 20 tokens greedily from "Once upon a time" in the
 // Generate tab (the text a prefix of run.c's greedy story), clicks a generated token (the head view
 // draws the text up to it), finds its induction heads, at 1280 and 768 pixels; at 1280 it then reloads
 // offline and opens stories260K again from the service worker's copy. Pictures:
@@ -53,12 +53,14 @@ func generateAt(t *testing.T, width int64, story string) {
 	if !tab.Disabled || !strings.Contains(tab.Title, "causal language models") {
 		t.Errorf("BERT: the generate tab is disabled %v, titled %q; want disabled with the reason", tab.Disabled, tab.Title)
 	}
-	u := s.URL + bundledStories
+	const source = "stories260K (llama2.c, TinyStories)" // its name in models/index.json
 	open := func(what string) {
-		b.run(t, "loading stories260K by its URL"+what, setURL(u), chromedp.Click("#load-url"))
-		b.waitFor(t, "stories260K loads"+what, fmt.Sprintf(`(document.querySelector("#model-source") || {}).textContent == %q && `+idle, u), pageState, 60*time.Second)
+		t.Helper()
+		choose(t, b, "#model-picker", "bundled:stories260K")
+		b.run(t, "opening stories260K from the picker"+what, chromedp.Click("#open-picked"))
+		b.waitFor(t, "stories260K loads"+what, fmt.Sprintf(`(document.querySelector("#model-source") || {}).textContent == %q && `+idle, source), pageState, 60*time.Second)
 		if b.count(t, "#error") != 0 {
-			t.Fatalf("an error shows: %q", b.text(t, "#error"))
+			t.Fatalf("an error shows: %q", b.errorShown(t))
 		}
 	}
 	open("")
@@ -92,7 +94,8 @@ func generateAt(t *testing.T, width int64, story string) {
 	b.run(t, "cutting the network", network.EmulateNetworkConditions(true, 0, -1, -1))
 	s.cut()
 	b.run(t, "reloading offline", chromedp.Navigate(s.URL+"/"))
-	b.waitFor(t, "the default model loads offline", `(document.querySelector("#model-source") || {}).textContent == "default model" && `+idle, pageState, 60*time.Second)
+	// The saved session brings stories260K back, offline; it opens again from the picker.
+	b.waitFor(t, "stories260K comes back offline", fmt.Sprintf(`(document.querySelector("#model-source") || {}).textContent == %q && `+idle, source), pageState, 60*time.Second)
 	open(" offline")
 	click(t, b, "#tab-generate", "#generate-run")
 	b.waitFor(t, "tokens are generated offline", `document.querySelectorAll("#generate-text .token.generated").length == 64 && `+idle, pageState, 60*time.Second)
