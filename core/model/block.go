@@ -35,6 +35,7 @@ type layerActs struct {
 	// buffer from the first residual sum on (and a post-LN block's first LayerNorm statistics) then holds
 	// R = len(rows) rows, in rows' order, and so does out.
 	rows       []int
+	hook       *Hook     // the pass's hook, told of the heads' outputs; nil for none
 	xRows      []float32 // [R, D] those rows of x
 	mergedRows []float32 // [R, A] those rows of merged
 }
@@ -101,6 +102,7 @@ func (m *Model) blockForward(a *layerActs, blk *block, l int, x []float32, sh sh
 	if m.preLN() {
 		blk.ln1.forward(m.k, a.ln1, a.ln1Mean, a.ln1Rstd, x, n, d, eps)
 		m.attention(a, blk, l, a.ln1, sh, mask, headMask)
+		a.hook.heads(l, a.merged)
 		merged, res := a.afterAttention(x, d, blk.attnOut.in)
 		blk.attnOut.forward(m.k, a.attnRes, merged, r)
 		addInPlace(a.attnRes, res)
@@ -110,6 +112,7 @@ func (m *Model) blockForward(a *layerActs, blk *block, l int, x []float32, sh sh
 		return
 	}
 	m.attention(a, blk, l, x, sh, mask, headMask)
+	a.hook.heads(l, a.merged)
 	merged, res := a.afterAttention(x, d, blk.attnOut.in)
 	blk.attnOut.forward(m.k, a.attnRes, merged, r)
 	addInPlace(a.attnRes, res)

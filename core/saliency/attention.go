@@ -1,0 +1,68 @@
+package saliency
+
+import (
+	"fmt"
+
+	"bertology/core/model"
+	"bertology/core/progress"
+)
+
+// Attention is the attention attribution of every head (Hao et al. 2021), summed over the query and key
+// positions: Σ_ij A_ij ∫₀¹ ∂f(αA)/∂A_ij dα for head h of layer l, the layer's attention alone scaled by
+// α, the others left as they are. Scaling head h's attention is its head-mask entry, so the sum over
+// positions is the integral of f's derivative with respect to that entry.
+type Attention struct {
+	Layers, Heads int
+	Logit         float64        // f(x)
+	Scores        []float64      // [layers*heads] each head's attribution; pruned heads 0
+	Completeness  []Completeness // [layers] Σ_h Scores vs f(x) − f(layer l's attention zeroed)
+	Steps         int
+}
+
+// AttentionAttribution computes the attention attribution of every head of m for b and target t, with
+// a Riemann sum over steps midpoints α = (k+½)/steps per layer. It tells p after each layer.
+func AttentionAttribution(m *model.Model, b *model.Batch, t Target, steps int, p progress.Func) (*Attention, error) {
+	if steps < 1 {
+		return nil, fmt.Errorf("attention attribution needs at least one step, got %d", steps)
+	}
+	e, err := newExplained(m, b, t)
+	if err != nil {
+		return nil, err
+	}
+	layers, heads := m.Shape()
+	res := &Attention{Layers: layers, Heads: heads, Scores: make([]float64, layers*heads), Steps: steps}
+	if res.Logit, err = e.f(model.Options{}); err != nil {
+		return nil, err
+	}
+	mask := make([]float32, layers*heads)
+	for l := range layers {
+		for i := range mask {
+			mask[i] = 1
+		}
+		layer := mask[l*heads : (l+1)*heads]
+		clear(layer)
+		zeroed, err := e.f(model.Options{HeadMask: mask})
+		if err != nil {
+			return nil, err
+		}
+		var sum float64
+		for k := range steps {
+			alpha := float32((float64(k) + 0.5) / float64(steps))
+			for h := range layer {
+				layer[h] = alpha
+			}
+			_, g, err := e.grad(model.Options{HeadMask: mask}, model.GradOptions{HeadMask: true})
+			if err != nil {
+				return nil, err
+			}
+			for h := range heads {
+				v := float64(g.HeadMask[l*heads+h]) / float64(steps)
+				res.Scores[l*heads+h] += v
+				sum += v
+			}
+		}
+		res.Completeness = append(res.Completeness, completeness(sum, res.Logit-zeroed))
+		p.Send(progress.Report{Done: l + 1, Total: layers})
+	}
+	return res, nil
+}
