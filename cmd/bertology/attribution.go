@@ -1,0 +1,241 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"bertology/core/checkpoint"
+	"bertology/core/f64"
+	"bertology/core/model"
+	"bertology/core/patching"
+	"bertology/core/saliency"
+	"bertology/core/tokenizer"
+)
+
+const (
+	saliencySummary = "token saliency (gradients, integrated gradients) or per-head attention attribution of one logit"
+	patchSummary    = "activation patching: the residual stream and each head's output copied from a clean into a corrupted input"
+)
+
+func init() {
+	register(&command{name: "saliency", summary: saliencySummary, run: runSaliency})
+	register(&command{name: "patch", summary: patchSummary, run: runPatch})
+}
+
+// sentenceBatch is the batch of one encoded sentence; BERT's token types, zeros for other models.
+func sentenceBatch(m *model.Model, enc tokenizer.Encoding) *model.Batch {
+	b := &model.Batch{Size: 1, SeqLen: len(enc.IDs), InputIDs: enc.IDs}
+	if m.Config().ModelType == checkpoint.BERT && enc.TypeIDs != nil {
+		b.TokenTypeIDs = enc.TypeIDs
+	}
+	return b
+}
+
+// classOrToken reads a class (its index or id2label name) of a classifier, or a token of a language
+// model's vocabulary.
+func classOrToken(m *model.Model, tok tokenizer.Tokenizer, s string) (int, error) {
+	s = strings.TrimSpace(s)
+	if m.Head() == model.SequenceClassification {
+		for id, name := range m.Config().ID2Label {
+			if strings.EqualFold(name, s) {
+				return id, nil
+			}
+		}
+		c, err := strconv.Atoi(s)
+		if err != nil || c < 0 || c >= m.Config().NumLabels {
+			return 0, fmt.Errorf("class %q: want a label name or a number below %d", s, m.Config().NumLabels)
+		}
+		return c, nil
+	}
+	if id, ok := tok.TokenID(s); ok {
+		return id, nil
+	}
+	return 0, fmt.Errorf("token %q is not in the vocabulary", s)
+}
+
+// saliencyOut is the saliency command's JSON.
+type saliencyOut struct {
+	Method       string                  `json:"method"`
+	Tokens       []string                `json:"tokens"`
+	Target       int                     `json:"target"`
+	TargetName   string                  `json:"target_name"`
+	Logit        float64                 `json:"logit"`
+	Scores       []float64               `json:"scores,omitempty"` // per token, or [layers*heads] for attention
+	Layers       int                     `json:"layers,omitempty"`
+	Heads        int                     `json:"heads,omitempty"`
+	Steps        int                     `json:"steps,omitempty"`
+	Baseline     string                  `json:"baseline,omitempty"`
+	Completeness []saliency.Completeness `json:"completeness,omitempty"`
+}
+
+func runSaliency(args []string) error {
+	fs := newFlagSet("saliency", saliencySummary)
+	var src modelSource
+	fs.StringVar(&src.nameOrPath, "model", "", "model directory of a sequence classifier or language model, or a Hub model id (required)")
+	hubFlags(fs, &src.revision, &src.cacheDir)
+	text := fs.String("text", "", "the text (required)")
+	pair := fs.String("pair", "", "optional second text of a pair")
+	target := fs.String("target", "", "the class (number or label) or next token explained; default the predicted one")
+	method := fs.String("method", "ig", "grad (gradient norm), gradxinput, ig (integrated gradients) or attention (per head)")
+	steps := fs.Int("steps", 64, "integration steps of ig and attention")
+	baseline := fs.String("baseline", "zero", "ig's baseline: zero or pad")
+	outPath := fs.String("out", "", "output JSON; the scores also go to OUT.scores.npy (required)")
+	if err := parseFlags(fs, args, "model", "text", "out"); err != nil {
+		return err
+	}
+	base, err := saliency.ParseBaseline(*baseline)
+	if err != nil {
+		return fmt.Errorf("--baseline: %w", err)
+	}
+	m, tok, enc, err := loadSentence(src, *text, *pair, os.Stderr)
+	if err != nil {
+		return err
+	}
+	b := sentenceBatch(m, enc)
+	var tg saliency.Target
+	if *target == "" {
+		if tg, err = saliency.Predicted(m, b); err != nil {
+			return err
+		}
+	} else if tg.Class, err = classOrToken(m, tok, *target); err != nil {
+		return fmt.Errorf("--target: %w", err)
+	}
+	out := &saliencyOut{Method: *method, Tokens: enc.Tokens, Target: tg.Class, TargetName: targetName(m, tok, tg.Class)}
+	shape := []int{len(enc.IDs)}
+	switch *method {
+	case "grad", "gradxinput":
+		g, err := saliency.Gradients(m, b, tg)
+		if err != nil {
+			return err
+		}
+		out.Logit, out.Scores = g.Logit, g.Norm
+		if *method == "gradxinput" {
+			out.Scores = g.Times
+		}
+	case "ig":
+		ig, err := saliency.IntegratedGradients(m, b, tg, base, m.Config().PadTokenID, *steps, bar(os.Stderr, "ig"))
+		if err != nil {
+			return err
+		}
+		out.Logit, out.Scores, out.Steps, out.Baseline = ig.Logit, ig.Attributions, ig.Steps, *baseline
+		out.Completeness = []saliency.Completeness{ig.Completeness}
+	case "attention":
+		a, err := saliency.AttentionAttribution(m, b, tg, *steps, bar(os.Stderr, "attention"))
+		if err != nil {
+			return err
+		}
+		out.Logit, out.Scores, out.Steps, out.Completeness = a.Logit, a.Scores, a.Steps, a.Completeness
+		out.Layers, out.Heads = a.Layers, a.Heads
+		shape = []int{a.Layers, a.Heads}
+	default:
+		return fmt.Errorf("--method %q: want grad, gradxinput, ig or attention", *method)
+	}
+	if err := writeMatrix(matrixPath(*outPath, "scores"), shape, f64.ToFloat32(out.Scores)); err != nil {
+		return err
+	}
+	return writeJSON(*outPath, out)
+}
+
+// targetName is a class's label or a token's text.
+func targetName(m *model.Model, tok tokenizer.Tokenizer, c int) string {
+	if m.Head() == model.SequenceClassification {
+		if name, ok := m.Config().ID2Label[c]; ok {
+			return name
+		}
+		return strconv.Itoa(c)
+	}
+	return tok.Token(c)
+}
+
+// patchOut is the patch command's JSON.
+type patchOut struct {
+	CleanTokens     []string  `json:"clean_tokens"`
+	CorruptedTokens []string  `json:"corrupted_tokens"`
+	Metric          string    `json:"metric"`
+	CleanMetric     float64   `json:"clean_metric"`
+	CorruptedMetric float64   `json:"corrupted_metric"`
+	Layers          int       `json:"layers"`
+	Heads           int       `json:"heads"`
+	Residual        []float64 `json:"residual"`  // [layers+1, tokens]
+	HeadOutputs     []float64 `json:"heads_map"` // [layers, heads]
+}
+
+func runPatch(args []string) error {
+	fs := newFlagSet("patch", patchSummary)
+	var src modelSource
+	fs.StringVar(&src.nameOrPath, "model", "", "model directory of a sequence classifier or language model, or a Hub model id (required)")
+	hubFlags(fs, &src.revision, &src.cacheDir)
+	clean := fs.String("clean", "", "the clean text (required)")
+	corrupted := fs.String("corrupted", "", "the corrupted text, as many tokens long (required)")
+	classes := fs.String("classes", "", "a classifier's two classes a,b: the metric is logit[a] − logit[b] (default 1,0)")
+	tokens := fs.String("tokens", "", "a language model's two next tokens a,b: the metric is logit[a] − logit[b]")
+	outPath := fs.String("out", "", "output JSON; the maps also go to OUT.residual.npy and OUT.heads.npy (required)")
+	if err := parseFlags(fs, args, "model", "clean", "corrupted", "out"); err != nil {
+		return err
+	}
+	m, tok, err := loadModelAndTokenizer(src, os.Stderr)
+	if err != nil {
+		return err
+	}
+	opt := tokenizer.Options{MaxLength: m.Config().MaxPositions, Truncate: true}
+	ce, err := tok.Encode(*clean, "", false, opt)
+	if err != nil {
+		return fmt.Errorf("--clean: %w", err)
+	}
+	xe, err := tok.Encode(*corrupted, "", false, opt)
+	if err != nil {
+		return fmt.Errorf("--corrupted: %w", err)
+	}
+	if len(ce.IDs) != len(xe.IDs) {
+		return fmt.Errorf("the clean text is %d tokens (%q), the corrupted %d (%q): they must be as long",
+			len(ce.IDs), ce.Tokens, len(xe.IDs), xe.Tokens)
+	}
+	pairArg := *classes
+	if m.Head() != model.SequenceClassification {
+		if *classes != "" {
+			return fmt.Errorf("--classes is for a classifier; this is a %s: use --tokens", m.Head())
+		}
+		if pairArg = *tokens; pairArg == "" {
+			return fmt.Errorf("a language model needs --tokens a,b")
+		}
+	} else if *tokens != "" {
+		return fmt.Errorf("--tokens is for a language model; this is a classifier: use --classes")
+	} else if pairArg == "" {
+		pairArg = "1,0"
+	}
+	parts := strings.Split(pairArg, ",")
+	if len(parts) != 2 {
+		return fmt.Errorf("want two classes or tokens a,b, got %q", pairArg)
+	}
+	var mt patching.Metric
+	if mt.A, err = classOrToken(m, tok, parts[0]); err != nil {
+		return err
+	}
+	if mt.B, err = classOrToken(m, tok, parts[1]); err != nil {
+		return err
+	}
+	cb, xb := sentenceBatch(m, ce), sentenceBatch(m, xe)
+	ctx := context.Background()
+	rm, err := patching.ResidualMap(ctx, m, cb, xb, mt, bar(os.Stderr, "residual"))
+	if err != nil {
+		return err
+	}
+	hm, err := patching.HeadMap(ctx, m, cb, xb, mt, bar(os.Stderr, "heads"))
+	if err != nil {
+		return err
+	}
+	layers, heads := m.Shape()
+	out := &patchOut{CleanTokens: ce.Tokens, CorruptedTokens: xe.Tokens, Layers: layers, Heads: heads,
+		Metric:      fmt.Sprintf("logit[%s] − logit[%s]", targetName(m, tok, mt.A), targetName(m, tok, mt.B)),
+		CleanMetric: rm.Clean, CorruptedMetric: rm.Corrupted, Residual: rm.Scores, HeadOutputs: hm.Scores}
+	if err := writeMatrix(matrixPath(*outPath, "residual"), []int{rm.Rows, rm.Cols}, f64.ToFloat32(rm.Scores)); err != nil {
+		return err
+	}
+	if err := writeMatrix(matrixPath(*outPath, "heads"), []int{hm.Rows, hm.Cols}, f64.ToFloat32(hm.Scores)); err != nil {
+		return err
+	}
+	return writeJSON(*outPath, out)
+}
