@@ -56,21 +56,6 @@ func classOrToken(m *model.Model, tok tokenizer.Tokenizer, s string) (int, error
 	return 0, fmt.Errorf("token %q is not in the vocabulary", s)
 }
 
-// saliencyOut is the saliency command's JSON.
-type saliencyOut struct {
-	Method       string                  `json:"method"`
-	Tokens       []string                `json:"tokens"`
-	Target       int                     `json:"target"`
-	TargetName   string                  `json:"target_name"`
-	Logit        float64                 `json:"logit"`
-	Scores       []float64               `json:"scores,omitempty"` // per token, or [layers*heads] for attention
-	Layers       int                     `json:"layers,omitempty"`
-	Heads        int                     `json:"heads,omitempty"`
-	Steps        int                     `json:"steps,omitempty"`
-	Baseline     string                  `json:"baseline,omitempty"`
-	Completeness []saliency.Completeness `json:"completeness,omitempty"`
-}
-
 func runSaliency(args []string) error {
 	fs := newFlagSet("saliency", saliencySummary)
 	var src modelSource
@@ -94,73 +79,24 @@ func runSaliency(args []string) error {
 	if err != nil {
 		return err
 	}
-	b := sentenceBatch(m, enc)
-	var tg saliency.Target
-	if *target == "" {
-		if tg, err = saliency.Predicted(m, b); err != nil {
-			return err
+	opt := saliency.Options{Method: *method, Target: -1, Steps: *steps, Baseline: base}
+	if *target != "" {
+		if opt.Target, err = classOrToken(m, tok, *target); err != nil {
+			return fmt.Errorf("--target: %w", err)
 		}
-	} else if tg.Class, err = classOrToken(m, tok, *target); err != nil {
-		return fmt.Errorf("--target: %w", err)
 	}
-	out := &saliencyOut{Method: *method, Tokens: enc.Tokens, Target: tg.Class, TargetName: targetName(m, tok, tg.Class)}
-	shape := []int{len(enc.IDs)}
-	switch *method {
-	case "grad", "gradxinput":
-		g, err := saliency.Gradients(m, b, tg)
-		if err != nil {
-			return err
-		}
-		out.Logit, out.Scores = g.Logit, g.Norm
-		if *method == "gradxinput" {
-			out.Scores = g.Times
-		}
-	case "ig":
-		ig, err := saliency.IntegratedGradients(m, b, tg, base, m.Config().PadTokenID, *steps, bar(os.Stderr, "ig"))
-		if err != nil {
-			return err
-		}
-		out.Logit, out.Scores, out.Steps, out.Baseline = ig.Logit, ig.Attributions, ig.Steps, *baseline
-		out.Completeness = []saliency.Completeness{ig.Completeness}
-	case "attention":
-		a, err := saliency.AttentionAttribution(m, b, tg, *steps, bar(os.Stderr, "attention"))
-		if err != nil {
-			return err
-		}
-		out.Logit, out.Scores, out.Steps, out.Completeness = a.Logit, a.Scores, a.Steps, a.Completeness
-		out.Layers, out.Heads = a.Layers, a.Heads
-		shape = []int{a.Layers, a.Heads}
-	default:
-		return fmt.Errorf("--method %q: want grad, gradxinput, ig or attention", *method)
+	out, err := saliency.Explain(context.Background(), m, tok, sentenceBatch(m, enc), enc.Tokens, opt, bar(os.Stderr, *method))
+	if err != nil {
+		return err
+	}
+	shape := []int{len(out.Scores)}
+	if out.Layers > 0 {
+		shape = []int{out.Layers, out.Heads}
 	}
 	if err := writeMatrix(matrixPath(*outPath, "scores"), shape, f64.ToFloat32(out.Scores)); err != nil {
 		return err
 	}
 	return writeJSON(*outPath, out)
-}
-
-// targetName is a class's label or a token's text.
-func targetName(m *model.Model, tok tokenizer.Tokenizer, c int) string {
-	if m.Head() == model.SequenceClassification {
-		if name, ok := m.Config().ID2Label[c]; ok {
-			return name
-		}
-		return strconv.Itoa(c)
-	}
-	return tok.Token(c)
-}
-
-// patchOut is the patch command's JSON.
-type patchOut struct {
-	CleanTokens     []string  `json:"clean_tokens"`
-	CorruptedTokens []string  `json:"corrupted_tokens"`
-	Metric          string    `json:"metric"`
-	CleanMetric     float64   `json:"clean_metric"`
-	CorruptedMetric float64   `json:"corrupted_metric"`
-	Layers          int       `json:"layers"`
-	Heads           int       `json:"heads"`
-	Residual        []float64 `json:"residual"`  // [layers+1, tokens]
-	HeadOutputs     []float64 `json:"heads_map"` // [layers, heads]
 }
 
 func runPatch(args []string) error {
@@ -217,24 +153,17 @@ func runPatch(args []string) error {
 	if mt.B, err = classOrToken(m, tok, parts[1]); err != nil {
 		return err
 	}
-	cb, xb := sentenceBatch(m, ce), sentenceBatch(m, xe)
-	ctx := context.Background()
-	rm, err := patching.ResidualMap(ctx, m, cb, xb, mt, bar(os.Stderr, "residual"))
+	out, err := patching.Compute(context.Background(), m, sentenceBatch(m, ce), sentenceBatch(m, xe), mt, bar(os.Stderr, "patching"))
 	if err != nil {
 		return err
 	}
-	hm, err := patching.HeadMap(ctx, m, cb, xb, mt, bar(os.Stderr, "heads"))
-	if err != nil {
+	out.CleanTokens, out.CorruptedTokens = ce.Tokens, xe.Tokens
+	out.Metric = fmt.Sprintf("logit[%s] − logit[%s]", saliency.TargetName(m, tok, mt.A), saliency.TargetName(m, tok, mt.B))
+	rows, layers := len(ce.IDs), out.Layers
+	if err := writeMatrix(matrixPath(*outPath, "residual"), []int{layers + 1, rows}, f64.ToFloat32(out.Residual)); err != nil {
 		return err
 	}
-	layers, heads := m.Shape()
-	out := &patchOut{CleanTokens: ce.Tokens, CorruptedTokens: xe.Tokens, Layers: layers, Heads: heads,
-		Metric:      fmt.Sprintf("logit[%s] − logit[%s]", targetName(m, tok, mt.A), targetName(m, tok, mt.B)),
-		CleanMetric: rm.Clean, CorruptedMetric: rm.Corrupted, Residual: rm.Scores, HeadOutputs: hm.Scores}
-	if err := writeMatrix(matrixPath(*outPath, "residual"), []int{rm.Rows, rm.Cols}, f64.ToFloat32(rm.Scores)); err != nil {
-		return err
-	}
-	if err := writeMatrix(matrixPath(*outPath, "heads"), []int{hm.Rows, hm.Cols}, f64.ToFloat32(hm.Scores)); err != nil {
+	if err := writeMatrix(matrixPath(*outPath, "heads"), []int{layers, out.Heads}, f64.ToFloat32(out.HeadOutputs)); err != nil {
 		return err
 	}
 	return writeJSON(*outPath, out)

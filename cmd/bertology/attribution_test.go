@@ -16,7 +16,9 @@ type saliencyJSON struct {
 	Logit        float64   `json:"logit"`
 	Scores       []float64 `json:"scores"`
 	Completeness []struct {
-		Sum, Target, RelError float64
+		Sum      float64 `json:"sum"`
+		Target   float64 `json:"target"`
+		RelError float64 `json:"rel_error"`
 	} `json:"completeness"`
 }
 
@@ -46,7 +48,13 @@ func TestSaliencyCommand(t *testing.T) {
 				if _, err := os.Stat(strings.TrimSuffix(out, ".json") + ".scores.npy"); err != nil {
 					t.Error(err)
 				}
+				if (method == "ig" || method == "attention") != (len(got.Completeness) > 0) {
+					t.Errorf("%d completeness checks", len(got.Completeness))
+				}
 				for _, c := range got.Completeness {
+					if c.Target == 0 && c.Sum == 0 {
+						t.Errorf("empty completeness %+v", c)
+					}
 					if arch == "bert" && c.RelError > 0.01 || math.IsNaN(c.RelError) {
 						t.Errorf("completeness %+v", c)
 					}

@@ -1,6 +1,7 @@
 package saliency
 
 import (
+	"context"
 	"fmt"
 
 	"bertology/core/model"
@@ -20,8 +21,8 @@ type Attention struct {
 }
 
 // AttentionAttribution computes the attention attribution of every head of m for b and target t, with
-// a Riemann sum over steps midpoints α = (k+½)/steps per layer. It tells p after each layer.
-func AttentionAttribution(m *model.Model, b *model.Batch, t Target, steps int, p progress.Func) (*Attention, error) {
+// a Riemann sum over steps midpoints α = (k+½)/steps per layer. It stops when ctx is cancelled and tells p after each layer.
+func AttentionAttribution(ctx context.Context, m *model.Model, b *model.Batch, t Target, steps int, p progress.Func) (*Attention, error) {
 	if steps < 1 {
 		return nil, fmt.Errorf("attention attribution needs at least one step, got %d", steps)
 	}
@@ -50,6 +51,9 @@ func AttentionAttribution(m *model.Model, b *model.Batch, t Target, steps int, p
 			alpha := float32((float64(k) + 0.5) / float64(steps))
 			for h := range layer {
 				layer[h] = alpha
+			}
+			if err := ctx.Err(); err != nil {
+				return nil, err
 			}
 			_, g, err := e.grad(model.Options{HeadMask: mask}, model.GradOptions{HeadMask: true})
 			if err != nil {

@@ -1,6 +1,7 @@
 package saliency
 
 import (
+	"context"
 	"fmt"
 	"math"
 
@@ -32,9 +33,9 @@ func ParseBaseline(s string) (Baseline, error) {
 
 // Completeness compares the sum of attributions with the change of f they should add up to.
 type Completeness struct {
-	Sum      float64 // Σ attributions
-	Target   float64 // f(x) − f(baseline)
-	RelError float64 // |Sum − Target| / |Target| (|Sum − Target| when Target is 0)
+	Sum      float64 `js:"sum" json:"sum"`            // Σ attributions
+	Target   float64 `js:"target" json:"target"`      // f(x) − f(baseline)
+	RelError float64 `js:"relError" json:"rel_error"` // |Sum − Target| / |Target| (|Sum − Target| when Target is 0)
 }
 
 func completeness(sum, target float64) Completeness {
@@ -55,8 +56,8 @@ type Integrated struct {
 
 // IntegratedGradients attributes f(x) − f(baseline) to the tokens of b with a Riemann sum over steps
 // midpoints α = (k+½)/steps of the straight path from the baseline to x. pad is the pad token's id, read
-// for the Pad baseline. It tells p after each step.
-func IntegratedGradients(m *model.Model, b *model.Batch, t Target, base Baseline, pad, steps int, p progress.Func) (*Integrated, error) {
+// for the Pad baseline. It stops when ctx is cancelled and tells p after each step.
+func IntegratedGradients(ctx context.Context, m *model.Model, b *model.Batch, t Target, base Baseline, pad, steps int, p progress.Func) (*Integrated, error) {
 	if steps < 1 {
 		return nil, fmt.Errorf("integrated gradients need at least one step, got %d", steps)
 	}
@@ -95,6 +96,9 @@ func IntegratedGradients(m *model.Model, b *model.Batch, t Target, base Baseline
 		alpha := (float64(k) + 0.5) / float64(steps)
 		for j := range xa {
 			xa[j] = float32(float64(x0[j]) + alpha*float64(x[j]-x0[j]))
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, err
 		}
 		_, g, err := e.grad(model.Options{Embeddings: xa}, model.GradOptions{Input: true})
 		if err != nil {

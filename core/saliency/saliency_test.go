@@ -1,6 +1,7 @@
 package saliency
 
 import (
+	"context"
 	"math"
 	"testing"
 
@@ -117,7 +118,7 @@ func TestIntegratedGradientsComplete(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				ig, err := IntegratedGradients(m, b, tg, base, 0, 64, nil)
+				ig, err := IntegratedGradients(context.Background(), m, b, tg, base, 0, 64, nil)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -149,7 +150,7 @@ func TestAttentionAttributionComplete(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			a, err := AttentionAttribution(m, b, tg, 256, nil)
+			a, err := AttentionAttribution(context.Background(), m, b, tg, 256, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -175,7 +176,7 @@ func TestBadInput(t *testing.T) {
 	if _, err := Gradients(m, b, Target{Class: 5}); err == nil {
 		t.Error("class 5 of 2: no error")
 	}
-	if _, err := IntegratedGradients(m, b, Target{}, Zero, 0, 0, nil); err == nil {
+	if _, err := IntegratedGradients(context.Background(), m, b, Target{}, Zero, 0, 0, nil); err == nil {
 		t.Error("0 steps: no error")
 	}
 	two := &model.Batch{Size: 2, SeqLen: 1, InputIDs: []int{2, 3}}
