@@ -1,13 +1,13 @@
 package main
 
 import (
+	"bertology/core/analysis"
 	"context"
 	"fmt"
 	"os"
 	"strconv"
 	"strings"
 
-	"bertology/core/checkpoint"
 	"bertology/core/f64"
 	"bertology/core/model"
 	"bertology/core/patching"
@@ -25,13 +25,9 @@ func init() {
 	register(&command{name: "patch", summary: patchSummary, run: runPatch})
 }
 
-// sentenceBatch is the batch of one encoded sentence; BERT's token types, zeros for other models.
+// sentenceBatch is the batch of one encoded sentence, as the analyses build it.
 func sentenceBatch(m *model.Model, enc tokenizer.Encoding) *model.Batch {
-	b := &model.Batch{Size: 1, SeqLen: len(enc.IDs), InputIDs: enc.IDs}
-	if m.Config().ModelType == checkpoint.BERT && enc.TypeIDs != nil {
-		b.TokenTypeIDs = enc.TypeIDs
-	}
-	return b
+	return analysis.Batch(m, []tokenizer.Encoding{enc}, 0)
 }
 
 // classOrToken reads a class (its index or id2label name) of a classifier, or a token of a language

@@ -88,6 +88,8 @@ var handlers = map[string]handler{
 	protocol.OpRollout:      handle((*Lab).Rollout),
 	protocol.OpLens:         handle((*Lab).Lens),
 	protocol.OpInduction:    handle((*Lab).Induction),
+	protocol.OpSaliency:     handle((*Lab).Saliency),
+	protocol.OpPatch:        handle((*Lab).Patch),
 }
 
 // Knows reports whether op names an operation of the lab.
