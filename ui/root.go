@@ -50,13 +50,15 @@ type Root struct {
 	enlarged [2]int // layer and head (its number before pruning) of the enlarged map in the model view, or -1, -1
 
 	// The analyses of "Beyond attention maps" (analyses.go), and the panel shown.
-	hidden    *Hidden
-	rollout   *Rollout
-	lens      *Lens
-	probe     *Probe
-	attnStats *AttnStats
-	induction *Induction
-	analysis  string
+	hidden      *Hidden
+	rollout     *Rollout
+	lens        *Lens
+	probe       *Probe
+	attnStats   *AttnStats
+	induction   *Induction
+	attribution *Attribution
+	patching    *Patching
+	analysis    string
 
 	// run_bertology.py's workflow: its panels, and the mask they share with the input panel.
 	data       *DatasetPanel
@@ -111,6 +113,8 @@ func (c *Root) startPanels() {
 	c.probe = &Probe{analysisPanel: analysisPanel[protocol.ProbeResult]{Page: c}, Files: c, Data: c.data, Tabs: c}
 	c.attnStats = &AttnStats{analysisPanel: analysisPanel[protocol.AttnStatsResult]{Page: c}, Files: c, Data: c.data, Tabs: c}
 	c.induction = &Induction{analysisPanel: analysisPanel[protocol.InductionResult]{Page: c}, Files: c, Tabs: c}
+	c.attribution = &Attribution{analysisPanel: analysisPanel[protocol.SaliencyResult]{Page: c}, Files: c, Input: c, Tabs: c}
+	c.patching = &Patching{analysisPanel: analysisPanel[protocol.PatchResult]{Page: c}, Files: c, Input: c, Tabs: c}
 }
 
 // modelLoaded follows a model the lab loaded, from where source says, on the job's goroutine: what
