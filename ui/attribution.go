@@ -60,6 +60,9 @@ func (c *Attribution) draw() {
 	c.svg = svgOf(c.Page, h)
 }
 
+// methods are the methods offered, in the menu's order.
+var methods = []string{"ig", "grad", "gradxinput", "attention"}
+
 // methodNames are the methods as the page names them.
 var methodNames = map[string]string{
 	"grad": "Gradient norm", "gradxinput": "Gradient × input", "ig": "Integrated gradients", "attention": "Attention attribution",
