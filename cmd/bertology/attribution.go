@@ -63,7 +63,7 @@ func runSaliency(args []string) error {
 	method := fs.String("method", "ig", "grad (gradient norm), gradxinput, ig (integrated gradients) or attention (per head)")
 	steps := fs.Int("steps", 64, "integration steps of ig and attention")
 	baseline := fs.String("baseline", "zero", "ig's baseline: zero or pad")
-	outPath := fs.String("out", "", "output JSON; the scores also go to OUT.scores.npy (required)")
+	outPath := fs.String("out", "", "output JSON; the scores also go to OUT.scores.npy, attention's per-position maps to OUT.attention_layer<L>.npy [heads, T, T] (required)")
 	if err := parseFlags(fs, args, "model", "text", "out"); err != nil {
 		return err
 	}
@@ -91,6 +91,12 @@ func runSaliency(args []string) error {
 	}
 	if err := writeMatrix(matrixPath(*outPath, "scores"), shape, f64.ToFloat32(out.Scores)); err != nil {
 		return err
+	}
+	for l, grid := range out.AttentionMaps {
+		T := len(out.Tokens)
+		if err := writeMatrix(matrixPath(*outPath, fmt.Sprintf("attention_layer%d", l)), []int{len(grid) / (T * T), T, T}, f64.ToFloat32(grid)); err != nil {
+			return err
+		}
 	}
 	return writeJSON(*outPath, out)
 }

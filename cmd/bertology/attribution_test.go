@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -47,6 +48,13 @@ func TestSaliencyCommand(t *testing.T) {
 				}
 				if _, err := os.Stat(strings.TrimSuffix(out, ".json") + ".scores.npy"); err != nil {
 					t.Error(err)
+				}
+				if method == "attention" {
+					for l := range 3 {
+						if _, err := os.Stat(strings.TrimSuffix(out, ".json") + fmt.Sprintf(".attention_layer%d.npy", l)); err != nil {
+							t.Error(err)
+						}
+					}
 				}
 				if (method == "ig" || method == "attention") != (len(got.Completeness) > 0) {
 					t.Errorf("%d completeness checks", len(got.Completeness))

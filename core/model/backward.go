@@ -27,6 +27,9 @@ type GradOptions struct {
 	// Output.Logits of a classifier (of sequences or tokens) or language model, so that a one-hot Seed
 	// gives the gradients of one logit. The batch then needs no labels.
 	Seed []float32
+	// Attention asks for the derivative with respect to every layer's attention as Output.Attentions
+	// returns it (after the head mask), in Gradients.Attention.
+	Attention bool
 }
 
 // Gradients are the derivatives of a batch's loss that ForwardBackward computed.
@@ -41,6 +44,9 @@ type Gradients struct {
 	// Input [Size*SeqLen*D] is the derivative with respect to the embedding layer's output (see
 	// Options.Embeddings). Nil unless asked for.
 	Input []float32
+	// Attention holds, per layer, the derivative with respect to its attention [Size, heads in the layer,
+	// SeqLen, SeqLen]. Nil unless asked for.
+	Attention [][]float32
 }
 
 // ForwardBackward runs Forward on a batch with labels (or regression targets, or a question answerer's
@@ -82,7 +88,7 @@ func (m *Model) ForwardBackward(b *Batch, opt Options, want GradOptions) (*Outpu
 		return nil, nil, err
 	}
 	grads := &Gradients{}
-	if !want.HeadMask && !want.Weights && want.Into == nil && !want.Input {
+	if !want.HeadMask && !want.Weights && want.Into == nil && !want.Input && !want.Attention {
 		return out, grads, nil
 	}
 	var g *Model // the parameters' gradients, in the model's own layout
@@ -121,10 +127,19 @@ func (m *Model) ForwardBackward(b *Batch, opt Options, want GradOptions) (*Outpu
 			dHeadMask = grads.HeadMask[l*c.NumHeads : (l+1)*c.NumHeads]
 		}
 		headMask := m.layerHeadMask(&ws.mask, opt.HeadMask, l)
+		ws.scratch.attnOut = nil
+		if want.Attention {
+			if grads.Attention == nil {
+				grads.Attention = make([][]float32, len(m.layers))
+			}
+			grads.Attention[l] = make([]float32, b.Size*len(m.layers[l].heads)*b.SeqLen*b.SeqLen)
+			ws.scratch.attnOut = grads.Attention[l]
+		}
 		m.blockBackward(&ws.scratch, tp.layers[l], m.layers[l], blockGrad(g, l), l, dx, dIn, sh, b.AttentionMask,
 			headMask, dHeadMask)
 		dx, dPrev = dPrev, dx
 	}
+	ws.scratch.attnOut = nil
 	if want.Input {
 		grads.Input = slices.Clone(dx[:n*d])
 	}

@@ -144,6 +144,9 @@ func addInPlace(dst, x []float32) {
 // blockScratch holds a block's backward-pass buffers, reused from layer to layer; each is fully
 // overwritten or cleared before it is read.
 type blockScratch struct {
+	// attnOut, when not nil, receives the layer's dAttn of every sequence and head, [B, heads, T, T]:
+	// the gradient with respect to the attention as returned (times the head mask).
+	attnOut  []float32
 	dAttnRes []float32 // [N, D] gradient of the first residual sum
 	dNorm    []float32 // [N, D] gradient of a LayerNorm's output: GPT-2's ln_1 and ln_2, BERT's h1
 	dFfnRes  []float32 // [N, D] post-LN blocks: gradient of the second residual sum

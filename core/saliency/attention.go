@@ -14,10 +14,13 @@ import (
 // positions is the integral of f's derivative with respect to that entry.
 type Attention struct {
 	Layers, Heads int
-	Logit         float64        // f(x)
-	Scores        []float64      // [layers*heads] each head's attribution; pruned heads 0
-	Completeness  []Completeness // [layers] Σ_h Scores vs f(x) − f(layer l's attention zeroed)
-	Steps         int
+	Logit         float64   // f(x)
+	Scores        []float64 // [layers*heads] each head's attribution; pruned heads 0
+	// Maps [layers][heads in the layer·T·T] are the attributions of each query and key position,
+	// A ⊙ ∫ ∂f(αA)/∂A dα, whose sum over positions is the head's score.
+	Maps         [][]float64
+	Completeness []Completeness // [layers] Σ_h Scores vs f(x) − f(layer l's attention zeroed)
+	Steps        int
 }
 
 // AttentionAttribution computes the attention attribution of every head of m for b and target t, with
@@ -32,9 +35,11 @@ func AttentionAttribution(ctx context.Context, m *model.Model, b *model.Batch, t
 	}
 	layers, heads := m.Shape()
 	res := &Attention{Layers: layers, Heads: heads, Scores: make([]float64, layers*heads), Steps: steps}
-	if res.Logit, err = e.f(model.Options{}); err != nil {
+	out, err := m.Forward(b, model.Options{Attentions: true})
+	if err != nil {
 		return nil, err
 	}
+	res.Logit = float64(out.Logits.Data[e.row*e.classes+e.cls])
 	mask := make([]float32, layers*heads)
 	for l := range layers {
 		for i := range mask {
@@ -47,6 +52,8 @@ func AttentionAttribution(ctx context.Context, m *model.Model, b *model.Batch, t
 			return nil, err
 		}
 		var sum float64
+		A := out.Attentions[l].Data
+		grid := make([]float64, len(A))
 		for k := range steps {
 			alpha := float32((float64(k) + 0.5) / float64(steps))
 			for h := range layer {
@@ -55,7 +62,7 @@ func AttentionAttribution(ctx context.Context, m *model.Model, b *model.Batch, t
 			if err := ctx.Err(); err != nil {
 				return nil, err
 			}
-			_, g, err := e.grad(model.Options{HeadMask: mask}, model.GradOptions{HeadMask: true})
+			_, g, err := e.grad(model.Options{HeadMask: mask}, model.GradOptions{HeadMask: true, Attention: true})
 			if err != nil {
 				return nil, err
 			}
@@ -64,7 +71,11 @@ func AttentionAttribution(ctx context.Context, m *model.Model, b *model.Batch, t
 				res.Scores[l*heads+h] += v
 				sum += v
 			}
+			for i, d := range g.Attention[l] {
+				grid[i] += float64(A[i]) * float64(d) / float64(steps)
+			}
 		}
+		res.Maps = append(res.Maps, grid)
 		res.Completeness = append(res.Completeness, completeness(sum, res.Logit-zeroed))
 		p.Send(progress.Report{Done: l + 1, Total: layers})
 	}

@@ -40,6 +40,9 @@ type Result struct {
 	Heads    int       `js:"heads" json:"heads,omitempty"`
 	Steps    int       `js:"steps" json:"steps,omitempty"`
 	Baseline string    `js:"baseline" json:"baseline,omitempty"`
+	// AttentionMaps are attention attribution's per query and key position, [layers][heads·T·T] (see
+	// Attention.Maps); nil for the other methods.
+	AttentionMaps [][]float64 `js:"attentionMaps" json:"attention_maps,omitempty"`
 	// Completeness is ig's one check, or attention attribution's one per layer; none for gradients.
 	Completeness []Completeness `js:"completeness" json:"completeness,omitempty"`
 }
@@ -90,7 +93,7 @@ func Explain(ctx context.Context, m *model.Model, tok tokenizer.Tokenizer, b *mo
 			return nil, err
 		}
 		res.Logit, res.Scores, res.Steps, res.Completeness = a.Logit, a.Scores, a.Steps, a.Completeness
-		res.Layers, res.Heads = a.Layers, a.Heads
+		res.Layers, res.Heads, res.AttentionMaps = a.Layers, a.Heads, a.Maps
 	default:
 		return nil, fmt.Errorf("method %q: want grad, gradxinput, ig or attention", method)
 	}

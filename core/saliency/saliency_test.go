@@ -154,6 +154,19 @@ func TestAttentionAttributionComplete(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			T := b.SeqLen
+			for l, grid := range a.Maps {
+				for h := range a.Heads {
+					var sum float64
+					for _, v := range grid[h*T*T : (h+1)*T*T] {
+						sum += v
+					}
+					// the head's score from the head-mask gradient, its map from the attention's
+					if got := a.Scores[l*a.Heads+h]; math.Abs(sum-got) > 1e-5+1e-4*math.Abs(got) {
+						t.Errorf("layer %d head %d: the map sums to %v, the score is %v", l, h, sum, got)
+					}
+				}
+			}
 			for l, cp := range a.Completeness {
 				var sum float64
 				for h := range a.Heads {
