@@ -13,7 +13,7 @@ import (
 
 // The section "Beyond attention maps": one panel per analysis (hidden.vugu, rollout.vugu, lens.vugu on
 // the input sentence; probe.vugu and attn-stats.vugu on the loaded data set; induction.vugu on random
-// tokens), shown one at a time by tabs. Every panel stays on the page while hidden, so that what it computed survives switching tabs.
+// tokens; attribution.vugu and patching.vugu, the Attribution tab, on the input sentence), shown one at a time by tabs. Every panel stays on the page while hidden, so that what it computed survives switching tabs.
 // The panels get the page as page and files, as the workflow's panels do, the input panel as input,
 // the tabs as tabs, and the data panel itself when they run over the data set.
 
@@ -26,6 +26,7 @@ var analyses = []struct{ name, label string }{
 	{"attnstats", "Attention statistics"},
 	{"induction", "Induction heads"},
 	{"generate", "Generate"},
+	{"attribution", "Attribution"},
 }
 
 // input is the input panel as the analyses of one input see it: the sentence they analyse. Root is

@@ -61,14 +61,16 @@ type Root struct {
 	neuron   neuronView
 
 	// The analyses of "Beyond attention maps" (analyses.go), and the panel shown.
-	hidden    *Hidden
-	rollout   *Rollout
-	lens      *Lens
-	probe     *Probe
-	attnStats *AttnStats
-	induction *Induction
-	generate  *GeneratePanel
-	analysis  string
+	hidden      *Hidden
+	rollout     *Rollout
+	lens        *Lens
+	probe       *Probe
+	attnStats   *AttnStats
+	induction   *Induction
+	generate    *GeneratePanel
+	attribution *Attribution
+	patching    *Patching
+	analysis    string
 
 	// run_bertology.py's workflow: its panels, and the mask they share with the input panel.
 	data       *DatasetPanel
@@ -176,6 +178,8 @@ func (c *Root) startPanels() {
 	c.attnStats = &AttnStats{analysisPanel: analysisPanel[protocol.AttnStatsResult]{Page: analyses}, Files: c, Data: c.data, Tabs: c}
 	c.induction = &Induction{analysisPanel: analysisPanel[protocol.InductionResult]{Page: analyses}, Files: c, Tabs: c}
 	c.generate = &GeneratePanel{analysisPanel: analysisPanel[protocol.GenerateResult]{Page: analyses}, Input: c, Tabs: c, clicked: -1}
+	c.attribution = &Attribution{analysisPanel: analysisPanel[protocol.SaliencyResult]{Page: analyses}, Files: c, Input: c, Tabs: c}
+	c.patching = &Patching{analysisPanel: analysisPanel[protocol.PatchResult]{Page: analyses}, Files: c, Input: c, Tabs: c}
 }
 
 // modelLoaded follows a model the lab loaded, from where source says, on the job's goroutine: what

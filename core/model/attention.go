@@ -158,6 +158,9 @@ func (m *Model) attentionBackward(s *blockScratch, a *layerActs, blk *block, g *
 					clear(dAttn[i*t+keys : (i+1)*t])
 				}
 			}
+			if s.attnOut != nil {
+				copy(s.attnOut[bh*t*t:(bh+1)*t*t], dAttn[:t*t])
+			}
 			if dHeadMask != nil { // attn = probs · headMask[h]
 				var s float64
 				for i, p := range probs {

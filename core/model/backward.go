@@ -3,6 +3,7 @@ package model
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"bertology/core/tensor"
 )
@@ -19,6 +20,16 @@ type GradOptions struct {
 	// no copy: what a training step asks for. It must be a gradient of this model's (NewWeightGradient).
 	// With Weights set too, Gradients.Weights holds all that Into holds after the pass.
 	Into *WeightGradient
+	// Input asks for the derivative with respect to the embedding layer's output, the residual stream
+	// the first block reads, in Gradients.Input.
+	Input bool
+	// Seed, when not nil, replaces the loss: the pass differentiates Σ Seed ⊙ logits, Seed laid out as
+	// Output.Logits of a classifier (of sequences or tokens) or language model, so that a one-hot Seed
+	// gives the gradients of one logit. The batch then needs no labels.
+	Seed []float32
+	// Attention asks for the derivative with respect to every layer's attention as Output.Attentions
+	// returns it (after the head mask), in Gradients.Attention.
+	Attention bool
 }
 
 // Gradients are the derivatives of a batch's loss that ForwardBackward computed.
@@ -30,6 +41,12 @@ type Gradients struct {
 	// returns them: a tied weight (the word embeddings and the LM decoder) has one gradient, the sum over
 	// its uses. Nil unless GradOptions.Weights asks for them.
 	Weights map[string]*tensor.Tensor
+	// Input [Size*SeqLen*D] is the derivative with respect to the embedding layer's output (see
+	// Options.Embeddings). Nil unless asked for.
+	Input []float32
+	// Attention holds, per layer, the derivative with respect to its attention [Size, heads in the layer,
+	// SeqLen, SeqLen]. Nil unless asked for.
+	Attention [][]float32
 }
 
 // ForwardBackward runs Forward on a batch with labels (or regression targets, or a question answerer's
@@ -43,7 +60,13 @@ func (m *Model) ForwardBackward(b *Batch, opt Options, want GradOptions) (*Outpu
 	switch {
 	case m.head == NoHead:
 		return nil, nil, errors.New("the model has no head, hence no loss to differentiate")
-	case !m.labelled(b):
+	case opt.Hook != nil:
+		return nil, nil, errors.New("a pass with a hook has no backward pass")
+	case opt.Embeddings != nil && (want.Weights || want.Into != nil):
+		return nil, nil, errors.New("the embedding tables have no gradient when the embeddings are given")
+	case want.Seed != nil && !m.seedable():
+		return nil, nil, fmt.Errorf("a %s's logits cannot seed the backward pass", m.head)
+	case want.Seed == nil && !m.labelled(b):
 		return nil, nil, fmt.Errorf("the batch has no labels for the %s, hence no loss to differentiate", m.head)
 	case want.Into != nil && want.Into.of != m:
 		return nil, nil, errors.New("the gradient to add to is another model's")
@@ -54,12 +77,18 @@ func (m *Model) ForwardBackward(b *Batch, opt Options, want GradOptions) (*Outpu
 		return nil, nil, err
 	}
 	ws := tp.ws
-	rows, dLogits, err := m.lossBackward(&ws.head, &tp.head, b)
+	var rows []int
+	var dLogits []float32
+	if want.Seed != nil {
+		rows, dLogits, err = m.seedRows(&ws.head, &tp.head, want.Seed)
+	} else {
+		rows, dLogits, err = m.lossBackward(&ws.head, &tp.head, b)
+	}
 	if err != nil {
 		return nil, nil, err
 	}
 	grads := &Gradients{}
-	if !want.HeadMask && !want.Weights && want.Into == nil {
+	if !want.HeadMask && !want.Weights && want.Into == nil && !want.Input && !want.Attention {
 		return out, grads, nil
 	}
 	var g *Model // the parameters' gradients, in the model's own layout
@@ -91,16 +120,28 @@ func (m *Model) ForwardBackward(b *Batch, opt Options, want GradOptions) (*Outpu
 	}
 	for l := len(m.layers) - 1; l >= 0; l-- {
 		var dIn, dHeadMask []float32
-		if g != nil || l > 0 { // the first layer's input gradient only feeds the embeddings'
+		if g != nil || l > 0 || want.Input { // the first layer's input gradient only feeds the embeddings'
 			dIn = dPrev
 		}
 		if want.HeadMask {
 			dHeadMask = grads.HeadMask[l*c.NumHeads : (l+1)*c.NumHeads]
 		}
 		headMask := m.layerHeadMask(&ws.mask, opt.HeadMask, l)
+		ws.scratch.attnOut = nil
+		if want.Attention {
+			if grads.Attention == nil {
+				grads.Attention = make([][]float32, len(m.layers))
+			}
+			grads.Attention[l] = make([]float32, b.Size*len(m.layers[l].heads)*b.SeqLen*b.SeqLen)
+			ws.scratch.attnOut = grads.Attention[l]
+		}
 		m.blockBackward(&ws.scratch, tp.layers[l], m.layers[l], blockGrad(g, l), l, dx, dIn, sh, b.AttentionMask,
 			headMask, dHeadMask)
 		dx, dPrev = dPrev, dx
+	}
+	ws.scratch.attnOut = nil
+	if want.Input {
+		grads.Input = slices.Clone(dx[:n*d])
 	}
 	if g != nil {
 		m.embedBackward(g, &tp.emb, dx, dPrev, b, n, d)

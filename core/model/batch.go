@@ -45,6 +45,13 @@ type Options struct {
 	// a masked LM then runs its last block (after the attention) and its head on the labelled rows alone.
 	// A classifier's logits come back either way.
 	LossOnly bool
+	// Embeddings [Size*SeqLen*D], when not nil, replace the embedding layer's output: the residual
+	// stream the first block reads (after BERT's and DistilBERT's embedding LayerNorm, the plain sum of
+	// word and position embeddings for GPT-2 and OpenAI GPT, the word embeddings for Llama). The input ids
+	// still decide which rows a classifier reads. Saliency's integrated gradients run on scaled ones.
+	Embeddings []float32
+	// Hook, when set, sees and may change the pass's activations (see Hook); Forward only.
+	Hook *Hook
 }
 
 // Output is what Forward computed.
@@ -127,6 +134,11 @@ func (m *Model) validate(b *Batch, opt *Options) error {
 	}
 	if m.head == SequenceClassification && m.cfg.ModelType == checkpoint.GPT2 && !m.hasPadID && b.Size != 1 {
 		return fmt.Errorf("GPT-2 sequence classification of %d sequences needs a pad_token_id in config.json to find where each ends", b.Size)
+	}
+	if opt.Embeddings != nil {
+		if err := checkLen("embeddings", len(opt.Embeddings), n*c.HiddenSize); err != nil {
+			return err
+		}
 	}
 	if opt.HeadMask != nil {
 		if err := checkLen("head mask", len(opt.HeadMask), c.NumLayers*c.NumHeads); err != nil {

@@ -35,6 +35,7 @@ type layerActs struct {
 	// buffer from the first residual sum on (and a post-LN block's first LayerNorm statistics) then holds
 	// R = len(rows) rows, in rows' order, and so does out.
 	rows       []int
+	hook       *Hook     // the pass's hook, told of the heads' outputs; nil for none
 	xRows      []float32 // [R, D] those rows of x
 	mergedRows []float32 // [R, A] those rows of merged
 }
@@ -101,6 +102,7 @@ func (m *Model) blockForward(a *layerActs, blk *block, l int, x []float32, sh sh
 	if m.preLN() {
 		blk.ln1.forward(m.k, a.ln1, a.ln1Mean, a.ln1Rstd, x, n, d, eps)
 		m.attention(a, blk, l, a.ln1, sh, mask, headMask)
+		a.hook.heads(l, a.merged)
 		merged, res := a.afterAttention(x, d, blk.attnOut.in)
 		blk.attnOut.forward(m.k, a.attnRes, merged, r)
 		addInPlace(a.attnRes, res)
@@ -110,6 +112,7 @@ func (m *Model) blockForward(a *layerActs, blk *block, l int, x []float32, sh sh
 		return
 	}
 	m.attention(a, blk, l, x, sh, mask, headMask)
+	a.hook.heads(l, a.merged)
 	merged, res := a.afterAttention(x, d, blk.attnOut.in)
 	blk.attnOut.forward(m.k, a.attnRes, merged, r)
 	addInPlace(a.attnRes, res)
@@ -141,6 +144,9 @@ func addInPlace(dst, x []float32) {
 // blockScratch holds a block's backward-pass buffers, reused from layer to layer; each is fully
 // overwritten or cleared before it is read.
 type blockScratch struct {
+	// attnOut, when not nil, receives the layer's dAttn of every sequence and head, [B, heads, T, T]:
+	// the gradient with respect to the attention as returned (times the head mask).
+	attnOut  []float32
 	dAttnRes []float32 // [N, D] gradient of the first residual sum
 	dNorm    []float32 // [N, D] gradient of a LayerNorm's output: GPT-2's ln_1 and ln_2, BERT's h1
 	dFfnRes  []float32 // [N, D] post-LN blocks: gradient of the second residual sum

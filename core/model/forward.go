@@ -56,6 +56,9 @@ func (m *Model) forward(b *Batch, opt Options, grad *GradOptions) (*Output, *tap
 	ws.emb = grow(ws.emb, n*d)
 	x := ws.emb
 	m.embed(x, &tp.emb, b, n, d)
+	if opt.Embeddings != nil {
+		copy(x, opt.Embeddings)
+	}
 	if opt.HiddenStates {
 		out.HiddenStates = append(out.HiddenStates, tensor.FromData(slices.Clone(x), b.Size, b.SeqLen, d))
 	}
@@ -67,7 +70,7 @@ func (m *Model) forward(b *Batch, opt Options, grad *GradOptions) (*Output, *tap
 	switch {
 	case m.head == SequenceClassification:
 		tp.head.rows = m.classifiedRows(tp.head.rows, b)
-		if !opt.HiddenStates {
+		if !opt.HiddenStates && opt.Hook == nil {
 			ws.rows = append(ws.rows[:0], tp.head.rows...)
 			headRows = ws.rows
 			for i := range tp.head.rows {
@@ -76,7 +79,7 @@ func (m *Model) forward(b *Batch, opt Options, grad *GradOptions) (*Output, *tap
 		}
 	case m.head == PreTraining: // the next-sentence classifier reads each sequence's first token
 		tp.head.rows = m.classifiedRows(tp.head.rows, b)
-	case m.head == MaskedLM && opt.LossOnly && !opt.HiddenStates && b.Labels != nil:
+	case m.head == MaskedLM && opt.LossOnly && !opt.HiddenStates && opt.Hook == nil && b.Labels != nil:
 		ws.rows, ws.labels = ws.rows[:0], ws.labels[:0]
 		for r, label := range b.Labels {
 			if label != ignoreIndex {
@@ -101,6 +104,8 @@ func (m *Model) forward(b *Batch, opt Options, grad *GradOptions) (*Output, *tap
 		}
 		headMask := m.layerHeadMask(&ws.mask, opt.HeadMask, l)
 		a.prepare(blk, sh, m.preLN(), headMask != nil)
+		opt.Hook.residual(l, x)
+		a.hook = opt.Hook
 		m.blockForward(a, blk, l, x, sh, b.AttentionMask, headMask)
 		if keep {
 			x = a.out
@@ -122,6 +127,7 @@ func (m *Model) forward(b *Batch, opt Options, grad *GradOptions) (*Output, *tap
 			out.HiddenStates = append(out.HiddenStates, tensor.FromData(slices.Clone(x), b.Size, b.SeqLen, d))
 		}
 	}
+	opt.Hook.residual(len(m.layers), x)
 	nf := n // the rows the last block computed
 	if headRows != nil {
 		nf = len(headRows)

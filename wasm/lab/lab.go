@@ -91,6 +91,8 @@ var handlers = map[string]handler{
 	protocol.OpLens:         handle((*Lab).Lens),
 	protocol.OpInduction:    handle((*Lab).Induction),
 	protocol.OpGenerate:     handle((*Lab).Generate),
+	protocol.OpSaliency:     handle((*Lab).Saliency),
+	protocol.OpPatch:        handle((*Lab).Patch),
 }
 
 // Knows reports whether op names an operation of the lab.

@@ -1,0 +1,45 @@
+package protocol
+
+import (
+	"bertology/core/patching"
+	"bertology/core/saliency"
+)
+
+// Why the model decided: token saliency and attention attribution of one logit, and activation
+// patching between a clean and a corrupted input.
+const (
+	OpSaliency = "saliency" // SaliencyRequest → SaliencyResult
+	OpPatch    = "patch"    // PatchRequest → PatchResult
+)
+
+// SaliencyRequest explains one logit of one input (see core/saliency): a classifier's class, or a
+// language model's next token.
+type SaliencyRequest struct {
+	Text     string `js:"text"`
+	Pair     string `js:"pair"`
+	Truncate bool   `js:"truncate"`
+	// Method is "grad", "gradxinput", "ig" (default) or "attention".
+	Method string `js:"method"`
+	// Target is the class or next token's id explained; nil for the predicted one.
+	Target *int `js:"target"`
+	// Steps of ig and attention (default 64).
+	Steps int `js:"steps"`
+	// Baseline of ig: "zero" (default) or "pad".
+	Baseline string `js:"baseline"`
+}
+
+// SaliencyResult is one explanation; the command line writes the same type.
+type SaliencyResult = saliency.Result
+
+// PatchRequest patches a clean input's activations into a corrupted one of as many tokens; the metric
+// is logit[A] − logit[B]: two classes of a classifier (default 1 and 0), or two next tokens' ids of a
+// language model (required).
+type PatchRequest struct {
+	Clean     string `js:"clean"`
+	Corrupted string `js:"corrupted"`
+	A         *int   `js:"a"`
+	B         *int   `js:"b"`
+}
+
+// PatchResult holds the residual-stream and head maps; the command line writes the same type.
+type PatchResult = patching.Result
