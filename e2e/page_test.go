@@ -28,7 +28,7 @@ const pageState = `JSON.stringify({
 })`
 
 // idle is true when the lab is not working and no error is shown.
-const idle = `!document.querySelector("#status")`
+const idle = `!document.querySelector("#status.busy")`
 
 func TestPage(t *testing.T) {
 	def := loadModel(t, defaultModelDir)

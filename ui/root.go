@@ -38,6 +38,7 @@ type Root struct {
 	// and the picker's choice ("": its first).
 	from                 *savedModel // where the loaded model came from, for the saved session; nil: not kept
 	restoring            bool        // whether the saved session is being restored, so not saved meanwhile
+	keptData             []byte      // the data file's bytes the store keeps (session.go)
 	bundled              []bundledModel
 	bundledError, picked string
 	errAt                string // the id of the panel err shows in ("": the model and input panels; page.go's section)
@@ -92,6 +93,7 @@ const defaultText = "the quick brown fox jumped over the lazy dog"
 func (c *Root) Start() {
 	c.text, c.truncate = defaultText, true
 	c.view = "head"
+	c.lines = true // the model view opens on mini head views, as bertviz's does
 	c.focus = -1
 	c.enlarged = [2]int{-1, -1}
 	c.startPanels()
@@ -410,11 +412,22 @@ func (c *Root) PickFiles(event vugu.DOMEvent) {
 		var info protocol.ModelInfo
 		err := c.Host.LoadFiles(input, &info, c.report)
 		c.restartedBy(err)
+		store, keep := c.Host.(sessionStore)
+		if err == nil && keep {
+			store.SavePicked(input) // before the saved session that names them
+		}
 		input.Set("value", "") // picking the same files again loads them again
 		if err != nil {
 			return nil, err
 		}
-		return c.modelLoaded(source)
+		show, err := c.modelLoaded(source)
+		if err != nil {
+			return nil, err
+		}
+		return func() {
+			show()
+			c.from = &savedModel{Source: source, Picked: keep}
+		}, nil
 	})
 }
 
@@ -589,6 +602,15 @@ func topText(top []protocol.TokenScore) string {
 		parts[i] = fmt.Sprintf("%s %.1f%%", t.Token, 100*t.Probability)
 	}
 	return strings.Join(parts, ", ")
+}
+
+// statusClass is the status bar's: always on the page, so that a job starting shifts nothing, and
+// "busy" while a job runs.
+func (c *Root) statusClass() string {
+	if c.busy != "" {
+		return "status busy"
+	}
+	return "status"
 }
 
 func (c *Root) progressText() string {
