@@ -440,7 +440,16 @@ func (c *Root) LoadURL(event vugu.DOMEvent) {
 		c.fail("type the URL of a model directory (the folder holding config.json) first")
 		return
 	}
-	c.loadURL(url, url)
+	page := ""
+	if p, ok := c.Host.(pageAddress); ok {
+		page = p.PageURL()
+	}
+	address, err := resolveAddress(url, page)
+	if err != nil {
+		c.fail(err.Error())
+		return
+	}
+	c.do("Loading "+url, func() (func(), error) { return c.loadModel(&savedModel{URL: address, Source: url}) })
 }
 
 // loadURL loads the model directory at url (relative to the page, or absolute), shown as from
@@ -666,6 +675,11 @@ func (c *Root) paramsText() string {
 // isPair reports whether the result's input is a pair of sentences, for the head view's filter.
 func (c *Root) isPair() bool {
 	return c.result != nil && chart.Sentences(c.result.Tokens, c.result.TypeIDs, "[SEP]") != nil
+}
+
+// pairsWhy is why the head view's sentence filter cannot apply to the input (whyNot), or "".
+func (c *Root) pairsWhy() string {
+	return whyNot(reason{!c.isPair(), "The sentence filter (A→B, B→A, …) needs a second sentence in the input."})
 }
 
 // pairLabel names a sentence filter in the head view's selector.
