@@ -94,6 +94,9 @@ func TestPickedModelRestored(t *testing.T) {
 		t.Errorf("after the reload the page shows\n%.600s\nwant\n%.600s", after, before)
 	}
 	b.shoot(t, ".app", "picked-restored-1280")
+	b.run(t, "narrowing the window", chromedp.EmulateViewport(768, 900))
+	b.shoot(t, ".model-panel", "picked-restored-768")
+	b.run(t, "widening the window", chromedp.EmulateViewport(1280, 900))
 
 	click(t, b, "#new-session")
 	clean := `(document.querySelector("#model-source") || {}).textContent == "default model" && !document.querySelector("#dataset-info") && ` + idle
@@ -173,9 +176,13 @@ func TestDisabledWithReason(t *testing.T) {
 	}
 	why("#run-importance", "Load a data set first")
 	why("#pairs", "needs a second sentence")
+	b.shoot(t, "#head-view", "disabled-pairs-1280")
 	click(t, b, "#tab-lens")
 	why("#lens-run", "The logit lens needs a language-model head")
 	b.shoot(t, "section.analyses", "disabled-lens-1280")
+	if got := b.text(t, "#analyses-why"); !strings.Contains(got, "Induction heads: Induction heads are found in causal language models") {
+		t.Errorf("beside the tabs: %q, want why the induction tab is disabled", got)
+	}
 
 	b.run(t, "typing a second sentence", setField("#pair", "it was fun", "input"))
 	click(t, b, "#run")
@@ -204,5 +211,9 @@ func TestDisabledWithReason(t *testing.T) {
 	b.shoot(t, "#pruning-panel", "disabled-prune-1280")
 	b.run(t, "narrowing the window", chromedp.EmulateViewport(768, 900))
 	b.shoot(t, "#pruning-panel", "disabled-prune-768")
+	b.shoot(t, "section.analyses", "disabled-lens-768")
+	b.shoot(t, "#head-view", "disabled-pairs-768")
 	b.shoot(t, ".app", "status-ready-768")
+	b.run(t, "widening the window", chromedp.EmulateViewport(1280, 900))
+	b.shoot(t, ".app", "status-ready-1280")
 }

@@ -677,6 +677,18 @@ func (c *Root) isPair() bool {
 	return c.result != nil && chart.Sentences(c.result.Tokens, c.result.TypeIDs, "[SEP]") != nil
 }
 
+// tabsWhy says why each disabled tab of "Beyond attention maps" is (analysisUnavailable), beside the
+// tabs, or "" when none is.
+func (c *Root) tabsWhy() string {
+	var parts []string
+	for _, a := range analyses {
+		if why := c.analysisUnavailable(a.name); why != "" {
+			parts = append(parts, a.label+": "+why)
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
 // pairsWhy is why the head view's sentence filter cannot apply to the input (whyNot), or "".
 func (c *Root) pairsWhy() string {
 	return whyNot(reason{!c.isPair(), "The sentence filter (A→B, B→A, …) needs a second sentence in the input."})
