@@ -677,6 +677,11 @@ func (c *Root) isPair() bool {
 	return c.result != nil && chart.Sentences(c.result.Tokens, c.result.TypeIDs, "[SEP]") != nil
 }
 
+// runWhy is why the input cannot run (whyNot), or "".
+func (c *Root) runWhy() string {
+	return whyNot(reason{c.info == nil, "Load a model first (the Model panel)."})
+}
+
 // tabsWhy says why each disabled tab of "Beyond attention maps" is (analysisUnavailable), beside the
 // tabs, or "" when none is.
 func (c *Root) tabsWhy() string {
