@@ -426,7 +426,9 @@ func (c *Root) PickFiles(event vugu.DOMEvent) {
 		}
 		return func() {
 			show()
-			c.from = &savedModel{Source: source, Picked: keep}
+			if keep {
+				c.from = &savedModel{Source: source, Picked: true}
+			}
 		}, nil
 	})
 }
