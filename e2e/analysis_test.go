@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,7 +15,7 @@ import (
 
 // TestAnalyses clicks through "Beyond attention maps" on the default model with the golden SST-2 dev
 // file loaded: hidden states, rollout and flow, probes and attention statistics,
-// then the logit lens of the golden GPT-2, in a window 1280 and then 768 pixels wide. It counts what each
+// then the logit lens, disabled on the classifier with the reason, of the golden GPT-2, in a window 1280 and then 768 pixels wide. It counts what each
 // chart draws, wants nothing wider than the window, and saves a picture of each panel to
 // out/screenshots/analysis-*-<width>.png.
 func TestAnalyses(t *testing.T) {
@@ -120,8 +121,13 @@ func analysesAt(t *testing.T, width int64) {
 	})
 
 	t.Run("logit lens", func(t *testing.T) {
-		click(t, b, "#tab-lens", "#lens-run")
-		b.waitFor(t, "an error shows", `document.querySelector("#error") && `+idle, pageState, 30*time.Second)
+		// The classifier has no language-model head: the button says so instead of running.
+		click(t, b, "#tab-lens")
+		var disabled bool
+		b.eval(t, `document.querySelector("#lens-run").disabled`, &disabled)
+		if why := b.text(t, "#lens-view .why"); !disabled || !strings.Contains(why, "needs a language-model head") {
+			t.Errorf("the lens on a classifier: disabled %v, saying %q; want disabled, saying why", disabled, why)
+		}
 		names := []string{"config.json", "model.safetensors", "vocab.json", "merges.txt", "tokenizer_config.json", "special_tokens_map.json"}
 		dir := filepath.Join(goldenDir, "gpt2", "model")
 		gptDepths := loadModel(t, dir).Config.NumLayers + 1

@@ -28,7 +28,7 @@ const pageState = `JSON.stringify({
 })`
 
 // idle is true when the lab is not working and no error is shown.
-const idle = `!document.querySelector("#status")`
+const idle = `!document.querySelector("#status.busy")`
 
 func TestPage(t *testing.T) {
 	def := loadModel(t, defaultModelDir)
@@ -94,6 +94,12 @@ func TestPage(t *testing.T) {
 		if n := b.count(t, "svg.model-view g.thumb"); n != layers*heads {
 			t.Fatalf("%d attention maps, want layers × heads = %d", n, layers*heads)
 		}
+		// It opens on the mini head views, as bertviz's does; the heatmaps are the other choice.
+		if n := b.count(t, "svg.model-view g.thumb g.lines"); n != layers*heads || b.count(t, "svg.model-view g.cells") != 0 {
+			t.Errorf("the model view opens with %d maps of lines and %d heatmaps, want %d and none", n, b.count(t, "svg.model-view g.cells"), layers*heads)
+		}
+		click(t, b, "#model-heatmap")
+		b.waitFor(t, "the model view draws heatmaps", `document.querySelectorAll("svg.model-view g.thumb g.cells").length > 0`, pageState, 10*time.Second)
 		if n := b.count(t, "svg.model-view g.thumb g.cells rect"); n != layers*heads*tokens*tokens {
 			t.Errorf("%d cells, want layers × heads × tokens² = %d", n, layers*heads*tokens*tokens)
 		}

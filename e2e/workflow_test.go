@@ -234,7 +234,7 @@ func TestWorkflow(t *testing.T) {
 				}
 				ms = performance.now() - t0;
 				await new Promise(r => setTimeout(r, 300));
-				out.push({ms, before, after: bar(), running: !!document.querySelector("#status")});
+				out.push({ms, before, after: bar(), running: !!document.querySelector("#status.busy")});
 			}
 			return out;
 		})()`, &clicks)

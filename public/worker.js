@@ -112,7 +112,8 @@ const workerOps = {
 
 // pickedURLs gives each file picked by the user, those at the top of a picked folder (a folder gives
 // every file in it, subfolders too: webkitRelativePath "model/onnx/x"), a blob: URL that the lab
-// fetches it by, when it needs it. The URLs of the files picked before are revoked then.
+// fetches it by, when it needs it. The URLs of the files picked before are revoked then. A file is a
+// File, or, kept from an earlier visit (session.js), its name and path with its bytes as a Blob.
 let picked = {};
 function pickedURLs(files) {
 	Object.values(picked).forEach(u => URL.revokeObjectURL(u));
@@ -120,7 +121,7 @@ function pickedURLs(files) {
 	for (const f of files || []) {
 		const depth = (f.webkitRelativePath || f.name).split("/").length;
 		if (depth <= 2 && !Object.hasOwn(urls, f.name)) {
-			urls[f.name] = URL.createObjectURL(f);
+			urls[f.name] = URL.createObjectURL(f.blob || f);
 		}
 	}
 	if (Object.keys(urls).length === 0) {

@@ -72,6 +72,11 @@ func (c *DatasetPanel) ChooseTask(event vugu.DOMEvent) {
 // loaded reports whether a data set is loaded.
 func (c *DatasetPanel) loaded() bool { return c.dataset != nil }
 
+// needed is why a control that works on the data set cannot apply yet (whyNot), or "".
+func (c *DatasetPanel) needed() string {
+	return whyNot(reason{!c.loaded(), "Load a data set first (the Data panel's file)."})
+}
+
 // taskChoice is one entry of the task selector.
 type taskChoice struct{ name, title string }
 

@@ -100,6 +100,11 @@ func (c *ExamplesPanel) current() bool {
 }
 
 // canRun reports whether the data set is one the table is for: a labelled GLUE file.
+// runWhy is why Run cannot apply to the data set and the model (whyNot), or "".
+func (c *ExamplesPanel) runWhy() string {
+	return whyNot(reason{!c.canRun(), "The table is for a labelled GLUE file and a sequence classifier."})
+}
+
 func (c *ExamplesPanel) canRun() bool {
 	d := c.Data.dataset
 	return d != nil && d.Task != "lm" && d.Task != "ner" && d.Split != "test"

@@ -195,3 +195,6 @@ func (h *browserHost) LoadFiles(input vjs.Value, result *protocol.ModelInfo, pro
 	}
 	return h.Call("loadModelFiles", map[string]any{"files": list}, result, progress)
 }
+
+// PageURL is the page's address, which the URL field's relative addresses resolve against.
+func (h *browserHost) PageURL() string { return js.Global().Get("location").Get("href").String() }

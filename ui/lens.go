@@ -41,6 +41,15 @@ func (c *Lens) Run() {
 }
 
 // masked reports whether the model predicts masked tokens (BERT, DistilBERT) rather than the next one.
+// unavailable is why the loaded model cannot have the logit lens, or "".
+func (c *Lens) unavailable() string {
+	m := c.Page.model()
+	if m == nil || m.LMHead {
+		return ""
+	}
+	return fmt.Sprintf("The logit lens needs a language-model head (GPT-2, OpenAI GPT, Llama or BERT's masked LM); this model is %s.", m.Architecture)
+}
+
 func (c *Lens) masked() bool {
 	t := c.Page.model().Type
 	return t != "gpt2" && t != "openai-gpt" && t != "llama"

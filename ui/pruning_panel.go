@@ -163,6 +163,13 @@ func (c *PruningPanel) endedText() string {
 // Pruning.
 
 // Prune removes the masked heads from the model's weights; the pruned model replaces the loaded one.
+// pruneWhy is why Prune cannot apply now (whyNot), or "".
+func (c *PruningPanel) pruneWhy() string {
+	return whyNot(
+		reason{c.Importance.result == nil, "Compute head importance first: pruning removes the heads masked in its map."},
+		reason{c.Heads.maskedCount() == c.Heads.prunedCount(), "Mask heads first: click them in the importance map, or run the masking loop."})
+}
+
 func (c *PruningPanel) Prune() {
 	if c.Importance.result == nil || c.Heads.maskedCount() == 0 {
 		c.Page.fail("mask some heads first: click them in a heatmap, or run the masking loop")

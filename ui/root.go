@@ -38,6 +38,7 @@ type Root struct {
 	// and the picker's choice ("": its first).
 	from                 *savedModel // where the loaded model came from, for the saved session; nil: not kept
 	restoring            bool        // whether the saved session is being restored, so not saved meanwhile
+	keptData             []byte      // the data file's bytes the store keeps (session.go)
 	bundled              []bundledModel
 	bundledError, picked string
 	errAt                string // the id of the panel err shows in ("": the model and input panels; page.go's section)
@@ -94,6 +95,7 @@ const defaultText = "the quick brown fox jumped over the lazy dog"
 func (c *Root) Start() {
 	c.text, c.truncate = defaultText, true
 	c.view = "head"
+	c.lines = true // the model view opens on mini head views, as bertviz's does
 	c.focus = -1
 	c.enlarged = [2]int{-1, -1}
 	c.startPanels()
@@ -414,11 +416,24 @@ func (c *Root) PickFiles(event vugu.DOMEvent) {
 		var info protocol.ModelInfo
 		err := c.Host.LoadFiles(input, &info, c.report)
 		c.restartedBy(err)
+		store, keep := c.Host.(sessionStore)
+		if err == nil && keep {
+			store.SavePicked(input) // before the saved session that names them
+		}
 		input.Set("value", "") // picking the same files again loads them again
 		if err != nil {
 			return nil, err
 		}
-		return c.modelLoaded(source)
+		show, err := c.modelLoaded(source)
+		if err != nil {
+			return nil, err
+		}
+		return func() {
+			show()
+			if keep {
+				c.from = &savedModel{Source: source, Picked: true}
+			}
+		}, nil
 	})
 }
 
@@ -431,7 +446,16 @@ func (c *Root) LoadURL(event vugu.DOMEvent) {
 		c.fail("type the URL of a model directory (the folder holding config.json) first")
 		return
 	}
-	c.loadURL(url, url)
+	page := ""
+	if p, ok := c.Host.(pageAddress); ok {
+		page = p.PageURL()
+	}
+	address, err := resolveAddress(url, page)
+	if err != nil {
+		c.fail(err.Error())
+		return
+	}
+	c.do("Loading "+url, func() (func(), error) { return c.loadModel(&savedModel{URL: address, Source: url}) })
 }
 
 // loadURL loads the model directory at url (relative to the page, or absolute), shown as from
@@ -595,6 +619,15 @@ func topText(top []protocol.TokenScore) string {
 	return strings.Join(parts, ", ")
 }
 
+// statusClass is the status bar's: always on the page, so that a job starting shifts nothing, and
+// "busy" while a job runs.
+func (c *Root) statusClass() string {
+	if c.busy != "" {
+		return "status busy"
+	}
+	return "status"
+}
+
 func (c *Root) progressText() string {
 	p := c.progress
 	switch {
@@ -648,6 +681,28 @@ func (c *Root) paramsText() string {
 // isPair reports whether the result's input is a pair of sentences, for the head view's filter.
 func (c *Root) isPair() bool {
 	return c.result != nil && chart.Sentences(c.result.Tokens, c.result.TypeIDs, "[SEP]") != nil
+}
+
+// runWhy is why the input cannot run (whyNot), or "".
+func (c *Root) runWhy() string {
+	return whyNot(reason{c.info == nil, "Load a model first (the Model panel)."})
+}
+
+// tabsWhy says why each disabled tab of "Beyond attention maps" is (analysisUnavailable), beside the
+// tabs, or "" when none is.
+func (c *Root) tabsWhy() string {
+	var parts []string
+	for _, a := range analyses {
+		if why := c.analysisUnavailable(a.name); why != "" {
+			parts = append(parts, a.label+": "+why)
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+// pairsWhy is why the head view's sentence filter cannot apply to the input (whyNot), or "".
+func (c *Root) pairsWhy() string {
+	return whyNot(reason{!c.isPair(), "The sentence filter (A→B, B→A, …) needs a second sentence in the input."})
 }
 
 // pairLabel names a sentence filter in the head view's selector.

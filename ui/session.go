@@ -2,22 +2,25 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+
+	"github.com/vugu/vugu/js"
 
 	"bertology/wasm/protocol"
 )
 
 // savedSession is what the page keeps of the session between visits (the browser's IndexedDB, through
 // sessionStore), enough to compute it again: the model by where it came from, the input, the data
-// file's bytes, and the requests that built the rest, replayed in order on reload (restore). A model
-// opened from picked files is not kept: its files are the user's to pick again.
+// file, and the requests that built the rest, replayed in order on reload (restore). The bytes of the
+// data file and of a model opened from picked files are kept beside it, as they are (SaveData,
+// SavePicked), not in its JSON.
 type savedSession struct {
 	Model      *savedModel                  `json:"model,omitempty"`
 	Text       string                       `json:"text"`
 	Pair       string                       `json:"pair"`
 	Truncate   bool                         `json:"truncate"`
-	DataName   string                       `json:"dataName,omitempty"`
-	DataBytes  []byte                       `json:"dataBytes,omitempty"`
+	DataName   string                       `json:"dataName,omitempty"` // "": no data file; its bytes are the store's (LoadData)
 	DataTask   string                       `json:"dataTask,omitempty"`
 	Importance *protocol.ImportanceRequest  `json:"importance,omitempty"`
 	Masking    *protocol.MaskingLoopRequest `json:"masking,omitempty"`
@@ -26,11 +29,13 @@ type savedSession struct {
 }
 
 // savedModel is where a model came from: a directory's URL (the default model, a bundled one, a typed
-// one) or a Hub id at the commit it loaded (so that the kept copy opens offline).
+// one), a Hub id at the commit it loaded (so that the kept copy opens offline), or the files the user
+// picked, kept by the store (SavePicked).
 type savedModel struct {
 	URL    string               `json:"url,omitempty"`
 	Source string               `json:"source"`
 	Hub    *protocol.HubRequest `json:"hub,omitempty"`
+	Picked bool                 `json:"picked,omitempty"`
 }
 
 // sessionStore keeps the saved session (session_js.go: IndexedDB); hosts without one keep nothing.
@@ -39,6 +44,14 @@ type sessionStore interface {
 	LoadSession() (string, error)
 	// SaveSession keeps the session; it does not block, and a failure only loses the copy.
 	SaveSession(data string)
+	// SaveData keeps the data file's bytes beside the session, as SaveSession does; LoadData returns
+	// them (nil when none are kept).
+	SaveData(data []byte)
+	LoadData() ([]byte, error)
+	// SavePicked keeps the model files picked in the file input element input (their bytes) beside the
+	// session, as SaveSession does; LoadPicked has the lab open them again, as Host.LoadFiles does.
+	SavePicked(input js.Value)
+	LoadPicked(result *protocol.ModelInfo, progress func(protocol.Progress)) error
 	// ClearSession forgets the saved session.
 	ClearSession()
 	// StartAnew forgets the saved session and reloads the page, which starts with a new lab.
@@ -52,7 +65,7 @@ func (c *Root) snapshot() *savedSession {
 		return s
 	}
 	if c.data.dataset != nil {
-		s.DataName, s.DataBytes, s.DataTask = c.data.fileName, c.data.fileData, c.data.task
+		s.DataName, s.DataTask = c.data.fileName, c.data.task
 	}
 	if c.importance.result != nil {
 		s.Importance = c.importance.request
@@ -71,7 +84,12 @@ func (c *Root) saveSession() {
 	if !ok || c.restoring {
 		return
 	}
-	data, err := json.Marshal(c.snapshot())
+	s := c.snapshot()
+	if s.DataName != "" && !sameBytes(c.keptData, c.data.fileData) {
+		store.SaveData(c.data.fileData)
+		c.keptData = c.data.fileData
+	}
+	data, err := json.Marshal(s)
 	if err != nil {
 		return // every field encodes
 	}
@@ -100,8 +118,18 @@ func (c *Root) restore(s *savedSession) error {
 	if err := step("the model", func() (func(), error) { return c.loadModel(s.Model) }); err != nil {
 		return err
 	}
-	if s.DataBytes != nil {
-		if err := step("the data set", func() (func(), error) { return c.data.read(s.DataName, s.DataBytes, s.DataTask) }); err != nil {
+	if s.DataName != "" {
+		if err := step("the data set", func() (func(), error) {
+			data, err := c.Host.(sessionStore).LoadData()
+			if err == nil && data == nil {
+				err = errors.New("its bytes are not kept")
+			}
+			if err != nil {
+				return nil, err
+			}
+			c.update(func() { c.keptData = data })
+			return c.data.read(s.DataName, data, s.DataTask)
+		}); err != nil {
 			return err
 		}
 	}
@@ -134,12 +162,24 @@ func (c *Root) restore(s *savedSession) error {
 
 // loadModel loads a saved model, from the job's goroutine.
 func (c *Root) loadModel(m *savedModel) (func(), error) {
-	if m.Hub != nil {
+	switch {
+	case m.Picked:
+		store, ok := c.Host.(sessionStore)
+		if !ok {
+			return nil, errors.New("the picked files are not kept")
+		}
+		var info protocol.ModelInfo
+		err := store.LoadPicked(&info, c.report)
+		c.restartedBy(err)
+		if err != nil {
+			return nil, err
+		}
+	case m.Hub != nil:
 		var res protocol.HubModelInfo
 		if err := c.call(protocol.OpLoadHubModel, m.Hub, &res); err != nil {
 			return nil, err
 		}
-	} else {
+	default:
 		var info protocol.ModelInfo
 		if err := c.call(protocol.OpLoadModelURL, &protocol.LoadModelURLRequest{URL: m.URL}, &info); err != nil {
 			return nil, err
@@ -153,4 +193,9 @@ func (c *Root) loadModel(m *savedModel) (func(), error) {
 		show()
 		c.from = m
 	}, nil
+}
+
+// sameBytes reports whether a and b are the same bytes in memory (the data file the store keeps).
+func sameBytes(a, b []byte) bool {
+	return len(a) == len(b) && (len(a) == 0 || &a[0] == &b[0])
 }

@@ -1,20 +1,26 @@
 package main
 
 import (
+	"bytes"
+	"errors"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
 	"github.com/vugu/vugu"
+	"github.com/vugu/vugu/js"
 
 	"bertology/wasm/lab"
+	"bertology/wasm/protocol"
 )
 
 // memoryStore is a sessionStore in memory, as IndexedDB is to the browser's host.
 type memoryStore struct {
 	*labHost
-	mu   sync.Mutex
-	data string
+	mu    sync.Mutex
+	data  string
+	bytes []byte // the data file's
 }
 
 func (s *memoryStore) LoadSession() (string, error) {
@@ -23,8 +29,22 @@ func (s *memoryStore) LoadSession() (string, error) {
 	return s.data, nil
 }
 func (s *memoryStore) SaveSession(d string) { s.mu.Lock(); defer s.mu.Unlock(); s.data = d }
-func (s *memoryStore) ClearSession()        { s.SaveSession("") }
-func (s *memoryStore) StartAnew()           { s.ClearSession() }
+func (s *memoryStore) ClearSession()        { s.SaveSession(""); s.SaveData(nil) }
+func (s *memoryStore) SaveData(d []byte) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.bytes = append([]byte(nil), d...)
+}
+func (s *memoryStore) LoadData() ([]byte, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.bytes, nil
+}
+func (s *memoryStore) SavePicked(js.Value) {}
+func (s *memoryStore) LoadPicked(*protocol.ModelInfo, func(protocol.Progress)) error {
+	return errors.New("no picked files kept")
+}
+func (s *memoryStore) StartAnew() { s.ClearSession() }
 
 // TestSessionRestored builds a session (input, data, importance, masking loop, a prune, a mask), then
 // starts a new page, with a new lab, on the saved copy: it computes all of it again.
@@ -52,8 +72,11 @@ func TestSessionRestored(t *testing.T) {
 	if c.err != "" || c.pruning.result == nil || store.data == "" {
 		t.Fatalf("the session was not built: error %q, saved %d bytes", c.err, len(store.data))
 	}
+	if !bytes.Equal(store.bytes, c.data.fileData) || strings.Contains(store.data, `"dataBytes"`) {
+		t.Errorf("the data file's %d bytes are kept as %d bytes beside the session, want all of them and none in its JSON %.200q", len(c.data.fileData), len(store.bytes), store.data)
+	}
 
-	again := &memoryStore{labHost: &labHost{lab: lab.New(), dirs: host.dirs}, data: store.data}
+	again := &memoryStore{labHost: &labHost{lab: lab.New(), dirs: host.dirs}, data: store.data, bytes: store.bytes}
 	r := &Root{Host: again, Env: vugu.NewEventEnvImpl(&sync.RWMutex{}, make(chan bool, 1))}
 	r.Start()
 	waitIdle(t, r)

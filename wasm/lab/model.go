@@ -103,6 +103,7 @@ func describe(m *model.Model, files map[string][]byte) protocol.ModelInfo {
 		Labels:       classLabels(m),
 		Kernels:      m.Kernels().Name(),
 		CausalLM:     m.Head() == model.CausalLM,
+		LMHead:       slices.Contains([]model.Head{model.CausalLM, model.MaskedLM, model.PreTraining}, m.Head()),
 	}
 	for layer := range cfg.NumLayers {
 		info.HeadsPerLayer = append(info.HeadsPerLayer, len(m.Heads(layer)))

@@ -68,6 +68,7 @@ type ModelInfo struct {
 	Files         []string `js:"files"`         // the files the model was loaded from, sorted
 	Kernels       string   `js:"kernels"`       // the kernels the model runs on: simd128, relaxed-simd or go
 	CausalLM      bool     `js:"causalLM"`      // a causal language model, which the induction op needs
+	LMHead        bool     `js:"lmHead"`        // a language-model head (causal or masked), which the logit lens needs
 }
 
 // TokenizeRequest asks for the tokens of a text, or of a text pair when Pair is not empty.
