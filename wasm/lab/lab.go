@@ -93,6 +93,7 @@ var handlers = map[string]handler{
 	protocol.OpGenerate:     handle((*Lab).Generate),
 	protocol.OpSaliency:     handle((*Lab).Saliency),
 	protocol.OpPatch:        handle((*Lab).Patch),
+	protocol.OpAblate:       handle((*Lab).Ablate),
 }
 
 // Knows reports whether op names an operation of the lab.
