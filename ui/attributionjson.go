@@ -1,0 +1,70 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+
+	"bertology/wasm/protocol"
+)
+
+// The results of the Attribution tab as JSON, in the command line's schema (`bertology saliency` and
+// `bertology patch --out`): what the page offers for download, and what it reads back to draw.
+const (
+	kindSaliency = "saliency"
+	kindPatch    = "patching"
+	kindAblation = "ablation"
+)
+
+// resultKind tells a saliency, patching or ablation result apart by the fields only it has.
+func resultKind(data []byte) (string, error) {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(data, &fields); err != nil {
+		return "", fmt.Errorf("not a JSON object: %v", err)
+	}
+	switch {
+	case fields["method"] != nil && fields["scores"] != nil:
+		return kindSaliency, nil
+	case fields["clean_tokens"] != nil && fields["residual"] != nil:
+		return kindPatch, nil
+	case fields["ablated"] != nil:
+		return kindAblation, nil
+	}
+	return "", fmt.Errorf("not a result of bertology saliency or bertology patch")
+}
+
+// readResult decodes name's data as a result of kind want (or one of the kinds wanted) into res,
+// checking that its layers and heads are the loaded model's.
+func readResult(name string, data []byte, m *protocol.ModelInfo, res any, want ...string) (string, error) {
+	kind, err := resultKind(data)
+	if err != nil {
+		return "", fmt.Errorf("%s: %v", name, err)
+	}
+	ok := false
+	for _, w := range want {
+		ok = ok || kind == w
+	}
+	if !ok {
+		return "", fmt.Errorf("%s is a %s result; this panel draws a %s result", name, kind, want[0])
+	}
+	if err := json.Unmarshal(data, res); err != nil {
+		return "", fmt.Errorf("%s: %v", name, err)
+	}
+	var shape struct {
+		Layers int `json:"layers"`
+		Heads  int `json:"heads"`
+	}
+	_ = json.Unmarshal(data, &shape) // the object decoded above
+	if shape.Layers > 0 && (shape.Layers != m.Layers || shape.Heads != m.Heads) {
+		return "", fmt.Errorf("%s comes from a model of %d layers × %d heads; the model loaded has %d × %d", name, shape.Layers, shape.Heads, m.Layers, m.Heads)
+	}
+	return kind, nil
+}
+
+// resultJSON is a result in the command line's schema.
+func resultJSON(res any) []byte {
+	b, err := json.Marshal(res)
+	if err != nil {
+		panic(err) // the results are plain numbers and strings
+	}
+	return b
+}
