@@ -200,15 +200,14 @@ func (c *Patching) LoadJSON(event vugu.DOMEvent) {
 		m := c.Page.model()
 		var p protocol.PatchResult
 		var a protocol.AblateResult
-		kind, err := readResult(name, data, m, &p, kindPatch, kindAblation)
-		if err != nil {
-			return nil, err
-		}
-		if kind == kindAblation {
+		if kind, _ := resultKind(data); kind == kindAblation {
 			if _, err := readResult(name, data, m, &a, kindAblation); err != nil {
 				return nil, err
 			}
 			return func() { c.ablation.result, c.ablation.model = &a, m; c.drawAblation() }, nil
+		}
+		if _, err := readResult(name, data, m, &p, kindPatch, kindAblation); err != nil {
+			return nil, err
 		}
 		return func() { c.result, c.model = &p, m; c.draw() }, nil
 	})

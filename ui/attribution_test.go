@@ -37,7 +37,7 @@ func TestAttributionGraphPanel(t *testing.T) {
 		t.Errorf("read back: %v, %q, %+v", err, kind, back.Graph)
 	}
 	var p protocol.PatchResult
-	if _, err := readResult("s.json", data, c.model(), &p, kindPatch, kindAblation); err == nil || !strings.Contains(err.Error(), "s.json is a saliency result") {
+	if _, err := readResult("s.json", data, c.model(), &p, kindPatch, kindAblation); err == nil || !strings.Contains(err.Error(), "s.json holds a saliency result; this panel draws a patching result") {
 		t.Errorf("a saliency result as patching: %v", err)
 	}
 	other := *c.model()

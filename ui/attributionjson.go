@@ -15,6 +15,9 @@ const (
 	kindAblation = "ablation"
 )
 
+// kindNames are the kinds as the page names them.
+var kindNames = map[string]string{kindSaliency: "a saliency result", kindPatch: "a patching result", kindAblation: "an ablation result"}
+
 // resultKind tells a saliency, patching or ablation result apart by the fields only it has.
 func resultKind(data []byte) (string, error) {
 	var fields map[string]json.RawMessage
@@ -44,7 +47,7 @@ func readResult(name string, data []byte, m *protocol.ModelInfo, res any, want .
 		ok = ok || kind == w
 	}
 	if !ok {
-		return "", fmt.Errorf("%s is a %s result; this panel draws a %s result", name, kind, want[0])
+		return "", fmt.Errorf("%s holds %s; this panel draws %s", name, kindNames[kind], kindNames[want[0]])
 	}
 	if err := json.Unmarshal(data, res); err != nil {
 		return "", fmt.Errorf("%s: %v", name, err)

@@ -9,7 +9,7 @@ import (
 // The attribution graph's defaults: an edge is kept when its attribution reaches GraphThreshold of
 // its layer's largest, and at most GraphEdges edges are drawn.
 const (
-	GraphThreshold = 0.4
+	GraphThreshold = 0.1
 	GraphEdges     = 20
 )
 
