@@ -150,6 +150,13 @@ func attributionAt(t *testing.T, width int64) {
 	checkCells(t, b, am, fromCLI.Ablated, fromCLI.Metric)
 	b.run(t, "opening the CLI's JSON as a saliency", chromedp.SetUploadFiles("#saliency-load-json", []string{cli}))
 	b.waitFor(t, "the wrong kind is refused", `(document.querySelector("#error") || {textContent: ""}).textContent.includes("holds an ablation result; this panel draws a saliency result") && `+idle, pageState, 30*time.Second)
+	gpt2 := filepath.Join(t.TempDir(), "gpt2.json")
+	run = exec.Command("go", "run", "../cmd/bertology", "saliency", "--model", "../public/models/gpt2-tiny-sst2", "--text", "the movie was", "--method", "grad", "--out", gpt2)
+	if out, err := run.CombinedOutput(); err != nil {
+		t.Fatalf("bertology saliency: %v\n%s", err, out)
+	}
+	b.run(t, "opening GPT-2's saliency on BERT", chromedp.SetUploadFiles("#saliency-load-json", []string{gpt2}))
+	b.waitFor(t, "another model's tokens are refused", `(document.querySelector("#error") || {textContent: ""}).textContent.includes("comes from another model") && `+idle, pageState, 30*time.Second)
 
 	// GPT-2: patching with the two next tokens typed, each one token of the model's.
 	choose(t, b, "#model-picker", "bundled:gpt2-tiny-sst2")

@@ -76,7 +76,7 @@ func (c *Attribution) LoadJSON(event vugu.DOMEvent) {
 	loadResult(c.Page, c.Files, event, kindSaliency, func(name string, data []byte) (func(), error) {
 		m := c.Page.model()
 		var res protocol.SaliencyResult
-		if _, err := readResult(name, data, m, &res, kindSaliency); err != nil {
+		if _, err := readResult(c.Page, name, data, &res, kindSaliency); err != nil {
 			return nil, err
 		}
 		return func() { c.result, c.model = &res, m; c.draw() }, nil
@@ -201,12 +201,12 @@ func (c *Patching) LoadJSON(event vugu.DOMEvent) {
 		var p protocol.PatchResult
 		var a protocol.AblateResult
 		if kind, _ := resultKind(data); kind == kindAblation {
-			if _, err := readResult(name, data, m, &a, kindAblation); err != nil {
+			if _, err := readResult(c.Page, name, data, &a, kindAblation); err != nil {
 				return nil, err
 			}
 			return func() { c.ablation.result, c.ablation.model = &a, m; c.drawAblation() }, nil
 		}
-		if _, err := readResult(name, data, m, &p, kindPatch, kindAblation); err != nil {
+		if _, err := readResult(c.Page, name, data, &p, kindPatch, kindAblation); err != nil {
 			return nil, err
 		}
 		return func() { c.result, c.model = &p, m; c.draw() }, nil

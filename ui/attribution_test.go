@@ -33,19 +33,24 @@ func TestAttributionGraphPanel(t *testing.T) {
 	}
 	data := resultJSON(a.result)
 	var back protocol.SaliencyResult
-	if kind, err := readResult("s.json", data, c.model(), &back, kindSaliency); err != nil || kind != kindSaliency || len(back.Graph.Edges) != len(g.Edges) || back.Logit != a.result.Logit {
+	if kind, err := readResult(a.Page, "s.json", data, &back, kindSaliency); err != nil || kind != kindSaliency || len(back.Graph.Edges) != len(g.Edges) || back.Logit != a.result.Logit {
 		t.Errorf("read back: %v, %q, %+v", err, kind, back.Graph)
 	}
 	var p protocol.PatchResult
-	if _, err := readResult("s.json", data, c.model(), &p, kindPatch, kindAblation); err == nil || !strings.Contains(err.Error(), "s.json holds a saliency result; this panel draws a patching result") {
+	if _, err := readResult(a.Page, "s.json", data, &p, kindPatch, kindAblation); err == nil || !strings.Contains(err.Error(), "s.json holds a saliency result; this panel draws a patching result") {
 		t.Errorf("a saliency result as patching: %v", err)
 	}
-	other := *c.model()
+	other := *a.result
 	other.Layers = 12
-	if _, err := readResult("s.json", data, &other, &back, kindSaliency); err == nil || !strings.Contains(err.Error(), "3 layers × 4 heads; the model loaded has 12 × 4") {
+	if _, err := readResult(a.Page, "s.json", resultJSON(&other), &back, kindSaliency); err == nil || !strings.Contains(err.Error(), "12 layers × 4 heads; the model loaded has 3 × 4") {
 		t.Errorf("another model's result: %v", err)
 	}
-	if _, err := readResult("x.json", []byte(`{"loss": 1}`), c.model(), &back, kindSaliency); err == nil || !strings.Contains(err.Error(), "not a result of bertology") {
+	other = *a.result
+	other.Tokens = append([]string{"Ġqzxv"}, other.Tokens[1:]...)
+	if _, err := readResult(a.Page, "s.json", resultJSON(&other), &back, kindSaliency); err == nil || !strings.Contains(err.Error(), `has no token ["Ġqzxv"]`) {
+		t.Errorf("another model's tokens: %v", err)
+	}
+	if _, err := readResult(a.Page, "x.json", []byte(`{"loss": 1}`), &back, kindSaliency); err == nil || !strings.Contains(err.Error(), "not a result of bertology") {
 		t.Errorf("another JSON: %v", err)
 	}
 }
@@ -74,7 +79,7 @@ func TestAblationPanel(t *testing.T) {
 		}
 	}
 	var back protocol.AblateResult
-	if kind, err := readResult("a.json", resultJSON(r), c.model(), &back, kindPatch, kindAblation); err != nil || kind != kindAblation || back.Metric != r.Metric {
+	if kind, err := readResult(p.Page, "a.json", resultJSON(r), &back, kindPatch, kindAblation); err != nil || kind != kindAblation || back.Metric != r.Metric {
 		t.Errorf("read back: %v %q", err, kind)
 	}
 

@@ -36,8 +36,10 @@ func resultKind(data []byte) (string, error) {
 }
 
 // readResult decodes name's data as a result of kind want (or one of the kinds wanted) into res,
-// checking that its layers and heads are the loaded model's.
-func readResult(name string, data []byte, m *protocol.ModelInfo, res any, want ...string) (string, error) {
+// checking that its layers and heads are the loaded model's and its tokens in the model's vocabulary
+// (asking the lab through p, from a job's goroutine).
+func readResult(p page, name string, data []byte, res any, want ...string) (string, error) {
+	m := p.model()
 	kind, err := resultKind(data)
 	if err != nil {
 		return "", fmt.Errorf("%s: %v", name, err)
@@ -53,12 +55,23 @@ func readResult(name string, data []byte, m *protocol.ModelInfo, res any, want .
 		return "", fmt.Errorf("%s: %v", name, err)
 	}
 	var shape struct {
-		Layers int `json:"layers"`
-		Heads  int `json:"heads"`
+		Layers    int      `json:"layers"`
+		Heads     int      `json:"heads"`
+		Tokens    []string `json:"tokens"`
+		Clean     []string `json:"clean_tokens"`
+		Corrupted []string `json:"corrupted_tokens"`
 	}
 	_ = json.Unmarshal(data, &shape) // the object decoded above
 	if shape.Layers > 0 && (shape.Layers != m.Layers || shape.Heads != m.Heads) {
 		return "", fmt.Errorf("%s comes from a model of %d layers × %d heads; the model loaded has %d × %d", name, shape.Layers, shape.Heads, m.Layers, m.Heads)
+	}
+	var unknown protocol.UnknownTokens
+	req := &protocol.UnknownTokensRequest{Tokens: append(append(shape.Tokens, shape.Clean...), shape.Corrupted...)}
+	if err := p.call(protocol.OpUnknownTokens, req, &unknown); err != nil {
+		return "", err
+	}
+	if len(unknown.Tokens) > 0 {
+		return "", fmt.Errorf("%s comes from another model: the model loaded has no token %q", name, unknown.Tokens)
 	}
 	return kind, nil
 }

@@ -152,3 +152,31 @@ func (l *Lab) oneToken(text string) (int, error) {
 	}
 	return ids[0], nil
 }
+
+// UnknownTokens lists the tokens the model's vocabulary has neither as an entry nor decoded.
+func (l *Lab) UnknownTokens(_ context.Context, req *protocol.UnknownTokensRequest, _ Reporter) (*protocol.UnknownTokens, error) {
+	if l.model == nil {
+		return nil, errNoModel
+	}
+	tok := l.model.tok
+	if tok == nil {
+		return nil, fmt.Errorf("the model has no tokenizer (%v)", l.model.tokErr)
+	}
+	var decoded map[string]bool // built only when a token is not a vocabulary entry
+	out := &protocol.UnknownTokens{}
+	for _, t := range req.Tokens {
+		if _, ok := tok.TokenID(t); ok {
+			continue
+		}
+		if decoded == nil {
+			decoded = make(map[string]bool, tok.VocabSize())
+			for id := range tok.VocabSize() {
+				decoded[tok.Decode([]int{id})] = true
+			}
+		}
+		if !decoded[t] && !slices.Contains(out.Tokens, t) {
+			out.Tokens = append(out.Tokens, t)
+		}
+	}
+	return out, nil
+}

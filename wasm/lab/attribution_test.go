@@ -157,3 +157,22 @@ func TestAblateOp(t *testing.T) {
 		t.Error("mode half: no error")
 	}
 }
+
+// TestUnknownTokensOp: a token is known as a vocabulary entry (the command line's form) or decoded
+// (the lab's); GPT-2's "Ġfox" and " fox" both, BERT's neither.
+func TestUnknownTokensOp(t *testing.T) {
+	for _, tc := range []struct {
+		arch   string
+		tokens []string
+		want   []string
+	}{
+		{"gpt2", []string{"Ġfox", " fox", "t", "Ġqzxv", "Ġqzxv"}, []string{"Ġqzxv"}},
+		{"bert", []string{"[CLS]", "the", "Ġfox", " fox"}, []string{"Ġfox", " fox"}},
+	} {
+		l := loadModel(t, tc.arch)
+		got := call[protocol.UnknownTokens](t, l, protocol.OpUnknownTokens, &protocol.UnknownTokensRequest{Tokens: tc.tokens})
+		if !slices.Equal(got.Tokens, tc.want) {
+			t.Errorf("%s: unknown %q, want %q", tc.arch, got.Tokens, tc.want)
+		}
+	}
+}

@@ -63,3 +63,18 @@ type AblateRequest struct {
 
 // AblateResult is the metric with each head ablated; the command line writes the same type.
 type AblateResult = patching.Ablation
+
+// OpUnknownTokens lists the tokens of a saved result that the loaded model's vocabulary lacks, so that
+// the page refuses another model's result: UnknownTokensRequest → UnknownTokens.
+const OpUnknownTokens = "unknownTokens"
+
+// UnknownTokensRequest holds tokens as the command line writes them (vocabulary entries) or as the lab
+// does (each token decoded).
+type UnknownTokensRequest struct {
+	Tokens []string `js:"tokens"`
+}
+
+// UnknownTokens are the tokens the vocabulary has in neither form.
+type UnknownTokens struct {
+	Tokens []string `js:"tokens"`
+}
