@@ -20,8 +20,11 @@ import (
 // TestAttribution opens the page on the bundled BERT SST-2 classifier, types "the movie was great",
 // and in the Attribution tab draws its integrated gradients (one cell per token, whose tooltips hold
 // the lab's scores), its attention attribution (layers × heads), and the patching maps against "the
-// movie was awful", in windows 1280 and 768 pixels wide, with pictures in
-// out/screenshots/analysis-attribution-<view>-<width>.png.
+// movie was awful"; then its attribution graph, the head ablation maps (zero, and mean over the SST-2
+// dev set loaded), a JSON of `bertology patch --ablate` drawn (and refused by the saliency panel, as is
+// GPT-2's saliency JSON on BERT), and GPT-2's patching with two typed next tokens; in windows 1280 and
+// 768 pixels wide, with pictures in out/screenshots/analysis-attribution-<view>-<width>.png and
+// attrib2-<view>-<width>.png.
 func TestAttribution(t *testing.T) {
 	for _, width := range []int64{1280, 768} {
 		t.Run(fmt.Sprint(width), func(t *testing.T) { attributionAt(t, width) })
@@ -130,6 +133,18 @@ func attributionAt(t *testing.T, width int64) {
 	checkCells(t, b, am, abl.Ablated, abl.Metric)
 	t.Logf("zero ablation of %q: metric %.4f, with each head zeroed %v", "the movie was great", abl.Metric, abl.Ablated)
 	b.shoot(t, "#patching-view", fmt.Sprintf("attrib2-ablation-%d", width))
+
+	// Mean ablation over the loaded data set: the lab's numbers, with the examples counted in the title.
+	b.run(t, "uploading the SST-2 dev set", chromedp.SetUploadFiles("#dataset-file", []string{absPath(t, filepath.Join(goldenDir, "run_bertology", "data", "SST-2", "dev.tsv"))}))
+	b.waitFor(t, "the data set loads", idle, pageState, 30*time.Second)
+	click(t, b, "#tab-attribution")
+	choose(t, b, "#ablation-mode", "mean")
+	click(t, b, "#ablation-run")
+	b.waitFor(t, "the mean ablation is drawn", fmt.Sprintf(`[...document.querySelectorAll("figure[data-chart=ablation] svg text")].some(e => e.textContent.includes("set to its mean over 12 examples")) && %s`, idle), pageState, 60*time.Second)
+	b.eval(t, `(async () => { const r = await labCall("ablate", {text: "the movie was great", mode: "mean"});
+		return {metric: r.metric, ablated: [...r.ablated]}; })()`, &abl)
+	checkCells(t, b, am, abl.Ablated, abl.Metric)
+	t.Logf("mean ablation of %q over 12 examples: metric %.4f, with each head at its mean %v", "the movie was great", abl.Metric, abl.Ablated)
 
 	// A JSON `bertology patch --ablate zero` wrote for the bundled model draws as the page's own.
 	cli := filepath.Join(t.TempDir(), "awful.json")
