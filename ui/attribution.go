@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/vugu/vugu"
+
 	"bertology/ui/chart"
 	"bertology/wasm/protocol"
 )
@@ -18,7 +20,7 @@ type Attribution struct {
 	Tabs  tabs
 
 	method, steps string
-	svg           string
+	svg, graphSVG string
 }
 
 // Run asks the lab to explain the predicted logit of the page's input.
@@ -58,6 +60,47 @@ func (c *Attribution) draw() {
 	}
 	h.Notes = notes
 	c.svg = svgOf(c.Page, h)
+	c.graphSVG = ""
+	if g := r.Graph; g != nil {
+		c.graphSVG = svgOf(c.Page, &chart.AttributionGraph{
+			Title:  fmt.Sprintf("Attribution graph: the %d strongest links down from %q (≥ %.0f%% of each layer's largest)", len(g.Edges), r.Tokens[g.Target], 100*g.Threshold),
+			Tokens: r.Tokens, Layers: r.Layers, Target: g.Target, Edges: g.Edges})
+	}
+}
+
+// SaveJSON offers the result for download in `bertology saliency`'s schema.
+func (c *Attribution) SaveJSON() { c.Files.saveFile("saliency.json", resultJSON(c.result)) }
+
+// LoadJSON draws a result `bertology saliency --out` wrote, picked in the file input.
+func (c *Attribution) LoadJSON(event vugu.DOMEvent) {
+	loadResult(c.Page, c.Files, event, kindSaliency, func(name string, data []byte) (func(), error) {
+		m := c.Page.model()
+		var res protocol.SaliencyResult
+		if _, err := readResult(c.Page, name, data, &res, kindSaliency); err != nil {
+			return nil, err
+		}
+		return func() { c.result, c.model = &res, m; c.draw() }, nil
+	})
+}
+
+// loadResult reads the JSON picked in the file input of event as the page's job and hands it to read.
+func loadResult(p page, f files, event vugu.DOMEvent, kind string, read func(name string, data []byte) (func(), error)) {
+	input := event.JSEventTarget()
+	if input.Get("files").Length() == 0 {
+		return
+	}
+	if p.model() == nil {
+		p.fail("load a model first")
+		return
+	}
+	p.do("Reading the "+kind+" result", func() (func(), error) {
+		name, data, err := f.readFile(input)
+		input.Set("value", "")
+		if err != nil {
+			return nil, err
+		}
+		return read(name, data)
+	})
 }
 
 // methods are the methods offered, in the menu's order.
@@ -84,18 +127,90 @@ type Patching struct {
 	Input input
 	Tabs  tabs
 
-	corrupted string
-	svg       string
+	corrupted, tokenA, tokenB string
+	svg                       string
+
+	ablation              analysisPanel[protocol.AblateResult]
+	ablateMode, ablateSVG string
 }
 
-// Run asks the lab for the residual-stream and head maps; a language model's metric is not chosen on
-// the page, so the panel is for classifiers.
+// languageModel reports whether the loaded model is a language model, whose metric is two next tokens.
+func (c *Patching) languageModel() bool {
+	m := c.Page.model()
+	return m != nil && len(m.Labels) == 0
+}
+
+// Run asks the lab for the residual-stream and head maps; a language model's metric is the two next
+// tokens typed, a classifier's its classes 1 and 0.
 func (c *Patching) Run() {
 	if !c.ready() {
 		return
 	}
 	text, _, _ := c.Input.sentence()
-	c.ask("Patching activations", protocol.OpPatch, &protocol.PatchRequest{Clean: text, Corrupted: c.corrupted}, c.draw)
+	req := &protocol.PatchRequest{Clean: text, Corrupted: c.corrupted}
+	if c.languageModel() {
+		req.TokenA, req.TokenB = c.tokenA, c.tokenB
+	}
+	c.ask("Patching activations", protocol.OpPatch, req, c.draw)
+}
+
+// Ablate asks the lab for the metric with each head of the input ablated in turn.
+func (c *Patching) Ablate() {
+	if !c.ready() {
+		return
+	}
+	text, _, _ := c.Input.sentence()
+	req := &protocol.AblateRequest{Text: text, Mode: orDefault(c.ablateMode, "zero")}
+	if c.languageModel() {
+		req.TokenA, req.TokenB = c.tokenA, c.tokenB
+	}
+	c.ablation.ask("Ablating heads", protocol.OpAblate, req, c.drawAblation)
+}
+
+// SetAblateMode keeps the ablation chosen.
+func (c *Patching) SetAblateMode(m string) { c.ablateMode = m }
+
+// drawAblation maps each head's effect: the metric with the head ablated minus the metric.
+func (c *Patching) drawAblation() {
+	r := c.ablation.result
+	change := make([]float64, len(r.Ablated))
+	for i, v := range r.Ablated {
+		change[i] = v - r.Metric
+	}
+	what := "zeroed"
+	if r.Mode == "mean" {
+		what = fmt.Sprintf("set to its mean over %d examples", r.MeanOver)
+	}
+	hr, hc, cell := headGrid(r.Layers, r.Heads)
+	c.ablateSVG = svgOf(c.Page, &chart.Heatmap{Name: "ablation", Title: fmt.Sprintf("Change of %s (%.3f) with each head %s", r.MetricName, r.Metric, what),
+		Rows: hr, Cols: hc, Values: change, Scale: symmetric(change), Cell: max(cell, 40), Format: "%.3f"})
+}
+
+// SaveJSON offers the patching maps for download in `bertology patch`'s schema.
+func (c *Patching) SaveJSON() { c.Files.saveFile("patching.json", resultJSON(c.result)) }
+
+// SaveAblationJSON offers the ablation for download in `bertology patch --ablate`'s schema.
+func (c *Patching) SaveAblationJSON() {
+	c.Files.saveFile("ablation.json", resultJSON(c.ablation.result))
+}
+
+// LoadJSON draws a patching or ablation result `bertology patch --out` wrote, picked in the file input.
+func (c *Patching) LoadJSON(event vugu.DOMEvent) {
+	loadResult(c.Page, c.Files, event, kindPatch, func(name string, data []byte) (func(), error) {
+		m := c.Page.model()
+		var p protocol.PatchResult
+		var a protocol.AblateResult
+		if kind, _ := resultKind(data); kind == kindAblation {
+			if _, err := readResult(c.Page, name, data, &a, kindAblation); err != nil {
+				return nil, err
+			}
+			return func() { c.ablation.result, c.ablation.model = &a, m; c.drawAblation() }, nil
+		}
+		if _, err := readResult(c.Page, name, data, &p, kindPatch, kindAblation); err != nil {
+			return nil, err
+		}
+		return func() { c.result, c.model = &p, m; c.draw() }, nil
+	})
 }
 
 func (c *Patching) draw() {

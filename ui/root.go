@@ -181,7 +181,7 @@ func (c *Root) startPanels() {
 	c.induction = &Induction{analysisPanel: analysisPanel[protocol.InductionResult]{Page: analyses}, Files: c, Tabs: c}
 	c.generate = &GeneratePanel{analysisPanel: analysisPanel[protocol.GenerateResult]{Page: analyses}, Input: c, Tabs: c, clicked: -1}
 	c.attribution = &Attribution{analysisPanel: analysisPanel[protocol.SaliencyResult]{Page: analyses}, Files: c, Input: c, Tabs: c}
-	c.patching = &Patching{analysisPanel: analysisPanel[protocol.PatchResult]{Page: analyses}, Files: c, Input: c, Tabs: c}
+	c.patching = &Patching{analysisPanel: analysisPanel[protocol.PatchResult]{Page: analyses}, ablation: analysisPanel[protocol.AblateResult]{Page: analyses}, Files: c, Input: c, Tabs: c}
 }
 
 // modelLoaded follows a model the lab loaded, from where source says, on the job's goroutine: what

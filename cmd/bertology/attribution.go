@@ -107,14 +107,34 @@ func runPatch(args []string) error {
 	fs.StringVar(&src.nameOrPath, "model", "", "model directory of a sequence classifier or language model, or a Hub model id (required)")
 	hubFlags(fs, &src.revision, &src.cacheDir)
 	clean := fs.String("clean", "", "the clean text (required)")
-	corrupted := fs.String("corrupted", "", "the corrupted text, as many tokens long (required)")
+	corrupted := fs.String("corrupted", "", "the corrupted text, as many tokens long (required unless --ablate)")
 	classes := fs.String("classes", "", "a classifier's two classes a,b: the metric is logit[a] − logit[b] (default 1,0)")
 	tokens := fs.String("tokens", "", "a language model's two next tokens a,b: the metric is logit[a] − logit[b]")
-	outPath := fs.String("out", "", "output JSON; the maps also go to OUT.residual.npy and OUT.heads.npy (required)")
-	if err := parseFlags(fs, args, "model", "clean", "corrupted", "out"); err != nil {
+	ablate := fs.String("ablate", "", "instead of patching, ablate each head of the clean text in turn: zero (its output set to 0) or mean (to its mean over --data)")
+	data := fs.String("data", "", "GLUE-style TSV file whose examples' head outputs --ablate mean averages")
+	task := fs.String("task", "", "GLUE task of --data; detected from the file when empty")
+	subset := fs.Int("subset", 0, "if > 0, average over only the first N examples of --data")
+	outPath := fs.String("out", "", "output JSON; the maps also go to OUT.residual.npy and OUT.heads.npy, an ablation's to OUT.ablation.npy [layers, heads] (required)")
+	if err := parseFlags(fs, args, "model", "clean", "out"); err != nil {
 		return err
 	}
+	switch {
+	case *ablate == "" && *corrupted == "":
+		return fmt.Errorf("--corrupted is required (or --ablate zero|mean)")
+	case *ablate != "" && *corrupted != "":
+		return fmt.Errorf("--ablate ablates the clean text's heads; it takes no --corrupted")
+	case *ablate != "" && *ablate != patching.AblateZero && *ablate != patching.AblateMean:
+		return fmt.Errorf("--ablate %q: want zero or mean", *ablate)
+	case *ablate == patching.AblateMean && *data == "":
+		return fmt.Errorf("--ablate mean needs --data, the examples whose mean replaces a head's output")
+	case *ablate != patching.AblateMean && *data != "":
+		return fmt.Errorf("--data is for --ablate mean")
+	}
 	m, tok, err := loadModelAndTokenizer(src, os.Stderr)
+	if err != nil {
+		return err
+	}
+	mt, name, err := patchMetric(m, tok, *classes, *tokens)
 	if err != nil {
 		return err
 	}
@@ -122,6 +142,9 @@ func runPatch(args []string) error {
 	ce, err := tok.Encode(*clean, "", false, opt)
 	if err != nil {
 		return fmt.Errorf("--clean: %w", err)
+	}
+	if *ablate != "" {
+		return runAblation(m, tok, ce, mt, name, *data, *task, *subset, *outPath)
 	}
 	xe, err := tok.Encode(*corrupted, "", false, opt)
 	if err != nil {
@@ -131,36 +154,11 @@ func runPatch(args []string) error {
 		return fmt.Errorf("the clean text is %d tokens (%q), the corrupted %d (%q): they must be as long",
 			len(ce.IDs), ce.Tokens, len(xe.IDs), xe.Tokens)
 	}
-	pairArg := *classes
-	if m.Head() != model.SequenceClassification {
-		if *classes != "" {
-			return fmt.Errorf("--classes is for a classifier; this is a %s: use --tokens", m.Head())
-		}
-		if pairArg = *tokens; pairArg == "" {
-			return fmt.Errorf("a language model needs --tokens a,b")
-		}
-	} else if *tokens != "" {
-		return fmt.Errorf("--tokens is for a language model; this is a classifier: use --classes")
-	} else if pairArg == "" {
-		pairArg = "1,0"
-	}
-	parts := strings.Split(pairArg, ",")
-	if len(parts) != 2 {
-		return fmt.Errorf("want two classes or tokens a,b, got %q", pairArg)
-	}
-	var mt patching.Metric
-	if mt.A, err = classOrToken(m, tok, parts[0]); err != nil {
-		return err
-	}
-	if mt.B, err = classOrToken(m, tok, parts[1]); err != nil {
-		return err
-	}
 	out, err := patching.Compute(context.Background(), m, sentenceBatch(m, ce), sentenceBatch(m, xe), mt, bar(os.Stderr, "patching"))
 	if err != nil {
 		return err
 	}
-	out.CleanTokens, out.CorruptedTokens = ce.Tokens, xe.Tokens
-	out.Metric = fmt.Sprintf("logit[%s] − logit[%s]", saliency.TargetName(m, tok, mt.A), saliency.TargetName(m, tok, mt.B))
+	out.CleanTokens, out.CorruptedTokens, out.Metric = ce.Tokens, xe.Tokens, name
 	rows, layers := len(ce.IDs), out.Layers
 	if err := writeMatrix(matrixPath(*outPath, "residual"), []int{layers + 1, rows}, f64.ToFloat32(out.Residual)); err != nil {
 		return err
@@ -169,4 +167,69 @@ func runPatch(args []string) error {
 		return err
 	}
 	return writeJSON(*outPath, out)
+}
+
+// patchMetric reads the metric's two classes of a classifier (default 1,0) or two next tokens of a
+// language model, and names it.
+func patchMetric(m *model.Model, tok tokenizer.Tokenizer, classes, tokens string) (patching.Metric, string, error) {
+	var mt patching.Metric
+	pairArg := classes
+	if m.Head() != model.SequenceClassification {
+		if classes != "" {
+			return mt, "", fmt.Errorf("--classes is for a classifier; this is a %s: use --tokens", m.Head())
+		}
+		if pairArg = tokens; pairArg == "" {
+			return mt, "", fmt.Errorf("a language model needs --tokens a,b")
+		}
+	} else if tokens != "" {
+		return mt, "", fmt.Errorf("--tokens is for a language model; this is a classifier: use --classes")
+	} else if pairArg == "" {
+		pairArg = "1,0"
+	}
+	parts := strings.Split(pairArg, ",")
+	if len(parts) != 2 {
+		return mt, "", fmt.Errorf("want two classes or tokens a,b, got %q", pairArg)
+	}
+	var err error
+	if mt.A, err = classOrToken(m, tok, parts[0]); err != nil {
+		return mt, "", err
+	}
+	if mt.B, err = classOrToken(m, tok, parts[1]); err != nil {
+		return mt, "", err
+	}
+	return mt, fmt.Sprintf("logit[%s] − logit[%s]", saliency.TargetName(m, tok, mt.A), saliency.TargetName(m, tok, mt.B)), nil
+}
+
+// runAblation ablates each head of the clean text in turn, to zero or (with data) to its mean over the
+// data set's examples, each run alone so that no padding enters the mean.
+func runAblation(m *model.Model, tok tokenizer.Tokenizer, ce tokenizer.Encoding, mt patching.Metric, name, data, task string, subset int, outPath string) error {
+	var means [][]float32
+	n := 0
+	if data != "" {
+		t, examples, err := readExamples(data, task, subset)
+		if err != nil {
+			return err
+		}
+		encs, err := analysis.EncodeExamples(tok, t, examples, m.Config().MaxPositions)
+		if err != nil {
+			return err
+		}
+		seqs := make([]*model.Batch, len(encs))
+		for i, e := range encs {
+			seqs[i] = sentenceBatch(m, e)
+		}
+		if means, err = patching.HeadMeans(m, seqs); err != nil {
+			return fmt.Errorf("%s: %w", data, err)
+		}
+		n = len(seqs)
+	}
+	out, err := patching.Ablate(context.Background(), m, sentenceBatch(m, ce), mt, means, bar(os.Stderr, "ablation"))
+	if err != nil {
+		return err
+	}
+	out.Tokens, out.MetricName, out.MeanOver = ce.Tokens, name, n
+	if err := writeMatrix(matrixPath(outPath, "ablation"), []int{out.Layers, out.Heads}, f64.ToFloat32(out.Ablated)); err != nil {
+		return err
+	}
+	return writeJSON(outPath, out)
 }

@@ -9,12 +9,24 @@ import (
 )
 
 // Ablation is the metric of an example with each head ablated in turn, [layers*heads] row-major; a
-// pruned head's entry is the unablated metric.
+// pruned head's entry is the unablated metric. One schema for the lab (js names) and the command line
+// (json names); Ablate fills the numbers, its caller the names.
 type Ablation struct {
-	Layers, Heads int
-	Metric        float64   // unablated
-	Ablated       []float64 // the metric with the head's output replaced
+	Tokens     []string  `js:"tokens" json:"tokens"`
+	MetricName string    `js:"metricName" json:"metric_name"`       // e.g. logit[positive] − logit[negative]
+	Mode       string    `js:"mode" json:"mode"`                    // AblateZero or AblateMean
+	MeanOver   int       `js:"meanOver" json:"mean_over,omitempty"` // the examples a mean ablation averages
+	Layers     int       `js:"layers" json:"layers"`
+	Heads      int       `js:"heads" json:"heads"`
+	Metric     float64   `js:"metric" json:"metric"`   // unablated
+	Ablated    []float64 `js:"ablated" json:"ablated"` // the metric with the head's output replaced
 }
+
+// The ablations Ablate runs.
+const (
+	AblateZero = "zero" // a head's output set to 0
+	AblateMean = "mean" // a head's output set to its mean over a data set (HeadMeans)
+)
 
 // HeadMeans returns each head's output averaged over every position of every example ([layers][heads
 // kept·head_dim]), what mean ablation replaces a head's output with.
@@ -63,7 +75,10 @@ func Ablate(ctx context.Context, m *model.Model, b *model.Batch, mt Metric, mean
 	if err != nil {
 		return nil, err
 	}
-	res := &Ablation{Layers: layers, Heads: heads, Metric: mt.value(m, b, out), Ablated: make([]float64, layers*heads)}
+	res := &Ablation{Mode: AblateZero, Layers: layers, Heads: heads, Metric: mt.value(m, b, out), Ablated: make([]float64, layers*heads)}
+	if means != nil {
+		res.Mode = AblateMean
+	}
 	for l := range layers {
 		for h := range heads {
 			res.Ablated[l*heads+h] = res.Metric

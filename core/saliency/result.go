@@ -43,6 +43,9 @@ type Result struct {
 	// AttentionMaps are attention attribution's per query and key position, [layers][heads·T·T] (see
 	// Attention.Maps); nil for the other methods.
 	AttentionMaps [][]float64 `js:"attentionMaps" json:"attention_maps,omitempty"`
+	// Graph is attention attribution's graph of the strongest token-to-token links (BuildGraph with
+	// GraphThreshold and GraphEdges); nil for the other methods.
+	Graph *Graph `js:"graph" json:"graph,omitempty"`
 	// Completeness is ig's one check, or attention attribution's one per layer; none for gradients.
 	Completeness []Completeness `js:"completeness" json:"completeness,omitempty"`
 }
@@ -94,6 +97,9 @@ func Explain(ctx context.Context, m *model.Model, tok tokenizer.Tokenizer, b *mo
 		}
 		res.Logit, res.Scores, res.Steps, res.Completeness = a.Logit, a.Scores, a.Steps, a.Completeness
 		res.Layers, res.Heads, res.AttentionMaps = a.Layers, a.Heads, a.Maps
+		if res.Graph, err = BuildGraph(a.Maps, b.SeqLen, readPosition(m, b), GraphThreshold, GraphEdges); err != nil {
+			return nil, err
+		}
 	default:
 		return nil, fmt.Errorf("method %q: want grad, gradxinput, ig or attention", method)
 	}

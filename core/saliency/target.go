@@ -49,6 +49,15 @@ func logitRow(m *model.Model, b *model.Batch) (row, classes int, err error) {
 	return 0, 0, errors.New("saliency explains a sequence classifier or a language model, not a " + m.Head().String())
 }
 
+// readPosition is the token whose last hidden state the target logit reads: a BERT-like classifier's
+// first ([CLS]), a causal classifier's or a language model's last real one.
+func readPosition(m *model.Model, b *model.Batch) int {
+	if m.Head() == model.SequenceClassification && !m.Causal() {
+		return 0
+	}
+	return lastReal(b)
+}
+
 // lastReal is the index of b's last token that its attention mask keeps.
 func lastReal(b *model.Batch) int {
 	last := b.SeqLen - 1

@@ -6,6 +6,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	"bertology/core/model"
 	"bertology/core/patching"
@@ -49,18 +51,132 @@ func (l *Lab) Patch(ctx context.Context, req *protocol.PatchRequest, report Repo
 		return nil, fmt.Errorf("the clean text is %d tokens, the corrupted %d: they must be as long", len(clean.IDs), len(corrupted.IDs))
 	}
 	m := l.model.model
-	mt := patching.Metric{A: 1, B: 0}
-	switch {
-	case req.A != nil && req.B != nil:
-		mt = patching.Metric{A: *req.A, B: *req.B}
-	case m.Head() != model.SequenceClassification:
-		return nil, errors.New("a language model needs the two next tokens a and b")
+	mt, name, err := l.metric(req.A, req.B, req.TokenA, req.TokenB)
+	if err != nil {
+		return nil, err
 	}
 	res, err := patching.Compute(ctx, m, analysis.Batch(m, []tokenizer.Encoding{clean}, 0), analysis.Batch(m, []tokenizer.Encoding{corrupted}, 0), mt, throttled(report))
 	if err != nil {
 		return nil, err
 	}
 	res.CleanTokens, res.CorruptedTokens = l.tokenStrings(clean.IDs), l.tokenStrings(corrupted.IDs)
-	res.Metric = fmt.Sprintf("logit[%s] − logit[%s]", saliency.TargetName(m, l.model.tok, mt.A), saliency.TargetName(m, l.model.tok, mt.B))
+	res.Metric = name
 	return res, nil
+}
+
+// Ablate ablates each head of one input in turn, to zero or to its mean over the loaded data set.
+func (l *Lab) Ablate(ctx context.Context, req *protocol.AblateRequest, report Reporter) (*protocol.AblateResult, error) {
+	enc, err := l.encode(req.Text, "", false)
+	if err != nil {
+		return nil, err
+	}
+	mt, name, err := l.metric(req.A, req.B, req.TokenA, req.TokenB)
+	if err != nil {
+		return nil, err
+	}
+	m := l.model.model
+	var means [][]float32
+	n := 0
+	switch req.Mode {
+	case "", patching.AblateZero:
+	case patching.AblateMean:
+		d, err := l.encodeData(req.Subset, 0, false)
+		if err != nil {
+			return nil, fmt.Errorf("mean ablation averages over the data set: %w", err)
+		}
+		seqs := make([]*model.Batch, len(d.encs))
+		for i, e := range d.encs {
+			seqs[i] = analysis.Batch(m, []tokenizer.Encoding{e}, 0)
+		}
+		if means, err = patching.HeadMeans(m, seqs); err != nil {
+			return nil, err
+		}
+		n = len(seqs)
+	default:
+		return nil, fmt.Errorf("ablation %q: want zero or mean", req.Mode)
+	}
+	res, err := patching.Ablate(ctx, m, analysis.Batch(m, []tokenizer.Encoding{enc}, 0), mt, means, throttled(report))
+	if err != nil {
+		return nil, err
+	}
+	res.Tokens, res.MetricName, res.MeanOver = l.tokenStrings(enc.IDs), name, n
+	return res, nil
+}
+
+// metric is patching's logit[a] − logit[b]: two classes of a classifier (default 1 and 0), or a
+// language model's two next tokens, by id or as text the model tokenises into one token each; and its
+// name.
+func (l *Lab) metric(a, b *int, ta, tb string) (patching.Metric, string, error) {
+	m, tok := l.model.model, l.model.tok
+	mt := patching.Metric{A: 1, B: 0}
+	switch {
+	case a != nil && b != nil:
+		mt = patching.Metric{A: *a, B: *b}
+	case ta != "" || tb != "":
+		if m.Head() == model.SequenceClassification {
+			return mt, "", errors.New("a classifier's metric is two classes, not two tokens")
+		}
+		var err error
+		if mt.A, err = l.oneToken(ta); err != nil {
+			return mt, "", err
+		}
+		if mt.B, err = l.oneToken(tb); err != nil {
+			return mt, "", err
+		}
+	case m.Head() != model.SequenceClassification:
+		return mt, "", errors.New("a language model needs the two next tokens a and b")
+	}
+	return mt, fmt.Sprintf("logit[%s] − logit[%s]", saliency.TargetName(m, tok, mt.A), saliency.TargetName(m, tok, mt.B)), nil
+}
+
+// oneToken is the id of the one token the model's tokenizer makes of text, special tokens aside.
+func (l *Lab) oneToken(text string) (int, error) {
+	if text == "" {
+		return 0, errors.New("a language model needs both next tokens")
+	}
+	enc, err := l.encode(text, "", false)
+	if err != nil {
+		return 0, err
+	}
+	special := analysis.SpecialTokens(l.model.tok)
+	var ids []int
+	var pieces []string
+	for i, id := range enc.IDs {
+		if t := l.model.tok.Decode([]int{id}); slices.Contains(special, t) {
+			continue
+		}
+		ids, pieces = append(ids, id), append(pieces, enc.Tokens[i])
+	}
+	if len(ids) != 1 {
+		return 0, fmt.Errorf("%q is %d tokens for this model (%s), not one: choose a word the model has as one token", text, len(ids), strings.Join(pieces, " "))
+	}
+	return ids[0], nil
+}
+
+// UnknownTokens lists the tokens the model's vocabulary has neither as an entry nor decoded.
+func (l *Lab) UnknownTokens(_ context.Context, req *protocol.UnknownTokensRequest, _ Reporter) (*protocol.UnknownTokens, error) {
+	if l.model == nil {
+		return nil, errNoModel
+	}
+	tok := l.model.tok
+	if tok == nil {
+		return nil, fmt.Errorf("the model has no tokenizer (%v)", l.model.tokErr)
+	}
+	var decoded map[string]bool // built only when a token is not a vocabulary entry
+	out := &protocol.UnknownTokens{}
+	for _, t := range req.Tokens {
+		if _, ok := tok.TokenID(t); ok {
+			continue
+		}
+		if decoded == nil {
+			decoded = make(map[string]bool, tok.VocabSize())
+			for id := range tok.VocabSize() {
+				decoded[tok.Decode([]int{id})] = true
+			}
+		}
+		if !decoded[t] && !slices.Contains(out.Tokens, t) {
+			out.Tokens = append(out.Tokens, t)
+		}
+	}
+	return out, nil
 }

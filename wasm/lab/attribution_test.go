@@ -3,10 +3,12 @@ package lab
 import (
 	"context"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
 	"bertology/core/model"
+	"bertology/core/patching"
 	"bertology/core/saliency"
 	"bertology/wasm/protocol"
 )
@@ -79,4 +81,98 @@ func TestPatchOp(t *testing.T) {
 
 func sentenceOf(ids []int) *model.Batch {
 	return &model.Batch{Size: 1, SeqLen: len(ids), InputIDs: ids}
+}
+
+// TestPatchOpLanguageModel patches GPT-2 with its two next tokens given as text, and refuses a word
+// the model splits into several tokens.
+func TestPatchOpLanguageModel(t *testing.T) {
+	l := loadModel(t, "gpt2")
+	res := call[protocol.PatchResult](t, l, protocol.OpPatch, &protocol.PatchRequest{Clean: "the quick brown fox", Corrupted: "the quick brown dog", TokenA: "a", TokenB: "b"})
+	a, _ := l.model.tok.TokenID("a")
+	b, _ := l.model.tok.TokenID("b")
+	want, err := l.Patch(context.Background(), &protocol.PatchRequest{Clean: "the quick brown fox", Corrupted: "the quick brown dog", A: &a, B: &b}, noReport)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Metric != "logit[a] − logit[b]" || res.CleanMetric != want.CleanMetric || !slices.Equal(res.HeadOutputs, want.HeadOutputs) {
+		t.Errorf("tokens as text: %q %v %v, as ids %v %v", res.Metric, res.CleanMetric, res.HeadOutputs, want.CleanMetric, want.HeadOutputs)
+	}
+	for _, tc := range []struct {
+		a, b, want string
+	}{
+		{"quick brown", "b", `"quick brown" is `},
+		{"a", "", "a language model needs both"},
+	} {
+		_, err := l.Patch(context.Background(), &protocol.PatchRequest{Clean: "a b", Corrupted: "a b", TokenA: tc.a, TokenB: tc.b}, noReport)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("tokens %q %q: %v, want %q", tc.a, tc.b, err, tc.want)
+		}
+	}
+	c := loadModel(t, "bert")
+	if _, err := c.Patch(context.Background(), &protocol.PatchRequest{Clean: "a b", Corrupted: "a c", TokenA: "a", TokenB: "b"}, noReport); err == nil {
+		t.Error("tokens for a classifier: no error")
+	}
+}
+
+// TestAblateOp ablates each head of the golden BERT to zero and to its mean over three SST-2 examples
+// through Handle, as the core does.
+func TestAblateOp(t *testing.T) {
+	l := loadModel(t, "bert")
+	if _, err := l.Handle(context.Background(), protocol.OpAblate, map[string]any{"text": "the quick brown fox", "mode": "mean"}, nil); err == nil || !strings.Contains(err.Error(), "data set") {
+		t.Errorf("mean ablation without a data set: %v", err)
+	}
+	call[protocol.DatasetInfo](t, l, protocol.OpLoadDataset, &protocol.LoadDatasetRequest{Name: "SST-2/dev.tsv", Bytes: sst2(t)})
+	enc, _ := l.encode("the quick brown fox", "", false)
+	m := l.model.model
+	d, err := l.encodeData(3, 0, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var seqs []*model.Batch
+	for _, e := range d.encs {
+		seqs = append(seqs, sentenceOf(e.IDs))
+	}
+	means, err := patching.HeadMeans(m, seqs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mode := range []string{"zero", "mean"} {
+		res := call[protocol.AblateResult](t, l, protocol.OpAblate, &protocol.AblateRequest{Text: "the quick brown fox", Mode: mode, Subset: 3})
+		var mm [][]float32
+		if mode == "mean" {
+			mm = means
+		}
+		want, err := patching.Ablate(context.Background(), m, sentenceOf(enc.IDs), patching.Metric{A: 1, B: 0}, mm, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Mode != mode || !slices.Equal(res.Ablated, want.Ablated) || res.Metric != want.Metric || len(res.Tokens) != len(enc.IDs) {
+			t.Errorf("%s: %+v, want %+v", mode, res, want)
+		}
+		if n := map[string]int{"zero": 0, "mean": 3}[mode]; res.MeanOver != n {
+			t.Errorf("%s: mean over %d", mode, res.MeanOver)
+		}
+	}
+	if _, err := l.Handle(context.Background(), protocol.OpAblate, map[string]any{"text": "a", "mode": "half"}, nil); err == nil {
+		t.Error("mode half: no error")
+	}
+}
+
+// TestUnknownTokensOp: a token is known as a vocabulary entry (the command line's form) or decoded
+// (the lab's); GPT-2's "Ġfox" and " fox" both, BERT's neither.
+func TestUnknownTokensOp(t *testing.T) {
+	for _, tc := range []struct {
+		arch   string
+		tokens []string
+		want   []string
+	}{
+		{"gpt2", []string{"Ġfox", " fox", "t", "Ġqzxv", "Ġqzxv"}, []string{"Ġqzxv"}},
+		{"bert", []string{"[CLS]", "the", "Ġfox", " fox"}, []string{"Ġfox", " fox"}},
+	} {
+		l := loadModel(t, tc.arch)
+		got := call[protocol.UnknownTokens](t, l, protocol.OpUnknownTokens, &protocol.UnknownTokensRequest{Tokens: tc.tokens})
+		if !slices.Equal(got.Tokens, tc.want) {
+			t.Errorf("%s: unknown %q, want %q", tc.arch, got.Tokens, tc.want)
+		}
+	}
 }

@@ -84,15 +84,17 @@ var handlers = map[string]handler{
 	protocol.OpExportZip:    handle((*Lab).ExportZip),
 	protocol.OpSession:      handle((*Lab).Session),
 
-	protocol.OpHiddenStates: handle((*Lab).HiddenStates),
-	protocol.OpProbe:        handle((*Lab).Probe),
-	protocol.OpAttnStats:    handle((*Lab).AttnStats),
-	protocol.OpRollout:      handle((*Lab).Rollout),
-	protocol.OpLens:         handle((*Lab).Lens),
-	protocol.OpInduction:    handle((*Lab).Induction),
-	protocol.OpGenerate:     handle((*Lab).Generate),
-	protocol.OpSaliency:     handle((*Lab).Saliency),
-	protocol.OpPatch:        handle((*Lab).Patch),
+	protocol.OpHiddenStates:  handle((*Lab).HiddenStates),
+	protocol.OpProbe:         handle((*Lab).Probe),
+	protocol.OpAttnStats:     handle((*Lab).AttnStats),
+	protocol.OpRollout:       handle((*Lab).Rollout),
+	protocol.OpLens:          handle((*Lab).Lens),
+	protocol.OpInduction:     handle((*Lab).Induction),
+	protocol.OpGenerate:      handle((*Lab).Generate),
+	protocol.OpSaliency:      handle((*Lab).Saliency),
+	protocol.OpPatch:         handle((*Lab).Patch),
+	protocol.OpAblate:        handle((*Lab).Ablate),
+	protocol.OpUnknownTokens: handle((*Lab).UnknownTokens),
 }
 
 // Knows reports whether op names an operation of the lab.
