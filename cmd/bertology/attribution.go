@@ -10,6 +10,7 @@ import (
 
 	"bertology/core/f64"
 	"bertology/core/model"
+	"bertology/core/parallel"
 	"bertology/core/patching"
 	"bertology/core/saliency"
 	"bertology/core/tokenizer"
@@ -201,7 +202,7 @@ func patchMetric(m *model.Model, tok tokenizer.Tokenizer, classes, tokens string
 }
 
 // runAblation ablates each head of the clean text in turn, to zero or (with data) to its mean over the
-// data set's examples, each run alone so that no padding enters the mean.
+// data set's examples (analysis.HeadMeans: each run alone, so that no padding enters the mean).
 func runAblation(m *model.Model, tok tokenizer.Tokenizer, ce tokenizer.Encoding, mt patching.Metric, name, data, task string, subset int, outPath string) error {
 	var means [][]float32
 	n := 0
@@ -214,14 +215,11 @@ func runAblation(m *model.Model, tok tokenizer.Tokenizer, ce tokenizer.Encoding,
 		if err != nil {
 			return err
 		}
-		seqs := make([]*model.Batch, len(encs))
-		for i, e := range encs {
-			seqs[i] = sentenceBatch(m, e)
-		}
-		if means, err = patching.HeadMeans(m, seqs); err != nil {
+		r := analysis.ModelRunner{Model: m, Workers: parallel.Workers()}
+		if means, err = analysis.HeadMeans(context.Background(), r, m, encs, bar(os.Stderr, "head means")); err != nil {
 			return fmt.Errorf("%s: %w", data, err)
 		}
-		n = len(seqs)
+		n = len(encs)
 	}
 	out, err := patching.Ablate(context.Background(), m, sentenceBatch(m, ce), mt, means, bar(os.Stderr, "ablation"))
 	if err != nil {

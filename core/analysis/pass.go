@@ -8,6 +8,7 @@ import (
 	"bertology/core/attnstats"
 	"bertology/core/model"
 	"bertology/core/parallel"
+	"bertology/core/patching"
 	"bertology/core/probe"
 	"bertology/core/progress"
 	"bertology/core/rollout"
@@ -28,6 +29,9 @@ const (
 	// KeepAttention keeps each sequence's attention statistics before they are averaged
 	// (attnstats.Sums), over its tokens PassBatch.Tokens, with Pass.Special as the special tokens.
 	KeepAttention
+	// KeepHeads keeps each layer's heads' outputs summed over the batch's positions
+	// (patching.HeadSums), for mean ablation's means.
+	KeepHeads
 )
 
 // Pass says what a data-set pass keeps of each batch. The hidden states and attention maps stay where
@@ -53,6 +57,8 @@ type Kept struct {
 	Features [][]float64
 	// Attention holds each sequence's statistics (KeepAttention).
 	Attention []*attnstats.Sums
+	// Heads holds each layer's heads' outputs summed over the batch's positions (KeepHeads).
+	Heads [][]float64
 }
 
 // Run runs one batch through m and returns what p keeps of it: what a worker computes for each batch
@@ -102,6 +108,12 @@ func (p Pass) Run(m *model.Model, b PassBatch) (*Kept, error) {
 			}
 		}
 		return kept, nil
+	case KeepHeads:
+		sums, err := patching.HeadSums(m, b.Batch)
+		if err != nil {
+			return nil, err
+		}
+		return &Kept{Heads: sums}, nil
 	}
 	return nil, fmt.Errorf("unknown pass %d", p.Keep)
 }

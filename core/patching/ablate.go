@@ -29,35 +29,79 @@ const (
 )
 
 // HeadMeans returns each head's output averaged over every position of every example ([layers][heads
-// kept·head_dim]), what mean ablation replaces a head's output with.
+// kept·head_dim]), what mean ablation replaces a head's output with: the examples' HeadSums added in
+// order (Means).
 func HeadMeans(m *model.Model, examples []*model.Batch) ([][]float32, error) {
-	if len(examples) == 0 {
-		return nil, fmt.Errorf("mean ablation needs at least one example")
-	}
-	layers, _ := m.Shape()
-	sums := make([][]float64, layers)
-	rows := 0
+	var acc Means
 	for i, b := range examples {
-		c, err := Run(m, b)
+		s, err := HeadSums(m, b)
 		if err != nil {
 			return nil, fmt.Errorf("example %d: %w", i, err)
 		}
-		for l, h := range c.Heads {
-			width := len(h) / (b.Size * b.SeqLen)
-			if sums[l] == nil {
-				sums[l] = make([]float64, width)
-			}
-			for j, v := range h {
-				sums[l][j%width] += float64(v)
-			}
+		if err := acc.Add(s, b.Size*b.SeqLen); err != nil {
+			return nil, fmt.Errorf("example %d: %w", i, err)
 		}
-		rows += b.Size * b.SeqLen
 	}
-	means := make([][]float32, layers)
+	return acc.Result()
+}
+
+// HeadSums runs b and returns each layer's heads' outputs summed over every position of b ([layers][heads
+// kept·head_dim]): what a data-set pass keeps of a batch for HeadMeans.
+func HeadSums(m *model.Model, b *model.Batch) ([][]float64, error) {
+	c, err := Run(m, b)
+	if err != nil {
+		return nil, err
+	}
+	sums := make([][]float64, len(c.Heads))
+	for l, h := range c.Heads {
+		width := len(h) / (b.Size * b.SeqLen)
+		sums[l] = make([]float64, width)
+		for j, v := range h {
+			sums[l][j%width] += float64(v)
+		}
+	}
+	return sums, nil
+}
+
+// Means adds up batches' HeadSums, in order, into each head's mean output.
+type Means struct {
+	sums [][]float64
+	rows int
+}
+
+// Add adds one batch's HeadSums over its rows positions.
+func (a *Means) Add(sums [][]float64, rows int) error {
+	if a.sums == nil {
+		a.sums = make([][]float64, len(sums))
+		for l, s := range sums {
+			a.sums[l] = make([]float64, len(s))
+		}
+	}
+	if len(sums) != len(a.sums) {
+		return fmt.Errorf("head sums of %d layers, want %d", len(sums), len(a.sums))
+	}
 	for l, s := range sums {
+		if len(s) != len(a.sums[l]) {
+			return fmt.Errorf("layer %d: head sums of width %d, want %d", l, len(s), len(a.sums[l]))
+		}
+		for j, v := range s {
+			a.sums[l][j] += v
+		}
+	}
+	a.rows += rows
+	return nil
+}
+
+// Result is each head's mean output ([layers][heads kept·head_dim]).
+func (a *Means) Result() ([][]float32, error) {
+	if a.rows == 0 {
+		return nil, fmt.Errorf("mean ablation needs at least one example")
+	}
+	means := make([][]float32, len(a.sums))
+	for l, s := range a.sums {
 		means[l] = make([]float32, len(s))
 		for j, v := range s {
-			means[l][j] = float32(v / float64(rows))
+			means[l][j] = float32(v / float64(a.rows))
 		}
 	}
 	return means, nil

@@ -84,18 +84,18 @@ func (l *Lab) Ablate(ctx context.Context, req *protocol.AblateRequest, report Re
 		if err != nil {
 			return nil, fmt.Errorf("mean ablation averages over the data set: %w", err)
 		}
-		seqs := make([]*model.Batch, len(d.encs))
-		for i, e := range d.encs {
-			seqs[i] = analysis.Batch(m, []tokenizer.Encoding{e}, 0)
-		}
-		if means, err = patching.HeadMeans(m, seqs); err != nil {
+		runner, err := l.analysisRunner()
+		if err != nil {
 			return nil, err
 		}
-		n = len(seqs)
+		if means, err = analysis.HeadMeans(ctx, runner, m, d.encs, throttled(report).Phase("head means")); err != nil {
+			return nil, err
+		}
+		n = len(d.encs)
 	default:
 		return nil, fmt.Errorf("ablation %q: want zero or mean", req.Mode)
 	}
-	res, err := patching.Ablate(ctx, m, analysis.Batch(m, []tokenizer.Encoding{enc}, 0), mt, means, throttled(report))
+	res, err := patching.Ablate(ctx, m, analysis.Batch(m, []tokenizer.Encoding{enc}, 0), mt, means, throttled(report).Phase("layers"))
 	if err != nil {
 		return nil, err
 	}

@@ -60,7 +60,7 @@ func (l *Lab) AnalyzeBatch(ctx context.Context, req *protocol.AnalyzeBatchReques
 			}
 			return nil, err
 		}
-		res.Kept = append(res.Kept, protocol.KeptBatch{Features: kept.Features, Attention: kept.Attention})
+		res.Kept = append(res.Kept, protocol.KeptBatch{Features: kept.Features, Attention: kept.Attention, Heads: kept.Heads})
 	}
 	return res, nil
 }
@@ -196,7 +196,7 @@ func (r shardRunner) Keep(p analysis.Pass, batches []analysis.PassBatch) ([]*ana
 	}
 	kept := make([]*analysis.Kept, len(res.Kept))
 	for i, k := range res.Kept {
-		kept[i] = &analysis.Kept{Features: k.Features, Attention: k.Attention}
+		kept[i] = &analysis.Kept{Features: k.Features, Attention: k.Attention, Heads: k.Heads}
 	}
 	return kept, nil
 }

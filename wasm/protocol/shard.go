@@ -60,7 +60,7 @@ type Step struct {
 type AnalyzeBatchRequest struct {
 	// Keep is what the pass keeps of each batch (analysis.Keep): 0 each sequence's hidden states
 	// pooled at every depth, 1 the hidden states at the positions of Words, 2 each sequence's attention
-	// statistics.
+	// statistics, 3 each layer's heads' outputs summed over the batch's positions.
 	Keep    int             `js:"keep"`
 	Pool    int             `js:"pool"`              // keep 0: how a sequence is pooled (probe.Pool: 0 first, 1 last, 2 mean)
 	Special []string        `js:"special,omitempty"` // keep 2: the tokens counted as special
@@ -86,4 +86,6 @@ type KeptBatch struct {
 	Features [][]float64 `js:"features,omitempty"`
 	// Attention holds each sequence's attention statistics before averaging (keep 2).
 	Attention []*attnstats.Sums `js:"attention,omitempty"`
+	// Heads holds each layer's heads' outputs summed over the batch's positions (keep 3).
+	Heads [][]float64 `js:"heads,omitempty"`
 }
