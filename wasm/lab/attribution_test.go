@@ -2,6 +2,7 @@ package lab
 
 import (
 	"context"
+	"errors"
 	"math"
 	"slices"
 	"strings"
@@ -174,5 +175,46 @@ func TestUnknownTokensOp(t *testing.T) {
 		if !slices.Equal(got.Tokens, tc.want) {
 			t.Errorf("%s: unknown %q, want %q", tc.arch, got.Tokens, tc.want)
 		}
+	}
+}
+
+// TestAblateProgress: mean ablation reports the examples its means have read up to all of them, then
+// the layers ablated up to the last; cancelled during the means, it stops with context.Canceled.
+func TestAblateProgress(t *testing.T) {
+	l := loadSST2(t)
+	req := map[string]any{"text": "the quick brown fox", "mode": "mean"}
+	last := map[string]protocol.Progress{}
+	var phases []string
+	if _, err := l.Handle(context.Background(), protocol.OpAblate, req, func(p protocol.Progress) {
+		if len(phases) == 0 || phases[len(phases)-1] != p.Phase {
+			phases = append(phases, p.Phase)
+		}
+		last[p.Phase] = p
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(phases, []string{"head means", "layers"}) {
+		t.Fatalf("phases %q", phases)
+	}
+	if p := last["head means"]; p.Done != 12 || p.Total != 12 {
+		t.Errorf("head means reached %d of %d, want 12 of 12", p.Done, p.Total)
+	}
+	if p := last["layers"]; p.Done != 3 || p.Total != 3 {
+		t.Errorf("layers reached %d of %d, want 3 of 3", p.Done, p.Total)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	calls := 0
+	_, err := l.Handle(ctx, protocol.OpAblate, req, func(p protocol.Progress) {
+		if calls++; calls == 2 {
+			cancel()
+		}
+	})
+	if !errors.Is(err, context.Canceled) || calls != 2 {
+		t.Errorf("error %v after %d reports, want context.Canceled after 2", err, calls)
+	}
+	res := call[protocol.AblateResult](t, l, protocol.OpAblate, &protocol.AblateRequest{Text: "the quick brown fox", Mode: "mean", Subset: 5})
+	if res.MeanOver != 5 {
+		t.Errorf("subset 5: mean over %d", res.MeanOver)
 	}
 }

@@ -303,6 +303,14 @@ func TestShardsComputeTheAnalysesOfTheLab(t *testing.T) {
 			if ran := p.pool.runs; len(ran) != 2 || p.pool.messages != 5*6+2 {
 				t.Errorf("the shards ran %v batches in %d messages, want both shards and %d messages", ran, p.pool.messages, 5*6+2)
 			}
+			// Mean ablation's means, one example a batch, also run on the shards.
+			one, zero := 1, 0
+			ablate := &protocol.AblateRequest{Text: "the quick brown fox", Mode: "mean", Subset: 20, A: &one, B: &zero}
+			before := p.pool.messages
+			p.same("mean ablation", p.each(protocol.OpAblate, ablate))
+			if p.pool.messages == before {
+				t.Error("the shards ran none of mean ablation's examples")
+			}
 
 			// Pruning needs importance, which a language model computes on plain text.
 			if arch == "gpt2" {
@@ -314,6 +322,7 @@ func TestShardsComputeTheAnalysesOfTheLab(t *testing.T) {
 			p.same("probe of the pruned model", p.each(protocol.OpProbe, &protocol.ProbeRequest{Pool: "last"}))
 			p.same("the core's passes on the pruned model", passes())
 			p.same("attention statistics of the pruned model", p.each(protocol.OpAttnStats, &protocol.AttnStatsRequest{Subset: 30}))
+			p.same("mean ablation of the pruned model", p.each(protocol.OpAblate, ablate))
 			if p.pool.version != 2 {
 				t.Errorf("after pruning, the pool holds model version %d, want 2", p.pool.version)
 			}
