@@ -10,8 +10,11 @@ import (
 
 	"bertology/core/glue"
 	"bertology/core/golden"
+	"bertology/core/model"
+	"bertology/core/patching"
 	"bertology/core/probe"
 	"bertology/core/progress"
+	"bertology/core/tokenizer"
 )
 
 // groupingRunner takes several batches a call, as the browser's shards do, and records how many each
@@ -43,7 +46,7 @@ func sst2Sentences(t *testing.T) (*glue.Task, []glue.Example) {
 	return task, examples
 }
 
-// TestPassesAnywhere runs each data-set pass over the SST-2 sentences, one a batch, on the model, on
+// TestPassesAnywhere runs each data-set pass (mean ablation's means too) over the SST-2 sentences, one a batch, on the model, on
 // three goroutines, and four batches a call, and wants the same results, bit for bit, with progress in
 // batch order.
 func TestPassesAnywhere(t *testing.T) {
@@ -63,6 +66,7 @@ func TestPassesAnywhere(t *testing.T) {
 			type results struct {
 				Sentences, Words *Features
 				Attention        any
+				Means            [][]float32
 			}
 			passes := func(r Runner) (res results) {
 				t.Helper()
@@ -77,21 +81,32 @@ func TestPassesAnywhere(t *testing.T) {
 				if res.Attention, err = AttentionStats(t.Context(), r, m, tok, encs, 1, report); err != nil {
 					t.Fatal(err)
 				}
+				if res.Means, err = HeadMeans(t.Context(), r, m, encs, report); err != nil {
+					t.Fatal(err)
+				}
 				n := len(examples)
 				var want []int
-				for range 3 {
+				for range 4 {
 					for k := range n {
 						want = append(want, k+1)
 					}
 				}
 				if !slices.Equal(done, want) {
-					t.Errorf("progress %v, want 1..%d three times", done, n)
+					t.Errorf("progress %v, want 1..%d four times", done, n)
 				}
 				return res
 			}
 			want := passes(ModelRunner{Model: m})
 			if want.Sentences.N != len(examples) || want.Words.N < len(examples) {
 				t.Fatalf("%d sentence rows and %d word rows for %d sentences", want.Sentences.N, want.Words.N, len(examples))
+			}
+			// Mean ablation's means are patching's, each example a batch alone.
+			seqs := make([]*model.Batch, len(encs))
+			for i, e := range encs {
+				seqs[i] = Batch(m, []tokenizer.Encoding{e}, 0)
+			}
+			if means, err := patching.HeadMeans(m, seqs); err != nil || !reflect.DeepEqual(want.Means, means) {
+				t.Errorf("head means differ from patching.HeadMeans (%v)", err)
 			}
 			if got := passes(ModelRunner{Model: m, Workers: 3}); !reflect.DeepEqual(got, want) {
 				t.Errorf("on three goroutines the passes give other results")
@@ -101,7 +116,7 @@ func TestPassesAnywhere(t *testing.T) {
 				t.Errorf("several batches a call, the passes give other results")
 			}
 			// 12 batches, at most 12/4 to a call
-			if want := []int{3, 3, 3, 3}; !slices.Equal(g.calls[:4], want) || len(g.calls) != 12 {
+			if want := []int{3, 3, 3, 3}; !slices.Equal(g.calls[:4], want) || len(g.calls) != 16 {
 				t.Errorf("calls of %v batches, want %v for each pass", g.calls, want)
 			}
 		})

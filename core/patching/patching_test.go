@@ -227,3 +227,38 @@ func TestBadInputs(t *testing.T) {
 		t.Error("class 7 of 2: no error")
 	}
 }
+
+func TestMeansErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		adds [][][]float64
+		want string
+	}{
+		{"none", nil, "mean ablation needs at least one example"},
+		{"layers", [][][]float64{{{1, 2}}, {{1, 2}, {3, 4}}}, "head sums of 2 layers, want 1"},
+		{"width", [][][]float64{{{1, 2}}, {{1, 2, 3}}}, "layer 0: head sums of width 3, want 2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var a Means
+			var err error
+			for _, s := range tt.adds {
+				if err = a.Add(s, 2); err != nil {
+					break
+				}
+			}
+			if err == nil {
+				_, err = a.Result()
+			}
+			if err == nil || err.Error() != tt.want {
+				t.Fatalf("error %v, want %q", err, tt.want)
+			}
+		})
+	}
+	var a Means
+	a.Add([][]float64{{2, 4}}, 2)
+	a.Add([][]float64{{4, 0}}, 2)
+	if m, err := a.Result(); err != nil || !slices.Equal(m[0], []float32{1.5, 1}) {
+		t.Errorf("means %v (%v), want [[1.5 1]]", m, err)
+	}
+}
