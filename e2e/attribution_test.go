@@ -139,8 +139,29 @@ func attributionAt(t *testing.T, width int64) {
 	b.waitFor(t, "the data set loads", idle, pageState, 30*time.Second)
 	click(t, b, "#tab-attribution")
 	choose(t, b, "#ablation-mode", "mean")
+	// The status bar as it changes: the job, its phase and its progress bar's value.
+	var observing bool
+	b.eval(t, `(() => { window.statusSeen = []; const s = document.querySelector("#status");
+		new MutationObserver(() => { const p = s.querySelector("progress");
+			window.statusSeen.push({text: s.textContent.trim(), value: p && p.hasAttribute("value") ? p.value : -1}); })
+			.observe(s, {subtree: true, childList: true, characterData: true, attributes: true});
+		return true; })()`, &observing)
 	click(t, b, "#ablation-run")
 	b.waitFor(t, "the mean ablation is drawn", fmt.Sprintf(`[...document.querySelectorAll("figure[data-chart=ablation] svg text")].some(e => e.textContent.includes("set to its mean over 12 examples")) && %s`, idle), pageState, 60*time.Second)
+	var seen []struct {
+		Text  string
+		Value float64
+	}
+	b.eval(t, `window.statusSeen`, &seen)
+	t.Logf("the status bar during mean ablation: %+v", seen)
+	means, end := false, false
+	for _, s := range seen {
+		means = means || strings.HasPrefix(s.Text, "Ablating heads: head means, ")
+		end = end || strings.HasPrefix(s.Text, "Ablating heads: head means, 100%") && s.Value == 1
+	}
+	if !means || !end {
+		t.Errorf("the status bar showed the head means' progress %v, reaching its end %v: %+v", means, end, seen)
+	}
 	b.eval(t, `(async () => { const r = await labCall("ablate", {text: "the movie was great", mode: "mean"});
 		return {metric: r.metric, ablated: [...r.ablated]}; })()`, &abl)
 	checkCells(t, b, am, abl.Ablated, abl.Metric)

@@ -130,8 +130,8 @@ type Patching struct {
 	corrupted, tokenA, tokenB string
 	svg                       string
 
-	ablation              analysisPanel[protocol.AblateResult]
-	ablateMode, ablateSVG string
+	ablation                            analysisPanel[protocol.AblateResult]
+	ablateMode, ablateSubset, ablateSVG string
 }
 
 // languageModel reports whether the loaded model is a language model, whose metric is two next tokens.
@@ -154,13 +154,21 @@ func (c *Patching) Run() {
 	c.ask("Patching activations", protocol.OpPatch, req, c.draw)
 }
 
-// Ablate asks the lab for the metric with each head of the input ablated in turn.
+// Ablate asks the lab for the metric with each head of the input ablated in turn; a mean over the
+// data set's first examples typed (0: all).
 func (c *Patching) Ablate() {
 	if !c.ready() {
 		return
 	}
 	text, _, _ := c.Input.sentence()
 	req := &protocol.AblateRequest{Text: text, Mode: orDefault(c.ablateMode, "zero")}
+	if req.Mode == "mean" {
+		var err error
+		if req.Subset, err = parseInt("examples", c.ablateSubset); err != nil {
+			c.Page.fail(err.Error())
+			return
+		}
+	}
 	if c.languageModel() {
 		req.TokenA, req.TokenB = c.tokenA, c.tokenB
 	}
