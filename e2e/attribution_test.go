@@ -166,6 +166,15 @@ func attributionAt(t *testing.T, width int64) {
 		return {metric: r.metric, ablated: [...r.ablated]}; })()`, &abl)
 	checkCells(t, b, am, abl.Ablated, abl.Metric)
 	t.Logf("mean ablation of %q over 12 examples: metric %.4f, with each head at its mean %v", "the movie was great", abl.Metric, abl.Ablated)
+	// Over the first 5 examples typed, as the lab's subset gives it.
+	b.run(t, "typing the examples", setField("#ablation-subset", "5", "input"))
+	click(t, b, "#ablation-run")
+	b.waitFor(t, "the mean ablation over 5 examples is drawn", fmt.Sprintf(`[...document.querySelectorAll("figure[data-chart=ablation] svg text")].some(e => e.textContent.includes("set to its mean over 5 examples")) && %s`, idle), pageState, 60*time.Second)
+	b.eval(t, `(async () => { const r = await labCall("ablate", {text: "the movie was great", mode: "mean", subset: 5});
+		return {metric: r.metric, ablated: [...r.ablated]}; })()`, &abl)
+	checkCells(t, b, am, abl.Ablated, abl.Metric)
+	t.Logf("mean ablation of %q over 5 examples: metric %.4f, with each head at its mean %v", "the movie was great", abl.Metric, abl.Ablated)
+	b.shoot(t, "#patching-view", fmt.Sprintf("ablate-mean-ablation-%d", width))
 
 	// A JSON `bertology patch --ablate zero` wrote for the bundled model draws as the page's own.
 	cli := filepath.Join(t.TempDir(), "awful.json")
