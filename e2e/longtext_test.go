@@ -59,12 +59,12 @@ func TestLongText(t *testing.T) {
 	b.run(t, "turning truncation off and running", chromedp.Click("#truncate"), chromedp.Click("#run"))
 	tooLong := fmt.Sprintf("%d tokens, more than the maximum length %d", tokens, maxLen)
 	b.waitFor(t, "the error says the input is too long and the bars go",
-		fmt.Sprintf(`(document.querySelector("#error") || {}).textContent.includes(%q) && !document.querySelector(%q) && !document.querySelector("#truncated") && %s`, tooLong, "figure[data-chart=prediction]", idle),
+		fmt.Sprintf(`((document.querySelector("#error") || {}).textContent || "").includes(%q) && !document.querySelector(%q) && !document.querySelector("#truncated") && %s`, tooLong, "figure[data-chart=prediction]", idle),
 		pageState, 60*time.Second)
 
 	// A native submit would reload the page within the second.
 	b.run(t, "running again", chromedp.Click("#run"), chromedp.Sleep(time.Second))
-	b.waitFor(t, "the error shows again", fmt.Sprintf(`(document.querySelector("#error") || {}).textContent.includes(%q) && %s`, tooLong, idle), pageState, 60*time.Second)
+	b.waitFor(t, "the error shows again", fmt.Sprintf(`((document.querySelector("#error") || {}).textContent || "").includes(%q) && %s`, tooLong, idle), pageState, 60*time.Second)
 	var notReloaded bool
 	b.eval(t, `window.bertologyNotReloaded === true`, &notReloaded)
 	if !notReloaded {
